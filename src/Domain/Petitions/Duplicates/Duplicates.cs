@@ -1,0 +1,40 @@
+namespace CaseEngine.Domain.Petitions.Duplicates;
+
+/// <summary>重复件: the office confirms that this petition repeats another one; it is then counted once (Art. 19).</summary>
+public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, string? Reason = null) : IPetitionCommand;
+
+/// <summary>The system flags a likely duplicate; only the office links.</summary>
+public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : IPetitionCommand;
+
+public static class DuplicateDecisions
+{
+    public static IPetitionEvent[] Decide(LinkDuplicate c, Petition s, Petition? original, DecisionContext ctx)
+    {
+        var reason = Input.OptionalText(c.Reason, "reason", Input.ReasonMax);
+        if (c.DuplicateOfPetitionId == c.PetitionId)
+            throw RuleViolation.Validation("a petition cannot duplicate itself");
+        Jurisdiction.EnsureCurrentDepartmentStaff(s, ctx, "link duplicates");
+        if (original is null)
+            throw RuleViolation.NotFound("no original petition with that id");
+        if (s.Status != PetitionStatus.Registered)
+            throw RuleViolation.InvalidTransition("only a registered petition can be linked as a duplicate");
+        if (original.Status is PetitionStatus.Declined or PetitionStatus.Withdrawn)
+            throw RuleViolation.InvalidTransition("the original was declined or withdrawn: this petition is a new matter");
+        if (original.Status == PetitionStatus.Merged)
+            throw RuleViolation.InvalidTransition("the original is itself a duplicate: link to the petition it was merged into");
+        return
+        [
+            new DuplicateLinked(s.Id, original.Id, reason, s.EntryDepartmentId, s.EntryRegionPath, s.ReceivedAt,
+                s.Category, s.Channel, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
+        ];
+    }
+
+    public static IPetitionEvent[] Decide(FlagSuspectedDuplicate c, Petition s, DecisionContext ctx)
+    {
+        if (ctx.Actor.Role != Role.System)
+            throw RuleViolation.Forbidden("only the engine flags suspected duplicates");
+        if (s.IsFinal || s.SuspectedDuplicates.Any(d => d.CandidatePetitionId == c.CandidatePetitionId))
+            return [];
+        return [new DuplicateSuspected(s.Id, c.CandidatePetitionId, c.Score, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now)];
+    }
+}
