@@ -5,7 +5,7 @@ namespace CaseEngine.Domain;
 public enum Level { National, Province, City, County, Township }
 
 /// <summary>Where the petition came in. LETTER and VISIT are registered by staff; the rest are online.</summary>
-public enum Channel { Letter, Visit, Website, WeChat, MobileApp, Hotline, LeaderMailbox }
+public enum Channel { Letter, Visit, Website, Wechat, MobileApp, Hotline, LeaderMailbox }
 
 public enum PetitionCategory { ComplaintRequest, Suggestion, ReportAccusation, LegalProcedure }
 
