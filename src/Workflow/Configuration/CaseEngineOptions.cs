@@ -1,0 +1,29 @@
+using Marten;
+using Wolverine;
+
+namespace CaseEngine.Workflow.Configuration;
+
+/// <summary>Knobs of <see cref="CaseEngineSetup.AddCaseEngine"/>; each one has a working default.</summary>
+public sealed class CaseEngineOptions
+{
+    /// <summary>Wins over configuration <c>ConnectionStrings:Marten</c>; with neither, an embedded cluster starts.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>PostgreSQL schema of Marten's documents and events.</summary>
+    public string SchemaName { get; set; } = "caseengine";
+
+    /// <summary>Embedded cluster only, tests only: fsync and synchronous commit off.</summary>
+    public bool EmbeddedFastUnsafe { get; set; }
+
+    /// <summary>Runs after <see cref="EventStoreSetup.ConfigureEventStore"/>: extra event types, projections, indexes.</summary>
+    public Action<StoreOptions>? ConfigureMarten { get; set; }
+
+    /// <summary>Runs last inside <c>UseWolverine</c>: extra handlers assemblies, routing, policies.</summary>
+    public Action<WolverineOptions>? ConfigureWolverine { get; set; }
+
+    /// <summary>
+    /// Runs on the Marten registration after the Wolverine integration: event subscriptions such as
+    /// <c>PublishEventsToWolverine</c> or <c>ProcessEventsWithWolverineHandlersInStrictOrder</c>.
+    /// </summary>
+    public Action<MartenServiceCollectionExtensions.MartenConfigurationExpression>? ConfigureMartenServices { get; set; }
+}

@@ -1,0 +1,97 @@
+using CaseEngine.Workflow.Hosting;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Weasel.Core;
+using Wolverine;
+using Wolverine.Marten;
+
+namespace CaseEngine.Workflow.Configuration;
+
+/// <summary>Marten + Wolverine as one registration, shared by the API host, the test hosts and the bench.</summary>
+public static class CaseEngineSetup
+{
+    /// <summary>Name under ConnectionStrings (env <c>ConnectionStrings__Marten</c>).</summary>
+    public const string ConnectionStringName = "Marten";
+
+    /// <summary>
+    /// Registers the event store, the command bus with its durable outbox, the async daemon (HotCold,
+    /// safe with several nodes) and a health check. Without a connection string (options, then
+    /// configuration <c>ConnectionStrings:Marten</c>, env <c>ConnectionStrings__Marten</c>) a private
+    /// <see cref="EmbeddedPostgres"/> cluster with durable settings starts when the host first needs
+    /// the database, and stops when the host is disposed (or the process exits).
+    /// </summary>
+    public static IHostApplicationBuilder AddCaseEngine(this IHostApplicationBuilder builder, Action<CaseEngineOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new CaseEngineOptions();
+        configure?.Invoke(options);
+        var services = builder.Services;
+
+        // Resolved when the container is built, not now: Alba / WebApplicationFactory add their
+        // configuration only at Build(), after Program has registered its services.
+        services.TryAddSingleton(sp =>
+        {
+            var configured = options.ConnectionString
+                ?? sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
+            return string.IsNullOrWhiteSpace(configured)
+                ? new CaseEngineDatabase(sp.GetRequiredService<EmbeddedPostgres>().ConnectionString, Embedded: true)
+                : new CaseEngineDatabase(configured, Embedded: false);
+        });
+        // Only created (about a second) when no connection string is configured. Created by the
+        // container, so disposed by it: after every hosted service has stopped.
+        services.TryAddSingleton(_ => EmbeddedPostgres.Start(new EmbeddedPostgresOptions { FastUnsafe = options.EmbeddedFastUnsafe }));
+
+        // Hosts do not register a clock; a handler asking for one would fail at run time, not at start.
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Before AddMarten: else the daemon starts relaying events before Wolverine runs.
+        builder.UseWolverine(opts =>
+        {
+            opts.UseRuntimeCompilation();
+            // Under test hosts (and Alba) the entry assembly is the test project: name ours explicitly.
+            opts.ApplicationAssembly = typeof(CaseEngineSetup).Assembly;
+            opts.Discovery.IncludeAssembly(typeof(CaseEngineSetup).Assembly);
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+            opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            options.ConfigureWolverine?.Invoke(opts);
+        });
+
+        var marten = services.AddMarten(sp =>
+            {
+                var opts = new StoreOptions();
+                opts.Connection(sp.GetRequiredService<CaseEngineDatabase>().ConnectionString);
+                opts.DatabaseSchemaName = options.SchemaName;
+                opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+                opts.Events.StreamIdentity = StreamIdentity.AsGuid;
+                // Correlation and causation ids and headers (actor, commandId) on every event.
+                opts.Events.MetadataConfig.EnableAll();
+                // Stored event timestamps come from the injected clock, so tests with a fake clock see its time.
+                opts.Events.TimeProvider = sp.GetRequiredService<TimeProvider>();
+                EventStoreSetup.ConfigureEventStore(opts);
+                options.ConfigureMarten?.Invoke(opts);
+                return opts;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .IntegrateWithWolverine()
+            // HotCold: one elected node runs the projections, so several API nodes may share a database.
+            .AddAsyncDaemon(DaemonMode.HotCold);
+        options.ConfigureMartenServices?.Invoke(marten);
+
+        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine");
+        return builder;
+    }
+}
+
+/// <summary>The database the engine runs on, as resolved at start.</summary>
+/// <param name="ConnectionString">Npgsql connection string.</param>
+/// <param name="Embedded">True when it points at the private cluster started for this process.</param>
+public sealed record CaseEngineDatabase(string ConnectionString, bool Embedded);

@@ -1,0 +1,26 @@
+namespace CaseEngine.Workflow.Hosting;
+
+/// <summary>How <see cref="EmbeddedPostgres"/> lays out and tunes its private cluster.</summary>
+public sealed record EmbeddedPostgresOptions
+{
+    /// <summary>First part of the cluster folder's name (<c>&lt;name&gt;-&lt;pid&gt;</c>); letters, digits and '_' only.</summary>
+    public string Name { get; init; } = "caseengine";
+
+    /// <summary>
+    /// Tests only: fsync, synchronous_commit and full_page_writes off. A crash then loses or
+    /// corrupts data, which a throw-away test cluster does not mind.
+    /// </summary>
+    public bool FastUnsafe { get; init; }
+
+    /// <summary>
+    /// Folder holding initdb and pg_ctl. When null: env <c>CASEENGINE_PG_BIN</c>, then
+    /// <c>pg_ctl</c> on PATH, then Debian's <c>/usr/lib/postgresql/&lt;highest&gt;/bin</c>.
+    /// </summary>
+    public string? BinDirectory { get; init; }
+
+    /// <summary>Where cluster folders live. It must be reachable by the <c>postgres</c> user when running as root.</summary>
+    public string RootDirectory { get; init; } = EmbeddedPostgres.DefaultRootDirectory;
+
+    /// <summary>Passed as <c>max_connections</c>: every host opens pools and the daemon keeps connections.</summary>
+    public int MaxConnections { get; init; } = 200;
+}

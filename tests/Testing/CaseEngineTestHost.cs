@@ -1,0 +1,45 @@
+using CaseEngine.Workflow.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Wolverine;
+
+namespace CaseEngine.Testing;
+
+/// <summary>Starts the real engine (Marten, Wolverine, daemon) on a fixture's database with a fake clock.</summary>
+public static class CaseEngineTestHost
+{
+    /// <summary>
+    /// Builds and starts a host with <see cref="CaseEngineSetup.AddCaseEngine"/>. Wolverine runs in Solo
+    /// durability mode (no leader election, so a host is ready sooner); <paramref name="configure"/> runs
+    /// after that default and may change it. Dispose the host at the end of the test.
+    /// </summary>
+    public static async Task<IHost> StartAsync(DatabaseFixture db, FakeClock clock,
+        Action<CaseEngineOptions>? configure = null, Action<HostApplicationBuilder>? configureHost = null)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(clock);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddSingleton(clock);
+        builder.AddCaseEngine(options =>
+        {
+            options.ConnectionString = db.ConnectionString;
+            options.ConfigureWolverine = opts => opts.Durability.Mode = DurabilityMode.Solo;
+            configure?.Invoke(options);
+        });
+        configureHost?.Invoke(builder);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return host;
+    }
+}
