@@ -6,7 +6,7 @@ namespace CaseEngine.Domain.Directory;
 /// <summary>
 /// The directory's JSON file format (docs/directory-format.md):
 /// <c>{ "regions": [ {code,name,level,parentCode} ], "departments": [ {id,name,kind,level,regionCode,line} ] }</c>,
-/// camelCase, enums as the GraphQL contract spells them ("PROVINCE", "PETITION_OFFICE"), nulls written out.
+/// camelCase, enums exactly as the GraphQL contract spells them ("PROVINCE", "PETITION_OFFICE"; other spellings are rejected), nulls written out.
 /// </summary>
 public static class DirectoryJson
 {
@@ -24,7 +24,8 @@ public static class DirectoryJson
             ReadCommentHandling = JsonCommentHandling.Skip,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper, allowIntegerValues: false));
+        options.Converters.Add(new ContractEnumConverter<Level>());
+        options.Converters.Add(new ContractEnumConverter<DepartmentKind>());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
@@ -68,6 +69,30 @@ public static class DirectoryJson
 
     private static string Required(string? value, string what) =>
         value ?? throw new JsonException($"The {what} is missing.");
+
+    /// <summary>Enums exactly as the GraphQL contract spells them (UPPER_SNAKE: "PETITION_OFFICE"); nothing else is read.</summary>
+    private sealed class ContractEnumConverter<T> : JsonConverter<T>
+        where T : struct, Enum
+    {
+        private readonly Dictionary<string, T> _byName = Enum.GetValues<T>()
+            .ToDictionary(v => JsonNamingPolicy.SnakeCaseUpper.ConvertName(v.ToString()), StringComparer.Ordinal);
+        private readonly Dictionary<T, string> _byValue;
+
+        public ContractEnumConverter() => _byValue = _byName.ToDictionary(p => p.Value, p => p.Key);
+
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+                throw new JsonException($"Expected a {typeof(T).Name} name ({string.Join(", ", _byName.Keys)}), found {reader.TokenType}.");
+            var name = reader.GetString()!;
+            return _byName.TryGetValue(name, out var value)
+                ? value
+                : throw new JsonException($"'{name}' is not a {typeof(T).Name}; expected one of {string.Join(", ", _byName.Keys)}.");
+        }
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(_byValue.TryGetValue(value, out var name) ? name : throw new JsonException($"{value} is not a defined {typeof(T).Name}."));
+    }
 
     private sealed record DirectoryFile(RegionEntry?[]? Regions, DepartmentEntry?[]? Departments);
 
