@@ -1,3 +1,4 @@
+using CaseEngine.Workflow.Rules;
 using Marten;
 using Wolverine;
 
@@ -11,6 +12,12 @@ public sealed class CaseEngineOptions
 
     /// <summary>PostgreSQL schema of Marten's documents and events.</summary>
     public string SchemaName { get; set; } = "caseengine";
+
+    /// <summary>The directory and statutory clock to decide with; the demo directory and China's calendar by default.</summary>
+    public RuleBook? RuleBook { get; set; }
+
+    /// <summary>The server key access codes are derived with (config CaseEngine:AccessCodeKey).</summary>
+    public string? AccessCodeKey { get; set; }
 
     /// <summary>Embedded cluster only, tests only: fsync and synchronous commit off.</summary>
     public bool EmbeddedFastUnsafe { get; set; }

@@ -1,3 +1,6 @@
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Hosting;
 using JasperFx;
 using JasperFx.Events;
@@ -18,6 +21,9 @@ public static class CaseEngineSetup
 {
     /// <summary>Name under ConnectionStrings (env <c>ConnectionStrings__Marten</c>).</summary>
     public const string ConnectionStringName = "Marten";
+
+    /// <summary>Used only when no key is configured (development and tests); production sets CaseEngine:AccessCodeKey.</summary>
+    public const string DevelopmentAccessCodeKey = "caseengine-development-access-code-key";
 
     /// <summary>
     /// Registers the event store, the command bus with its durable outbox, the async daemon (HotCold,
@@ -49,6 +55,13 @@ public static class CaseEngineSetup
 
         // Hosts do not register a clock; a handler asking for one would fail at run time, not at start.
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => options.RuleBook ?? RuleBook.Demo());
+        services.TryAddSingleton(sp => new AccessCodes(options.AccessCodeKey
+            ?? sp.GetRequiredService<IConfiguration>()["CaseEngine:AccessCodeKey"]
+            ?? DevelopmentAccessCodeKey));
+        services.TryAddSingleton<CommandServices>();
+        services.AddSingleton<DeadlineSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
 
         // Before AddMarten: else the daemon starts relaying events before Wolverine runs.
         builder.UseWolverine(opts =>

@@ -1,18 +1,31 @@
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.PetitionView;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.Submitting;
+using JasperFx.Events.Projections;
 using Marten;
 
 namespace CaseEngine.Workflow.Configuration;
 
 /// <summary>
-/// The one place where the petition event types and the projections are registered with Marten.
-/// <see cref="CaseEngineSetup.AddCaseEngine"/> calls it for every host (API, tests, bench).
+/// The one place where the petition event types, the projections and the workflow's own tables
+/// are registered with Marten. <see cref="CaseEngineSetup.AddCaseEngine"/> calls it for every host
+/// (API, tests, bench).
 /// </summary>
 public static class EventStoreSetup
 {
     public static void ConfigureEventStore(StoreOptions opts)
     {
         ArgumentNullException.ThrowIfNull(opts);
-        // Event types: opts.Events.AddEventTypes([...]) once src/Domain has them, so that
-        // reading a stream never depends on which types a process happened to load first.
-        // Projections: opts.Projections.Add<...>(ProjectionLifecycle.Inline | Async).
+        // Registered up front so reading a stream never depends on which types a process loaded first.
+        opts.Events.AddEventTypes(EventJson.EventTypes);
+
+        // The petition view is the write model's snapshot, updated in the command's transaction.
+        opts.Projections.Add(new PetitionSnapshotProjection(), ProjectionLifecycle.Inline);
+
+        opts.Schema.For<CommandRecord>();
+        opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);
+        opts.Storage.ExtendedSchemaObjects.Add(CaseNumbers.CounterTable(opts.DatabaseSchemaName));
     }
 }

@@ -1,0 +1,32 @@
+using CaseEngine.Domain;
+
+namespace CaseEngine.Workflow.Commands;
+
+/// <summary>
+/// What travels with every command besides its business content: the client's command id
+/// (exactly-once), the caller, the client's expected version and access code, and the
+/// correlation id that ties the resulting events to the request.
+/// </summary>
+/// <param name="Anonymous">no token: the actor is the anonymous petitioner</param>
+public sealed record CommandMeta(
+    Guid CommandId, Actor Caller, bool Anonymous = false, int? ExpectedVersion = null, string? AccessCode = null,
+    string? CorrelationId = null)
+{
+    /// <summary>The system acting by itself (missed deadlines, lapsed windows, recounts).</summary>
+    public static CommandMeta System(Guid commandId, string? correlationId = null) =>
+        new(commandId, Actor.System(), CorrelationId: correlationId);
+}
+
+/// <summary>One stored event as the workflow returns it (sequence and version read back after commit).</summary>
+public sealed record StoredEvent(
+    long Sequence, Guid PetitionId, int Version, string Type, DateTimeOffset OccurredAt, object Data,
+    string? CorrelationId, string? CausationId, IReadOnlyDictionary<string, object>? Headers);
+
+/// <summary>
+/// The result of a command: the petition as it is now and the events the command appended
+/// (for a repeated command: those of its first execution). CaseNumber and AccessCode are set
+/// for submissions only.
+/// </summary>
+public sealed record CommandResult(
+    Guid PetitionId, int Version, IReadOnlyList<StoredEvent> Events, bool Repeated,
+    string? CaseNumber = null, string? AccessCode = null);

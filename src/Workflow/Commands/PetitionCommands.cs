@@ -1,0 +1,171 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.Rules;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CaseEngine.Workflow.Commands;
+
+/// <summary>The singletons every command handler needs; one parameter keeps the handlers thin.</summary>
+public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, TimeProvider time, ILogger<CommandServices> logger)
+{
+    public RuleBook Rules { get; } = rules;
+    public AccessCodes AccessCodes { get; } = accessCodes;
+    public TimeProvider Time { get; } = time;
+    public ILogger Logger { get; } = logger;
+}
+
+/// <summary>
+/// The one way a command on an existing petition runs: answer a repeat with its first result;
+/// load the petition with the version read in this transaction; decide (Domain); append the
+/// events with their metadata; keep the deadline timers in step; record the command id; commit;
+/// read the events back with their sequences. Every handler delegates here and holds no rule.
+/// </summary>
+public static class PetitionCommands
+{
+    public const string ActorHeader = "actor";
+    public const string CommandIdHeader = "commandId";
+
+    public static async Task<CommandResult> RunAsync(
+        IDocumentSession session, CommandServices services, string name, CommandMeta meta, IPetitionCommand command,
+        CancellationToken ct, Guid? otherPetitionId = null)
+    {
+        var identity = Identity(name, command, meta);
+        if (await FindRepeatAsync(session, meta.CommandId, identity, ct) is { } first)
+            return await ResultAsync(session, first, repeated: true, ct);
+
+        var stream = await session.Events.FetchForWriting<Petition>(command.PetitionId, ct);
+        var state = stream.Aggregate ?? throw RuleViolation.NotFound("no petition with that id");
+        var other = otherPetitionId is { } otherId ? await session.LoadAsync<Petition>(otherId, ct) : null;
+
+        var ctx = Context(meta, services, state.Id);
+        var events = Decider.Decide(command, state, ctx, other);
+
+        Stamp(session, meta, ctx.Actor);
+        if (events.Length > 0)
+            stream.AppendMany(events.Cast<object>().ToArray());
+        var after = events.Aggregate(state, Petition.Evolve);
+        ReconcileTimers(session, state, after);
+        var record = new CommandRecord
+        {
+            Id = meta.CommandId, Identity = identity, Name = name, PetitionId = state.Id,
+            FromVersion = state.Version + 1, ToVersion = state.Version + events.Length, ExecutedAt = ctx.Now,
+        };
+        session.Insert(record);
+        return await CommitAsync(session, record, ct);
+    }
+
+    /// <summary>The decision context for this caller: the access code is checked here, never stored.</summary>
+    public static DecisionContext Context(CommandMeta meta, CommandServices services, Guid petitionId) =>
+        new(meta.Caller, services.Time.GetUtcNow(), services.Rules.Directory, services.Rules.Clock,
+            meta.Anonymous, meta.AccessCode is not null && services.AccessCodes.Verify(petitionId, meta.AccessCode))
+        {
+            ExpectedVersion = meta.ExpectedVersion,
+        };
+
+    /// <summary>
+    /// A command's identity: the mutation, its input without expectedVersion and accessCode (the
+    /// domain command carries neither) and the caller.
+    /// </summary>
+    public static string Identity(string name, object command, CommandMeta meta)
+    {
+        var caller = meta.Anonymous ? "anonymous" : meta.Caller.Id;
+        var input = JsonSerializer.Serialize(command, command.GetType(), EventJson.Options);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}\n{caller}\n{input}")));
+    }
+
+    public static async Task<CommandRecord?> FindRepeatAsync(IDocumentSession session, Guid commandId, string identity, CancellationToken ct)
+    {
+        var first = await session.LoadAsync<CommandRecord>(commandId, ct);
+        if (first is not null && first.Identity != identity)
+            throw RuleViolation.Validation("this commandId was already used for a different command");
+        return first;
+    }
+
+    /// <summary>Correlation, causation and the actor on every event of this unit of work.</summary>
+    public static void Stamp(IDocumentSession session, CommandMeta meta, Actor actor)
+    {
+        session.CorrelationId = meta.CorrelationId ?? meta.CommandId.ToString();
+        session.CausationId = meta.CommandId.ToString();
+        session.SetHeader(CommandIdHeader, meta.CommandId.ToString());
+        session.SetHeader(ActorHeader, new Dictionary<string, string?>
+        {
+            ["id"] = actor.Id, ["role"] = RoleName(actor.Role), ["departmentId"] = actor.DepartmentId,
+        });
+    }
+
+    public static string RoleName(Role role) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(role.ToString());
+
+    /// <summary>Timers follow the running clocks: new clocks get one, ended or moved-on clocks lose theirs.</summary>
+    public static void ReconcileTimers(IDocumentSession session, Petition? before, Petition after)
+    {
+        var wanted = DeadlineTimer.For(after).ToDictionary(t => t.Id);
+        foreach (var old in DeadlineTimer.For(before).Where(t => !wanted.ContainsKey(t.Id)))
+            session.Delete<DeadlineTimer>(old.Id);
+        foreach (var timer in wanted.Values)
+            session.Store(timer);
+    }
+
+    /// <summary>
+    /// Commits; a concurrent repeat of the same command id loses on the command record's key and
+    /// answers with the winner's result; a concurrent change of the stream is CONCURRENCY_CONFLICT.
+    /// </summary>
+    public static async Task<CommandResult> CommitAsync(IDocumentSession session, CommandRecord record, CancellationToken ct,
+        string? caseNumber = null, string? accessCode = null)
+    {
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (IsDuplicateKey(e))
+        {
+            await using var fresh = session.DocumentStore.LightweightSession();
+            var first = await fresh.LoadAsync<CommandRecord>(record.Id, ct);
+            if (first is null)
+                throw;
+            if (first.Identity != record.Identity)
+                throw RuleViolation.Validation("this commandId was already used for a different command");
+            return await ResultAsync(fresh, first, repeated: true, ct);
+        }
+        catch (Exception e) when (e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+        {
+            throw RuleViolation.Concurrency("the petition changed while this command was decided; reload and retry");
+        }
+        return await ResultAsync(session, record, repeated: false, ct, caseNumber, accessCode);
+    }
+
+    private static bool IsDuplicateKey(Exception e) =>
+        e is DocumentAlreadyExistsException
+        || e is ExistingStreamIdCollisionException
+        || (e.InnerException ?? e) is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg
+            && pg.TableName?.Contains("commandrecord", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>The petition now and the events of the command's (first) execution, read back with their sequences.</summary>
+    public static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,
+        CancellationToken ct, string? caseNumber = null, string? accessCode = null)
+    {
+        var events = record.ToVersion < record.FromVersion
+            ? []
+            : await session.Events.FetchStreamAsync(record.PetitionId, version: record.ToVersion, token: ct);
+        var slice = events.Where(e => e.Version >= record.FromVersion).Select(ToStored).ToList();
+        var version = await CurrentVersionAsync(session, record.PetitionId, ct);
+        return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
+    }
+
+    private static async Task<int> CurrentVersionAsync(IQuerySession session, Guid petitionId, CancellationToken ct)
+    {
+        var state = await session.Events.FetchStreamStateAsync(petitionId, ct);
+        return (int)(state?.Version ?? 0);
+    }
+
+    public static StoredEvent ToStored(IEvent e) =>
+        new(e.Sequence, e.StreamId, (int)e.Version, e.EventType.Name, e.Timestamp, e.Data,
+            e.CorrelationId, e.CausationId, e.Headers);
+}

@@ -1,0 +1,103 @@
+using System.Security.Cryptography;
+using System.Text;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions.Deadlines;
+using CaseEngine.Workflow.Commands;
+using Marten;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Wolverine;
+
+namespace CaseEngine.Workflow.Deadlines;
+
+/// <summary>
+/// Fires the deadline timers whose due moment the injected <see cref="TimeProvider"/> has passed.
+/// Wolverine's scheduled messages poll the wall clock, so statutory clocks cannot rest on them
+/// alone: the timers are rows written with each command, and this sweep (every
+/// <see cref="Interval"/> of real time, or when a test calls <see cref="SweepAsync"/>) sends the
+/// system command each one stands for. Each firing has a command id derived from the timer, and
+/// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
+/// </summary>
+public sealed class DeadlineSweeper(IDocumentStore store, IMessageBus bus, TimeProvider time, ILogger<DeadlineSweeper> logger)
+    : BackgroundService
+{
+    public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+    private const int BatchSize = 200;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var ticks = new PeriodicTimer(Interval);
+        while (await ticks.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The timers stay in the table: the next tick retries them.
+                logger.LogWarning(e, "Deadline sweep failed; retrying on the next tick");
+            }
+        }
+    }
+
+    /// <summary>Fires every timer due at the injected clock's now; returns how many were fired.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var fired = 0;
+            while (true)
+            {
+                var now = time.GetUtcNow();
+                IReadOnlyList<DeadlineTimer> due;
+                await using (var session = store.QuerySession())
+                {
+                    due = await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now)
+                        .OrderBy(t => t.DueAt).Take(BatchSize).ToListAsync(ct);
+                }
+                foreach (var timer in due)
+                {
+                    await FireAsync(timer, ct);
+                    fired++;
+                }
+                if (due.Count < BatchSize)
+                    return fired;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task FireAsync(DeadlineTimer timer, CancellationToken ct)
+    {
+        var meta = CommandMeta.System(FiringId(timer));
+        object message = timer.Act == TimerAct.MarkMissed
+            ? new MarkDeadlineMissedMessage(meta, new MarkDeadlineMissed(timer.PetitionId, timer.Stage, timer.Instance, timer.SupervisionId))
+            : new CloseLapsedWindowMessage(meta, new CloseLapsedWindow(timer.PetitionId, timer.Stage, timer.Instance));
+        try
+        {
+            await bus.InvokeAsync<CommandResult>(message, ct);
+        }
+        catch (RuleViolation e) when (e.Code == RuleCode.ConcurrencyConflict)
+        {
+            // Another command (or node) changed the petition meanwhile: the timer is still there if still due.
+            logger.LogDebug("Deadline timer {TimerId} raced a concurrent change; it is retried on the next sweep", timer.Id);
+            return;
+        }
+        // A firing that appended nothing (the stage moved on) leaves a stale row only if the
+        // reconcile did not remove it; delete it so it is not fired again.
+        // Only the row as it was fired: a concurrent command may have moved it (a hearing, an extension).
+        await using var session = store.LightweightSession();
+        session.DeleteWhere<DeadlineTimer>(t => t.Id == timer.Id && t.DueAt == timer.DueAt);
+        await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>One command id per timer: a repeated firing is a repeated command and appends nothing.</summary>
+    public static Guid FiringId(DeadlineTimer timer) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"deadline-timer:{timer.Id}:{timer.DueAt.UtcTicks}")).AsSpan(0, 16));
+}

@@ -1,0 +1,84 @@
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.Submitting;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Wolverine;
+
+namespace CaseEngine.Testing;
+
+/// <summary>
+/// The real engine (Marten, Wolverine, the deadline sweep) on a test database with a fake clock,
+/// driven the way the API drives it: commands through the bus.
+/// </summary>
+public sealed class Engine : IAsyncDisposable
+{
+    private Engine(IHost host, FakeClock clock)
+    {
+        Host = host;
+        Clock = clock;
+    }
+
+    public IHost Host { get; }
+    public FakeClock Clock { get; }
+    public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+    public IMessageBus Bus => Host.Services.GetRequiredService<IMessageBus>();
+
+    public static async Task<Engine> StartAsync(DatabaseFixture db, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null)
+    {
+        clock ??= new FakeClock();
+        // The periodic sweep would race the tests' own SweepAsync calls; tests sweep explicitly.
+        DeadlineSweeper.Interval = TimeSpan.FromHours(1);
+        var host = await CaseEngineTestHost.StartAsync(db, clock, configure);
+        return new Engine(host, clock);
+    }
+
+    public static CommandMeta As(Actor actor, int? expectedVersion = null, string? accessCode = null, Guid? commandId = null) =>
+        new(commandId ?? Guid.NewGuid(), actor, Anonymous: false, expectedVersion, accessCode);
+
+    public static CommandMeta Anonymously(string? accessCode = null, Guid? commandId = null) =>
+        new(commandId ?? Guid.NewGuid(), Actor.AnonymousPetitioner, Anonymous: true, AccessCode: accessCode);
+
+    /// <summary>Sends a command through the bus and waits for its result.</summary>
+    public Task<CommandResult> SendAsync(object message) => Bus.InvokeAsync<CommandResult>(message);
+
+    /// <summary>A WEBSITE complaint by citizen-1 to the county 340101, unless told otherwise.</summary>
+    public Task<CommandResult> SubmitAsync(SubmitPetition? command = null, CommandMeta? meta = null) =>
+        SendAsync(new SubmitPetitionMessage(meta ?? As(new Actor("citizen-1", Role.Petitioner, null)), command ?? Samples.Complaint()));
+
+    public async Task<Petition> PetitionAsync(Guid id)
+    {
+        await using var session = Store.QuerySession();
+        return await session.LoadAsync<Petition>(id) ?? throw new InvalidOperationException($"petition {id} not found");
+    }
+
+    public async Task<IReadOnlyList<IEvent>> StreamAsync(Guid id)
+    {
+        await using var session = Store.QuerySession();
+        return await session.Events.FetchStreamAsync(id);
+    }
+
+    /// <summary>Runs the deadline sweep at the fake clock's now.</summary>
+    public Task<int> SweepAsync() => Host.Services.GetRequiredService<DeadlineSweeper>().SweepAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+    }
+}
+
+public static class Samples
+{
+    public static SubmitPetition Complaint(
+        Channel channel = Channel.Website, string entryRegion = "340101",
+        PetitionCategory category = PetitionCategory.ComplaintRequest, string subject = "村道损坏无人维修") =>
+        new(channel, entryRegion, category, subject, "村里的道路损坏已有半年，请求尽快维修。",
+            new PetitionerDetails("张三丰", "13812345678", "340101199001011234", "示范市1县1镇1"));
+}
