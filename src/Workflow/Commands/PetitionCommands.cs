@@ -46,7 +46,18 @@ public static class PetitionCommands
         var other = otherPetitionId is { } otherId ? await session.LoadAsync<Petition>(otherId, ct) : null;
 
         var ctx = Context(meta, services, state.Id);
-        var events = Decider.Decide(command, state, ctx, other);
+        IPetitionEvent[] events;
+        try
+        {
+            events = Decider.Decide(command, state, ctx, other);
+        }
+        catch (RuleViolation)
+        {
+            // A twin of this command id may have committed after our first look and moved the petition on.
+            if (await FindCommittedTwinAsync(session, meta.CommandId, identity, ct) is { } twin)
+                return twin;
+            throw;
+        }
 
         Stamp(session, meta, ctx.Actor);
         if (events.Length > 0)
@@ -89,6 +100,13 @@ public static class PetitionCommands
         return first;
     }
 
+    private static async Task<CommandResult?> FindCommittedTwinAsync(IDocumentSession session, Guid commandId, string identity, CancellationToken ct)
+    {
+        await using var fresh = session.DocumentStore.QuerySession();
+        var first = await fresh.LoadAsync<CommandRecord>(commandId, ct);
+        return first is not null && first.Identity == identity ? await ResultAsync(fresh, first, repeated: true, ct) : null;
+    }
+
     /// <summary>Correlation, causation and the actor on every event of this unit of work.</summary>
     public static void Stamp(IDocumentSession session, CommandMeta meta, Actor actor)
     {
@@ -124,19 +142,21 @@ public static class PetitionCommands
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception e) when (IsDuplicateKey(e))
+        catch (Exception e) when (IsDuplicateKey(e) || e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
         {
-            await using var fresh = session.DocumentStore.LightweightSession();
+            // A concurrent twin of this command id may have won either on the command record's key
+            // or on the stream version: if its record exists now, answer with its result.
+            // The failed unit of work stays queued in the session; Wolverine's transaction would save it again.
+            session.EjectAllPendingChanges();
+            await using var fresh = session.DocumentStore.QuerySession();
             var first = await fresh.LoadAsync<CommandRecord>(record.Id, ct);
             if (first is null)
-                throw;
+                throw IsDuplicateKey(e)
+                    ? e
+                    : RuleViolation.Concurrency("the petition changed while this command was decided; reload and retry");
             if (first.Identity != record.Identity)
                 throw RuleViolation.Validation("this commandId was already used for a different command");
             return await ResultAsync(fresh, first, repeated: true, ct);
-        }
-        catch (Exception e) when (e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
-        {
-            throw RuleViolation.Concurrency("the petition changed while this command was decided; reload and retry");
         }
         return await ResultAsync(session, record, repeated: false, ct, caseNumber, accessCode);
     }
