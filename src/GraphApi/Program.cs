@@ -1,4 +1,25 @@
+using CaseEngine.GraphApi;
+using CaseEngine.Workflow.Configuration;
+using JasperFx;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddCaseEngine();
+
 var app = builder.Build();
-app.MapGet("/health", () => "ok");
-app.Run();
+app.MapCaseEngineHealth();
+
+// JasperFx's command line (codegen, db-apply, resources, describe, ...) answers its own verbs.
+// Anything else, including no arguments or host options such as `--urls`, just runs the server:
+// the host already read those options into configuration when the builder was created.
+return args.Length > 0 && !args[0].StartsWith('-')
+    ? await app.RunJasperFxCommands(args)
+    : await RunServerAsync(app);
+
+static async Task<int> RunServerAsync(WebApplication app)
+{
+    await app.RunAsync();
+    return 0;
+}
+
+/// <summary>Entry point, public for Alba / WebApplicationFactory.</summary>
+public partial class Program;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
@@ -51,7 +52,14 @@ public static class CaseEngineSetup
         });
         // Only created (about a second) when no connection string is configured. Created by the
         // container, so disposed by it: after every hosted service has stopped.
-        services.TryAddSingleton(_ => EmbeddedPostgres.Start(new EmbeddedPostgresOptions { FastUnsafe = options.EmbeddedFastUnsafe }));
+        services.TryAddSingleton(sp =>
+        {
+            var server = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { FastUnsafe = options.EmbeddedFastUnsafe });
+            sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(EmbeddedPostgres)).LogInformation(
+                "No ConnectionStrings:Marten configured: started embedded PostgreSQL on port {Port} in {Folder} (initdb {InitDb} ms, start {Start} ms); it stops with this process",
+                server.Port, server.ClusterDirectory, (int)server.InitDbDuration.TotalMilliseconds, (int)server.StartDuration.TotalMilliseconds);
+            return server;
+        });
 
         // Hosts do not register a clock; a handler asking for one would fail at run time, not at start.
         services.TryAddSingleton(TimeProvider.System);

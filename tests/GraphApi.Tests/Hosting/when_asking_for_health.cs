@@ -1,0 +1,33 @@
+using System.Net;
+using System.Text.Json;
+using Alba;
+using CaseEngine.Testing;
+using Microsoft.AspNetCore.Hosting;
+
+namespace CaseEngine.GraphApi.Tests.Hosting;
+
+public class when_asking_for_health(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task a_started_host_with_a_database_answers_healthy_and_503_once_the_database_is_gone()
+    {
+        await using var host = await AlbaHost.For<Program>(web =>
+            web.UseSetting("ConnectionStrings:Marten", db.ConnectionString));
+
+        var healthy = await host.Scenario(s =>
+        {
+            s.Get.Url("/health");
+            s.StatusCodeShouldBeOk();
+        });
+        using (var body = JsonDocument.Parse(await healthy.ReadAsTextAsync()))
+            body.RootElement.GetProperty("status").GetString().ShouldBe("Healthy");
+
+        await db.DisposeAsync();
+
+        await host.Scenario(s =>
+        {
+            s.Get.Url("/health");
+            s.StatusCodeShouldBe(HttpStatusCode.ServiceUnavailable);
+        });
+    }
+}
