@@ -74,4 +74,19 @@ public class when_the_handling_deadline_is_extended
     public void after_an_extension_a_reply_before_the_new_due_moment_is_on_time() =>
         InHandling().Then(By(30)).At(Moments.At(6, 5, 17)).When(new IssueReply(Id, ReplyDecision.Supported, "已解决"))
             .Single<ReplyIssued>().OnTime.ShouldBeTrue();
+
+    [Fact]
+    public void while_a_hearing_stops_the_clock_the_due_moment_does_not_pass_and_it_may_still_be_extended()
+    {
+        // Hearing opened Monday 5 May, before the due moment (7 May 00:00); on 8 May the clock is still stopped.
+        var heard = InHandling().At(Moments.At(5, 5)).Then(new StartHearing(Id, "事实争议较大"));
+        var extended = heard.At(Moments.At(5, 8)).When(By(10)).Succeeds();
+        // 6 May + 10 = Friday 16 May; the hearing (5 May 09:00 – 9 May 09:00, 4 days) then adds 4: Tuesday 20 May.
+        extended.Petition.Clock!.Due.LastDay.ShouldBe(Moments.Day(5, 16));
+        extended.At(Moments.At(5, 9)).Then(new ConcludeHearing(Id, "听证结束")).Petition.Clock!.Due.LastDay.ShouldBe(Moments.Day(5, 20));
+    }
+
+    [Fact]
+    public void a_hearing_opened_after_the_due_moment_does_not_revive_the_right_to_extend() =>
+        InHandling().At(Moments.At(5, 8)).Then(new StartHearing(Id, "补充听证")).AfterDays(1).When(By(10)).Fails(RuleCode.DeadlinePassed);
 }
