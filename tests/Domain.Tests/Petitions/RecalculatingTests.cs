@@ -90,4 +90,20 @@ public class when_deadlines_are_recalculated
         var story = Story.SubmittedOn(WeekendsOnly, Moments.At(9, 20)).AfterDays(1);
         story.WhenTheSystem(Recalculate, China).Succeeds().WhenTheSystem(Recalculate, China).Events.ShouldBeEmpty();
     }
+
+    [Fact]
+    public void the_review_window_and_the_evaluation_window_opened_by_a_reply_are_both_recounted()
+    {
+        // Replied Tuesday 1 April 2025 on a weekends-only calendar: day 30 is Thursday 1 May, a working day there;
+        // on the real calendar Labour Day runs 1–5 May: Tuesday 6 May.
+        var story = Story.Submitted(at: Moments.At(3, 28)).Forwarded().Accepted().At(Moments.At(4, 1))
+            .ThenOn(WeekendsOnly, new CaseEngine.Domain.Petitions.Handling.IssueReply(Id, ReplyDecision.Supported, "已解决"));
+        story.Petition.Clock!.Due.LastDay.ShouldBe(Moments.Day(5, 1));
+        story.Petition.EvaluationWindow!.LastDay.ShouldBe(Moments.Day(5, 1));
+        var outcome = story.AfterDays(1).WhenTheSystem(Recalculate, China);
+        outcome.Events.OfType<DeadlineRecalculated>().Select(e => e.Stage).ShouldBe([Stage.ReviewWindow, Stage.Evaluation], ignoreOrder: true);
+        var p = outcome.Leaves(PetitionStatus.Replied, Stage.ReviewWindow);
+        p.Clock!.Due.LastDay.ShouldBe(Moments.Day(5, 6));
+        p.EvaluationWindow!.LastDay.ShouldBe(Moments.Day(5, 6));
+    }
 }

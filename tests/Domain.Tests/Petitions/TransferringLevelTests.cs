@@ -61,6 +61,10 @@ public class when_a_petition_is_transferred_to_another_level
         Story.Submitted().When(To(OtherCityOffice), Callers.Supervisor(CountyOffice)).Fails(RuleCode.InvalidTransition);
 
     [Fact]
+    public void a_township_office_of_another_county_is_not_a_descendant() =>
+        Story.Submitted().When(To("340102001-PO"), Callers.Supervisor(CountyOffice)).Fails(RuleCode.InvalidTransition);
+
+    [Fact]
     public void the_current_office_itself_is_not_another_level() =>
         Story.Submitted().When(To(CountyOffice), Callers.Supervisor(CountyOffice)).Fails(RuleCode.InvalidTransition);
 
