@@ -16,8 +16,13 @@ namespace CaseEngine.Domain.Petitions;
 public static class Decider
 {
     /// <param name="other">the second petition a command refers to (the original of a duplicate link)</param>
-    public static IPetitionEvent[] Decide(IPetitionCommand command, Petition state, DecisionContext ctx, Petition? other = null) =>
-        command switch
+    public static IPetitionEvent[] Decide(IPetitionCommand command, Petition state, DecisionContext ctx, Petition? other = null)
+    {
+        // The contract checks UNAUTHENTICATED ("no token where one is needed") before VALIDATION, and without a
+        // token only the petitioner's access-code acts exist: a staff act is refused before its input is read.
+        if (ctx.Anonymous && command is not (EvaluatePetition or WithdrawPetition or RequestReview or RequestReReview))
+            throw new RuleViolation(RuleCode.Unauthenticated, "this act needs a token");
+        return command switch
         {
             ForwardPetition c => RoutingDecisions.Decide(c, state, ctx),
             TransferLevel c => RoutingDecisions.Decide(c, state, ctx),
@@ -45,4 +50,5 @@ public static class Decider
             RecalculateDeadlines c => DeadlineDecisions.Decide(c, state, ctx),
             _ => throw new InvalidOperationException($"no decision for command {command.GetType().Name}"),
         };
+    }
 }

@@ -136,6 +136,77 @@ public sealed record Story(Petition? State, IReadOnlyList<IPetitionEvent> Events
         AfterDays(5).Then(new DecideReview(PetitionId, outcome, "维持原处理意见"));
 
     public Story ReReviewRequested() => AfterDays(3).Then(new RequestReReview(PetitionId, "仍不满意"));
+
+    // ------------------------------------------------------------ steps for the state machine's other rows
+
+    /// <summary>A submission counted on another clock (another calendar or policy), by the citizen, at the county.</summary>
+    public static Story SubmittedOn(StatutoryClock clock, DateTimeOffset at)
+    {
+        var command = new SubmitPetition(Channel.Website, Places.County, PetitionCategory.ComplaintRequest, "村道损坏无人维修",
+            "村里的道路损坏已有半年，请求尽快维修。", new PetitionerDetails("张三丰", "13812345678", null, null));
+        var ctx = new DecisionContext(Callers.Citizen, at, Directory, clock);
+        return new Story(null, [], at).Apply(Submission.Decide(command, new Allocation(PetitionId, "340101-2025-000001"), ctx));
+    }
+
+    /// <summary>Runs a command in a context the test builds (another clock, an anonymous caller, the engine itself).</summary>
+    public Outcome WhenIn(DecisionContext ctx, IPetitionCommand command, Petition? other = null)
+    {
+        try
+        {
+            return new Outcome(this, Decider.Decide(command, Petition, ctx, other), null);
+        }
+        catch (RuleViolation violation)
+        {
+            return new Outcome(this, [], violation);
+        }
+    }
+
+    public Story ThenIn(DecisionContext ctx, IPetitionCommand command, Petition? other = null) => WhenIn(ctx, command, other).Succeeds();
+
+    /// <summary>The same step counted on another clock, by the default caller.</summary>
+    public Story ThenOn(StatutoryClock clock, IPetitionCommand command) =>
+        ThenIn(new DecisionContext(DefaultCaller(command), Now, Directory, clock), command);
+
+    /// <summary>An access-code act: no token, the workflow verified the petition's access code.</summary>
+    public Outcome WhenByAccessCode(IPetitionCommand command) =>
+        WhenIn(new DecisionContext(Actor.AnonymousPetitioner, Now, Directory, Clock, Anonymous: true, AccessCodeVerified: true), command);
+
+    /// <summary>No token and no verified access code.</summary>
+    public Outcome WhenAnonymous(IPetitionCommand command) =>
+        WhenIn(new DecisionContext(Actor.AnonymousPetitioner, Now, Directory, Clock, Anonymous: true), command);
+
+    /// <summary>What the engine does by itself at this moment (missed deadlines, closures, recounts).</summary>
+    public Outcome WhenTheSystem(IPetitionCommand command, StatutoryClock? clock = null) =>
+        WhenIn(DecisionContext.System(Now, Directory, clock ?? Clock), command);
+
+    /// <summary>The moment the main line's clock falls due.</summary>
+    public Story AtTheDueMoment() => At(Petition.Clock!.Due.DueAt);
+
+    public Story Declined() => AfterDays(1).Then(new DeclinePetition(PetitionId, "不属于信访事项"));
+
+    public Story Withdrawn() => AfterDays(1).Then(new WithdrawPetition(PetitionId, "问题已解决"));
+
+    public Story HearingStarted() => AfterDays(2).Then(new StartHearing(PetitionId, "事实争议较大"));
+
+    public Story HearingConcluded(TimeSpan length) => After(length).Then(new ConcludeHearing(PetitionId, "听证结束"));
+
+    /// <summary>The open request window (review or re-review) lapses unused and the engine closes the petition.</summary>
+    public Story Closed()
+    {
+        var clock = Petition.Clock!;
+        return AtTheDueMoment().WhenTheSystem(new CaseEngine.Domain.Petitions.Deadlines.CloseLapsedWindow(PetitionId, clock.Stage, clock.Instance)).Succeeds();
+    }
+
+    public Story ReReviewDecided(ReviewOutcome outcome = ReviewOutcome.Upheld) =>
+        AfterDays(5).Then(new DecideReReview(PetitionId, outcome, "维持复查意见"));
+
+    /// <summary>Linked by the current office as a duplicate of <paramref name="original"/>.</summary>
+    public Story Merged(Petition original) =>
+        AfterDays(1).Then(new CaseEngine.Domain.Petitions.Duplicates.LinkDuplicate(PetitionId, original.Id, "同一事项"), other: original);
+
+    /// <summary>A supervision issued by a SUPERVISOR of <paramref name="office"/>, due after <paramref name="days"/> days.</summary>
+    public Story Supervised(string office = Places.CountyOffice, int days = 10) =>
+        Then(new CaseEngine.Domain.Petitions.Supervising.SupervisePetition(PetitionId, "请加快办理", Now.AddDays(days)), Callers.Supervisor(office));
 }
 
 public sealed record Outcome(Story Before, IPetitionEvent[] Events, RuleViolation? Failure)

@@ -53,7 +53,8 @@ public static class HandlingDecisions
             throw RuleViolation.InvalidTransition("only the handling period can be extended");
         if (s.Extended)
             throw RuleViolation.InvalidTransition("the handling period can be extended only once");
-        if (!s.Clock!.Due.IsInTime(ctx.Now))
+        // A hearing stops the clock (Art. 34): while one is open, time is measured where the clock stopped.
+        if (!s.Clock!.Due.IsInTime(s.Clock.PausedAt ?? ctx.Now))
             throw RuleViolation.DeadlinePassed("an extension must be approved before the handling period ends");
         return
         [

@@ -1,0 +1,77 @@
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Duplicates;
+using static CaseEngine.Domain.Tests.Petitions.Places;
+
+namespace CaseEngine.Domain.Tests.Petitions;
+
+public class when_a_duplicate_is_linked
+{
+    private static readonly Guid Id = Story.PetitionId;
+    private static readonly Guid OriginalId = Guid.Parse("0b9c3c3e-3f43-4b0f-9c1f-000000000002");
+
+    /// <summary>The original, told as its own story and given its own id.</summary>
+    private static Petition Original(Func<Story, Story> life) => life(Story.Submitted(at: Moments.At(2, 20))).Petition with { Id = OriginalId };
+
+    private static LinkDuplicate Link => new(Id, OriginalId, "同一人同一事项");
+
+    [Fact]
+    public void a_registered_petition_repeating_an_accepted_one_is_merged_into_it()
+    {
+        var original = Original(s => s.Forwarded().Accepted());
+        var outcome = Story.Submitted().AfterDays(1).When(Link, other: original);
+        var p = outcome.Leaves(PetitionStatus.Merged, Stage.None);
+        p.IsFinal.ShouldBeTrue();
+        p.DuplicateOf.ShouldBe(OriginalId);
+        p.Clock.ShouldBeNull();
+        var e = outcome.Single<DuplicateLinked>();
+        // It names the entry bucket it leaves, so statistics count the matter once.
+        e.EntryDepartmentId.ShouldBe(CountyOffice);
+        e.ReceivedAt.ShouldBe(Story.Monday);
+    }
+
+    [Theory]
+    [InlineData(nameof(PetitionStatus.Registered))]
+    [InlineData(nameof(PetitionStatus.Replied))]
+    [InlineData(nameof(PetitionStatus.Closed))]
+    [InlineData(nameof(PetitionStatus.Terminated))]
+    public void an_original_that_was_neither_declined_nor_withdrawn_takes_the_duplicate(string status)
+    {
+        var original = Original(s => status switch
+        {
+            nameof(PetitionStatus.Registered) => s,
+            nameof(PetitionStatus.Replied) => s.Forwarded().Accepted().Replied(),
+            nameof(PetitionStatus.Closed) => s.Forwarded().Accepted().Replied().Closed(),
+            _ => s.Forwarded().Accepted().Replied().ReviewRequested().Reviewed().ReReviewRequested().ReReviewDecided(),
+        });
+        original.Status.ToString().ShouldBe(status);
+        Story.Submitted().When(Link, other: original).Leaves(PetitionStatus.Merged, Stage.None);
+    }
+
+    [Fact]
+    public void a_declined_original_makes_this_a_new_matter() =>
+        Story.Submitted().When(Link, other: Original(s => s.Declined())).Fails(RuleCode.InvalidTransition);
+
+    [Fact]
+    public void a_withdrawn_original_makes_this_a_new_matter() =>
+        Story.Submitted().When(Link, other: Original(s => s.Withdrawn())).Fails(RuleCode.InvalidTransition);
+
+    [Fact]
+    public void a_forwarded_petition_is_no_longer_linked() =>
+        Story.Submitted().Forwarded().When(Link, Callers.Admin, other: Original(s => s)).Fails(RuleCode.InvalidTransition);
+
+    [Fact]
+    public void the_agency_holding_a_petition_does_not_link_it() =>
+        Story.Submitted().Forwarded().When(Link, Callers.Officer(CountyEducation), other: Original(s => s)).Fails(RuleCode.InvalidTransition);
+
+    [Fact]
+    public void a_missing_original_is_not_found() =>
+        Story.Submitted().When(Link, other: null).Fails(RuleCode.NotFound);
+
+    [Fact]
+    public void a_petition_does_not_duplicate_itself() =>
+        Story.Submitted().When(new LinkDuplicate(Id, Id), other: Story.Submitted().Petition).Fails(RuleCode.Validation);
+
+    [Fact]
+    public void an_office_above_may_read_it_but_only_the_current_office_links() =>
+        Story.Submitted().When(Link, Callers.Supervisor(CityOffice), other: Original(s => s)).Fails(RuleCode.Forbidden);
+}
