@@ -69,6 +69,7 @@ public static class CaseEngineSetup
             ?? DevelopmentAccessCodeKey));
         services.TryAddSingleton<CommandServices>();
         services.AddSingleton<DeadlineSweeper>();
+        services.AddSingleton<CalendarReload>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
 
         // Before AddMarten: else the daemon starts relaying events before Wolverine runs.
