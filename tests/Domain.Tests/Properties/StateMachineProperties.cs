@@ -74,6 +74,7 @@ public class when_random_commands_are_sent_to_a_petition
     {
         var statuses = new HashSet<PetitionStatus>();
         var commands = new HashSet<Type>();
+        var eventTypes = new HashSet<Type>();
         Walks.WalkGen.Sample(walk =>
         {
             var (final, events, states) = Walks.Run(walk, t =>
@@ -83,10 +84,12 @@ public class when_random_commands_are_sent_to_a_petition
             });
             CheckState(final, events);
             lock (statuses) statuses.UnionWith(states.Select(s => s.Status));
+            lock (eventTypes) eventTypes.UnionWith(events.Select(e => e.GetType()));
         }, iter: Iterations);
 
         // A property that never reaches a state or never gets an act through proves nothing about it.
         statuses.ShouldBe(Enum.GetValues<PetitionStatus>(), ignoreOrder: true);
+        eventTypes.ShouldBe(EventJson.EventTypes, ignoreOrder: true);
         commands.Count.ShouldBe(Enum.GetValues<Act>().Length, string.Join(", ", commands.Select(c => c.Name).Order()));
     }
 

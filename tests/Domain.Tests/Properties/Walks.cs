@@ -1,3 +1,5 @@
+using CaseEngine.Domain.Calendar;
+using CaseEngine.Domain.Clocks;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Deadlines;
@@ -80,15 +82,31 @@ public static class Walks
     /// The lawful path as steps: a walk starts with some of it (possibly none), then acts at random. Acts picked
     /// uniformly rarely line up seven lawful steps in a row, and the deep states need checking too.
     /// </summary>
-    public static readonly Step[] LawfulPath =
+    /// <param name="choice">0: forward by TRANSFER, 1: by ASSIGN, in both cases to the first agency of the office's region</param>
+    public static Step[] LawfulPath(int choice) =>
     [
         .. new[] { Act.Forward, Act.Accept, Act.IssueReply, Act.RequestReview, Act.DecideReview, Act.RequestReReview }
-            .Select(act => new Step(act, Caller.Natural, TimeSpan.FromDays(1), 0)),
+            .Select(act => new Step(act, Caller.Natural, TimeSpan.FromDays(1), choice)),
     ];
 
     public static readonly Gen<Walk> WalkGen = Gen.Select(
-        StartGen, Gen.Int[0, LawfulPath.Length], StepGen.Array[1, 40],
-        (start, depth, steps) => new Walk(start, [.. LawfulPath.Take(depth), .. steps]));
+        StartGen, Gen.Int[0, 6], Gen.Int[0, 1], StepGen.Array[1, 40],
+        (start, depth, choice, steps) => new Walk(start, [.. LawfulPath(choice).Take(depth), .. steps]));
+
+    /// <summary>
+    /// The calendar after next year's arrangement is published (an invented 2027, for the walk only):
+    /// a walk that recalculates deadlines has loaded it and counts on it from then on.
+    /// </summary>
+    public static readonly StatutoryClock ClockWith2027 = new(ClockPolicy.Default, BusinessCalendar.China.WithYear(new CalendarYear(
+        2027, "test arrangement for property walks",
+        [
+            .. Days(new DateOnly(2027, 1, 1), 1, "元旦"), .. Days(new DateOnly(2027, 2, 6), 8, "春节"),
+            .. Days(new DateOnly(2027, 5, 1), 5, "劳动节"), .. Days(new DateOnly(2027, 10, 1), 7, "国庆节"),
+        ],
+        [new CalendarDay(new DateOnly(2027, 2, 20), "春节调休"), new CalendarDay(new DateOnly(2027, 10, 9), "国庆节调休")])));
+
+    private static IEnumerable<CalendarDay> Days(DateOnly first, int count, string name) =>
+        Enumerable.Range(0, count).Select(i => new CalendarDay(first.AddDays(i), name));
 
     /// <summary>Originals a duplicate may be linked to, in the statuses that matter to the rule.</summary>
     private static readonly Petition[] Originals = CreateOriginals();
@@ -120,12 +138,15 @@ public static class Walks
         var events = story.Events.ToList();
         var states = new List<Petition> { state };
         var now = walk.Start.At;
+        var clock = Story.Clock;
         foreach (var step in walk.Steps)
         {
             now += step.Advance;
             var command = Command(step, state, now);
+            if (command is RecalculateDeadlines)
+                clock = ClockWith2027;
             var (actor, anonymous, accessCode) = CallerFor(step, command, state);
-            var ctx = new DecisionContext(actor, now, Directory, Story.Clock, anonymous, accessCode);
+            var ctx = new DecisionContext(actor, now, Directory, clock, anonymous, accessCode);
             var other = command is LinkDuplicate link ? Originals.FirstOrDefault(o => o.Id == link.DuplicateOfPetitionId) : null;
             IPetitionEvent[] produced;
             try
@@ -153,7 +174,7 @@ public static class Walks
         var n = step.Choice;
         return step.Act switch
         {
-            Act.Forward => new ForwardPetition(Id, Pick(ForwardTargets(s), n), n % 2 == 0 ? ForwardMode.Transfer : ForwardMode.Assign,
+            Act.Forward => new ForwardPetition(Id, Pick(ForwardTargets(s), n / 2), n % 2 == 0 ? ForwardMode.Transfer : ForwardMode.Assign,
                 n % 3 == 0 ? null : "请依法处理"),
             Act.TransferLevel => new TransferLevel(Id, Pick(TransferTargets(s), n), "属于上级或下级管辖"),
             Act.Decline => new DeclinePetition(Id, "不予受理", n % 3 == 0 ? null : (LegalRoute)(n % 5)),
