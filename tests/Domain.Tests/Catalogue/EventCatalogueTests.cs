@@ -29,6 +29,10 @@ public partial class the_event_catalogue
 
     private static JsonObject SchemaOf(Type t) => JsonNode.Parse(Rendered[$"{t.Name}.json"])!.AsObject();
 
+    // JsonNode trees materialize lazily and are not safe to share between the sampling threads.
+    private static readonly ThreadLocal<Dictionary<Type, JsonObject>> Schemas =
+        new(() => EventJson.EventTypes.ToDictionary(t => t, SchemaOf));
+
     [Fact]
     public void the_checked_in_files_are_exactly_the_generated_ones()
     {
@@ -209,7 +213,7 @@ public partial class the_event_catalogue
             {
                 var json = JsonSerializer.SerializeToNode(e, e.GetType(), EventJson.Options);
                 var errors = new List<string>();
-                Validate(SchemaOf(e.GetType()), json, "$", errors);
+                Validate(Schemas.Value![e.GetType()], json, "$", errors);
                 errors.ShouldBeEmpty($"{e.GetType().Name}: {json?.ToJsonString()}");
                 lock (checkedTypes) checkedTypes.Add(e.GetType());
             }
