@@ -76,7 +76,8 @@ public sealed class StatutoryClock
     /// <summary>A concluded hearing moves the last day by its length rounded up to whole days, then the rest-day rule.</summary>
     public Due ResumeAfterHearing(Due due, TimeSpan hearing)
     {
-        var days = (int)Math.Ceiling(hearing.TotalDays - 1e-9);
+        // Rounded up exactly, on ticks: a hearing a moment longer than N days counts as N + 1 days.
+        var days = (int)((hearing.Ticks + TimeSpan.TicksPerDay - 1) / TimeSpan.TicksPerDay);
         return days <= 0 ? due
             : Count(due.Stage, due.StartDate, due.Length, due.Unit, [.. due.Shifts, days], due.ExtensionApplied, fixedDue: due);
     }
