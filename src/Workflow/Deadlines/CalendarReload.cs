@@ -6,6 +6,7 @@ using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Rules;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Wolverine;
 
 namespace CaseEngine.Workflow.Deadlines;
@@ -15,7 +16,7 @@ namespace CaseEngine.Workflow.Deadlines;
 /// provisional deadline with a DeadlineRecalculated event: history is never rewritten, and the
 /// timers follow the new due moments in the same transaction.
 /// </summary>
-public sealed class CalendarReload(RuleBook rules, IDocumentStore store, IMessageBus bus)
+public sealed class CalendarReload(RuleBook rules, IDocumentStore store, IServiceScopeFactory scopes)
 {
     /// <summary>Returns the number of petitions whose deadlines were recounted.</summary>
     public async Task<int> LoadAsync(BusinessCalendar calendar, CancellationToken ct = default)
@@ -30,6 +31,8 @@ public sealed class CalendarReload(RuleBook rules, IDocumentStore store, IMessag
                 .Select(p => p.Id)
                 .ToListAsync(ct);
         }
+        await using var scope = scopes.CreateAsyncScope();
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
         var recounted = 0;
         foreach (var id in affected)
         {

@@ -4,6 +4,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Wolverine;
@@ -18,7 +19,7 @@ namespace CaseEngine.Workflow.Deadlines;
 /// system command each one stands for. Each firing has a command id derived from the timer, and
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, IMessageBus bus, TimeProvider time, ILogger<DeadlineSweeper> logger)
+public sealed class DeadlineSweeper(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider time, ILogger<DeadlineSweeper> logger)
     : BackgroundService
 {
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
@@ -58,9 +59,12 @@ public sealed class DeadlineSweeper(IDocumentStore store, IMessageBus bus, TimeP
                     due = await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now)
                         .OrderBy(t => t.DueAt).Take(BatchSize).ToListAsync(ct);
                 }
+                // The bus is scoped: one scope per batch.
+                await using var scope = scopes.CreateAsyncScope();
+                var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
                 foreach (var timer in due)
                 {
-                    await FireAsync(timer, ct);
+                    await FireAsync(bus, timer, ct);
                     fired++;
                 }
                 if (due.Count < BatchSize)
@@ -73,7 +77,7 @@ public sealed class DeadlineSweeper(IDocumentStore store, IMessageBus bus, TimeP
         }
     }
 
-    private async Task FireAsync(DeadlineTimer timer, CancellationToken ct)
+    private async Task FireAsync(IMessageBus bus, DeadlineTimer timer, CancellationToken ct)
     {
         var meta = CommandMeta.System(FiringId(timer));
         object message = timer.Act == TimerAct.MarkMissed

@@ -200,3 +200,21 @@ public class when_a_deadline_is_missed
             .Events.ShouldBeEmpty();
     }
 }
+
+public class when_a_caller_sends_an_engine_command
+{
+    [Theory]
+    [InlineData(Role.Admin)]
+    [InlineData(Role.Supervisor)]
+    public void only_the_engine_marks_deadlines_closes_windows_and_recounts(Role role)
+    {
+        var caller = new Actor("someone", role, role == Role.Supervisor ? Places.CountyOffice : null);
+        var story = Story.Submitted().AfterDays(20);
+        var clock = story.Petition.Clock!;
+        story.When(new CaseEngine.Domain.Petitions.Deadlines.MarkDeadlineMissed(Story.PetitionId, clock.Stage, clock.Instance), caller)
+            .Fails(RuleCode.Forbidden);
+        story.When(new CaseEngine.Domain.Petitions.Deadlines.CloseLapsedWindow(Story.PetitionId, clock.Stage, clock.Instance), caller)
+            .Fails(RuleCode.Forbidden);
+        story.When(new CaseEngine.Domain.Petitions.Deadlines.RecalculateDeadlines(Story.PetitionId), caller).Fails(RuleCode.Forbidden);
+    }
+}

@@ -34,8 +34,16 @@ public static class DeadlineDecisions
     public static bool IsObligation(Stage stage) =>
         stage is Stage.Routing or Stage.Acceptance or Stage.Handling or Stage.Review or Stage.ReReview or Stage.SupervisionResponse;
 
+    /// <summary>Only the engine marks deadlines, closes windows and recounts: no caller may send these.</summary>
+    private static void EnsureEngine(DecisionContext ctx)
+    {
+        if (ctx.Actor.Role != Role.System)
+            throw RuleViolation.Forbidden("only the engine itself acts on its clocks");
+    }
+
     public static IPetitionEvent[] Decide(MarkDeadlineMissed c, Petition s, DecisionContext ctx)
     {
+        EnsureEngine(ctx);
         if (c.SupervisionId is { } supervisionId)
         {
             var v = s.Supervisions.FirstOrDefault(x => x.Id == supervisionId);
@@ -81,6 +89,7 @@ public static class DeadlineDecisions
 
     public static IPetitionEvent[] Decide(CloseLapsedWindow c, Petition s, DecisionContext ctx)
     {
+        EnsureEngine(ctx);
         var clock = s.Clock;
         var window = s.Status switch
         {
@@ -96,6 +105,7 @@ public static class DeadlineDecisions
 
     public static IPetitionEvent[] Decide(RecalculateDeadlines c, Petition s, DecisionContext ctx)
     {
+        EnsureEngine(ctx);
         var events = new List<IPetitionEvent>();
         void Recount(Due? due, string? supervisionId)
         {
