@@ -171,10 +171,14 @@ public static class PetitionCommands
     public static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,
         CancellationToken ct, string? caseNumber = null, string? accessCode = null)
     {
+        // Only the command's own versions: reading the whole stream back would make long streams quadratic.
         var events = record.ToVersion < record.FromVersion
             ? []
-            : await session.Events.FetchStreamAsync(record.PetitionId, version: record.ToVersion, token: ct);
-        var slice = events.Where(e => e.Version >= record.FromVersion).Select(ToStored).ToList();
+            : await session.Events.QueryAllRawEvents()
+                .Where(e => e.StreamId == record.PetitionId && e.Version >= record.FromVersion && e.Version <= record.ToVersion)
+                .OrderBy(e => e.Version)
+                .ToListAsync(ct);
+        var slice = events.Select(ToStored).ToList();
         var version = await CurrentVersionAsync(session, record.PetitionId, ct);
         return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
     }
