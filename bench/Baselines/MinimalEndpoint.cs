@@ -28,8 +28,11 @@ public static class MinimalEndpoint
                         cursor = Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
                         node = new
                         {
-                            stage = "HANDLING", receivedAt = "2025-03-03T09:00:00.000+08:00", dueAt = "2025-05-07T00:00:00.000+08:00",
-                            overdue = false, petition = new { id = Guid.NewGuid(), caseNumber = $"340101-2025-{i:000000}", subject = "村道损坏无人维修" },
+                            stage = "HANDLING",
+                            receivedAt = "2025-03-03T09:00:00.000+08:00",
+                            dueAt = "2025-05-07T00:00:00.000+08:00",
+                            overdue = false,
+                            petition = new { id = Guid.NewGuid(), caseNumber = $"340101-2025-{i:000000}", subject = "村道损坏无人维修" },
                         },
                     }),
                     pageInfo = new { hasNextPage = true, endCursor = "x" },

@@ -15,10 +15,16 @@ public sealed class RawPostgres(string connectionString)
     /// <summary>A 1 KB event body shaped like ours (camelCase, Chinese text).</summary>
     public static readonly string EventJson = JsonSerializer.Serialize(new
     {
-        petitionId = Guid.Empty, caseNumber = "340101-2025-000001", channel = "WEBSITE", category = "COMPLAINT_REQUEST",
-        subject = "村道损坏无人维修", content = string.Concat(Enumerable.Repeat("村里的道路损坏已有半年，请求尽快维修。", 22)),
-        departmentId = "340101-PO", regionPath = "000000.340000.340100.340101",
-        by = new { id = "officer-1", role = "OFFICER", departmentId = "340101-PO" }, at = DateTimeOffset.UnixEpoch,
+        petitionId = Guid.Empty,
+        caseNumber = "340101-2025-000001",
+        channel = "WEBSITE",
+        category = "COMPLAINT_REQUEST",
+        subject = "村道损坏无人维修",
+        content = string.Concat(Enumerable.Repeat("村里的道路损坏已有半年，请求尽快维修。", 22)),
+        departmentId = "340101-PO",
+        regionPath = "000000.340000.340100.340101",
+        by = new { id = "officer-1", role = "OFFICER", departmentId = "340101-PO" },
+        at = DateTimeOffset.UnixEpoch,
     });
 
     public async Task PrepareAsync()

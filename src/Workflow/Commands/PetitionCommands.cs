@@ -66,8 +66,13 @@ public static class PetitionCommands
         ReconcileTimers(session, state, after);
         var record = new CommandRecord
         {
-            Id = meta.CommandId, Identity = identity, Name = name, PetitionId = state.Id,
-            FromVersion = state.Version + 1, ToVersion = state.Version + events.Length, ExecutedAt = ctx.Now,
+            Id = meta.CommandId,
+            Identity = identity,
+            Name = name,
+            PetitionId = state.Id,
+            FromVersion = state.Version + 1,
+            ToVersion = state.Version + events.Length,
+            ExecutedAt = ctx.Now,
         };
         session.Insert(record);
         return await CommitAsync(session, record, ct);
@@ -115,7 +120,9 @@ public static class PetitionCommands
         session.SetHeader(CommandIdHeader, meta.CommandId.ToString());
         session.SetHeader(ActorHeader, new Dictionary<string, string?>
         {
-            ["id"] = actor.Id, ["role"] = RoleName(actor.Role), ["departmentId"] = actor.DepartmentId,
+            ["id"] = actor.Id,
+            ["role"] = RoleName(actor.Role),
+            ["departmentId"] = actor.DepartmentId,
         });
     }
 

@@ -1,7 +1,7 @@
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
-using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Rules;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;

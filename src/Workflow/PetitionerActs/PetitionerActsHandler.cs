@@ -1,6 +1,6 @@
 using CaseEngine.Domain.Petitions;
-using CaseEngine.Workflow.Commands;
 using CaseEngine.Domain.Petitions.PetitionerActs;
+using CaseEngine.Workflow.Commands;
 using Marten;
 
 namespace CaseEngine.Workflow.PetitionerActs;

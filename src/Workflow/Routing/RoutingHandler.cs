@@ -1,6 +1,6 @@
 using CaseEngine.Domain.Petitions;
-using CaseEngine.Workflow.Commands;
 using CaseEngine.Domain.Petitions.Routing;
+using CaseEngine.Workflow.Commands;
 using Marten;
 
 namespace CaseEngine.Workflow.Routing;
