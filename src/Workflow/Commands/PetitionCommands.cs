@@ -33,17 +33,16 @@ public static class PetitionCommands
     public const string ActorHeader = "actor";
     public const string CommandIdHeader = "commandId";
 
-    public static async Task<CommandResult> RunAsync(
-        IDocumentSession session, CommandServices services, string name, CommandMeta meta, IPetitionCommand command,
-        CancellationToken ct, Guid? otherPetitionId = null)
+    public static async Task<CommandResult> RunAsync(IDocumentSession session, CommandServices services, IPetitionMessage message, CancellationToken ct)
     {
-        var identity = Identity(name, command, meta);
+        var (meta, command) = (message.Meta, message.Body);
+        var identity = Identity(message.Name, command, meta);
         if (await FindRepeatAsync(session, meta.CommandId, identity, ct) is { } first)
             return await ResultAsync(session, first, repeated: true, ct);
 
         var stream = await session.Events.FetchForWriting<Petition>(command.PetitionId, ct);
         var state = stream.Aggregate ?? throw RuleViolation.NotFound("no petition with that id");
-        var other = otherPetitionId is { } otherId ? await session.LoadAsync<Petition>(otherId, ct) : null;
+        var other = command is IRefersToAnotherPetition refers ? await session.LoadAsync<Petition>(refers.OtherPetitionId, ct) : null;
 
         var ctx = Context(meta, services, state.Id);
         IPetitionEvent[] events;
@@ -68,7 +67,7 @@ public static class PetitionCommands
         {
             Id = meta.CommandId,
             Identity = identity,
-            Name = name,
+            Name = message.Name,
             PetitionId = state.Id,
             FromVersion = state.Version + 1,
             ToVersion = state.Version + events.Length,
