@@ -24,6 +24,24 @@ public static class TableDump
         return rows;
     }
 
+    /// <summary>One row in each table that no event explains: a rebuild must remove it.</summary>
+    public static async Task PolluteAsync(IDocumentStore store)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        var schema = store.Options.DatabaseSchemaName;
+        await using var command = new NpgsqlCommand(
+            $"insert into {schema}.{ReadSideSchema.InboxTable} (item_id, petition_id, department_id, region_path, stage, received_at, " +
+            "due_at, due_sort, paused, category, subject, case_number, suspected_duplicate) values ('bogus', gen_random_uuid(), " +
+            "'340101-PO', '000000.340000.340100.340101', 'Routing', now(), now(), now(), false, 'Suggestion', 'x', 'x', false); " +
+            $"insert into {schema}.{ReadSideSchema.OverdueTable} (overdue_id, petition_id, department_id, region_path, stage, " +
+            "stage_instance, due_at, missed_at, supervision_count, category, subject, case_number) values ('bogus', gen_random_uuid(), " +
+            "'340101-PO', '000000.340000.340100.340101', 'Routing', 1, now(), now(), 0, 'Suggestion', 'x', 'x'); " +
+            $"insert into {schema}.{ReadSideSchema.StatisticsTable} (department_id, region_path, day, channel, category, received) " +
+            "values ('bogus', 'x', '2025-01-01', 'Letter', 'Suggestion', 7)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public static Task<List<string>> InboxAsync(IDocumentStore store) => ReadAsync(store,
         $"select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused, assigned_officer_id, " +
         $"category, subject, case_number, suspected_duplicate from {{schema}}.{ReadSideSchema.InboxTable} order by item_id",

@@ -237,7 +237,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                 break;
             case PetitionStatus.Replied:
                 AddEvaluation(s, petitioner, Add);
-                Add(1.5, "requestReview", () => engine.SendAsync(new RequestReviewMessage(petitioner(), new RequestReview(id, "对答复不服"))));
+                Add(0.7, "requestReview", () => engine.SendAsync(new RequestReviewMessage(petitioner(), new RequestReview(id, "对答复不服"))));
                 Add(0.1, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.UnderReview:
@@ -248,7 +248,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                 break;
             case PetitionStatus.Reviewed:
                 AddEvaluation(s, petitioner, Add);
-                Add(1.5, "requestReReview", () => engine.SendAsync(new RequestReReviewMessage(petitioner(), new RequestReReview(id, "对复查不服"))));
+                Add(0.7, "requestReReview", () => engine.SendAsync(new RequestReReviewMessage(petitioner(), new RequestReReview(id, "对复查不服"))));
                 break;
             case PetitionStatus.UnderReReview:
                 if (s.HearingOpen)
