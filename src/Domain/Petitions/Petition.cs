@@ -45,6 +45,8 @@ public sealed record Petition
     public Stage Stage { get; init; } = Stage.None;
     public Channel Channel { get; init; }
     public PetitionCategory Category { get; init; }
+    /// <summary>The category the petition was received (and counted as received) under; reclassification leaves it.</summary>
+    public PetitionCategory ReceivedCategory { get; init; }
     public string EntryRegionCode { get; init; } = "";
     public string EntryDepartmentId { get; init; } = "";
     public string EntryRegionPath { get; init; } = "";
@@ -107,6 +109,7 @@ public sealed record Petition
                 Stage = Stage.Routing,
                 Channel = x.Channel,
                 Category = x.Category,
+                ReceivedCategory = x.Category,
                 EntryRegionCode = x.EntryRegionCode,
                 EntryDepartmentId = x.DepartmentId,
                 EntryRegionPath = x.RegionPath,

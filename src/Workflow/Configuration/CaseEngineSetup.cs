@@ -1,3 +1,4 @@
+using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.Hosting;
@@ -108,7 +109,10 @@ public static class CaseEngineSetup
             .AddAsyncDaemon(DaemonMode.HotCold);
         options.ConfigureMartenServices?.Invoke(marten);
 
-        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine");
+        // Projection lag gauges, and a check that turns unhealthy when a projection stalls.
+        services.AddProjectionMonitoring();
+        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine")
+            .AddCheck<ProjectionHealthCheck>("projections");
         return builder;
     }
 }

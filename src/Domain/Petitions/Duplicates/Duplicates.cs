@@ -27,8 +27,10 @@ public static class DuplicateDecisions
             throw RuleViolation.InvalidTransition("the original is itself a duplicate: link to the petition it was merged into");
         return
         [
+            // The entry bucket it leaves is the one it was counted in at receipt: the received category,
+            // not a later reclassification.
             new DuplicateLinked(s.Id, original.Id, reason, s.EntryDepartmentId, s.EntryRegionPath, s.ReceivedAt,
-                s.Category, s.Channel, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
+                s.ReceivedCategory, s.Channel, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
         ];
     }
 
