@@ -9,7 +9,6 @@ using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Domain.Petitions.Supervising;
-using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.Duplicates;
@@ -23,7 +22,7 @@ using CaseEngine.Workflow.Supervising;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CaseEngine.Projections.Tests.Oracle;
+namespace CaseEngine.Testing;
 
 /// <summary>What a workload run did, for the report.</summary>
 public sealed record WorkloadReport(int Petitions, int Commands, int Refused, int Sweeps, long Events, TimeSpan Elapsed,
