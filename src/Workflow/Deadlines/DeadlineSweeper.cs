@@ -4,6 +4,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Wolverine;
@@ -18,7 +19,11 @@ namespace CaseEngine.Workflow.Deadlines;
 /// system command each one stands for. Each firing has a command id derived from the timer, and
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, IMessageBus bus, TimeProvider time, ILogger<DeadlineSweeper> logger)
+/// <remarks>
+/// IMessageBus is scoped: a singleton holding one fails the container's scope validation
+/// (Development hosts) and would share one bus across sweeps, so each firing takes its own scope.
+/// </remarks>
+public sealed class DeadlineSweeper(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider time, ILogger<DeadlineSweeper> logger)
     : BackgroundService
 {
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
@@ -81,7 +86,8 @@ public sealed class DeadlineSweeper(IDocumentStore store, IMessageBus bus, TimeP
             : new CloseLapsedWindowMessage(meta, new CloseLapsedWindow(timer.PetitionId, timer.Stage, timer.Instance));
         try
         {
-            await bus.InvokeAsync<CommandResult>(message, ct);
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(message, ct);
         }
         catch (RuleViolation e) when (e.Code == RuleCode.ConcurrencyConflict)
         {
