@@ -1,0 +1,51 @@
+using CaseEngine.Domain;
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Validation;
+using GraphQL.Validation.Errors.Custom;
+
+namespace CaseEngine.GraphApi.Http;
+
+/// <summary>
+/// Gives every error the contract's <c>extensions.code</c>: a rule violation its own code;
+/// GraphQL.NET's parse, validation and variable errors VALIDATION; the limits QUERY_TOO_COMPLEX;
+/// anything else INTERNAL with a generic message (the exception is logged, never sent).
+/// </summary>
+public sealed class ContractErrorInfoProvider : IErrorInfoProvider
+{
+    public ErrorInfo GetInfo(ExecutionError executionError)
+    {
+        var code = CodeOf(executionError);
+        return new ErrorInfo
+        {
+            Message = executionError.Message,
+            Extensions = new Dictionary<string, object?> { ["code"] = code },
+        };
+    }
+
+    public static string CodeOf(ExecutionError error)
+    {
+        if (Find<RuleViolation>(error) is { } violation)
+            return error is ValidationError && violation.Code != RuleCode.Validation ? "VALIDATION" : violation.WireCode;
+        return error switch
+        {
+            OperationTooComplexError or ComplexityError => "QUERY_TOO_COMPLEX",
+            NoIntrospectionError => "FORBIDDEN",
+            UnhandledError => "INTERNAL",
+            RequestError => "VALIDATION",
+            _ when error.Code is { } c && IsContractCode(c) => c,
+            _ => "INTERNAL",
+        };
+    }
+
+    private static bool IsContractCode(string code) =>
+        Enum.GetValues<RuleCode>().Any(c => RuleViolation.ToWire(c) == code);
+
+    private static T? Find<T>(Exception? e) where T : Exception
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is T found)
+                return found;
+        return null;
+    }
+}
