@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using System.Text.RegularExpressions;
 using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Validation;
@@ -11,14 +12,14 @@ namespace CaseEngine.GraphApi.Http;
 /// GraphQL.NET's parse, validation and variable errors VALIDATION; the limits QUERY_TOO_COMPLEX;
 /// anything else INTERNAL with a generic message (the exception is logged, never sent).
 /// </summary>
-public sealed class ContractErrorInfoProvider : IErrorInfoProvider
+public sealed partial class ContractErrorInfoProvider : IErrorInfoProvider
 {
     public ErrorInfo GetInfo(ExecutionError executionError)
     {
         var code = CodeOf(executionError);
         return new ErrorInfo
         {
-            Message = executionError.Message,
+            Message = executionError is ValidationError ? WithoutValues(executionError.Message) : executionError.Message,
             Extensions = new Dictionary<string, object?> { ["code"] = code },
         };
     }
@@ -32,11 +33,20 @@ public sealed class ContractErrorInfoProvider : IErrorInfoProvider
             OperationTooComplexError or ComplexityError => "QUERY_TOO_COMPLEX",
             NoIntrospectionError => "FORBIDDEN",
             UnhandledError => "INTERNAL",
-            RequestError => "VALIDATION",
+            ValidationError or DocumentError or RequestError => "VALIDATION",
             _ when error.Code is { } c && IsContractCode(c) => c,
             _ => "INTERNAL",
         };
     }
+
+    /// <summary>
+    /// GraphQL.NET quotes the offending input value in double quotes ("found \"...\""); input may be
+    /// personal data, so the value is cut out. Names of fields and types stay (single quotes).
+    /// </summary>
+    public static string WithoutValues(string message) => QuotedValue().Replace(message, "\"…\"");
+
+    [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"")]
+    private static partial Regex QuotedValue();
 
     private static bool IsContractCode(string code) =>
         Enum.GetValues<RuleCode>().Any(c => RuleViolation.ToWire(c) == code);
