@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
@@ -20,16 +22,20 @@ public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? 
 /// </summary>
 public sealed class EventFeed(IDocumentStore store, RuleBook rules)
 {
-    /// <summary>A hole in the sequence older than this is a rolled-back append, not one still committing.</summary>
+    /// <summary>A hole in the sequence seen for longer than this is a rolled-back append, not one still committing.</summary>
     public static TimeSpan DeadGapAge { get; set; } = TimeSpan.FromSeconds(5);
 
     private const int Batch = 500;
 
+    /// <summary>When this process first saw each hole (by the sequence number missing), on the real clock.</summary>
+    private readonly ConcurrentDictionary<long, long> _holesSeen = new();
+
     /// <summary>
     /// The sequence up to which every event is committed or known dead: the async daemon's high-water
-    /// mark (mt_event_progression 'HighWaterMark'), then the contiguous run of committed sequences
-    /// above it. A hole stops the run unless the event after it committed more than
-    /// <see cref="DeadGapAge"/> ago, the daemon's own rule for skipping dead gaps.
+    /// mark (mt_event_progression 'HighWaterMark') when it runs, then the contiguous run of committed
+    /// sequences above it. A hole (a number reserved by an append still in flight, or rolled back)
+    /// stops the run until it has been seen for <see cref="DeadGapAge"/>, the daemon's own rule for
+    /// dead gaps; an append that commits within that time is delivered in order.
     /// </summary>
     public async Task<long> SafeSequenceAsync(CancellationToken ct)
     {
@@ -45,9 +51,8 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
         while (true)
         {
             await using var cmd = new NpgsqlCommand(
-                $"select seq_id, (now() - timestamp) > @age from {schema}.mt_events where seq_id > @mark order by seq_id limit @batch", conn);
+                $"select seq_id from {schema}.mt_events where seq_id > @mark order by seq_id limit @batch", conn);
             cmd.Parameters.AddWithValue("mark", mark);
-            cmd.Parameters.AddWithValue("age", DeadGapAge);
             cmd.Parameters.AddWithValue("batch", Batch);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             var rows = 0;
@@ -55,14 +60,22 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
             {
                 rows++;
                 var seq = reader.GetInt64(0);
-                var old = reader.GetBoolean(1);
-                if (seq != mark + 1 && !old)
+                if (seq != mark + 1 && !IsDead(mark + 1))
                     return mark;
                 mark = seq;
             }
             if (rows < Batch)
                 return mark;
         }
+    }
+
+    private bool IsDead(long missing)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var first = _holesSeen.GetOrAdd(missing, now);
+        if (_holesSeen.Count > 10_000)
+            _holesSeen.Clear();
+        return Stopwatch.GetElapsedTime(first, now) >= DeadGapAge;
     }
 
     /// <summary>One page of the feed for the caller, with each event's lens.</summary>
