@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.Http;
 using CaseEngine.GraphApi.PersonalData;
@@ -58,7 +59,8 @@ public static class GraphApiSetup
         services.AddGraphQL(graphql => graphql
             .AddSchema<CaseEngineSchema>()
             .AddGraphTypes(typeof(CaseEngineSchema).Assembly)
-            .AddSystemTextJson()
+            // Chinese text and "+08:00" as themselves, not \uXXXX escapes: responses are JSON, never embedded in HTML.
+            .AddSystemTextJson(json => json.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             .AddErrorInfoProvider<ContractErrorInfoProvider>());
         return services;
     }

@@ -182,7 +182,7 @@ public sealed class JsonScalar : ScalarGraphType
     public override object? Serialize(object? value) => value switch
     {
         null => null,
-        JsonNode node => JsonSerializer.Deserialize<JsonElement>(node.ToJsonString()),
+        JsonNode node => node,
         _ => value,
     };
 }
