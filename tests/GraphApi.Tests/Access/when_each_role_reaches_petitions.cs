@@ -190,6 +190,47 @@ public class when_each_role_reaches_petitions(AccessWorld world) : IClassFixture
     }
 
     [Fact]
+    public async Task the_queues_receive_the_contract_arguments_and_statistics_rates_come_from_the_totals()
+    {
+        var data = await Api.Data("""
+            { inbox(departmentId: "340101-EDU", filter: { stages: [ACCEPTANCE], overdueOnly: true, category: REPORT_ACCUSATION, text: "道路" }, orderBy: RECEIVED_AT_DESC, first: 5, after: "c0") { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { stage receivedAt dueAt overdue assignedOfficerId } } }
+              overdue(departmentId: "340101-EDU", first: 3) { totalCount edges { node { department { id } stage dueAt daysOverdue supervisionCount } } }
+              statistics(departmentId: "340101-EDU", from: "2025-01-01", to: "2025-03-31") {
+                department { id } from to totals { received online accepted declined }
+                onlineShare onTimeRate timelyAcceptanceRate satisfactionRate averageHandlingDays
+                byChannel { channel count } byCategory { category count } series(period: MONTH) { periodStart received } } }
+            """, token: world.Tokens["auditor"]);
+        var inbox = world.Queues.Queries.OfType<InboxQuery>().Last();
+        inbox.DepartmentId.ShouldBe("340101-EDU");
+        inbox.OrderBy.ShouldBe(InboxOrder.ReceivedAtDesc);
+        inbox.First.ShouldBe(5);
+        inbox.After.ShouldBe("c0");
+        inbox.Filter.ShouldNotBeNull().Stages.ShouldBe([Stage.Acceptance]);
+        inbox.Filter.Category.ShouldBe(PetitionCategory.ReportAccusation);
+        inbox.Filter.OverdueOnly.ShouldBe(true);
+        inbox.Filter.Text.ShouldBe("道路");
+        data.GetProperty("inbox").GetProperty("pageInfo").GetProperty("endCursor").GetString().ShouldBe("c3");
+        data.GetProperty("overdue").GetProperty("edges")[0].GetProperty("node").GetProperty("daysOverdue").GetInt32().ShouldBe(3);
+        world.Queues.Queries.OfType<OverdueQuery>().Last().IncludeSubordinates.ShouldBeTrue();
+
+        var stats = data.GetProperty("statistics");
+        // A handling agency's statistics never roll up subordinates.
+        world.Queues.Queries.OfType<StatisticsQuery>().Last().IncludeSubordinates.ShouldBeFalse();
+        stats.GetProperty("onlineShare").GetDouble().ShouldBe(0.8);
+        stats.GetProperty("onTimeRate").GetDouble().ShouldBe(0.75);
+        stats.GetProperty("timelyAcceptanceRate").GetDouble().ShouldBe(5.0 / 8);
+        stats.GetProperty("satisfactionRate").GetDouble().ShouldBe(0.75);
+        stats.GetProperty("averageHandlingDays").GetDouble().ShouldBe(12.5);
+        stats.GetProperty("byChannel")[0].GetProperty("channel").GetString().ShouldBe("WEBSITE");
+        stats.GetProperty("series")[0].GetProperty("periodStart").GetString().ShouldBe("2025-01-01");
+
+        var badRange = await Api.GraphQL("{ statistics(departmentId: \"340101-EDU\", from: \"2025-03-31\", to: \"2025-01-01\") { from } }", token: world.Tokens["auditor"]);
+        badRange.Code.ShouldBe("VALIDATION");
+        var unknown = await Api.GraphQL("{ inbox(departmentId: \"nowhere\") { totalCount } }", token: world.Tokens["auditor"]);
+        unknown.Code.ShouldBe("VALIDATION");
+    }
+
+    [Fact]
     public async Task nested_petitions_are_checked_where_they_are_reached()
     {
         // 340101-PO linked D to Q but may not read Q: duplicateOf is null for it, Q for the auditor.
