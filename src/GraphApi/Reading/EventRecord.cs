@@ -52,6 +52,9 @@ public sealed record EventNode(EventRecord Event, PetitionLens Lens)
     public JsonNode Data(RequestAccessLog? accessLog)
     {
         var node = JsonSerializer.SerializeToNode(Event.Data, Event.Data.GetType(), EventJson.Options)!;
+        // The petitioner's own view carries no metadata of staff, in the data either.
+        if (Lens.OwnView && node is JsonObject data && Event.Data.By.Role is not (Role.Petitioner or Role.System))
+            data["by"] = null;
         if (Event.Data is PetitionSubmitted submitted && node is JsonObject o)
         {
             if (Lens.PersonalData == PersonalDataView.Clear)

@@ -142,17 +142,21 @@ public class when_a_petition_lives_its_whole_life_through_the_api(LifecycleRun r
         wrong.GetProperty("trackPetition").ValueKind.ShouldBe(JsonValueKind.Null);
 
         // P's own view: no supervisions, no assigned officer, no staff metadata, no internal events.
-        var own = await Api.Petition(run.P, Api.Citizen(), "assignedOfficerId supervisions { id } history { type actor { id role } correlationId causationId }");
+        var own = await Api.Petition(run.P, Api.Citizen(), "assignedOfficerId supervisions { id } history { type actor { id role } correlationId causationId data }");
         own.GetProperty("assignedOfficerId").ValueKind.ShouldBe(JsonValueKind.Null);
         own.GetProperty("supervisions").GetArrayLength().ShouldBe(0);
         var history = own.GetProperty("history").EnumerateArray().ToList();
         history.Select(e => e.GetProperty("type").GetString()).ShouldNotContain("OfficerAssigned");
         history.Select(e => e.GetProperty("type").GetString()).ShouldNotContain("SupervisionIssued");
+        history.ShouldContain(e => e.GetProperty("type").GetString() == "ReplyIssued" && e.GetProperty("data").GetProperty("by").ValueKind == JsonValueKind.Null);
         foreach (var e in history)
         {
             e.GetProperty("correlationId").ValueKind.ShouldBe(JsonValueKind.Null);
             if (e.GetProperty("actor").ValueKind != JsonValueKind.Null)
                 e.GetProperty("actor").GetProperty("role").GetString().ShouldBeOneOf("PETITIONER", "SYSTEM");
+            var by = e.GetProperty("data").GetProperty("by");
+            if (by.ValueKind != JsonValueKind.Null)
+                by.GetProperty("role").GetString().ShouldBeOneOf("PETITIONER", "SYSTEM");
         }
         var staff = await Api.Petition(run.P, Api.Auditor(), "supervisions { id response }");
         var assigned = (await Api.Data("query($id: ID!) { petitionAsOf(id: $id, version: 7) { assignedOfficerId } }", new { id = run.P }, Api.Auditor()))
