@@ -42,7 +42,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<AccessLog>();
         services.TryAddSingleton<PetitionReader>();
         services.TryAddSingleton<EventFeed>();
-        services.TryAddSingleton<IWorkQueues, UnavailableWorkQueues>();
+        services.TryAddSingleton<IWorkQueues, ReadSideWorkQueues>();
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.ConfigureMarten(AccessLog.Configure);
 

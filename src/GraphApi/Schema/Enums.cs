@@ -74,12 +74,12 @@ public sealed class RoleEnum : EnumerationGraphType<Role>
     }
 }
 
-public sealed class PeriodEnum : EnumerationGraphType<WorkQueues.Period>
+public sealed class PeriodEnum : EnumerationGraphType<CaseEngine.Projections.Queries.Period>
 {
     public PeriodEnum() => Name = "Period";
 }
 
-public sealed class InboxOrderEnum : EnumerationGraphType<WorkQueues.InboxOrder>
+public sealed class InboxOrderEnum : EnumerationGraphType<CaseEngine.Projections.Queries.InboxOrder>
 {
     public InboxOrderEnum() => Name = "InboxOrder";
 }

@@ -5,6 +5,7 @@ using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Projections.Queries;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
@@ -83,8 +84,8 @@ public sealed class QueryType : ObjectGraphType
                 var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
                     () => first = Paging.First(c.GetArgument<int?>("first")));
                 var filter = c.GetArgument<Dictionary<string, object?>?>("filter") is { } f
-                    ? new WorkQueues.InboxFilter(
-                        f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly"),
+                    ? new InboxFilter(
+                        f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly") ?? false,
                         f.Text("assignedOfficerId"), f.Get<PetitionCategory?>("category"), f.Text("text"))
                     : null;
                 var page = await c.Service<IWorkQueues>().InboxAsync(new InboxQuery(department.Id, filter,

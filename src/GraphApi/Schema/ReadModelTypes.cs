@@ -2,6 +2,8 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Projections.Queries;
+using StatisticsReport = CaseEngine.GraphApi.WorkQueues.StatisticsReport;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;

@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using CaseEngine.Projections.Queries;
 
 namespace CaseEngine.GraphApi.WorkQueues;
 
@@ -23,13 +24,6 @@ public interface IWorkQueues
     Task<IReadOnlyList<StatisticsBucket>> SeriesAsync(StatisticsQuery query, Period period, CancellationToken ct);
 }
 
-public enum InboxOrder { DueAtAsc, ReceivedAtAsc, ReceivedAtDesc }
-
-public enum Period { Day, Week, Month, Quarter, Year }
-
-public sealed record InboxFilter(
-    IReadOnlyList<Stage>? Stages, bool? OverdueOnly, string? AssignedOfficerId, PetitionCategory? Category, string? Text);
-
 /// <param name="First">1..100, checked by the API</param>
 /// <param name="Now">the request's moment, for "overdue"</param>
 public sealed record InboxQuery(string DepartmentId, InboxFilter? Filter, InboxOrder OrderBy, int First, string? After, DateTimeOffset Now);
@@ -52,27 +46,7 @@ public sealed record OverduePage(IReadOnlyList<OverdueRow> Rows, bool HasNextPag
 /// <param name="To">inclusive</param>
 public sealed record StatisticsQuery(string DepartmentId, DateOnly From, DateOnly To, bool IncludeSubordinates);
 
-public sealed record StatisticsBucket(
-    DateOnly PeriodStart, int Received, int Online, int Accepted, int AcceptedOnTime, int Declined, int Replied,
-    int RepliedOnTime, int Overdue, int Evaluated, int Satisfied, int BasicallySatisfied, int Dissatisfied,
-    int ReviewRequested, int ReReviewRequested, int Supervised);
-
 /// <summary>The rates of the contract are computed by the API from <see cref="Totals"/>.</summary>
 public sealed record StatisticsReport(
     StatisticsQuery Query, StatisticsBucket Totals, double? AverageHandlingDays,
     IReadOnlyList<KeyValuePair<Channel, int>> ByChannel, IReadOnlyList<KeyValuePair<PetitionCategory, int>> ByCategory);
-
-/// <summary>Registered until the read side's projections are wired: every call is INTERNAL "not available yet".</summary>
-public sealed class UnavailableWorkQueues : IWorkQueues
-{
-    public Task<InboxPage> InboxAsync(InboxQuery query, CancellationToken ct) => throw NotYet("inbox");
-
-    public Task<OverduePage> OverdueAsync(OverdueQuery query, CancellationToken ct) => throw NotYet("overdue list");
-
-    public Task<StatisticsReport> StatisticsAsync(StatisticsQuery query, CancellationToken ct) => throw NotYet("statistics");
-
-    public Task<IReadOnlyList<StatisticsBucket>> SeriesAsync(StatisticsQuery query, Period period, CancellationToken ct) =>
-        throw NotYet("statistics");
-
-    private static RuleViolation NotYet(string what) => new(RuleCode.Internal, $"the {what} read model is not available yet");
-}

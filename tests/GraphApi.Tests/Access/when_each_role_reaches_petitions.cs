@@ -1,3 +1,4 @@
+using CaseEngine.Projections.Queries;
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.GraphApi.Tests.Support;

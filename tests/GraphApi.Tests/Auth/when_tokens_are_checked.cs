@@ -52,9 +52,9 @@ public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<Databas
         var rs = new SigningCredentials(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);
         const string inbox = "{ inbox(departmentId: \"340101-PO\") { totalCount } }";
 
-        // A valid officer token reaches the inbox (which is not wired yet: INTERNAL, not an auth failure).
-        (await api.GraphQL(inbox, token: Sign(hs, Claims("OFFICER", "340101-PO")))).Code.ShouldBe("INTERNAL");
-        (await api.GraphQL(inbox, token: Sign(rs, Claims("OFFICER", "340101-PO")))).Code.ShouldBe("INTERNAL");
+        // A valid officer token reaches its own inbox; the same officer may not read another office's.
+        (await api.GraphQL(inbox, token: Sign(hs, Claims("OFFICER", "340101-PO")))).HasErrors.ShouldBeFalse();
+        (await api.GraphQL(inbox, token: Sign(rs, Claims("OFFICER", "340101-PO")))).HasErrors.ShouldBeFalse();
         (await api.GraphQL(inbox, token: Sign(rs, Claims("OFFICER", "340102-PO")))).Code.ShouldBe("FORBIDDEN");
 
         var otherKey = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Key + "-other")), SecurityAlgorithms.HmacSha256);

@@ -1,5 +1,7 @@
 using CaseEngine.Domain;
 using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Projections.Queries;
+using StatisticsReport = CaseEngine.GraphApi.WorkQueues.StatisticsReport;
 
 namespace CaseEngine.GraphApi.Tests.Support;
 
