@@ -8,9 +8,9 @@ using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Submitting;
+using JasperFx.Events.Daemon;
 using Marten;
 using Marten.Events;
-using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -166,7 +166,8 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             var code = result.AccessCode;
             _profile[result.PetitionId] = (activity,
                 channel.IsOnline() ? () => Engine.As(citizen) : () => Engine.Anonymously(code));
-        });
+        }
+        );
     }
 
     private static readonly string[] Topics = ["村道损坏", "拖欠工资", "学校收费", "医保报销", "征地补偿", "噪音扰民", "低保申请", "违章建筑"];
@@ -183,32 +184,32 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         switch (s.Status)
         {
             case PetitionStatus.Registered:
-            {
-                var agencies = AgenciesUnder(s.CurrentDepartmentId);
-                var agency = agencies[_rng.Next(agencies.Count)];
-                var mode = _rng.Next(2) == 0 ? ForwardMode.Transfer : ForwardMode.Assign;
-                Add(5, "forwardPetition", () => engine.SendAsync(new ForwardPetitionMessage(staff, new ForwardPetition(id, agency, mode, "请依法处理"))));
-                if (RelatedOffices(s.CurrentDepartmentId) is { Count: > 0 } offices)
                 {
-                    var target = offices[_rng.Next(offices.Count)];
-                    var supervisor = Engine.As(new Actor($"sup-{s.CurrentDepartmentId}", Role.Supervisor, s.CurrentDepartmentId));
-                    Add(1, "transferLevel", () => engine.SendAsync(new TransferLevelMessage(supervisor, new TransferLevel(id, target, "属地管理"))));
+                    var agencies = AgenciesUnder(s.CurrentDepartmentId);
+                    var agency = agencies[_rng.Next(agencies.Count)];
+                    var mode = _rng.Next(2) == 0 ? ForwardMode.Transfer : ForwardMode.Assign;
+                    Add(5, "forwardPetition", () => engine.SendAsync(new ForwardPetitionMessage(staff, new ForwardPetition(id, agency, mode, "请依法处理"))));
+                    if (RelatedOffices(s.CurrentDepartmentId) is { Count: > 0 } offices)
+                    {
+                        var target = offices[_rng.Next(offices.Count)];
+                        var supervisor = Engine.As(new Actor($"sup-{s.CurrentDepartmentId}", Role.Supervisor, s.CurrentDepartmentId));
+                        Add(1, "transferLevel", () => engine.SendAsync(new TransferLevelMessage(supervisor, new TransferLevel(id, target, "属地管理"))));
+                    }
+                    var route = s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Litigation : (LegalRoute?)null;
+                    Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff, new DeclinePetition(id, "不属于信访事项", route))));
+                    var other = Enum.GetValues<PetitionCategory>().Where(c => c != s.Category).ToArray()[_rng.Next(3)];
+                    Add(0.6, "reclassifyPetition", () => engine.SendAsync(new ReclassifyPetitionMessage(staff, new ReclassifyPetition(id, other, "更正分类"))));
+                    var originals = _order.Where(o => o != id && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)).ToList();
+                    if (originals.Count > 0)
+                    {
+                        var original = originals[_rng.Next(originals.Count)];
+                        Add(0.6, "linkDuplicate", () => engine.SendAsync(new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
+                        Add(0.4, "flagSuspectedDuplicate", () => engine.SendAsync(new FlagSuspectedDuplicateMessage(
+                            CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
+                    }
+                    Add(0.3, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
+                    break;
                 }
-                var route = s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Litigation : (LegalRoute?)null;
-                Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff, new DeclinePetition(id, "不属于信访事项", route))));
-                var other = Enum.GetValues<PetitionCategory>().Where(c => c != s.Category).ToArray()[_rng.Next(3)];
-                Add(0.6, "reclassifyPetition", () => engine.SendAsync(new ReclassifyPetitionMessage(staff, new ReclassifyPetition(id, other, "更正分类"))));
-                var originals = _order.Where(o => o != id && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)).ToList();
-                if (originals.Count > 0)
-                {
-                    var original = originals[_rng.Next(originals.Count)];
-                    Add(0.6, "linkDuplicate", () => engine.SendAsync(new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
-                    Add(0.4, "flagSuspectedDuplicate", () => engine.SendAsync(new FlagSuspectedDuplicateMessage(
-                        CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
-                }
-                Add(0.3, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
-                break;
-            }
             case PetitionStatus.Forwarded:
                 Add(5, "acceptPetition", () => engine.SendAsync(new AcceptPetitionMessage(staff, new AcceptPetition(id))));
                 Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff,

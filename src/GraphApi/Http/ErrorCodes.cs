@@ -1,5 +1,5 @@
-using CaseEngine.Domain;
 using System.Text.RegularExpressions;
+using CaseEngine.Domain;
 using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Validation;

@@ -3,10 +3,10 @@ using CaseEngine.Domain.Directory;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.WorkQueues;
 using CaseEngine.Projections.Queries;
-using StatisticsReport = CaseEngine.GraphApi.WorkQueues.StatisticsReport;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
+using StatisticsReport = CaseEngine.GraphApi.WorkQueues.StatisticsReport;
 
 namespace CaseEngine.GraphApi.Schema;
 

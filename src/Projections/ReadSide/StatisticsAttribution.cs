@@ -34,79 +34,79 @@ public static class StatisticsAttribution
         switch (e)
         {
             case PetitionSubmitted x:
-            {
-                // The entry petition office, on the day it was received (a letter registered later counts then).
-                var key = Key(x.DepartmentId, x.RegionPath, x.ReceivedAt, x);
-                yield return new(key, Counter.Received, 1);
-                if (x.Channel.IsOnline())
-                    yield return new(key, Counter.Online, 1);
-                break;
-            }
+                {
+                    // The entry petition office, on the day it was received (a letter registered later counts then).
+                    var key = Key(x.DepartmentId, x.RegionPath, x.ReceivedAt, x);
+                    yield return new(key, Counter.Received, 1);
+                    if (x.Channel.IsOnline())
+                        yield return new(key, Counter.Online, 1);
+                    break;
+                }
             case DuplicateLinked x:
-            {
-                // A merged petition leaves the bucket it was received in (the original counts).
-                var key = Key(x.EntryDepartmentId, x.EntryRegionPath, x.ReceivedAt, x);
-                yield return new(key, Counter.Received, -1);
-                if (x.Channel.IsOnline())
-                    yield return new(key, Counter.Online, -1);
-                break;
-            }
+                {
+                    // A merged petition leaves the bucket it was received in (the original counts).
+                    var key = Key(x.EntryDepartmentId, x.EntryRegionPath, x.ReceivedAt, x);
+                    yield return new(key, Counter.Received, -1);
+                    if (x.Channel.IsOnline())
+                        yield return new(key, Counter.Online, -1);
+                    break;
+                }
             case PetitionForwarded x:
-            {
-                var key = Key(x.FromDepartmentId, x.FromRegionPath, x.At, x);
-                yield return new(key, Counter.Accepted, 1);
-                if (x.OnTime)
-                    yield return new(key, Counter.AcceptedOnTime, 1);
-                break;
-            }
+                {
+                    var key = Key(x.FromDepartmentId, x.FromRegionPath, x.At, x);
+                    yield return new(key, Counter.Accepted, 1);
+                    if (x.OnTime)
+                        yield return new(key, Counter.AcceptedOnTime, 1);
+                    break;
+                }
             case PetitionTransferredLevel x:
-            {
-                var key = Key(x.FromDepartmentId, x.FromRegionPath, x.At, x);
-                yield return new(key, Counter.Accepted, 1);
-                if (x.OnTime)
-                    yield return new(key, Counter.AcceptedOnTime, 1);
-                break;
-            }
+                {
+                    var key = Key(x.FromDepartmentId, x.FromRegionPath, x.At, x);
+                    yield return new(key, Counter.Accepted, 1);
+                    if (x.OnTime)
+                        yield return new(key, Counter.AcceptedOnTime, 1);
+                    break;
+                }
             case PetitionAccepted x:
-            {
-                var key = Key(x.DepartmentId, x.RegionPath, x.At, x);
-                yield return new(key, Counter.Accepted, 1);
-                if (x.OnTime)
-                    yield return new(key, Counter.AcceptedOnTime, 1);
-                break;
-            }
+                {
+                    var key = Key(x.DepartmentId, x.RegionPath, x.At, x);
+                    yield return new(key, Counter.Accepted, 1);
+                    if (x.OnTime)
+                        yield return new(key, Counter.AcceptedOnTime, 1);
+                    break;
+                }
             case PetitionDeclined x:
-            {
-                var key = Key(x.DepartmentId, x.RegionPath, x.At, x);
-                yield return new(key, Counter.Declined, 1);
-                if (x.OnTime)
-                    yield return new(key, Counter.AcceptedOnTime, 1);
-                break;
-            }
+                {
+                    var key = Key(x.DepartmentId, x.RegionPath, x.At, x);
+                    yield return new(key, Counter.Declined, 1);
+                    if (x.OnTime)
+                        yield return new(key, Counter.AcceptedOnTime, 1);
+                    break;
+                }
             case ReplyIssued x:
-            {
-                var key = Key(x.DepartmentId, x.RegionPath, x.At, x);
-                yield return new(key, Counter.Replied, 1);
-                if (x.OnTime)
-                    yield return new(key, Counter.RepliedOnTime, 1);
-                yield return new(key, Counter.HandlingDaysCount, 1, x.HandlingDays);
-                break;
-            }
+                {
+                    var key = Key(x.DepartmentId, x.RegionPath, x.At, x);
+                    yield return new(key, Counter.Replied, 1);
+                    if (x.OnTime)
+                        yield return new(key, Counter.RepliedOnTime, 1);
+                    yield return new(key, Counter.HandlingDaysCount, 1, x.HandlingDays);
+                    break;
+                }
             case DeadlineMissed x:
                 yield return new(Key(x.LateDepartmentId, x.LateRegionPath, x.At, x), Counter.Overdue, 1);
                 break;
             case PetitionEvaluated x:
-            {
-                var key = Key(x.RepliedDepartmentId, x.RepliedRegionPath, x.At, x);
-                yield return new(key, Counter.Evaluated, 1);
-                yield return new(key, x.Satisfaction switch
                 {
-                    Satisfaction.Satisfied => Counter.Satisfied,
-                    Satisfaction.BasicallySatisfied => Counter.BasicallySatisfied,
-                    _ => Counter.Dissatisfied,
-                }, 1);
-                break;
-            }
+                    var key = Key(x.RepliedDepartmentId, x.RepliedRegionPath, x.At, x);
+                    yield return new(key, Counter.Evaluated, 1);
+                    yield return new(key, x.Satisfaction switch
+                    {
+                        Satisfaction.Satisfied => Counter.Satisfied,
+                        Satisfaction.BasicallySatisfied => Counter.BasicallySatisfied,
+                        _ => Counter.Dissatisfied,
+                    }, 1);
+                    break;
+                }
             case ReviewRequested x:
                 yield return new(Key(x.ChallengedDepartmentId, x.ChallengedRegionPath, x.At, x), Counter.ReviewRequested, 1);
                 break;

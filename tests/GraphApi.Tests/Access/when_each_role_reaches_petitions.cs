@@ -1,8 +1,8 @@
-using CaseEngine.Projections.Queries;
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Projections.Queries;
 using CaseEngine.Testing;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -28,19 +28,19 @@ public static class Petitions
 
     public static object SubmitInput(string channel = "WEBSITE", string region = "340101", string category = "COMPLAINT_REQUEST",
         Guid? commandId = null, string name = "张三丰", string? receivedAt = null) => new
-    {
-        input = new
         {
-            commandId = (commandId ?? Guid.NewGuid()).ToString(),
-            channel,
-            entryRegionCode = region,
-            category,
-            subject = "村道损坏无人维修",
-            content = "村里的道路损坏已有半年，请求尽快维修。",
-            petitioner = new { name, phone = "13812345678", idNumber = "340101199001011234", address = "示范市1县1镇1" },
-            receivedAt,
-        },
-    };
+            input = new
+            {
+                commandId = (commandId ?? Guid.NewGuid()).ToString(),
+                channel,
+                entryRegionCode = region,
+                category,
+                subject = "村道损坏无人维修",
+                content = "村里的道路损坏已有半年，请求尽快维修。",
+                petitioner = new { name, phone = "13812345678", idNumber = "340101199001011234", address = "示范市1县1镇1" },
+                receivedAt,
+            },
+        };
 
     /// <summary>Submits as citizen-1 (or anonymously) and returns (id, caseNumber, accessCode).</summary>
     public static async Task<(Guid Id, string CaseNumber, string AccessCode)> SubmitAsync(this ApiHost api, string? token = null,

@@ -81,11 +81,11 @@ public static class BruteForce
                         Count(s!.CurrentDepartmentId, s.CurrentRegionPath, e.At, channel, category, 7);
                         break;
                     case DeadlineMissed x:
-                    {
-                        var issued = events.OfType<SupervisionIssued>().Single(v => v.SupervisionId == x.SupervisionId);
-                        Count(issued.SupervisedDepartmentId, issued.SupervisedRegionPath, e.At, channel, category, 7);
-                        break;
-                    }
+                        {
+                            var issued = events.OfType<SupervisionIssued>().Single(v => v.SupervisionId == x.SupervisionId);
+                            Count(issued.SupervisedDepartmentId, issued.SupervisedRegionPath, e.At, channel, category, 7);
+                            break;
+                        }
                     case PetitionEvaluated x:
                         Count(replyDept!, replyPath!, e.At, channel, category, 8);
                         Count(replyDept!, replyPath!, e.At, channel, category, 9 + (int)x.Satisfaction);

@@ -200,41 +200,41 @@ public class the_read_models_equal_a_brute_force_recomputation_from_the_log(Orac
         {
             var scope = DepartmentScope.Of(directory, department);
             foreach (var subtree in new[] { false, true })
-            foreach (var (f, t) in new[] { (from, to), (new DateOnly(2025, 4, 1), new DateOnly(2025, 4, 30)) })
-            {
-                var rows = stats.Where(p =>
+                foreach (var (f, t) in new[] { (from, to), (new DateOnly(2025, 4, 1), new DateOnly(2025, 4, 30)) })
                 {
-                    var k = p.Key.Split('|');
-                    var day = DateOnly.ParseExact(k[2], "yyyy-MM-dd", CultureInfo.InvariantCulture);
-                    var inScope = scope.RollsUp(subtree)
-                        ? k[1] == scope.RegionPath || k[1].StartsWith(scope.RegionPath + ".", StringComparison.Ordinal)
-                        : k[0] == department;
-                    return inScope && day >= f && day <= t;
-                }).ToList();
-                long Sum(int c) => rows.Sum(p => p.Value.Counts[c]);
-                var report = await StatisticsQueries.GetAsync(session, scope, f, t, subtree);
-                var totals = report.Totals;
-                new long[] { totals.Received, totals.Online, totals.Accepted, totals.AcceptedOnTime, totals.Declined, totals.Replied,
+                    var rows = stats.Where(p =>
+                    {
+                        var k = p.Key.Split('|');
+                        var day = DateOnly.ParseExact(k[2], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                        var inScope = scope.RollsUp(subtree)
+                            ? k[1] == scope.RegionPath || k[1].StartsWith(scope.RegionPath + ".", StringComparison.Ordinal)
+                            : k[0] == department;
+                        return inScope && day >= f && day <= t;
+                    }).ToList();
+                    long Sum(int c) => rows.Sum(p => p.Value.Counts[c]);
+                    var report = await StatisticsQueries.GetAsync(session, scope, f, t, subtree);
+                    var totals = report.Totals;
+                    new long[] { totals.Received, totals.Online, totals.Accepted, totals.AcceptedOnTime, totals.Declined, totals.Replied,
                     totals.RepliedOnTime, totals.Overdue, totals.Evaluated, totals.Satisfied, totals.BasicallySatisfied,
                     totals.Dissatisfied, totals.ReviewRequested, totals.ReReviewRequested, totals.Supervised }
-                    .ShouldBe(Enumerable.Range(0, 15).Select(Sum).ToArray(), $"{department} subtree={subtree} {f}..{t}");
-                report.OnTimeRate.ShouldBe(Sum(5) == 0 ? null : (double)Sum(6) / Sum(5));
-                report.TimelyAcceptanceRate.ShouldBe(Sum(2) + Sum(4) == 0 ? null : (double)Sum(3) / (Sum(2) + Sum(4)));
-                if (Sum(15) == 0)
-                    report.AverageHandlingDays.ShouldBeNull();
-                else
-                    report.AverageHandlingDays!.Value.ShouldBe(rows.Sum(p => p.Value.HandlingDays) / Sum(15), 1e-9);
-                report.ByChannel.Sum(c => c.Count).ShouldBe(totals.Received);
-                report.ByCategory.Sum(c => c.Count).ShouldBe(totals.Received);
-                foreach (var period in Enum.GetValues<Period>())
-                {
-                    var series = report.Series(period);
-                    series.Sum(b => b.Received).ShouldBe(totals.Received);
-                    series.Sum(b => b.Overdue).ShouldBe(totals.Overdue);
-                    series[0].PeriodStart.ShouldBe(f);
-                    series.ShouldBeInOrder(SortDirection.Ascending, Comparer<StatisticsBucket>.Create((a, b) => a.PeriodStart.CompareTo(b.PeriodStart)));
+                        .ShouldBe(Enumerable.Range(0, 15).Select(Sum).ToArray(), $"{department} subtree={subtree} {f}..{t}");
+                    report.OnTimeRate.ShouldBe(Sum(5) == 0 ? null : (double)Sum(6) / Sum(5));
+                    report.TimelyAcceptanceRate.ShouldBe(Sum(2) + Sum(4) == 0 ? null : (double)Sum(3) / (Sum(2) + Sum(4)));
+                    if (Sum(15) == 0)
+                        report.AverageHandlingDays.ShouldBeNull();
+                    else
+                        report.AverageHandlingDays!.Value.ShouldBe(rows.Sum(p => p.Value.HandlingDays) / Sum(15), 1e-9);
+                    report.ByChannel.Sum(c => c.Count).ShouldBe(totals.Received);
+                    report.ByCategory.Sum(c => c.Count).ShouldBe(totals.Received);
+                    foreach (var period in Enum.GetValues<Period>())
+                    {
+                        var series = report.Series(period);
+                        series.Sum(b => b.Received).ShouldBe(totals.Received);
+                        series.Sum(b => b.Overdue).ShouldBe(totals.Overdue);
+                        series[0].PeriodStart.ShouldBe(f);
+                        series.ShouldBeInOrder(SortDirection.Ascending, Comparer<StatisticsBucket>.Create((a, b) => a.PeriodStart.CompareTo(b.PeriodStart)));
+                    }
                 }
-            }
         }
     }
 
