@@ -297,25 +297,5 @@ public sealed class PersonalDataReadType : ObjectGraphType<PersonalDataRead>
     }
 }
 
-public sealed class PersonalDataReadEdgeType : ObjectGraphType<(string Cursor, PersonalDataRead Node)>
-{
-    public PersonalDataReadEdgeType()
-    {
-        Name = "PersonalDataReadEdge";
-        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
-        Field<NonNullGraphType<PersonalDataReadType>, PersonalDataRead>("node").Resolve(c => c.Source.Node);
-    }
-}
-
-public sealed class PersonalDataReadConnectionType : ObjectGraphType<Connection<PersonalDataRead>>
-{
-    public PersonalDataReadConnectionType()
-    {
-        Name = "PersonalDataReadConnection";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PersonalDataReadEdgeType>>>, IEnumerable<(string, PersonalDataRead)>>("edges")
-            .Resolve(c => c.Source.Edges);
-        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
-            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
-        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
-    }
-}
+public sealed class PersonalDataReadEdgeType() : EdgeType<PersonalDataReadType, PersonalDataRead>("PersonalDataReadEdge");
+public sealed class PersonalDataReadConnectionType() : ConnectionType<PersonalDataReadEdgeType, PersonalDataRead>("PersonalDataReadConnection");

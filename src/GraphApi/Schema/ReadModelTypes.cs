@@ -19,6 +19,38 @@ public sealed record Connection<T>(IReadOnlyList<(string Cursor, T Node)> Edges,
 
 public sealed record StatisticsNode(StatisticsReport Report, Department Department);
 
+/// <summary>An edge of a keyset-paged list: the item and its opaque cursor.</summary>
+public abstract class EdgeType<TNodeType, TNode> : ObjectGraphType<(string Cursor, TNode Node)>
+    where TNodeType : IGraphType
+{
+    protected EdgeType(string name)
+    {
+        Name = name;
+        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
+        Field<NonNullGraphType<TNodeType>, TNode>("node").Resolve(c => c.Source.Node);
+    }
+}
+
+/// <summary>A keyset-paged list (edges, pageInfo, totalCount) as the contract shapes every connection.</summary>
+public abstract class ConnectionType<TEdgeType, TNode> : ObjectGraphType<Connection<TNode>>
+    where TEdgeType : IGraphType
+{
+    protected ConnectionType(string name)
+    {
+        Name = name;
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<TEdgeType>>>, IEnumerable<(string, TNode)>>("edges")
+            .Resolve(c => c.Source.Edges);
+        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
+            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
+        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
+    }
+}
+
+public sealed class InboxEdgeType() : EdgeType<InboxItemType, InboxItemNode>("InboxEdge");
+public sealed class InboxConnectionType() : ConnectionType<InboxEdgeType, InboxItemNode>("InboxConnection");
+public sealed class OverdueEdgeType() : EdgeType<OverdueItemType, OverdueItemNode>("OverdueEdge");
+public sealed class OverdueConnectionType() : ConnectionType<OverdueEdgeType, OverdueItemNode>("OverdueConnection");
+
 public sealed class PageInfoType : ObjectGraphType<(bool HasNextPage, string? EndCursor)>
 {
     public PageInfoType()
@@ -43,29 +75,6 @@ public sealed class InboxItemType : ObjectGraphType<InboxItemNode>
     }
 }
 
-public sealed class InboxEdgeType : ObjectGraphType<(string Cursor, InboxItemNode Node)>
-{
-    public InboxEdgeType()
-    {
-        Name = "InboxEdge";
-        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
-        Field<NonNullGraphType<InboxItemType>, InboxItemNode>("node").Resolve(c => c.Source.Node);
-    }
-}
-
-public sealed class InboxConnectionType : ObjectGraphType<Connection<InboxItemNode>>
-{
-    public InboxConnectionType()
-    {
-        Name = "InboxConnection";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<InboxEdgeType>>>, IEnumerable<(string, InboxItemNode)>>("edges")
-            .Resolve(c => c.Source.Edges);
-        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
-            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
-        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
-    }
-}
-
 public sealed class OverdueItemType : ObjectGraphType<OverdueItemNode>
 {
     public OverdueItemType(RuleBook rules)
@@ -80,29 +89,6 @@ public sealed class OverdueItemType : ObjectGraphType<OverdueItemNode>
             .Description("whole days past dueAt, at query time")
             .Resolve(c => c.Source.Row.DaysOverdue);
         Field<NonNullGraphType<IntGraphType>, int>("supervisionCount").Resolve(c => c.Source.Row.SupervisionCount);
-    }
-}
-
-public sealed class OverdueEdgeType : ObjectGraphType<(string Cursor, OverdueItemNode Node)>
-{
-    public OverdueEdgeType()
-    {
-        Name = "OverdueEdge";
-        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
-        Field<NonNullGraphType<OverdueItemType>, OverdueItemNode>("node").Resolve(c => c.Source.Node);
-    }
-}
-
-public sealed class OverdueConnectionType : ObjectGraphType<Connection<OverdueItemNode>>
-{
-    public OverdueConnectionType()
-    {
-        Name = "OverdueConnection";
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<OverdueEdgeType>>>, IEnumerable<(string, OverdueItemNode)>>("edges")
-            .Resolve(c => c.Source.Edges);
-        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
-            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
-        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
     }
 }
 
