@@ -70,52 +70,27 @@ public static class InboxQueries
             InboxOrder.ReceivedAtDesc => ("received_at", "desc", "<"),
             _ => throw RuleViolation.Validation("unknown inbox order"),
         };
-        var keyset = cursor is null ? "" : $" and ({sortColumn}, item_id) {comparison} (@key, @id)";
         var table = ReadSideSql.Table(session, ReadSideSchema.InboxTable);
-
-        await using var connection = await ReadSideSql.OpenAsync(session, ct);
-        await using var batch = new NpgsqlBatch(connection);
-        var page = new NpgsqlBatchCommand(
+        return await KeysetPages.ReadAsync(session,
             $"""
             select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused,
                 assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id
-            from {table} where {where}{keyset}
-            order by {sortColumn} {direction}, item_id {direction} limit @limit
-            """);
-        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
-        page.Parameters.Add(new NpgsqlParameter("limit", first + 1));
-        if (cursor is { } c)
-        {
-            page.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.TimestampTz) { Value = c.Item1.UtcDateTime });
-            page.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Varchar) { Value = c.Item2 });
-        }
-        var count = new NpgsqlBatchCommand($"select count(*) from {table} where {where}");
-        count.Parameters.AddRange(parameters.ToArray());
-        batch.BatchCommands.Add(page);
-        batch.BatchCommands.Add(count);
-
-        var items = new List<InboxItem>();
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            DateTimeOffset? due = reader.IsDBNull(6) ? null : ReadSideSql.ReadUtc(reader, 6);
-            var paused = reader.GetBoolean(7);
-            items.Add(new InboxItem(
-                reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
-                Enum.Parse<Stage>(reader.GetString(4)), ReadSideSql.ReadUtc(reader, 5), due, paused,
-                due is { } d && d <= now && !paused,
-                reader.IsDBNull(8) ? null : reader.GetString(8), Enum.Parse<PetitionCategory>(reader.GetString(9)),
-                reader.GetString(10), reader.GetString(11), reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetString(13)));
-        }
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = (int)reader.GetInt64(0);
-
-        var hasNext = items.Count > first;
-        if (hasNext)
-            items.RemoveAt(items.Count - 1);
-        var edges = items.Select(i => new Edge<InboxItem>(Cursors.Encode(kind, SortKey(i, order), i.ItemId), i)).ToList();
-        return new Page<InboxItem>(edges, hasNext, edges.LastOrDefault()?.Cursor, total);
+            from {table} where {where}
+            """,
+            $"({sortColumn}, item_id) {comparison} (@key, @id)", $"{sortColumn} {direction}, item_id {direction}",
+            $"select count(*) from {table} where {where}", parameters, cursor, first,
+            reader =>
+            {
+                DateTimeOffset? due = reader.IsDBNull(6) ? null : ReadSideSql.ReadUtc(reader, 6);
+                var paused = reader.GetBoolean(7);
+                return new InboxItem(
+                    reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
+                    Enum.Parse<Stage>(reader.GetString(4)), ReadSideSql.ReadUtc(reader, 5), due, paused,
+                    due is { } d && d <= now && !paused,
+                    reader.IsDBNull(8) ? null : reader.GetString(8), Enum.Parse<PetitionCategory>(reader.GetString(9)),
+                    reader.GetString(10), reader.GetString(11), reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetString(13));
+            },
+            item => Cursors.Encode(kind, SortKey(item, order), item.ItemId), ct);
     }
 
     private static DateTimeOffset SortKey(InboxItem item, InboxOrder order) =>

@@ -38,49 +38,24 @@ public static class OverdueQueries
             new("dept", department.Id), new("path", department.RegionPath), new("descendants", department.DescendantPattern),
         };
         var table = ReadSideSql.Table(session, ReadSideSchema.OverdueTable);
-        var keyset = cursor is null ? "" : " and (due_at, overdue_id) > (@key, @id)";
-
-        await using var connection = await ReadSideSql.OpenAsync(session, ct);
-        await using var batch = new NpgsqlBatch(connection);
-        var page = new NpgsqlBatchCommand(
+        return await KeysetPages.ReadAsync(session,
             $"""
             select overdue_id, petition_id, department_id, region_path, stage, stage_instance, supervision_id, due_at,
                 missed_at, supervision_count, category, subject, case_number
-            from {table} where {scope}{keyset}
-            order by due_at, overdue_id limit @limit
-            """);
-        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
-        page.Parameters.Add(new NpgsqlParameter("limit", first + 1));
-        if (cursor is { } c)
-        {
-            page.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.TimestampTz) { Value = c.Item1.UtcDateTime });
-            page.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Varchar) { Value = c.Item2 });
-        }
-        var count = new NpgsqlBatchCommand($"select count(*) from {table} where {scope}");
-        count.Parameters.AddRange(parameters.ToArray());
-        batch.BatchCommands.Add(page);
-        batch.BatchCommands.Add(count);
-
-        var items = new List<OverdueItem>();
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var due = ReadSideSql.ReadUtc(reader, 7);
-            items.Add(new OverdueItem(
-                reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
-                Enum.Parse<Stage>(reader.GetString(4)), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6),
-                due, ReadSideSql.ReadUtc(reader, 8), DaysOverdue(due, now), reader.GetInt32(9),
-                Enum.Parse<PetitionCategory>(reader.GetString(10)), reader.GetString(11), reader.GetString(12)));
-        }
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = (int)reader.GetInt64(0);
-
-        var hasNext = items.Count > first;
-        if (hasNext)
-            items.RemoveAt(items.Count - 1);
-        var edges = items.Select(i => new Edge<OverdueItem>(Cursors.Encode(Kind, i.DueAt, i.OverdueId), i)).ToList();
-        return new Page<OverdueItem>(edges, hasNext, edges.LastOrDefault()?.Cursor, total);
+            from {table} where {scope}
+            """,
+            "(due_at, overdue_id) > (@key, @id)", "due_at, overdue_id", $"select count(*) from {table} where {scope}",
+            parameters, cursor, first,
+            reader =>
+            {
+                var due = ReadSideSql.ReadUtc(reader, 7);
+                return new OverdueItem(
+                    reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
+                    Enum.Parse<Stage>(reader.GetString(4)), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                    due, ReadSideSql.ReadUtc(reader, 8), DaysOverdue(due, now), reader.GetInt32(9),
+                    Enum.Parse<PetitionCategory>(reader.GetString(10)), reader.GetString(11), reader.GetString(12));
+            },
+            item => Cursors.Encode(Kind, item.DueAt, item.OverdueId), ct);
     }
 
     /// <summary>Whole days past the due moment (0 on the day it passed).</summary>

@@ -3,6 +3,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using Marten;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace CaseEngine.Projections.Queries;
 
@@ -91,4 +92,49 @@ internal static class ReadSideSql
 
     public static DateTimeOffset ReadUtc(NpgsqlDataReader reader, int ordinal) =>
         new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+}
+
+/// <summary>
+/// One keyset page and its total in a single round trip (a batch of two statements). The page
+/// asks for one row more than <c>first</c> to know whether another page follows.
+/// </summary>
+internal static class KeysetPages
+{
+    /// <param name="select">"select … from table where filter" without the keyset condition</param>
+    /// <param name="keyset">the condition after a cursor, e.g. "(due_at, id) &gt; (@key, @id)"</param>
+    /// <param name="orderBy">the order of the index the keyset follows</param>
+    /// <param name="count">"select count(*) from table where filter"</param>
+    public static async Task<Page<T>> ReadAsync<T>(
+        IQuerySession session, string select, string keyset, string orderBy, string count, IReadOnlyList<NpgsqlParameter> parameters,
+        (DateTimeOffset Key, string Id)? cursor, int first, Func<NpgsqlDataReader, T> read, Func<T, string> cursorOf, CancellationToken ct)
+    {
+        await using var connection = await ReadSideSql.OpenAsync(session, ct);
+        await using var batch = new NpgsqlBatch(connection);
+        var page = new NpgsqlBatchCommand($"{select}{(cursor is null ? "" : $" and {keyset}")} order by {orderBy} limit @limit");
+        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+        page.Parameters.Add(new NpgsqlParameter("limit", first + 1));
+        if (cursor is { } c)
+        {
+            page.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.TimestampTz) { Value = c.Key.UtcDateTime });
+            page.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Varchar) { Value = c.Id });
+        }
+        var total = new NpgsqlBatchCommand(count);
+        total.Parameters.AddRange(parameters.ToArray());
+        batch.BatchCommands.Add(page);
+        batch.BatchCommands.Add(total);
+
+        var items = new List<T>();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            items.Add(read(reader));
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var totalCount = (int)reader.GetInt64(0);
+
+        var hasNext = items.Count > first;
+        if (hasNext)
+            items.RemoveAt(items.Count - 1);
+        var edges = items.Select(i => new Edge<T>(cursorOf(i), i)).ToList();
+        return new Page<T>(edges, hasNext, edges.LastOrDefault()?.Cursor, totalCount);
+    }
 }
