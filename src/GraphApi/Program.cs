@@ -5,6 +5,9 @@ using JasperFx;
 // `token` mints a development bearer token; it needs no database, so it runs before the host is built.
 if (args is ["token", .. var tokenArgs])
     return TokenCommand.Run(tokenArgs, Console.Out, Console.Error);
+// `rebuild` replays the event log into the read models, then exits.
+if (args is ["rebuild", .. var rebuildArgs])
+    return await RebuildCommand.RunAsync(rebuildArgs, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCaseEngine();

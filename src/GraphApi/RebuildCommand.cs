@@ -1,0 +1,38 @@
+using CaseEngine.Projections.Monitoring;
+using CaseEngine.Workflow.Configuration;
+using Marten;
+
+namespace CaseEngine.GraphApi;
+
+/// <summary>
+/// <c>dotnet run --project src/GraphApi -- rebuild [inbox|overdue|statistics|all ...] [--ConnectionStrings:Marten=...]</c>:
+/// rebuilds read models from the event log. Run it on one node (or with the API nodes stopped):
+/// under HotCold the rebuild takes the projection away from the running daemon while it works.
+/// </summary>
+public static class RebuildCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var names = args.Where(a => !a.StartsWith('-')).ToList();
+        if (names.Count == 0 || names.Contains("all"))
+            names = [.. ProjectionRebuilds.Names];
+        var unknown = names.Except(ProjectionRebuilds.Names).ToList();
+        if (unknown.Count > 0)
+        {
+            error.WriteLine($"unknown projection(s): {string.Join(", ", unknown)}; known: {string.Join(", ", ProjectionRebuilds.Names)}, all");
+            return 2;
+        }
+        var builder = WebApplication.CreateBuilder(args.Where(a => a.StartsWith('-')).ToArray());
+        builder.AddCaseEngine();
+        await using var app = builder.Build();
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        foreach (var name in names)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await ProjectionRebuilds.RebuildAsync(store, name);
+            output.WriteLine($"rebuilt {name} in {watch.Elapsed.TotalSeconds:0.0} s");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,57 @@
+using CaseEngine.Testing;
+using Marten;
+using Marten.Events;
+using Npgsql;
+
+namespace CaseEngine.GraphApi.Tests.Cli;
+
+public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task a_lost_inbox_comes_back_from_the_event_log()
+    {
+        int before;
+        await using (var engine = await Engine.StartAsync(db))
+        {
+            await engine.SubmitAsync();
+            await engine.SubmitAsync(Samples.Complaint(entryRegion: "340102"));
+            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+            before = await CountAsync("ce_inbox");
+            await ExecuteAsync("delete from caseengine.ce_inbox");
+        }
+        before.ShouldBe(2);
+        (await CountAsync("ce_inbox")).ShouldBe(0);
+
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await RebuildCommand.RunAsync(["inbox", $"--ConnectionStrings:Marten={db.ConnectionString}"], output, error);
+
+        exit.ShouldBe(0, error.ToString());
+        output.ToString().ShouldContain("rebuilt inbox");
+        (await CountAsync("ce_inbox")).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task an_unknown_projection_is_refused_with_the_known_names()
+    {
+        var error = new StringWriter();
+        (await RebuildCommand.RunAsync(["nonsense"], new StringWriter(), error)).ShouldBe(2);
+        error.ToString().ShouldContain("inbox");
+    }
+
+    private async Task<int> CountAsync(string table)
+    {
+        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"select count(*) from caseengine.{table}", conn);
+        return (int)(long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
