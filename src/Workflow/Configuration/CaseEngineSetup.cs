@@ -1,5 +1,6 @@
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Hosting;
 using JasperFx;
@@ -97,7 +98,7 @@ public static class CaseEngineSetup
                 opts.Events.MetadataConfig.EnableAll();
                 // Stored event timestamps come from the injected clock, so tests with a fake clock see its time.
                 opts.Events.TimeProvider = sp.GetRequiredService<TimeProvider>();
-                EventStoreSetup.ConfigureEventStore(opts);
+                EventStoreSetup.ConfigureEventStore(opts, sp.GetRequiredService<PetitionerKeys>());
                 options.ConfigureMarten?.Invoke(opts);
                 return opts;
             })
@@ -107,6 +108,8 @@ public static class CaseEngineSetup
             // HotCold: one elected node runs the projections, so several API nodes may share a database.
             .AddAsyncDaemon(DaemonMode.HotCold);
         options.ConfigureMartenServices?.Invoke(marten);
+        // Petitioner hash key, duplicate detection after each submission, the segmentation dictionary loaded at start.
+        ChineseTextSetup.AddChineseTextFeatures(services, marten);
 
         services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine");
         return builder;

@@ -2,6 +2,7 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.PetitionView;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Submitting;
 using JasperFx.Events.Projections;
 using Marten;
@@ -15,7 +16,7 @@ namespace CaseEngine.Workflow.Configuration;
 /// </summary>
 public static class EventStoreSetup
 {
-    public static void ConfigureEventStore(StoreOptions opts)
+    public static void ConfigureEventStore(StoreOptions opts, PetitionerKeys petitionerKeys)
     {
         ArgumentNullException.ThrowIfNull(opts);
         // Registered up front so reading a stream never depends on which types a process loaded first.
@@ -27,5 +28,8 @@ public static class EventStoreSetup
         opts.Schema.For<CommandRecord>();
         opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);
         opts.Storage.ExtendedSchemaObjects.Add(CaseNumbers.CounterTable(opts.DatabaseSchemaName));
+
+        // Chinese text: the duplicate index (inline) and the situation-analysis rows (async).
+        ChineseTextSetup.ConfigureStore(opts, petitionerKeys);
     }
 }
