@@ -34,9 +34,9 @@ public sealed record KeywordTrend(string Keyword, int Count, int BaselineCount, 
 /// <summary>形势研判 for one region and period.</summary>
 /// <param name="Received">petitions received in the region's subtree in the period (merged ones not counted)</param>
 /// <param name="BaselineMean">mean received per baseline period</param>
-/// <param name="Regions">the region's children, rising most first (count ≥ <see cref="SituationAnalysis.MinimumCount"/> only)</param>
-/// <param name="Categories">the categories, rising most first (count ≥ <see cref="SituationAnalysis.MinimumCount"/> only)</param>
-/// <param name="Keywords">the top <see cref="SituationAnalysis.KeywordCount"/> subject keywords by TF-IDF</param>
+/// <param name="Regions">the region's children, rising most first (count ≥ <see cref="SituationAnalysisQueries.MinimumCount"/> only)</param>
+/// <param name="Categories">the categories, rising most first (count ≥ <see cref="SituationAnalysisQueries.MinimumCount"/> only)</param>
+/// <param name="Keywords">the top <see cref="SituationAnalysisQueries.KeywordCount"/> subject keywords by TF-IDF</param>
 public sealed record SituationReport(
     string RegionCode, string RegionName, PeriodWindow Window, int Received, double BaselineMean,
     IReadOnlyList<RisingItem> Regions, IReadOnlyList<RisingItem> Categories, IReadOnlyList<KeywordTrend> Keywords);
@@ -46,7 +46,7 @@ public sealed record SituationReport(
 /// own past. Reads only <see cref="SituationAnalysisSchema"/> (two indexed range reads of the region's
 /// subtree over five periods). Access is checked by the caller with <see cref="SituationAnalysisAccess"/>.
 /// </summary>
-public static class SituationAnalysis
+public static class SituationAnalysisQueries
 {
     public const int BaselinePeriods = 4;
 
