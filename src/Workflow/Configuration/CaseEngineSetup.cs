@@ -109,7 +109,7 @@ public static class CaseEngineSetup
             .AddAsyncDaemon(DaemonMode.HotCold);
         options.ConfigureMartenServices?.Invoke(marten);
         // Petitioner hash key, duplicate detection after each submission, the segmentation dictionary loaded at start.
-        ChineseTextSetup.AddChineseTextFeatures(services, marten);
+        ChineseTextSetup.AddChineseTextFeatures(services, marten, options.DuplicateDetection);
 
         services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine");
         return builder;

@@ -31,17 +31,21 @@ public static class ChineseTextSetup
         SituationAnalysisRegistration.Register(opts);
     }
 
-    /// <summary>The hash key, detection after each submission, and loading the dictionary when the host starts.</summary>
+    /// <summary>
+    /// The hash key (configuration <see cref="HashKeySetting"/>), loading the dictionary when the host
+    /// starts, and — unless <paramref name="detectDuplicates"/> is false — detection after each submission.
+    /// </summary>
     public static void AddChineseTextFeatures(IServiceCollection services, MartenServiceCollectionExtensions.MartenConfigurationExpression marten,
-        string? hashKey = null)
+        bool detectDuplicates = true)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(marten);
-        services.TryAddSingleton(sp => new PetitionerKeys(hashKey
-            ?? sp.GetRequiredService<IConfiguration>()[HashKeySetting]
+        services.TryAddSingleton(sp => new PetitionerKeys(
+            sp.GetRequiredService<IConfiguration>()[HashKeySetting]
             ?? DevelopmentHashKey));
         services.AddHostedService<ChineseTextWarmup>();
-        marten.AddSubscriptionWithServices<DuplicateDetectionSubscription>(ServiceLifetime.Singleton);
+        if (detectDuplicates)
+            marten.AddSubscriptionWithServices<DuplicateDetectionSubscription>(ServiceLifetime.Singleton);
     }
 }
 

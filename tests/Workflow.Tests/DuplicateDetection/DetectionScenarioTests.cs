@@ -38,7 +38,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     [Fact]
     public async Task the_new_petition_is_flagged_by_the_system_with_candidate_and_score_and_the_office_links_it()
     {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
         var original = await Submit(engine, Petition(0));
         // Reworded, typed differently, and addressed to the province: the same petitioner by ID number.
         var repeat = await Submit(engine, Petition(1, "340000", Zhang with { Phone = "+86 138-1234-5678" }));
@@ -71,7 +71,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     [Fact]
     public async Task other_people_and_other_matters_are_not_flagged_and_a_phone_alone_recognises_a_petitioner()
     {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
         var li = new PetitionerDetails("李四", "13900001111", null, null);
         var original = await Submit(engine, Petition(0, who: li), "citizen-li");
         var neighbour = await Submit(engine, Petition(1, who: new PetitionerDetails("王五", "13900002222", "340101198501012345", null)), "citizen-wang");
@@ -92,7 +92,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     [Fact]
     public async Task the_index_keeps_keyed_hashes_and_words_never_the_id_number_or_phone_and_rebuilds_to_the_same_rows()
     {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
         var zhao = new PetitionerDetails("赵六", "13812340000", "340102199202021234", "示范市1县2镇1");
         var first = await Submit(engine, Petition(0, who: zhao));
         await Submit(engine, Petition(1, who: zhao));
@@ -126,7 +126,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     [Fact]
     public async Task detection_run_again_appends_nothing_and_concurrent_submissions_flag_only_the_later_one()
     {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
         var who = new PetitionerDetails("钱七", null, "34010119900101567X", null);
         var both = await Task.WhenAll(
             engine.SendAsync(new SubmitPetitionMessage(Engine.As(Citizen), Petition(0, who: who))),

@@ -33,7 +33,7 @@ public class when_a_labelled_set_of_petitions_goes_through_the_workflow(Database
     {
         var workload = LabelledWorkload.Generate();
         var watch = Stopwatch.StartNew();
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
         var ids = new Dictionary<int, Guid>();
 
         foreach (var p in workload.FirstPhase)
