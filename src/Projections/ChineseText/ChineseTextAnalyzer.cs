@@ -6,9 +6,9 @@ using JiebaNet.Segmenter;
 namespace CaseEngine.Projections.ChineseText;
 
 /// <summary>
-/// Chinese word segmentation (jieba.NET, accurate mode with HMM for unknown words such as names)
-/// and the corpus IDF table that ships with it. Loading reads about 12 MB of dictionaries and takes
-/// a few seconds and ~100 MB, so there is one instance per process (<see cref="Shared"/>); jieba
+/// Chinese word segmentation (jieba.NET, with HMM for unknown words such as names) and the corpus
+/// IDF table that ships with it (read on first use). Loading takes 1–3 s and ~100 MB, so there is
+/// one instance per process (<see cref="Shared"/>); jieba
 /// itself keeps its dictionary in process-wide statics. After loading, every member is read-only
 /// and safe to call from many threads.
 /// <para>
@@ -31,15 +31,14 @@ public sealed class ChineseTextAnalyzer
         new(() => Load(DefaultFolder), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly JiebaSegmenter _segmenter;
-    private readonly Dictionary<string, double> _idf;
+    private readonly Lazy<(Dictionary<string, double> Table, double Median)> _idf;
     private readonly HashSet<string> _stopWords;
 
-    private ChineseTextAnalyzer(JiebaSegmenter segmenter, Dictionary<string, double> idf, double medianIdf,
-        HashSet<string> stopWords, TimeSpan loadTime)
+    private ChineseTextAnalyzer(JiebaSegmenter segmenter, string folder, HashSet<string> stopWords, TimeSpan loadTime)
     {
         _segmenter = segmenter;
-        _idf = idf;
-        MedianIdf = medianIdf;
+        // Only detection weighs words: a process that only segments (situation analysis) never reads the table.
+        _idf = new(() => LoadIdf(folder), LazyThreadSafetyMode.ExecutionAndPublication);
         _stopWords = stopWords;
         LoadTime = loadTime;
     }
@@ -53,7 +52,7 @@ public sealed class ChineseTextAnalyzer
     public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, DictionaryFolderName);
 
     /// <summary>IDF of a term jieba's table does not know (names, places, rare words): the table's median, as jieba does.</summary>
-    public double MedianIdf { get; }
+    public double MedianIdf => _idf.Value.Median;
 
     /// <summary>How long loading took (for the start-up log).</summary>
     public TimeSpan LoadTime { get; }
@@ -83,6 +82,19 @@ public sealed class ChineseTextAnalyzer
         // Touch the dictionary and the HMM now, not on the first petition.
         _ = segmenter.Cut("村民反映征地补偿款被拖欠").ToList();
 
+        var stopWords = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(Path.Combine(folder, "stopwords.txt"), Encoding.UTF8))
+        {
+            var word = line.Trim().Trim('\uFEFF');
+            if (word.Length > 0)
+                stopWords.Add(word.ToLowerInvariant());
+        }
+        stopWords.UnionWith(PetitionVocabulary.StopWords);
+        return new ChineseTextAnalyzer(segmenter, folder, stopWords, watch.Elapsed);
+    }
+
+    private static (Dictionary<string, double>, double) LoadIdf(string folder)
+    {
         var idf = new Dictionary<string, double>(300_000, StringComparer.Ordinal);
         foreach (var line in File.ReadLines(Path.Combine(folder, "idf.txt"), Encoding.UTF8))
         {
@@ -93,17 +105,7 @@ public sealed class ChineseTextAnalyzer
                 idf[line[..space].Trim('\uFEFF')] = value;
         }
         var sorted = idf.Values.Order().ToArray();
-        var median = sorted.Length == 0 ? 10.0 : sorted[sorted.Length / 2];
-
-        var stopWords = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(Path.Combine(folder, "stopwords.txt"), Encoding.UTF8))
-        {
-            var word = line.Trim().Trim('\uFEFF');
-            if (word.Length > 0)
-                stopWords.Add(word.ToLowerInvariant());
-        }
-        stopWords.UnionWith(PetitionVocabulary.StopWords);
-        return new ChineseTextAnalyzer(segmenter, idf, median, stopWords, watch.Elapsed);
+        return (idf, sorted.Length == 0 ? 10.0 : sorted[sorted.Length / 2]);
     }
 
     /// <summary>
@@ -136,7 +138,11 @@ public sealed class ChineseTextAnalyzer
     public static bool IsTopicWord(string term) => term.Any(c => char.IsLetter(c));
 
     /// <summary>jieba's corpus IDF of a term; <see cref="MedianIdf"/> for terms it does not list.</summary>
-    public double Idf(string term) => _idf.TryGetValue(term, out var value) ? value : MedianIdf;
+    public double Idf(string term)
+    {
+        var (table, median) = _idf.Value;
+        return table.TryGetValue(term, out var value) ? value : median;
+    }
 
     public bool IsStopWord(string word) => _stopWords.Contains(word);
 }
