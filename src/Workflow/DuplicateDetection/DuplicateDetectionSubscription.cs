@@ -27,8 +27,9 @@ namespace CaseEngine.Workflow.DuplicateDetection;
 /// Why after the commit rather than inside the submission: submission stays as fast as it was and
 /// never fails because of detection; the index it reads is inline (<see cref="DuplicateIndexProjection"/>),
 /// so it already holds every committed petition, and two concurrent submissions of one petitioner
-/// still see each other (the later one, by registration order, is flagged). The flag shows about a
-/// daemon poll (≈ 1 s) after submission, long before an office reads its inbox.
+/// still see each other (the later one in the event log is flagged: the daemon handles an event only
+/// once every lower sequence is committed). The flag shows about a daemon poll (≈ 1 s) after
+/// submission, long before an office reads its inbox.
 /// </para>
 /// </summary>
 public sealed class DuplicateDetectionSubscription : SubscriptionBase

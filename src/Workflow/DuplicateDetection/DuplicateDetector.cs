@@ -12,7 +12,7 @@ public sealed record DuplicateCandidate(Guid PetitionId, string Status, double S
 /// <summary>
 /// Finds the earlier petitions a petition likely repeats (Art. 19, Art. 36). A candidate
 /// <list type="bullet">
-/// <item>was registered before it (registration moment, then petition id), anywhere in the same province;</item>
+/// <item>was submitted before it in the event log's order, anywhere in the same province;</item>
 /// <item>comes from the same petitioner: equal ID-number hashes, or — when either of the two has no
 /// ID number — equal phone hashes (two people with different ID numbers sharing a phone are two people);</item>
 /// <item>is open (any non-final status) or TERMINATED (a re-review ended it: not accepted again); declined,
@@ -40,21 +40,28 @@ public static class DuplicateDetector
     public static async Task<IReadOnlyList<DuplicateCandidate>> FindAsync(IQuerySession session, Guid petitionId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var table = DuplicateIndexSchema.Qualified(session.DocumentStore.Options.DatabaseSchemaName);
+        var schema = session.DocumentStore.Options.DatabaseSchemaName;
+        var table = DuplicateIndexSchema.Qualified(schema);
         await using var connection = session.Database.CreateConnection(ConnectionUsage.Read);
         await connection.OpenAsync(ct);
 
+        // "Earlier" is the event log's order: the sequence of each petition's first event (the unique
+        // (stream_id, version) index finds it). The daemon handles a submission only once every lower
+        // sequence is committed (its high-water mark), so all earlier petitions are visible here, and two
+        // concurrent submissions are ordered one way only.
         await using var command = new NpgsqlCommand(
             $"""
-            with p as (select * from {table} where petition_id = @id)
+            with p as (
+                select i.*, (select e.seq_id from {schema}.mt_events e where e.stream_id = i.petition_id and e.version = 1) as seq
+                from {table} i where i.petition_id = @id)
             select c.petition_id, c.status, c.subject_terms, c.content_terms, p.subject_terms, p.content_terms
             from p join {table} c
               on c.province_code = p.province_code
              and c.petition_id <> p.petition_id
-             and (c.registered_at, c.petition_id) < (p.registered_at, p.petition_id)
              and c.status = any(@statuses)
              and (c.id_hash = p.id_hash
                   or (c.phone_hash = p.phone_hash and (c.id_hash is null or p.id_hash is null)))
+            where (select e.seq_id from {schema}.mt_events e where e.stream_id = c.petition_id and e.version = 1) < p.seq
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = petitionId });
         command.Parameters.Add(new NpgsqlParameter("statuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = IndexStatus.Comparable });
