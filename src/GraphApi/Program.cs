@@ -2,11 +2,17 @@ using CaseEngine.GraphApi;
 using CaseEngine.Workflow.Configuration;
 using JasperFx;
 
+// `token` mints a development bearer token; it needs no database, so it runs before the host is built.
+if (args is ["token", .. var tokenArgs])
+    return TokenCommand.Run(tokenArgs, Console.Out, Console.Error);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCaseEngine();
+builder.AddCaseEngineGraphApi();
 
 var app = builder.Build();
 app.MapCaseEngineHealth();
+app.MapCaseEngineGraphQL();
 
 // JasperFx's command line (codegen, db-apply, resources, describe, ...) answers its own verbs.
 // Anything else, including no arguments or host options such as `--urls`, just runs the server:

@@ -14,10 +14,17 @@ public static class CaseEngineTestHost
     /// durability mode (no leader election, so a host is ready sooner) and duplicate detection is off;
     /// <paramref name="configure"/> runs after these defaults and may change them. Dispose the host at the end of the test.
     /// </summary>
-    public static async Task<IHost> StartAsync(DatabaseFixture db, FakeClock clock,
+    public static Task<IHost> StartAsync(DatabaseFixture db, FakeClock clock,
         Action<CaseEngineOptions>? configure = null, Action<HostApplicationBuilder>? configureHost = null)
     {
         ArgumentNullException.ThrowIfNull(db);
+        return StartAsync(db.ConnectionString, clock, configure, configureHost);
+    }
+
+    /// <summary>The same on any database (the bench uses its own).</summary>
+    public static async Task<IHost> StartAsync(string connectionString, FakeClock clock,
+        Action<CaseEngineOptions>? configure = null, Action<HostApplicationBuilder>? configureHost = null)
+    {
         ArgumentNullException.ThrowIfNull(clock);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -25,7 +32,7 @@ public static class CaseEngineTestHost
         builder.Services.AddSingleton(clock);
         builder.AddCaseEngine(options =>
         {
-            options.ConnectionString = db.ConnectionString;
+            options.ConnectionString = connectionString;
             options.ConfigureWolverine = opts => opts.Durability.Mode = DurabilityMode.Solo;
             // Scenarios submit the same sample petitioner again and assert exact streams: duplicate tests opt in.
             options.DuplicateDetection = false;

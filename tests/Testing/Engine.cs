@@ -30,12 +30,15 @@ public sealed class Engine : IAsyncDisposable
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
     public IMessageBus Bus => Host.Services.GetRequiredService<IMessageBus>();
 
-    public static async Task<Engine> StartAsync(DatabaseFixture db, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null)
+    public static Task<Engine> StartAsync(DatabaseFixture db, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null) =>
+        StartAsync(db.ConnectionString, clock, configure);
+
+    public static async Task<Engine> StartAsync(string connectionString, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null)
     {
         clock ??= new FakeClock();
         // The periodic sweep would race the tests' own SweepAsync calls; tests sweep explicitly.
         DeadlineSweeper.Interval = TimeSpan.FromHours(1);
-        var host = await CaseEngineTestHost.StartAsync(db, clock, configure);
+        var host = await CaseEngineTestHost.StartAsync(connectionString, clock, configure);
         return new Engine(host, clock);
     }
 

@@ -45,6 +45,8 @@ public sealed record Petition
     public Stage Stage { get; init; } = Stage.None;
     public Channel Channel { get; init; }
     public PetitionCategory Category { get; init; }
+    /// <summary>The category the petition was received (and counted as received) under; reclassification leaves it.</summary>
+    public PetitionCategory ReceivedCategory { get; init; }
     public string EntryRegionCode { get; init; } = "";
     public string EntryDepartmentId { get; init; } = "";
     public string EntryRegionPath { get; init; } = "";
@@ -101,33 +103,58 @@ public sealed record Petition
         {
             PetitionSubmitted x => s with
             {
-                Id = x.PetitionId, CaseNumber = x.CaseNumber, Status = PetitionStatus.Registered, Stage = Stage.Routing,
-                Channel = x.Channel, Category = x.Category, EntryRegionCode = x.EntryRegionCode,
-                EntryDepartmentId = x.DepartmentId, EntryRegionPath = x.RegionPath, Subject = x.Subject,
-                Content = x.Content, Petitioner = x.Petitioner, SubmitterId = x.SubmitterId, ReceivedAt = x.ReceivedAt,
+                Id = x.PetitionId,
+                CaseNumber = x.CaseNumber,
+                Status = PetitionStatus.Registered,
+                Stage = Stage.Routing,
+                Channel = x.Channel,
+                Category = x.Category,
+                ReceivedCategory = x.Category,
+                EntryRegionCode = x.EntryRegionCode,
+                EntryDepartmentId = x.DepartmentId,
+                EntryRegionPath = x.RegionPath,
+                Subject = x.Subject,
+                Content = x.Content,
+                Petitioner = x.Petitioner,
+                SubmitterId = x.SubmitterId,
+                ReceivedAt = x.ReceivedAt,
                 Clock = new OpenClock(Stage.Routing, x.Routing, instance),
             },
             PetitionReclassified x => s with { Category = x.To },
             PetitionForwarded x => s with
             {
-                Status = PetitionStatus.Forwarded, Stage = Stage.Acceptance, ForwardingOfficeId = x.FromDepartmentId,
-                ForwardMode = x.Mode, ReturnWindow = x.ReturnWindow, AssignedOfficerId = null,
+                Status = PetitionStatus.Forwarded,
+                Stage = Stage.Acceptance,
+                ForwardingOfficeId = x.FromDepartmentId,
+                ForwardMode = x.Mode,
+                ReturnWindow = x.ReturnWindow,
+                AssignedOfficerId = null,
                 Clock = new OpenClock(Stage.Acceptance, x.Acceptance, instance),
             },
             PetitionTransferredLevel x => s with
             {
-                Status = PetitionStatus.Registered, Stage = Stage.Routing, AssignedOfficerId = null,
+                Status = PetitionStatus.Registered,
+                Stage = Stage.Routing,
+                AssignedOfficerId = null,
                 Clock = new OpenClock(Stage.Routing, x.Routing, instance),
             },
             PetitionReturned x => s with
             {
-                Status = PetitionStatus.Registered, Stage = Stage.Routing, ForwardingOfficeId = null, ForwardMode = null,
-                ReturnWindow = null, AssignedOfficerId = null, Clock = new OpenClock(Stage.Routing, x.Routing, instance),
+                Status = PetitionStatus.Registered,
+                Stage = Stage.Routing,
+                ForwardingOfficeId = null,
+                ForwardMode = null,
+                ReturnWindow = null,
+                AssignedOfficerId = null,
+                Clock = new OpenClock(Stage.Routing, x.Routing, instance),
             },
             PetitionDeclined => Ended(s, PetitionStatus.Declined),
             PetitionAccepted x => s with
             {
-                Status = PetitionStatus.InHandling, Stage = Stage.Handling, AcceptedAt = x.At, ReturnWindow = null,
+                Status = PetitionStatus.InHandling,
+                Stage = Stage.Handling,
+                AcceptedAt = x.At,
+                ReturnWindow = null,
                 Clock = new OpenClock(Stage.Handling, x.Handling, instance),
             },
             OfficerAssigned x => s with { AssignedOfficerId = x.OfficerId },
@@ -140,9 +167,11 @@ public sealed record Petition
             },
             ReplyIssued x => s with
             {
-                Status = PetitionStatus.Replied, Stage = Stage.ReviewWindow,
+                Status = PetitionStatus.Replied,
+                Stage = Stage.ReviewWindow,
                 Reply = new ReplyRecord(x.Decision, x.Text, x.At, x.DepartmentId, x.RegionPath, x.OnTime),
-                EvaluationWindow = x.Evaluation, Clock = new OpenClock(Stage.ReviewWindow, x.ReviewWindow, instance),
+                EvaluationWindow = x.Evaluation,
+                Clock = new OpenClock(Stage.ReviewWindow, x.ReviewWindow, instance),
             },
             ResultReported => s,
             SupervisionIssued x => s with
@@ -157,22 +186,28 @@ public sealed record Petition
             },
             PetitionEvaluated x => s with
             {
-                Evaluation = new EvaluationRecord(x.Satisfaction, x.Comment, x.At), EvaluationWindow = null,
+                Evaluation = new EvaluationRecord(x.Satisfaction, x.Comment, x.At),
+                EvaluationWindow = null,
             },
             ReviewRequested x => s with
             {
-                Status = PetitionStatus.UnderReview, Stage = Stage.Review, AssignedOfficerId = null,
+                Status = PetitionStatus.UnderReview,
+                Stage = Stage.Review,
+                AssignedOfficerId = null,
                 Clock = new OpenClock(Stage.Review, x.Review, instance),
             },
             ReviewDecided x => s with
             {
-                Status = PetitionStatus.Reviewed, Stage = Stage.ReReviewWindow,
+                Status = PetitionStatus.Reviewed,
+                Stage = Stage.ReReviewWindow,
                 Review = new DecisionRecord(x.Outcome, x.Text, x.At, x.DepartmentId, x.RegionPath, x.OnTime),
                 Clock = new OpenClock(Stage.ReReviewWindow, x.ReReviewWindow, instance),
             },
             ReReviewRequested x => s with
             {
-                Status = PetitionStatus.UnderReReview, Stage = Stage.ReReview, AssignedOfficerId = null,
+                Status = PetitionStatus.UnderReReview,
+                Stage = Stage.ReReview,
+                AssignedOfficerId = null,
                 Clock = new OpenClock(Stage.ReReview, x.ReReview, instance),
             },
             ReReviewDecided x => s with

@@ -33,17 +33,16 @@ public static class PetitionCommands
     public const string ActorHeader = "actor";
     public const string CommandIdHeader = "commandId";
 
-    public static async Task<CommandResult> RunAsync(
-        IDocumentSession session, CommandServices services, string name, CommandMeta meta, IPetitionCommand command,
-        CancellationToken ct, Guid? otherPetitionId = null)
+    public static async Task<CommandResult> RunAsync(IDocumentSession session, CommandServices services, IPetitionMessage message, CancellationToken ct)
     {
-        var identity = Identity(name, command, meta);
+        var (meta, command) = (message.Meta, message.Body);
+        var identity = Identity(message.Name, command, meta);
         if (await FindRepeatAsync(session, meta.CommandId, identity, ct) is { } first)
             return await ResultAsync(session, first, repeated: true, ct);
 
         var stream = await session.Events.FetchForWriting<Petition>(command.PetitionId, ct);
         var state = stream.Aggregate ?? throw RuleViolation.NotFound("no petition with that id");
-        var other = otherPetitionId is { } otherId ? await session.LoadAsync<Petition>(otherId, ct) : null;
+        var other = command is IRefersToAnotherPetition refers ? await session.LoadAsync<Petition>(refers.OtherPetitionId, ct) : null;
 
         var ctx = Context(meta, services, state.Id);
         IPetitionEvent[] events;
@@ -66,8 +65,13 @@ public static class PetitionCommands
         ReconcileTimers(session, state, after);
         var record = new CommandRecord
         {
-            Id = meta.CommandId, Identity = identity, Name = name, PetitionId = state.Id,
-            FromVersion = state.Version + 1, ToVersion = state.Version + events.Length, ExecutedAt = ctx.Now,
+            Id = meta.CommandId,
+            Identity = identity,
+            Name = message.Name,
+            PetitionId = state.Id,
+            FromVersion = state.Version + 1,
+            ToVersion = state.Version + events.Length,
+            ExecutedAt = ctx.Now,
         };
         session.Insert(record);
         return await CommitAsync(session, record, ct);
@@ -115,7 +119,9 @@ public static class PetitionCommands
         session.SetHeader(CommandIdHeader, meta.CommandId.ToString());
         session.SetHeader(ActorHeader, new Dictionary<string, string?>
         {
-            ["id"] = actor.Id, ["role"] = RoleName(actor.Role), ["departmentId"] = actor.DepartmentId,
+            ["id"] = actor.Id,
+            ["role"] = RoleName(actor.Role),
+            ["departmentId"] = actor.DepartmentId,
         });
     }
 
@@ -171,10 +177,14 @@ public static class PetitionCommands
     public static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,
         CancellationToken ct, string? caseNumber = null, string? accessCode = null)
     {
+        // Only the command's own versions: reading the whole stream back would make long streams quadratic.
         var events = record.ToVersion < record.FromVersion
             ? []
-            : await session.Events.FetchStreamAsync(record.PetitionId, version: record.ToVersion, token: ct);
-        var slice = events.Where(e => e.Version >= record.FromVersion).Select(ToStored).ToList();
+            : await session.Events.QueryAllRawEvents()
+                .Where(e => e.StreamId == record.PetitionId && e.Version >= record.FromVersion && e.Version <= record.ToVersion)
+                .OrderBy(e => e.Version)
+                .ToListAsync(ct);
+        var slice = events.Select(ToStored).ToList();
         var version = await CurrentVersionAsync(session, record.PetitionId, ct);
         return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
     }

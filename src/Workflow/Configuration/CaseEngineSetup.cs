@@ -1,8 +1,9 @@
+using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.DuplicateDetection;
-using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Rules;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -111,7 +112,10 @@ public static class CaseEngineSetup
         // Petitioner hash key, duplicate detection after each submission, the segmentation dictionary loaded at start.
         ChineseTextSetup.AddChineseTextFeatures(services, marten, options.DuplicateDetection);
 
-        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine");
+        // Projection lag gauges, and a check that turns unhealthy when a projection stalls.
+        services.AddProjectionMonitoring();
+        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine")
+            .AddCheck<ProjectionHealthCheck>("projections");
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.PetitionView;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.DuplicateDetection;
@@ -24,6 +25,8 @@ public static class EventStoreSetup
 
         // The petition view is the write model's snapshot, updated in the command's transaction.
         opts.Projections.Add(new PetitionSnapshotProjection(), ProjectionLifecycle.Inline);
+        // Inbox, overdue and statistics: async projections run by the (HotCold) daemon, with their tables.
+        ReadSideRegistration.Register(opts);
 
         opts.Schema.For<CommandRecord>();
         opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);

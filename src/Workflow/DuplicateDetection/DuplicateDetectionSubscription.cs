@@ -9,6 +9,7 @@ using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Subscriptions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Wolverine;
@@ -35,14 +36,20 @@ namespace CaseEngine.Workflow.DuplicateDetection;
 public sealed class DuplicateDetectionSubscription : SubscriptionBase
 {
     public const string SubscriptionName = "DuplicateDetection";
+
+    /// <summary>Configuration switch read at run time: "false" skips detection (the events pass unflagged for good).</summary>
+    public const string EnabledSetting = "CaseEngine:DuplicateDetection";
+
     private const int Attempts = 3;
 
     private readonly IServiceScopeFactory _scopes;
+    private readonly IConfiguration _configuration;
     private readonly ILogger<DuplicateDetectionSubscription> _logger;
 
-    public DuplicateDetectionSubscription(IServiceScopeFactory scopes, ILogger<DuplicateDetectionSubscription> logger)
+    public DuplicateDetectionSubscription(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<DuplicateDetectionSubscription> logger)
     {
         _scopes = scopes;
+        _configuration = configuration;
         _logger = logger;
         Name = SubscriptionName;
         IncludeType<PetitionSubmitted>();
@@ -54,7 +61,7 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(operations);
         var submitted = page.Events.Select(e => e.Data).OfType<PetitionSubmitted>().ToList();
-        if (submitted.Count == 0)
+        if (submitted.Count == 0 || string.Equals(_configuration[EnabledSetting], "false", StringComparison.OrdinalIgnoreCase))
             return NullChangeListener.Instance;
 
         await using var scope = _scopes.CreateAsyncScope();

@@ -1,28 +1,18 @@
-using CaseEngine.Domain.Petitions;
-using CaseEngine.Workflow.Commands;
 using CaseEngine.Domain.Petitions.Duplicates;
+using CaseEngine.Workflow.Commands;
 using Marten;
 
 namespace CaseEngine.Workflow.Duplicates;
 
-public sealed record LinkDuplicateMessage(CommandMeta Meta, LinkDuplicate Command) : IPetitionMessage
-{
-    public IPetitionCommand Body => Command;
-    public string Name => "linkDuplicate";
-}
-
-public sealed record FlagSuspectedDuplicateMessage(CommandMeta Meta, FlagSuspectedDuplicate Command) : IPetitionMessage
-{
-    public IPetitionCommand Body => Command;
-    public string Name => "flagSuspectedDuplicate";
-}
+public sealed record LinkDuplicateMessage(CommandMeta Meta, LinkDuplicate Command) : PetitionMessage<LinkDuplicate>(Meta, Command);
+public sealed record FlagSuspectedDuplicateMessage(CommandMeta Meta, FlagSuspectedDuplicate Command) : PetitionMessage<FlagSuspectedDuplicate>(Meta, Command);
 
 /// <summary>Duplicate petitions: the engine flags, the office links. Each handler only delegates to <see cref="PetitionCommands"/>.</summary>
 public static class DuplicatesHandler
 {
     public static Task<CommandResult> Handle(LinkDuplicateMessage m, IDocumentSession session, CommandServices services, CancellationToken ct) =>
-        PetitionCommands.RunAsync(session, services, m.Name, m.Meta, m.Command, ct, otherPetitionId: m.Command.DuplicateOfPetitionId);
+        PetitionCommands.RunAsync(session, services, m, ct);
 
     public static Task<CommandResult> Handle(FlagSuspectedDuplicateMessage m, IDocumentSession session, CommandServices services, CancellationToken ct) =>
-        PetitionCommands.RunAsync(session, services, m.Name, m.Meta, m.Command, ct);
+        PetitionCommands.RunAsync(session, services, m, ct);
 }

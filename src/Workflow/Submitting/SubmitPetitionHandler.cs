@@ -36,8 +36,13 @@ public static class SubmitPetitionHandler
         PetitionCommands.ReconcileTimers(session, null, Petition.Fold(events));
         var record = new CommandRecord
         {
-            Id = m.Meta.CommandId, Identity = identity, Name = SubmitPetitionMessage.Name, PetitionId = petitionId,
-            FromVersion = 1, ToVersion = events.Length, ExecutedAt = ctx.Now,
+            Id = m.Meta.CommandId,
+            Identity = identity,
+            Name = SubmitPetitionMessage.Name,
+            PetitionId = petitionId,
+            FromVersion = 1,
+            ToVersion = events.Length,
+            ExecutedAt = ctx.Now,
         };
         session.Insert(record);
         var result = await PetitionCommands.CommitAsync(session, record, ct, caseNumber, services.AccessCodes.For(petitionId));

@@ -1,7 +1,10 @@
 namespace CaseEngine.Domain.Petitions.Duplicates;
 
 /// <summary>重复件: the office confirms that this petition repeats another one; it is then counted once (Art. 19).</summary>
-public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, string? Reason = null) : IPetitionCommand;
+public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, string? Reason = null) : IPetitionCommand, IRefersToAnotherPetition
+{
+    public Guid OtherPetitionId => DuplicateOfPetitionId;
+}
 
 /// <summary>The system flags a likely duplicate; only the office links.</summary>
 public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : IPetitionCommand;
@@ -24,8 +27,10 @@ public static class DuplicateDecisions
             throw RuleViolation.InvalidTransition("the original is itself a duplicate: link to the petition it was merged into");
         return
         [
+            // The entry bucket it leaves is the one it was counted in at receipt: the received category,
+            // not a later reclassification.
             new DuplicateLinked(s.Id, original.Id, reason, s.EntryDepartmentId, s.EntryRegionPath, s.ReceivedAt,
-                s.Category, s.Channel, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
+                s.ReceivedCategory, s.Channel, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
         ];
     }
 

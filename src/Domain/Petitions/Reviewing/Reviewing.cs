@@ -15,15 +15,11 @@ public static class ReviewDecisions
 {
     public static IPetitionEvent[] Decide(RequestReview c, Petition s, DecisionContext ctx)
     {
-        var reason = Input.Text(c.Reason, "reason", Input.ReasonMax);
-        Jurisdiction.EnsurePetitioner(s, ctx, "request a review");
-        EnsureWindowOpen(s, ctx, PetitionStatus.Replied, ClosureReason.ReviewWindowLapsed, "review");
-        var challenged = s.Reply!.DepartmentId;
-        var superior = ctx.Directory.SuperiorOf(challenged)
-            ?? throw RuleViolation.InvalidTransition("no superior body in the directory");
+        var (reason, superior) = Challenge(c.Reason, s, ctx, PetitionStatus.Replied, ClosureReason.ReviewWindowLapsed, "review",
+            s.Reply?.DepartmentId);
         return
         [
-            new ReviewRequested(s.Id, reason, challenged, s.Reply.RegionPath, s.Category, s.Channel,
+            new ReviewRequested(s.Id, reason, s.Reply!.DepartmentId, s.Reply.RegionPath, s.Category, s.Channel,
                 ctx.Clock.Start(Stage.Review, ctx.Now), superior.Id, ctx.RegionPathOf(superior.Id), ctx.Actor, ctx.Now),
         ];
     }
@@ -43,15 +39,11 @@ public static class ReviewDecisions
 
     public static IPetitionEvent[] Decide(RequestReReview c, Petition s, DecisionContext ctx)
     {
-        var reason = Input.Text(c.Reason, "reason", Input.ReasonMax);
-        Jurisdiction.EnsurePetitioner(s, ctx, "request a re-review");
-        EnsureWindowOpen(s, ctx, PetitionStatus.Reviewed, ClosureReason.ReReviewWindowLapsed, "re-review");
-        var challenged = s.Review!.DepartmentId;
-        var superior = ctx.Directory.SuperiorOf(challenged)
-            ?? throw RuleViolation.InvalidTransition("no superior body in the directory");
+        var (reason, superior) = Challenge(c.Reason, s, ctx, PetitionStatus.Reviewed, ClosureReason.ReReviewWindowLapsed, "re-review",
+            s.Review?.DepartmentId);
         return
         [
-            new ReReviewRequested(s.Id, reason, challenged, s.Review.RegionPath, s.Category, s.Channel,
+            new ReReviewRequested(s.Id, reason, s.Review!.DepartmentId, s.Review.RegionPath, s.Category, s.Channel,
                 ctx.Clock.Start(Stage.ReReview, ctx.Now), superior.Id, ctx.RegionPathOf(superior.Id), ctx.Actor, ctx.Now),
         ];
     }
@@ -70,6 +62,21 @@ public static class ReviewDecisions
                 s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
             new PetitionTerminated(s.Id, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now),
         ];
+    }
+
+    /// <summary>
+    /// The petitioner challenges the last decision: by the petitioner, while its window is open,
+    /// before the superior of the department that decided (复查 Art. 35, 复核 Art. 36).
+    /// </summary>
+    private static (string Reason, Directory.Department Superior) Challenge(string reason, Petition s, DecisionContext ctx,
+        PetitionStatus windowStatus, ClosureReason lapse, string what, string? challengedDepartmentId)
+    {
+        var text = Input.Text(reason, "reason", Input.ReasonMax);
+        Jurisdiction.EnsurePetitioner(s, ctx, $"request a {what}");
+        EnsureWindowOpen(s, ctx, windowStatus, lapse, what);
+        var superior = ctx.Directory.SuperiorOf(challengedDepartmentId!)
+            ?? throw RuleViolation.InvalidTransition("no superior body in the directory");
+        return (text, superior);
     }
 
     /// <summary>

@@ -1,0 +1,57 @@
+using CaseEngine.Workflow.Hosting;
+using Npgsql;
+
+namespace CaseEngine.Bench.Harness;
+
+/// <summary>
+/// The bench's own PostgreSQL with durable settings (fsync and synchronous commit on, as in
+/// production), or the server named by ConnectionStrings__Marten.
+/// </summary>
+public sealed class BenchDatabase : IAsyncDisposable
+{
+    private readonly EmbeddedPostgres? _embedded;
+
+    private BenchDatabase(string server, EmbeddedPostgres? embedded)
+    {
+        ServerConnectionString = server;
+        _embedded = embedded;
+    }
+
+    public string ServerConnectionString { get; }
+
+    public static async Task<BenchDatabase> StartAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("ConnectionStrings__Marten");
+        if (!string.IsNullOrWhiteSpace(configured))
+            return new BenchDatabase(configured, null);
+        var embedded = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "bench", FastUnsafe = false });
+        return new BenchDatabase(embedded.ConnectionString, embedded);
+    }
+
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await PostgresDatabases.DropAsync(ServerConnectionString, name);
+        await PostgresDatabases.CreateAsync(ServerConnectionString, name);
+        return PostgresDatabases.ForDatabase(ServerConnectionString, name) + ";Maximum Pool Size=100";
+    }
+
+    /// <summary>The server facts a result is meaningless without.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SettingsAsync()
+    {
+        await using var conn = new NpgsqlConnection(ServerConnectionString);
+        await conn.OpenAsync();
+        var facts = new Dictionary<string, string>();
+        foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "max_connections" })
+        {
+            await using var cmd = new NpgsqlCommand($"show {setting}", conn);
+            facts[setting] = (string)(await cmd.ExecuteScalarAsync())!;
+        }
+        return facts;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_embedded is not null)
+            await _embedded.DisposeAsync();
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace CaseEngine.Bench.Harness;
+
+/// <summary>Latencies of one measured run, in milliseconds, with throughput.</summary>
+public sealed record Measured(int Operations, TimeSpan Elapsed, double[] LatenciesMs)
+{
+    public double PerSecond => Operations / Elapsed.TotalSeconds;
+    public double P50 => Percentile(0.50);
+    public double P99 => Percentile(0.99);
+    public double P999 => Percentile(0.999);
+
+    public double Percentile(double q)
+    {
+        if (LatenciesMs.Length == 0)
+            return double.NaN;
+        var sorted = LatenciesMs.Order().ToArray();
+        var index = (int)Math.Ceiling(q * sorted.Length) - 1;
+        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>A closed-loop load: N clients each run the operation back to back until the time or the count is used up.</summary>
+public static class Load
+{
+    public static async Task<Measured> RunAsync(int clients, TimeSpan duration, Func<int, int, Task> operation, int? maxOperationsPerClient = null)
+    {
+        var latencies = new List<double>[clients];
+        var total = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var mine = latencies[client] = [];
+            var watch = new Stopwatch();
+            for (var i = 0; total.Elapsed < duration && (maxOperationsPerClient is null || i < maxOperationsPerClient); i++)
+            {
+                watch.Restart();
+                await operation(client, i);
+                mine.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        })).ToArray();
+        await Task.WhenAll(tasks);
+        total.Stop();
+        var all = latencies.SelectMany(l => l).ToArray();
+        return new Measured(all.Length, total.Elapsed, all);
+    }
+
+    /// <summary>Runs an operation a number of times in sequence and measures each.</summary>
+    public static async Task<Measured> RepeatAsync(int times, Func<int, Task> operation)
+    {
+        var latencies = new double[times];
+        var total = Stopwatch.StartNew();
+        var watch = new Stopwatch();
+        for (var i = 0; i < times; i++)
+        {
+            watch.Restart();
+            await operation(i);
+            latencies[i] = watch.Elapsed.TotalMilliseconds;
+        }
+        return new Measured(times, total.Elapsed, latencies);
+    }
+}

@@ -1,0 +1,38 @@
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Wolverine;
+
+namespace CaseEngine.Bench.Scenarios;
+
+/// <summary>The real engine (Marten, Wolverine, daemon) in-process on the bench database.</summary>
+public sealed class EngineHost : IAsyncDisposable
+{
+    private EngineHost(IHost host) => Host = host;
+
+    public IHost Host { get; }
+
+    public static async Task<EngineHost> StartAsync(string connectionString)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddCaseEngine(o => o.ConnectionString = connectionString);
+        var host = builder.Build();
+        await host.StartAsync();
+        return new EngineHost(host);
+    }
+
+    public async Task<CommandResult> SendAsync(object message)
+    {
+        await using var scope = Host.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(message);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.StopAsync();
+        Host.Dispose();
+    }
+}

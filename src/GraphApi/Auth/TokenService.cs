@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using System.Text;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Workflow.Rules;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace CaseEngine.GraphApi.Auth;
+
+/// <summary>
+/// Verifies bearer tokens (HS256 with <c>Auth:SigningKey</c>, RS256 with <c>Auth:RsaPublicKeyPem</c>;
+/// issuer and audience "caseengine"; claims sub, role, dept, exp) and, in Development, mints them.
+/// A present but bad token is refused, never treated as anonymous (access.md, Tokens).
+/// </summary>
+public sealed class TokenService
+{
+    /// <summary>The key Development uses when none is configured; never accepted elsewhere.</summary>
+    public const string DevelopmentSigningKey = "caseengine-development-signing-key-not-for-production";
+
+    public const int MinimumKeyBytes = 32;
+
+    private static readonly string[] StaffRoles = ["OFFICER", "SUPERVISOR"];
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly TokenValidationParameters _validation;
+    private readonly SymmetricSecurityKey? _signingKey;
+    private readonly RuleBook _rules;
+    private readonly AuthOptions _options;
+
+    public TokenService(AuthOptions options, bool development, RuleBook rules)
+    {
+        _options = options;
+        _rules = rules;
+        var keys = new List<SecurityKey>();
+        var secret = options.SigningKey;
+        if (string.IsNullOrEmpty(secret) && string.IsNullOrEmpty(options.RsaPublicKeyPem))
+        {
+            if (!development)
+                throw new InvalidOperationException(
+                    "No token key is configured: set Auth:SigningKey (env Auth__SigningKey, at least 32 bytes) or Auth:RsaPublicKeyPem. Only Development runs without one.");
+            secret = DevelopmentSigningKey;
+        }
+        if (!string.IsNullOrEmpty(secret))
+        {
+            if (Encoding.UTF8.GetByteCount(secret) < MinimumKeyBytes)
+                throw new InvalidOperationException($"Auth:SigningKey must be at least {MinimumKeyBytes} bytes.");
+            _signingKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) { KeyId = "hs256" };
+            keys.Add(_signingKey);
+        }
+        if (!string.IsNullOrEmpty(options.RsaPublicKeyPem))
+        {
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(options.RsaPublicKeyPem);
+            keys.Add(new RsaSecurityKey(rsa));
+        }
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.Audience,
+            IssuerSigningKeys = keys,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.RsaSha256],
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            // Accept keys without a matching kid: identity providers and hand-made tokens often omit it.
+            TryAllIssuerSigningKeys = true,
+        };
+    }
+
+    /// <summary>True when tokens can be minted here (an HS256 key is known).</summary>
+    public bool CanMint => _signingKey is not null;
+
+    /// <summary>The caller a token proves, or UNAUTHENTICATED; the reason never echoes the token.</summary>
+    public async Task<Caller> ValidateAsync(string token)
+    {
+        TokenValidationResult result;
+        try
+        {
+            result = await _handler.ValidateTokenAsync(token, _validation);
+        }
+        catch (Exception)
+        {
+            throw Unauthenticated("the bearer token is malformed");
+        }
+        if (!result.IsValid)
+            throw Unauthenticated(result.Exception is SecurityTokenExpiredException
+                ? "the bearer token has expired"
+                : "the bearer token is invalid (signature, issuer, audience or lifetime)");
+
+        var sub = Claim(result, "sub");
+        var roleName = Claim(result, "role");
+        var dept = Claim(result, "dept");
+        if (string.IsNullOrWhiteSpace(sub))
+            throw Unauthenticated("the bearer token has no sub claim");
+        if (roleName is null || !Roles.TryParse(roleName, out var role) || role == Role.System)
+            throw Unauthenticated("the bearer token's role claim is not one of PETITIONER OFFICER SUPERVISOR AUDITOR INTEGRATOR ADMIN");
+        if (StaffRoles.Contains(roleName, StringComparer.Ordinal) && string.IsNullOrWhiteSpace(dept))
+            throw Unauthenticated("OFFICER and SUPERVISOR tokens need a dept claim");
+        if (!string.IsNullOrWhiteSpace(dept))
+        {
+            var department = _rules.Directory.FindDepartment(dept)
+                ?? throw Unauthenticated("the bearer token's dept is not in the directory");
+            if (role == Role.Supervisor && department.Kind != DepartmentKind.PetitionOffice)
+                throw Unauthenticated("a SUPERVISOR token's dept must be a petition office");
+        }
+        var scoped = role is Role.Officer or Role.Supervisor or Role.Integrator or Role.Admin;
+        return Caller.FromToken(sub, role, scoped && !string.IsNullOrWhiteSpace(dept) ? dept : null);
+    }
+
+    /// <summary>An HS256 token with the contract's claims (the Development <c>token</c> command and tests).</summary>
+    public string Mint(string subject, Role role, string? departmentId, TimeSpan lifetime, DateTimeOffset? now = null)
+    {
+        if (_signingKey is null)
+            throw new InvalidOperationException("no Auth:SigningKey is configured to sign tokens with");
+        var issued = now ?? DateTimeOffset.UtcNow;
+        var claims = new Dictionary<string, object> { ["sub"] = subject, ["role"] = Roles.Name(role) };
+        if (departmentId is not null)
+            claims["dept"] = departmentId;
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _options.Issuer,
+            Audience = _options.Audience,
+            Claims = claims,
+            IssuedAt = issued.UtcDateTime,
+            NotBefore = issued.UtcDateTime,
+            Expires = issued.Add(lifetime).UtcDateTime,
+            SigningCredentials = new SigningCredentials(_signingKey, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    private static string? Claim(TokenValidationResult result, string name) =>
+        result.Claims.TryGetValue(name, out var value) ? value?.ToString() : null;
+
+    private static RuleViolation Unauthenticated(string message) => new(RuleCode.Unauthenticated, message);
+}
+
+/// <summary>Role names as the contract spells them (UPPER_SNAKE).</summary>
+public static class Roles
+{
+    public static string Name(Role role) => role switch
+    {
+        Role.Petitioner => "PETITIONER",
+        Role.Officer => "OFFICER",
+        Role.Supervisor => "SUPERVISOR",
+        Role.Auditor => "AUDITOR",
+        Role.Integrator => "INTEGRATOR",
+        Role.Admin => "ADMIN",
+        _ => "SYSTEM",
+    };
+
+    public static bool TryParse(string name, out Role role)
+    {
+        foreach (var candidate in Enum.GetValues<Role>())
+        {
+            if (Name(candidate) == name)
+            {
+                role = candidate;
+                return true;
+            }
+        }
+        role = default;
+        return false;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Encodings.Web;
+using CaseEngine.GraphApi.Auth;
+using CaseEngine.GraphApi.Http;
+using CaseEngine.GraphApi.PersonalData;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.GraphApi.Schema;
+using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Workflow.Rules;
+using GraphQL;
+using Marten;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CaseEngine.GraphApi;
+
+/// <summary>The GraphQL API's registrations: schema, tokens, the HTTP endpoint, masking and the access log.</summary>
+public static class GraphApiSetup
+{
+    public const string Path = "/graphql";
+
+    public static WebApplicationBuilder AddCaseEngineGraphApi(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = new AuthOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection(AuthOptions.Section).Bind(options);
+            return options;
+        });
+        services.TryAddSingleton(sp => new TokenService(
+            sp.GetRequiredService<AuthOptions>(), sp.GetRequiredService<IHostEnvironment>().IsDevelopment(), sp.GetRequiredService<RuleBook>()));
+        // Outside Development a host without a token key must not start: checked when the host starts.
+        services.AddHostedService<TokenKeyCheck>();
+
+        services.TryAddSingleton(sp =>
+        {
+            var options = new OperationLimitsOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("GraphQL:Limits").Bind(options);
+            return options;
+        });
+        services.TryAddSingleton<AccessLog>();
+        services.TryAddSingleton<PetitionReader>();
+        services.TryAddSingleton<EventFeed>();
+        services.TryAddSingleton<IWorkQueues, ReadSideWorkQueues>();
+        services.TryAddSingleton<GraphQLHttpEndpoint>();
+        services.ConfigureMarten(AccessLog.Configure);
+
+        services.AddCaseEngineSchema();
+
+        // Request URLs carry GET queries (case numbers, access codes): the hosting log must not print them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        return builder;
+    }
+
+    /// <summary>The schema, its graph types and the serializer; needs a <see cref="RuleBook"/> and a <see cref="TimeProvider"/>.</summary>
+    public static IServiceCollection AddCaseEngineSchema(this IServiceCollection services)
+    {
+        services.AddGraphQL(graphql => graphql
+            .AddSchema<CaseEngineSchema>()
+            .AddGraphTypes(typeof(CaseEngineSchema).Assembly)
+            // Chinese text and "+08:00" as themselves, not \uXXXX escapes: responses are JSON, never embedded in HTML.
+            .AddSystemTextJson(json => json.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+            .AddErrorInfoProvider<ContractErrorInfoProvider>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCaseEngineGraphQL(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var endpoint = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
+        endpoints.MapPost(Path, endpoint.HandleAsync);
+        endpoints.MapGet(Path, endpoint.HandleAsync);
+        endpoints.MapMethods(Path, ["PUT", "PATCH", "DELETE"], context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, POST";
+            return Task.CompletedTask;
+        });
+        return endpoints;
+    }
+
+    private sealed class TokenKeyCheck(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            services.GetRequiredService<TokenService>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,296 @@
+using System.Text.Json;
+using CaseEngine.Domain;
+using CaseEngine.GraphApi.Auth;
+using CaseEngine.GraphApi.PersonalData;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.GraphApi.Schema;
+using GraphQL;
+using GraphQL.Types;
+using GraphQL.Validation;
+using GraphQL.Validation.Rules.Custom;
+using GraphQLParser;
+using GraphQLParser.AST;
+using Microsoft.Net.Http.Headers;
+
+namespace CaseEngine.GraphApi.Http;
+
+/// <summary>
+/// GraphQL over HTTP at /graphql (no GraphQL.Server package is served to us): POST application/json,
+/// GET for queries, responses in application/graphql-response+json when accepted, else application/json.
+/// Status codes follow the contract: malformed JSON or parameters 400, unsupported media type 415,
+/// a body over the limit 413 before parsing, a mutation over GET 405, a document that fails to
+/// parse or validate 400 for application/graphql-response+json (200 for application/json), and
+/// execution errors 200 with <c>errors</c>.
+/// </summary>
+public sealed class GraphQLHttpEndpoint(
+    IDocumentExecuter executer,
+    ISchema schema,
+    IGraphQLSerializer serializer,
+    TokenService tokens,
+    AccessLog accessLog,
+    OperationLimitsOptions limits,
+    IHostEnvironment environment,
+    ILogger<GraphQLHttpEndpoint> logger)
+{
+    public const string GraphQLResponseJson = "application/graphql-response+json";
+    public const string Json = "application/json";
+    public const string CorrelationHeader = "X-Correlation-ID";
+
+    /// <summary>Request bodies above this are refused with 413 before parsing (contract: 1 MiB).</summary>
+    public static long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    private sealed record Parameters(string Query, string? OperationName, Inputs? Variables, Inputs? Extensions);
+
+    private sealed class RequestFailed(int status, string code, string message) : Exception(message)
+    {
+        public int Status { get; } = status;
+        public string Code { get; } = code;
+    }
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var responseType = ResponseMediaType(http.Request);
+        if (responseType is null)
+        {
+            http.Response.StatusCode = StatusCodes.Status406NotAcceptable;
+            return;
+        }
+        try
+        {
+            var parameters = HttpMethods.IsGet(http.Request.Method)
+                ? FromQueryString(http.Request.Query)
+                : await FromBodyAsync(http.Request);
+            var operation = OperationOf(parameters);
+            if (HttpMethods.IsGet(http.Request.Method) && operation == OperationType.Mutation)
+            {
+                http.Response.Headers.Allow = "POST";
+                throw new RequestFailed(StatusCodes.Status405MethodNotAllowed, "VALIDATION", "mutations are sent with POST");
+            }
+            if (operation == OperationType.Subscription)
+                throw new RequestFailed(responseType == GraphQLResponseJson ? 400 : 200, "VALIDATION", SubscriptionType.NotOverHttp);
+            var caller = await AuthenticateAsync(http.Request, responseType);
+            await ExecuteAsync(http, parameters, caller, responseType);
+        }
+        catch (RequestFailed failed)
+        {
+            await WriteAsync(http, failed.Status, responseType, new ExecutionResult
+            {
+                Errors = [new ExecutionError(failed.Message) { Code = failed.Code }],
+            });
+        }
+    }
+
+    private async Task ExecuteAsync(HttpContext http, Parameters parameters, Caller caller, string responseType)
+    {
+        var correlationId = CorrelationId(http.Request);
+        var log = accessLog.ForRequest(caller.Actor, caller.Anonymous, correlationId);
+        var rules = DocumentValidator.CoreRules.Append(new OperationLimitsRule(limits));
+        if (!environment.IsDevelopment() && caller.Role != Role.Admin)
+            rules = rules.Append(NoIntrospectionValidationRule.Instance);
+        var result = await executer.ExecuteAsync(new ExecutionOptions
+        {
+            Schema = schema,
+            Query = parameters.Query,
+            OperationName = parameters.OperationName,
+            Variables = parameters.Variables,
+            Extensions = parameters.Extensions,
+            UserContext = new GraphRequest(caller, log, correlationId),
+            RequestServices = http.RequestServices,
+            CancellationToken = http.RequestAborted,
+            ValidationRules = rules,
+            ThrowOnUnhandledException = false,
+            UnhandledExceptionDelegate = context =>
+            {
+                if (context.OriginalException is RuleViolation violation)
+                {
+                    context.ErrorMessage = violation.Message;
+                }
+                else
+                {
+                    // Exception messages may quote input; only the type and the stack are logged.
+                    var reference = Guid.NewGuid().ToString("N")[..12];
+                    logger.LogError("GraphQL resolver failed with {ExceptionType} (reference {Reference}) at {StackTrace}",
+                        context.OriginalException.GetType().FullName, reference, context.OriginalException.StackTrace);
+                    context.ErrorMessage = $"internal error (reference {reference})";
+                }
+                return Task.CompletedTask;
+            },
+        });
+
+        // The clear reads are on record before the data leaves; if they cannot be, the data does not leave.
+        try
+        {
+            await log.FlushAsync(http.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError("Storing the personal-data access log failed with {ExceptionType}; the response was withheld", e.GetType().FullName);
+            throw new RequestFailed(StatusCodes.Status500InternalServerError, "INTERNAL", "internal error: the access log could not be written");
+        }
+
+        var status = !result.Executed && responseType == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+        await WriteAsync(http, status, responseType, result);
+    }
+
+    private async Task<Caller> AuthenticateAsync(HttpRequest request, string responseType)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (string.IsNullOrWhiteSpace(header))
+            return Caller.AnonymousPetitioner;
+        const string scheme = "Bearer ";
+        var status = responseType == GraphQLResponseJson ? StatusCodes.Status401Unauthorized : StatusCodes.Status200OK;
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length <= scheme.Length)
+            throw new RequestFailed(status, "UNAUTHENTICATED", "the Authorization header must be 'Bearer <token>'");
+        try
+        {
+            return await tokens.ValidateAsync(header[scheme.Length..].Trim());
+        }
+        catch (RuleViolation violation)
+        {
+            throw new RequestFailed(status, violation.WireCode, violation.Message);
+        }
+    }
+
+    private async Task WriteAsync(HttpContext http, int status, string responseType, ExecutionResult result)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = $"{responseType}; charset=utf-8";
+        await serializer.WriteAsync(http.Response.Body, result, http.RequestAborted);
+    }
+
+    /// <summary>graphql-response+json when the client accepts it; application/json for application/json, */* or no Accept; null otherwise (406).</summary>
+    public static string? ResponseMediaType(HttpRequest request)
+    {
+        var accept = request.Headers.Accept;
+        if (accept.Count == 0 || string.IsNullOrWhiteSpace(accept.ToString()))
+            return Json;
+        if (!MediaTypeHeaderValue.TryParseList(accept, out var types))
+            return Json;
+        string? chosen = null;
+        double best = 0;
+        foreach (var type in types)
+        {
+            var quality = type.Quality ?? 1;
+            var candidate = type.MediaType.Value?.ToLowerInvariant() switch
+            {
+                GraphQLResponseJson => GraphQLResponseJson,
+                Json or "application/*" or "*/*" => Json,
+                _ => null,
+            };
+            if (candidate is not null && quality > best)
+            {
+                chosen = candidate;
+                best = quality;
+            }
+        }
+        return chosen;
+    }
+
+    private static Parameters FromQueryString(IQueryCollection query)
+    {
+        var text = query["query"].ToString();
+        if (string.IsNullOrEmpty(text))
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the query parameter is missing");
+        return new Parameters(text, NullIfEmpty(query["operationName"].ToString()),
+            ParseMap(NullIfEmpty(query["variables"].ToString()), "variables"),
+            ParseMap(NullIfEmpty(query["extensions"].ToString()), "extensions"));
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static Inputs? ParseMap(string? json, string name)
+    {
+        if (json is null)
+            return null;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return Map(document.RootElement, name);
+        }
+        catch (JsonException)
+        {
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", $"{name} is not JSON");
+        }
+    }
+
+    private static Inputs? Map(JsonElement element, string name) => element.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.Object => new GraphQL.SystemTextJson.GraphQLSerializer().ReadNode<Inputs>(element),
+        _ => throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", $"{name} must be an object"),
+    };
+
+    private static async Task<Parameters> FromBodyAsync(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase)
+            || (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
+            throw new RequestFailed(StatusCodes.Status415UnsupportedMediaType, "VALIDATION", "send the request as application/json (utf-8)");
+        if (request.ContentLength > MaxBodyBytes)
+            throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {MaxBodyBytes} bytes");
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+                throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {MaxBodyBytes} bytes");
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body is empty");
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.ToArray());
+        }
+        catch (JsonException)
+        {
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body is not valid JSON");
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body must be a JSON object");
+            if (!root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(query.GetString()))
+                throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "query must be a non-empty string");
+            string? operationName = null;
+            if (root.TryGetProperty("operationName", out var op) && op.ValueKind != JsonValueKind.Null)
+                operationName = op.ValueKind == JsonValueKind.String
+                    ? op.GetString()
+                    : throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "operationName must be a string");
+            var variables = root.TryGetProperty("variables", out var v) ? Map(v, "variables") : null;
+            var extensions = root.TryGetProperty("extensions", out var x) ? Map(x, "extensions") : null;
+            return new Parameters(query.GetString()!, operationName, variables, extensions);
+        }
+    }
+
+    /// <summary>The type of the operation that will run, or null when the document does not parse (execution reports that).</summary>
+    private static OperationType? OperationOf(Parameters parameters)
+    {
+        try
+        {
+            var document = Parser.Parse(parameters.Query);
+            var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+            var operation = parameters.OperationName is null
+                ? (operations.Count == 1 ? operations[0] : null)
+                : operations.FirstOrDefault(o => o.Name is not null && (string)o.Name.Value == parameters.OperationName);
+            return operation?.Operation;
+        }
+        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+        {
+            return null;
+        }
+    }
+
+    private static string? CorrelationId(HttpRequest request)
+    {
+        var value = request.Headers[CorrelationHeader].ToString().Trim();
+        return value.Length is > 0 and <= 100 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
+            ? value
+            : null;
+    }
+}

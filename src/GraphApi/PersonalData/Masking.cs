@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using CaseEngine.Domain.Petitions;
+
+namespace CaseEngine.GraphApi.PersonalData;
+
+/// <summary>How much of the petitioner's personal data a caller sees on one petition (access.md, Personal data).</summary>
+public enum PersonalDataView
+{
+    /// <summary>The petitioner, OFFICER/SUPERVISOR of a department that handles or handled it, ADMIN: every read is logged.</summary>
+    Clear,
+
+    /// <summary>Everyone else: name 张*, phone 138****5678, ID number and address null.</summary>
+    Masked,
+
+    /// <summary>A REPORT_ACCUSATION petition read from a HANDLING_AGENCY department: name ***, the rest null.</summary>
+    Hidden,
+}
+
+/// <summary>The masking formats of access.md, applied in one place to the petition and to event data alike.</summary>
+public static class Masking
+{
+    public static PetitionerDetails Apply(PetitionerDetails details, PersonalDataView view) => view switch
+    {
+        PersonalDataView.Clear => details,
+        PersonalDataView.Hidden => new PetitionerDetails("***", null, null, null),
+        _ => new PetitionerDetails(MaskName(details.Name), details.Phone is null ? null : MaskPhone(details.Phone), null, null),
+    };
+
+    /// <summary>The first character (a whole text element, so a surrogate pair stays whole) followed by one '*'.</summary>
+    public static string MaskName(string name)
+    {
+        var trimmed = name.Trim();
+        return trimmed.Length == 0 ? "*" : StringInfo.GetNextTextElement(trimmed, 0) + "*";
+    }
+
+    /// <summary>First 3 and last 4 digits kept, every digit between replaced by '*'; fewer than 7 digits: "****".</summary>
+    public static string MaskPhone(string phone)
+    {
+        var digits = phone.Count(char.IsAsciiDigit);
+        if (digits < 7)
+            return "****";
+        var masked = new StringBuilder(phone.Length);
+        var index = 0;
+        foreach (var c in phone)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                masked.Append(c);
+                continue;
+            }
+            masked.Append(index < 3 || index >= digits - 4 ? c : '*');
+            index++;
+        }
+        return masked.ToString();
+    }
+}

@@ -1,0 +1,77 @@
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.GraphApi.Auth;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Rules;
+using Marten;
+
+namespace CaseEngine.GraphApi.Reading;
+
+/// <summary>
+/// Reads petitions and their streams for one caller, checking the read right wherever a petition
+/// is reached. Every call opens its own short query session: sibling resolvers run in parallel
+/// and a Marten session is not thread-safe.
+/// </summary>
+public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessCodes accessCodes)
+{
+    public RuleBook Rules => rules;
+
+    public async Task<Petition?> LoadAsync(Guid id, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<Petition>(id, ct);
+    }
+
+    /// <summary>The petition as the caller sees it, or null when missing or unreadable (the two look alike).</summary>
+    public async Task<PetitionNode?> ReadAsync(Guid id, Caller caller, CancellationToken ct, bool accessCodeVerified = false)
+    {
+        var petition = await LoadAsync(id, ct);
+        return petition is null ? null : Node(petition, caller, accessCodeVerified);
+    }
+
+    public PetitionNode? Node(Petition petition, Caller caller, bool accessCodeVerified = false) =>
+        PetitionLens.For(petition, caller, rules.Directory, accessCodeVerified) is { } lens ? new PetitionNode(petition, lens) : null;
+
+    /// <summary>Like <see cref="ReadAsync"/> but a missing or unreadable petition is NOT_FOUND.</summary>
+    public async Task<PetitionNode> RequireAsync(Guid id, Caller caller, CancellationToken ct) =>
+        await ReadAsync(id, caller, ct) ?? throw RuleViolation.NotFound("no petition with that id");
+
+    /// <summary>trackPetition: the case number and the access code make the caller the petitioner.</summary>
+    public async Task<PetitionNode?> TrackAsync(string caseNumber, string accessCode, Caller caller, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var petition = await session.Query<Petition>().Where(p => p.CaseNumber == caseNumber.Trim()).FirstOrDefaultAsync(ct);
+        if (petition is null || !accessCodes.Verify(petition.Id, accessCode))
+            return null;
+        var asPetitioner = caller.Role == Role.Petitioner ? caller : Caller.AnonymousPetitioner;
+        return Node(petition, asPetitioner, accessCodeVerified: true);
+    }
+
+    /// <summary>Petitions linked as duplicates of this one that the caller may read.</summary>
+    public async Task<IReadOnlyList<PetitionNode>> DuplicatesAsync(Guid id, Caller caller, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var linked = await session.Query<Petition>().Where(p => p.DuplicateOf == id).ToListAsync(ct);
+        return [.. linked.OrderBy(p => p.ReceivedAt).Select(p => Node(p, caller)).OfType<PetitionNode>()];
+    }
+
+    public async Task<IReadOnlyList<EventRecord>> StreamAsync(Guid id, int? toVersion, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(id, version: toVersion ?? 0, token: ct);
+        return [.. events.Select(EventRecord.From)];
+    }
+
+    /// <summary>The petition folded from its stream up to a version or a moment; null before its first event.</summary>
+    public async Task<(Petition? State, int Version)> AsOfAsync(Guid id, int? version, DateTimeOffset? at, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(id, token: ct);
+        var slice = events
+            .Where(e => version is { } v ? e.Version <= v : e.Timestamp <= at!.Value)
+            .OrderBy(e => e.Version)
+            .Select(e => (IPetitionEvent)e.Data)
+            .ToList();
+        return slice.Count == 0 ? (null, 0) : (Petition.Fold(slice), slice.Count);
+    }
+}

@@ -1,0 +1,187 @@
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Duplicates;
+using CaseEngine.Domain.Petitions.Handling;
+using CaseEngine.Domain.Petitions.PetitionerActs;
+using CaseEngine.Domain.Petitions.Reviewing;
+using CaseEngine.Domain.Petitions.Routing;
+using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.Domain.Petitions.Supervising;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Duplicates;
+using CaseEngine.Workflow.Handling;
+using CaseEngine.Workflow.PetitionerActs;
+using CaseEngine.Workflow.Reviewing;
+using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Submitting;
+using CaseEngine.Workflow.Supervising;
+using GraphQL;
+using GraphQL.Types;
+using Wolverine;
+
+namespace CaseEngine.GraphApi.Schema;
+
+public sealed record PetitionPayload(PetitionNode Petition, IReadOnlyList<EventNode> Events);
+
+public sealed record SubmitPetitionPayload(PetitionNode Petition, string CaseNumber, string AccessCode);
+
+public sealed class PetitionPayloadType : ObjectGraphType<PetitionPayload>
+{
+    public PetitionPayloadType()
+    {
+        Name = "PetitionPayload";
+        Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").Resolve(c => c.Source.Petition);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionEventType>>>, IEnumerable<EventNode>>("events")
+            .Description("the events this command appended (for a repeated command: those of its first execution)")
+            .Resolve(c => c.Source.Events);
+    }
+}
+
+public sealed class SubmitPetitionPayloadType : ObjectGraphType<SubmitPetitionPayload>
+{
+    public SubmitPetitionPayloadType()
+    {
+        Name = "SubmitPetitionPayload";
+        Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").Resolve(c => c.Source.Petition);
+        Field<NonNullGraphType<StringGraphType>, string>("caseNumber").Resolve(c => c.Source.CaseNumber);
+        Field<NonNullGraphType<StringGraphType>, string>("accessCode")
+            .Description("secret the petitioner uses with trackPetition; returned only here")
+            .Resolve(c => c.Source.AccessCode);
+    }
+}
+
+/// <summary>
+/// Every mutation sends one Wolverine message built from the caller and the input, and answers
+/// with the petition as it is now and the command's events, both seen through the caller's lens.
+/// The domain decides NOT_FOUND, FORBIDDEN and the rest; the API only answers UNAUTHENTICATED
+/// first, as the contract's order demands.
+/// </summary>
+public sealed class MutationType : ObjectGraphType
+{
+    /// <summary>How long a command may take before the request fails (the first one compiles Wolverine's handlers).</summary>
+    public static TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public MutationType(RuleBook rules)
+    {
+        Name = "Mutation";
+
+        Field<NonNullGraphType<SubmitPetitionPayloadType>, SubmitPetitionPayload>("submitPetition")
+            .Argument<NonNullGraphType<SubmitPetitionInput>>("input")
+            .ResolveAsync(async c =>
+            {
+                var input = c.GetArgument<Dictionary<string, object?>>("input");
+                var caller = c.Caller();
+                var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous, CorrelationId: c.Request().CorrelationId);
+                var petitioner = input.Get<Dictionary<string, object?>>("petitioner") ?? [];
+                var command = new SubmitPetition(
+                    input.Get<Channel>("channel"), input.Text("entryRegionCode") ?? "", input.Get<PetitionCategory>("category"),
+                    input.Text("subject") ?? "", input.Text("content") ?? "",
+                    new PetitionerDetails(petitioner.Text("name") ?? "", petitioner.Text("phone"), petitioner.Text("idNumber"), petitioner.Text("address")),
+                    input.Get<DateTimeOffset?>("receivedAt"));
+                var result = await Send(c, new SubmitPetitionMessage(meta, command));
+                var petition = await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
+                    ?? throw new InvalidOperationException("a submitted petition is missing");
+                // The submitter holds the access code just issued: it sees its own petition as the petitioner.
+                var lens = PetitionLens.For(petition, caller, rules.Directory, accessCodeVerified: caller.Role == Role.Petitioner)
+                    ?? PetitionLens.Of(petition, caller, rules.Directory);
+                return new SubmitPetitionPayload(new PetitionNode(petition, lens), result.CaseNumber ?? petition.CaseNumber, result.AccessCode ?? "");
+            });
+
+        Command<ForwardPetitionInput>("forwardPetition", (i, m) =>
+            new ForwardPetitionMessage(m, new ForwardPetition(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Get<ForwardMode>("mode"), i.Text("note"))));
+        Command<TransferLevelInput>("transferLevel", (i, m) =>
+            new TransferLevelMessage(m, new TransferLevel(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Text("reason") ?? "")));
+        Command<AcceptPetitionInput>("acceptPetition", (i, m) =>
+            new AcceptPetitionMessage(m, new AcceptPetition(i.Id("petitionId"))));
+        Command<DeclinePetitionInput>("declinePetition", (i, m) =>
+            new DeclinePetitionMessage(m, new DeclinePetition(i.Id("petitionId"), i.Text("reason") ?? "", i.Get<LegalRoute?>("legalRoute"))));
+        Command<ReturnPetitionInput>("returnPetition", (i, m) =>
+            new ReturnPetitionMessage(m, new ReturnPetition(i.Id("petitionId"), i.Text("reason") ?? "")));
+        Command<AssignOfficerInput>("assignOfficer", (i, m) =>
+            new AssignOfficerMessage(m, new AssignOfficer(i.Id("petitionId"), i.Text("officerId") ?? "")));
+        Command<ExtendDeadlineInput>("extendDeadline", (i, m) =>
+            new ExtendDeadlineMessage(m, new ExtendDeadline(i.Id("petitionId"), i.Int("days") ?? 0, i.Text("reason") ?? "")));
+        Command<IssueReplyInput>("issueReply", (i, m) =>
+            new IssueReplyMessage(m, new IssueReply(i.Id("petitionId"), i.Get<ReplyDecision>("decision"), i.Text("text") ?? "")));
+        Command<SupervisePetitionInput>("supervisePetition", (i, m) =>
+            new SupervisePetitionMessage(m, new SupervisePetition(i.Id("petitionId"), i.Text("instruction") ?? "", i.Get<DateTimeOffset>("dueAt"))));
+        Command<RespondToSupervisionInput>("respondToSupervision", (i, m) =>
+            new RespondToSupervisionMessage(m, new RespondToSupervision(i.Id("petitionId"), i.Text("supervisionId") ?? "", i.Text("response") ?? "")));
+        Command<RequestReviewInput>("requestReview", (i, m) =>
+            new RequestReviewMessage(m, new RequestReview(i.Id("petitionId"), i.Text("reason") ?? "")), petitionerAct: true);
+        Command<DecideReviewInput>("decideReview", (i, m) =>
+            new DecideReviewMessage(m, new DecideReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? "")));
+        Command<RequestReviewInput>("requestReReview", (i, m) =>
+            new RequestReReviewMessage(m, new RequestReReview(i.Id("petitionId"), i.Text("reason") ?? "")), petitionerAct: true);
+        Command<DecideReviewInput>("decideReReview", (i, m) =>
+            new DecideReReviewMessage(m, new DecideReReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? "")));
+        Command<EvaluatePetitionInput>("evaluatePetition", (i, m) =>
+            new EvaluatePetitionMessage(m, new EvaluatePetition(i.Id("petitionId"), i.Get<Satisfaction>("satisfaction"), i.Text("comment"))), petitionerAct: true);
+        Command<LinkDuplicateInput>("linkDuplicate", (i, m) =>
+            new LinkDuplicateMessage(m, new LinkDuplicate(i.Id("petitionId"), i.Id("duplicateOfPetitionId"), i.Text("reason"))));
+        Command<ReclassifyPetitionInput>("reclassifyPetition", (i, m) =>
+            new ReclassifyPetitionMessage(m, new ReclassifyPetition(i.Id("petitionId"), i.Get<PetitionCategory>("category"), i.Text("reason") ?? "")),
+            description: "the petition office corrects the category the petitioner chose");
+        Command<StartHearingInput>("startHearing", (i, m) =>
+            new StartHearingMessage(m, new StartHearing(i.Id("petitionId"), i.Text("reason") ?? "")),
+            description: "a hearing (听证) stops the stage's clock until it is concluded");
+        Command<ConcludeHearingInput>("concludeHearing", (i, m) =>
+            new ConcludeHearingMessage(m, new ConcludeHearing(i.Id("petitionId"), i.Text("summary") ?? "")));
+        Command<WithdrawPetitionInput>("withdrawPetition", (i, m) =>
+            new WithdrawPetitionMessage(m, new WithdrawPetition(i.Id("petitionId"), i.Text("reason"))), petitionerAct: true);
+
+        void Command<TInput>(string name, Func<IReadOnlyDictionary<string, object?>, CommandMeta, object> message,
+            bool petitionerAct = false, string? description = null) where TInput : ContractInput
+        {
+            var field = Field<NonNullGraphType<PetitionPayloadType>, PetitionPayload>(name)
+                .Argument<NonNullGraphType<TInput>>("input")
+                .ResolveAsync(async c =>
+                {
+                    var input = c.GetArgument<Dictionary<string, object?>>("input");
+                    var caller = c.Caller();
+                    var accessCode = petitionerAct ? input.Text("accessCode") : null;
+                    if (caller.Anonymous && (!petitionerAct || string.IsNullOrWhiteSpace(accessCode)))
+                        throw new RuleViolation(RuleCode.Unauthenticated, petitionerAct
+                            ? "without a token this act needs the petition's accessCode"
+                            : "this act needs a token");
+                    var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous,
+                        input.Int("expectedVersion"), accessCode, c.Request().CorrelationId);
+                    var result = await Send(c, message(input, meta));
+                    return await Payload(c, result, accessCode, rules);
+                });
+            if (description is not null)
+                field.Description(description);
+        }
+    }
+
+    private static Task<CommandResult> Send(IResolveFieldContext c, object message) =>
+        c.Service<IMessageBus>().InvokeAsync<CommandResult>(message, c.CancellationToken, CommandTimeout);
+
+    private static async Task<PetitionPayload> Payload(IResolveFieldContext c, CommandResult result, string? accessCode, RuleBook rules)
+    {
+        var petition = await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
+            ?? throw RuleViolation.NotFound("no petition with that id");
+        var caller = c.Caller();
+        var verified = accessCode is not null && c.Service<AccessCodes>().Verify(petition.Id, accessCode);
+        var lens = PetitionLens.For(petition, caller, rules.Directory, verified) ?? PetitionLens.Of(petition, caller, rules.Directory, verified);
+        return new PetitionPayload(new PetitionNode(petition, lens), PetitionEventType.Visible(result.Events.Select(EventRecord.From), lens));
+    }
+}
+
+public sealed class SubscriptionType : ObjectGraphType
+{
+    public const string NotOverHttp = "subscriptions are served over graphql-transport-ws (not yet available on this server)";
+
+    public SubscriptionType()
+    {
+        Name = "Subscription";
+        Field<NonNullGraphType<PetitionEventType>, EventNode>("petitionEvents")
+            .Description("Live case events, in sequence order, over the graphql-transport-ws protocol. With `after`, the server first replays every matching stored event with a greater sequence, then continues live with no gap and no duplicate.")
+            .Argument<PetitionEventFilterInput>("filter")
+            .Argument<LongScalar>("after")
+            .Resolve(c => c.Source as EventNode)
+            .ResolveStream(_ => throw RuleViolation.Validation(NotOverHttp));
+    }
+}

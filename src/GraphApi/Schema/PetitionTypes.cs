@@ -1,0 +1,236 @@
+using System.Text.Json.Nodes;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Clocks;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.GraphApi.PersonalData;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.Workflow.Rules;
+using GraphQL;
+using GraphQL.Types;
+
+namespace CaseEngine.GraphApi.Schema;
+
+/// <summary>One open time limit as the contract shows it.</summary>
+public sealed record DeadlineView(Stage Stage, DateOnly LastDay, DateTimeOffset DueAt, bool Overdue, bool Extended, bool Paused)
+{
+    public static DeadlineView Of(Due due, DateTimeOffset now, bool paused = false, bool missed = false, bool extended = false) =>
+        new(due.Stage, due.LastDay, due.DueAt, missed || (!paused && now >= due.DueAt), extended || due.ExtensionApplied, paused);
+
+    /// <summary>The main line's open limit (ROUTING … RE_REVIEW), paused or not.</summary>
+    public static DeadlineView? MainLine(Petition p, DateTimeOffset now) =>
+        p.Clock is { } c && !p.IsFinal
+            ? Of(c.Due, now, c.Paused, c.Missed, p.Extended && c.Stage == Stage.Handling)
+            : null;
+
+    /// <summary>Every open limit: the main line, supervision responses (not in the petitioner's view) and the evaluation window.</summary>
+    public static IEnumerable<DeadlineView> Open(Petition p, DateTimeOffset now, bool ownView)
+    {
+        if (MainLine(p, now) is { } main)
+            yield return main;
+        if (!ownView)
+            foreach (var v in p.Supervisions.Where(v => v.ClockRunning))
+                yield return Of(v.Due, now, missed: v.Missed);
+        if (p.EvaluationWindow is { } window)
+            yield return Of(window, now);
+    }
+}
+
+public sealed class DeadlineType : ObjectGraphType<DeadlineView>
+{
+    public DeadlineType()
+    {
+        Name = "Deadline";
+        Field<NonNullGraphType<StageEnum>, Stage>("stage").Resolve(c => c.Source.Stage);
+        Field<NonNullGraphType<DateScalar>, DateOnly>("lastDay")
+            .Description("the last day of the period (after extension, hearings and the rest-day rule)")
+            .Resolve(c => c.Source.LastDay);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("dueAt")
+            .Description("00:00 of the day after lastDay: an act is in time when it happens before dueAt")
+            .Resolve(c => c.Source.DueAt);
+        Field<NonNullGraphType<BooleanGraphType>, bool>("overdue")
+            .Description("true when the stage is still open and dueAt has passed")
+            .Resolve(c => c.Source.Overdue);
+        Field<NonNullGraphType<BooleanGraphType>, bool>("extended").Resolve(c => c.Source.Extended);
+        Field<NonNullGraphType<BooleanGraphType>, bool>("paused")
+            .Description("true while the clock is stopped (a hearing is running)")
+            .Resolve(c => c.Source.Paused);
+    }
+}
+
+public sealed class PetitionerType : ObjectGraphType<PetitionerDetails>
+{
+    public PetitionerType()
+    {
+        Name = "Petitioner";
+        Field<NonNullGraphType<StringGraphType>, string>("name")
+            .Description("masked (e.g. 张*) unless the caller may see personal data of this petition")
+            .Resolve(c => c.Source.Name);
+        Field<StringGraphType, string>("phone").Resolve(c => c.Source.Phone);
+        Field<StringGraphType, string>("idNumber").Resolve(c => c.Source.IdNumber);
+        Field<StringGraphType, string>("address").Resolve(c => c.Source.Address);
+    }
+}
+
+public sealed class ReplyType : ObjectGraphType<ReplyRecord>
+{
+    public ReplyType(RuleBook rules)
+    {
+        Name = "Reply";
+        Field<NonNullGraphType<ReplyDecisionEnum>, ReplyDecision>("decision").Resolve(c => c.Source.Decision);
+        Field<NonNullGraphType<StringGraphType>, string>("text").Resolve(c => c.Source.Text);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("issuedAt").Resolve(c => c.Source.IssuedAt);
+        Field<NonNullGraphType<DepartmentType>, Department>("byDepartment")
+            .Resolve(c => rules.Directory.FindDepartment(c.Source.DepartmentId));
+    }
+}
+
+public sealed class ReviewDecisionType : ObjectGraphType<DecisionRecord>
+{
+    public ReviewDecisionType(RuleBook rules)
+    {
+        Name = "ReviewDecision";
+        Field<NonNullGraphType<ReviewOutcomeEnum>, ReviewOutcome>("outcome").Resolve(c => c.Source.Outcome);
+        Field<NonNullGraphType<StringGraphType>, string>("text").Resolve(c => c.Source.Text);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("decidedAt").Resolve(c => c.Source.DecidedAt);
+        Field<NonNullGraphType<DepartmentType>, Department>("byDepartment")
+            .Resolve(c => rules.Directory.FindDepartment(c.Source.DepartmentId));
+    }
+}
+
+public sealed class EvaluationType : ObjectGraphType<EvaluationRecord>
+{
+    public EvaluationType()
+    {
+        Name = "Evaluation";
+        Field<NonNullGraphType<SatisfactionEnum>, Satisfaction>("satisfaction").Resolve(c => c.Source.Satisfaction);
+        Field<StringGraphType, string>("comment").Resolve(c => c.Source.Comment);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("evaluatedAt").Resolve(c => c.Source.EvaluatedAt);
+    }
+}
+
+public sealed class SupervisionType : ObjectGraphType<SupervisionRecord>
+{
+    public SupervisionType(RuleBook rules)
+    {
+        Name = "Supervision";
+        Field<NonNullGraphType<IdGraphType>, string>("id").Resolve(c => c.Source.Id);
+        Field<NonNullGraphType<DepartmentType>, Department>("byDepartment")
+            .Resolve(c => rules.Directory.FindDepartment(c.Source.ByDepartmentId));
+        Field<NonNullGraphType<StringGraphType>, string>("instruction").Resolve(c => c.Source.Instruction);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("issuedAt").Resolve(c => c.Source.IssuedAt);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("dueAt").Resolve(c => c.Source.Due.DueAt);
+        Field<DateTimeScalar, DateTimeOffset?>("respondedAt").Resolve(c => c.Source.RespondedAt);
+        Field<StringGraphType, string>("response").Resolve(c => c.Source.Response);
+        // An addition to the contract: the department the notice is addressed to.
+        Field<DepartmentType, Department>("supervisedDepartment")
+            .Resolve(c => rules.Directory.FindDepartment(c.Source.SupervisedDepartmentId));
+    }
+}
+
+public sealed class PetitionType : ObjectGraphType<PetitionNode>
+{
+    public PetitionType(RuleBook rules, TimeProvider time)
+    {
+        Name = "Petition";
+        Field<NonNullGraphType<IdGraphType>, string>("id").Resolve(c => c.Source.State.Id.ToString());
+        Field<NonNullGraphType<StringGraphType>, string>("caseNumber")
+            .Description("<entry region code>-<year received>-<6-digit counter per entry region and year>, e.g. 340104-2026-000123")
+            .Resolve(c => c.Source.State.CaseNumber);
+        Field<NonNullGraphType<StringGraphType>, string>("subject").Resolve(c => c.Source.State.Subject);
+        Field<NonNullGraphType<StringGraphType>, string>("content").Resolve(c => c.Source.State.Content);
+        Field<NonNullGraphType<PetitionCategoryEnum>, PetitionCategory>("category").Resolve(c => c.Source.State.Category);
+        Field<NonNullGraphType<ChannelEnum>, Channel>("channel").Resolve(c => c.Source.State.Channel);
+        Field<NonNullGraphType<PetitionStatusEnum>, PetitionStatus>("status").Resolve(c => c.Source.State.Status);
+        Field<NonNullGraphType<StageEnum>, Stage>("stage").Resolve(c => c.Source.State.Stage);
+        Field<NonNullGraphType<RegionType>, Region>("entryRegion")
+            .Description("the region whose petition office the petitioner addressed (any region that has one)")
+            .Resolve(c => rules.Directory.FindRegion(c.Source.State.EntryRegionCode));
+        Field<NonNullGraphType<DepartmentType>, Department>("currentDepartment")
+            .Description("the department currently responsible")
+            .Resolve(c => rules.Directory.FindDepartment(c.Source.State.CurrentDepartmentId));
+        Field<IdGraphType, string>("assignedOfficerId")
+            .Resolve(c => c.Source.Lens.OwnView ? null : c.Source.State.AssignedOfficerId);
+        Field<NonNullGraphType<PetitionerType>, PetitionerDetails>("petitioner")
+            .Description("masked (e.g. 张*) unless the caller may see personal data of this petition; every clear read is logged")
+            .Resolve(c =>
+            {
+                var node = c.Source;
+                if (node.Lens.PersonalData == PersonalDataView.Clear)
+                    c.Request().AccessLog.Record(node.State.Id, "Petition.petitioner");
+                return Masking.Apply(node.State.Petitioner, node.Lens.PersonalData);
+            });
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("submittedAt")
+            .Description("when the petition was received (receivedAt for letters and visits registered later)")
+            .Resolve(c => c.Source.State.ReceivedAt);
+        Field<DeadlineType, DeadlineView>("deadline")
+            .Description("the main line's open time limit (ROUTING … RE_REVIEW); null when none is open")
+            .Resolve(c => DeadlineView.MainLine(c.Source.State, time.GetUtcNow()));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<DeadlineType>>>, IEnumerable<DeadlineView>>("openDeadlines")
+            .Description("every open time limit, including evaluation and supervision responses")
+            .Resolve(c => DeadlineView.Open(c.Source.State, time.GetUtcNow(), c.Source.Lens.OwnView).ToList());
+        Field<ReplyType, ReplyRecord>("reply").Resolve(c => c.Source.State.Reply);
+        Field<ReviewDecisionType, DecisionRecord>("review").Resolve(c => c.Source.State.Review);
+        Field<ReviewDecisionType, DecisionRecord>("reReview").Resolve(c => c.Source.State.ReReview);
+        Field<EvaluationType, EvaluationRecord>("evaluation").Resolve(c => c.Source.State.Evaluation);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SupervisionType>>>, IEnumerable<SupervisionRecord>>("supervisions")
+            .Resolve(c => c.Source.Lens.OwnView ? [] : c.Source.State.Supervisions);
+        Field<PetitionType, PetitionNode>("duplicateOf")
+            .ResolveAsync(async c => c.Source.State.DuplicateOf is { } original
+                ? await c.Service<PetitionReader>().ReadAsync(original, c.Caller(), c.CancellationToken)
+                : null);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionType>>>, IEnumerable<PetitionNode>>("duplicates")
+            .ResolveAsync(async c => await c.Service<PetitionReader>().DuplicatesAsync(c.Source.State.Id, c.Caller(), c.CancellationToken));
+        Field<NonNullGraphType<IntGraphType>, int>("version")
+            .Description("number of events in the stream")
+            .Resolve(c => c.Source.State.Version);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionEventType>>>, IEnumerable<EventNode>>("history")
+            .Description("the full event history, oldest first")
+            .ResolveAsync(async c =>
+            {
+                var node = c.Source;
+                var events = await c.Service<PetitionReader>().StreamAsync(node.State.Id, node.AsOfVersion ?? node.State.Version, c.CancellationToken);
+                return PetitionEventType.Visible(events, node.Lens);
+            });
+    }
+}
+
+public sealed class PetitionEventType : ObjectGraphType<EventNode>
+{
+    public PetitionEventType()
+    {
+        Name = "PetitionEvent";
+        Description = "One stored event as auditors and integrators see it.";
+        Field<NonNullGraphType<LongScalar>, long>("sequence")
+            .Description("global position in the event log: strictly increasing in delivery order (numbers may be skipped)")
+            .Resolve(c => c.Source.Event.Sequence);
+        Field<NonNullGraphType<IdGraphType>, string>("petitionId").Resolve(c => c.Source.Event.PetitionId.ToString());
+        Field<NonNullGraphType<IntGraphType>, int>("version")
+            .Description("position inside the petition's own stream, starting at 1")
+            .Resolve(c => c.Source.Event.Version);
+        Field<NonNullGraphType<StringGraphType>, string>("type")
+            .Description("the event record's name, e.g. PetitionSubmitted")
+            .Resolve(c => c.Source.Event.Type);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("occurredAt").Resolve(c => c.Source.Event.OccurredAt);
+        Field<IdGraphType, string>("departmentId")
+            .Description("the department responsible for the petition once this event is applied (for a forward: the receiving agency)")
+            .Resolve(c => c.Source.Event.Data.DepartmentId);
+        Field<ActorType, Actor>("actor").Resolve(c =>
+        {
+            var actor = c.Source.Event.Actor;
+            // The petitioner's own view carries no metadata of staff.
+            return c.Source.Lens.OwnView && actor.Role is not (Role.Petitioner or Role.System) ? null : actor;
+        });
+        Field<StringGraphType, string>("correlationId")
+            .Resolve(c => c.Source.Lens.OwnView ? null : c.Source.Event.CorrelationId);
+        Field<StringGraphType, string>("causationId")
+            .Resolve(c => c.Source.Lens.OwnView ? null : c.Source.Event.CausationId);
+        Field<NonNullGraphType<JsonScalar>, JsonNode>("data")
+            .Description("the event record as camelCase JSON with enums as strings; personal data only under data.petitioner, masked for callers who may not see it")
+            .Resolve(c => c.Source.Data(c.Request().AccessLog));
+    }
+
+    /// <summary>The events the lens shows: the petitioner's own view leaves out the offices' internal work.</summary>
+    public static List<EventNode> Visible(IEnumerable<EventRecord> events, PetitionLens lens) =>
+        [.. events.Where(e => !lens.OwnView || !EventNode.IsInternal(e.Data)).Select(e => new EventNode(e, lens))];
+}

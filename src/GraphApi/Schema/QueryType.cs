@@ -1,0 +1,321 @@
+using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.GraphApi.Auth;
+using CaseEngine.GraphApi.PersonalData;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Projections.Queries;
+using CaseEngine.Workflow.Rules;
+using GraphQL;
+using GraphQL.Types;
+using Marten;
+
+namespace CaseEngine.GraphApi.Schema;
+
+public sealed class QueryType : ObjectGraphType
+{
+    public const int MaxDepartments = 500;
+
+    public QueryType(RuleBook rules, TimeProvider time)
+    {
+        Name = "Query";
+
+        Field<PetitionType, PetitionNode>("petition")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c => await c.Service<PetitionReader>().ReadAsync(
+                InputReading.ParseId(c.GetArgument<string>("id"), "id"), c.Caller(), c.CancellationToken));
+
+        Field<PetitionType, PetitionNode>("trackPetition")
+            .Description("for petitioners without an account: the case number and the access code returned at submission")
+            .Argument<NonNullGraphType<StringGraphType>>("caseNumber")
+            .Argument<NonNullGraphType<StringGraphType>>("accessCode")
+            .ResolveAsync(async c => await c.Service<PetitionReader>().TrackAsync(
+                c.GetArgument<string>("caseNumber"), c.GetArgument<string>("accessCode"), c.Caller(), c.CancellationToken));
+
+        Field<PetitionType, PetitionNode>("petitionAsOf")
+            .Description("The petition as it was after `version` events, or with the events that occurred at or before `at` — exactly one of the two (else VALIDATION); null before its first event. Its own fields, history included, are as of that point; masking follows the caller now.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<IntGraphType>("version")
+            .Argument<DateTimeScalar>("at")
+            .ResolveAsync(async c =>
+            {
+                var version = c.GetArgument<int?>("version");
+                var at = c.GetArgument<DateTimeOffset?>("at");
+                if (version.HasValue == at.HasValue)
+                    throw RuleViolation.Validation("petitionAsOf needs exactly one of version and at");
+                if (version < 0)
+                    throw RuleViolation.Validation("version must not be negative");
+                var reader = c.Service<PetitionReader>();
+                var now = await reader.ReadAsync(InputReading.ParseId(c.GetArgument<string>("id"), "id"), c.Caller(), c.CancellationToken);
+                if (now is null)
+                    return null;
+                var (state, asOfVersion) = await reader.AsOfAsync(now.State.Id, version, at, c.CancellationToken);
+                return state is null ? null : new PetitionNode(state, now.Lens, asOfVersion);
+            });
+
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionEventType>>>, IEnumerable<EventNode>>("history")
+            .Description("a slice of one petition's stream, both ends inclusive")
+            .Argument<NonNullGraphType<IdGraphType>>("petitionId")
+            .Argument<IntGraphType>("fromVersion")
+            .Argument<IntGraphType>("toVersion")
+            .ResolveAsync(async c =>
+            {
+                var from = c.GetArgument<int?>("fromVersion") ?? 1;
+                var to = c.GetArgument<int?>("toVersion");
+                if (from < 1 || to < 1 || to < from)
+                    throw RuleViolation.Validation("fromVersion and toVersion must be 1 or more, fromVersion not above toVersion");
+                var reader = c.Service<PetitionReader>();
+                var node = await reader.RequireAsync(InputReading.ParseId(c.GetArgument<string>("petitionId"), "petitionId"), c.Caller(), c.CancellationToken);
+                var events = await reader.StreamAsync(node.State.Id, to, c.CancellationToken);
+                return PetitionEventType.Visible(events.Where(e => e.Version >= from), node.Lens);
+            });
+
+        Field<NonNullGraphType<InboxConnectionType>, Connection<InboxItemNode>>("inbox")
+            .Argument<NonNullGraphType<IdGraphType>>("departmentId")
+            .Argument<InboxFilterInput>("filter")
+            .Argument<InboxOrderEnum>("orderBy", a => a.DefaultValue = InboxOrder.DueAtAsc)
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c =>
+            {
+                var caller = c.Caller();
+                var first = 0;
+                var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
+                    () => first = Paging.First(c.GetArgument<int?>("first")));
+                var filter = c.GetArgument<Dictionary<string, object?>?>("filter") is { } f
+                    ? new InboxFilter(
+                        f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly") ?? false,
+                        f.Text("assignedOfficerId"), f.Get<PetitionCategory?>("category"), f.Text("text"))
+                    : null;
+                var page = await c.Service<IWorkQueues>().InboxAsync(new InboxQuery(department.Id, filter,
+                    c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
+                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId));
+                return new Connection<InboxItemNode>(
+                    [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new InboxItemNode(r, petitions[r.PetitionId])))],
+                    page.HasNextPage, page.TotalCount);
+            });
+
+        Field<NonNullGraphType<OverdueConnectionType>, Connection<OverdueItemNode>>("overdue")
+            .Argument<NonNullGraphType<IdGraphType>>("departmentId")
+            .Argument<BooleanGraphType>("includeSubordinates", a => a.DefaultValue = true)
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c =>
+            {
+                var caller = c.Caller();
+                var first = 0;
+                var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
+                    () => first = Paging.First(c.GetArgument<int?>("first")));
+                var page = await c.Service<IWorkQueues>().OverdueAsync(new OverdueQuery(department.Id,
+                    c.GetArgument("includeSubordinates", true), first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
+                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId));
+                return new Connection<OverdueItemNode>(
+                    [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new OverdueItemNode(r, petitions[r.PetitionId])))],
+                    page.HasNextPage, page.TotalCount);
+            });
+
+        Field<NonNullGraphType<StatisticsType>, StatisticsNode>("statistics")
+            .Description("includeSubordinates rolls up the region subtree for a petition office and is ignored for a handling agency")
+            .Argument<NonNullGraphType<IdGraphType>>("departmentId")
+            .Argument<NonNullGraphType<DateScalar>>("from")
+            .Argument<NonNullGraphType<DateScalar>>("to")
+            .Argument<BooleanGraphType>("includeSubordinates", a => a.DefaultValue = true)
+            .ResolveAsync(async c =>
+            {
+                var caller = c.Caller();
+                var from = c.GetArgument<DateOnly>("from");
+                var to = c.GetArgument<DateOnly>("to");
+                var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "statistics",
+                    () =>
+                    {
+                        if (to < from)
+                            throw RuleViolation.Validation("to must not be before from");
+                    });
+                var includeSubordinates = department.Kind == DepartmentKind.PetitionOffice && c.GetArgument("includeSubordinates", true);
+                var report = await c.Service<IWorkQueues>().StatisticsAsync(
+                    new StatisticsQuery(department.Id, from, to, includeSubordinates), c.CancellationToken);
+                return new StatisticsNode(report, department);
+            });
+
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionEventType>>>, IEnumerable<EventNode>>("events")
+            .Description("the global event feed after a sequence, oldest first, for integrators catching up")
+            .Argument<LongScalar>("after", a => a.DefaultValue = 0L)
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 100)
+            .Argument<IdGraphType>("petitionId")
+            .Argument<IdGraphType>("departmentId")
+            .ResolveAsync(async c =>
+            {
+                var caller = c.Caller();
+                EventFeed.EnsureMayFollow(caller);
+                var first = Paging.First(c.GetArgument<int?>("first"));
+                var after = c.GetArgument<long?>("after") ?? 0;
+                if (after < 0)
+                    throw RuleViolation.Validation("after must not be negative");
+                var petitionId = c.GetArgument<string?>("petitionId") is { } pid ? InputReading.ParseId(pid, "petitionId") : (Guid?)null;
+                var departmentId = c.GetArgument<string?>("departmentId");
+                if (departmentId is not null && rules.Directory.FindDepartment(departmentId) is null)
+                    throw RuleViolation.Validation("departmentId is not in the directory");
+                return await c.Service<EventFeed>().ReadAsync(new FeedQuery(after, first, petitionId, departmentId), caller, c.CancellationToken);
+            });
+
+        Field<DepartmentType, Department>("department")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Resolve(c => rules.Directory.FindDepartment(c.GetArgument<string>("id")));
+
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<DepartmentType>>>, IEnumerable<Department>>("departments")
+            .Description("departments whose own region is regionCode (descendants excluded), or all of one level; one of the two is required; ordered by level, then id; more than 500 results is VALIDATION")
+            .Argument<IdGraphType>("regionCode")
+            .Argument<LevelEnum>("level")
+            .Argument<DepartmentKindEnum>("kind")
+            .Resolve(c => Departments(rules.Directory, c.GetArgument<string?>("regionCode"), c.GetArgument<Level?>("level"), c.GetArgument<DepartmentKind?>("kind")));
+
+        Field<RegionType, Region>("region")
+            .Argument<NonNullGraphType<IdGraphType>>("code")
+            .Resolve(c =>
+            {
+                var code = c.GetArgument<string>("code");
+                if (DepartmentDirectory.NormalizeRegionCode(code) is null)
+                    throw RuleViolation.Validation("a region code has 2, 4, 6 or 9 digits");
+                return rules.Directory.FindRegion(code);
+            });
+
+        Field<NonNullGraphType<PersonalDataReadConnectionType>, Connection<PersonalDataRead>>("personalDataAccessLog")
+            .Description("AUDITOR (and ADMIN): every clear-text read of a petitioner's personal data, oldest first. An extension of the contract.")
+            .Argument<IdGraphType>("petitionId")
+            .Argument<DateTimeScalar>("from")
+            .Argument<DateTimeScalar>("to")
+            .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
+            .Argument<StringGraphType>("after")
+            .ResolveAsync(async c =>
+            {
+                var caller = c.Caller();
+                if (caller.Anonymous)
+                    throw new RuleViolation(RuleCode.Unauthenticated, "the access log needs a token");
+                var first = Paging.First(c.GetArgument<int?>("first"));
+                long after = 0;
+                if (c.GetArgument<string?>("after") is { } cursor && !long.TryParse(cursor, out after))
+                    throw RuleViolation.Validation("after is not a cursor of this list");
+                var petitionId = c.GetArgument<string?>("petitionId") is { } pid ? InputReading.ParseId(pid, "petitionId") : (Guid?)null;
+                if (caller.Role is not (Role.Auditor or Role.Admin))
+                    throw RuleViolation.Forbidden("only AUDITOR and ADMIN read the personal-data access log");
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                IQueryable<PersonalDataRead> q = session.Query<PersonalDataRead>();
+                if (petitionId is { } id)
+                    q = q.Where(r => r.PetitionId == id);
+                if (c.GetArgument<DateTimeOffset?>("from") is { } from)
+                    q = q.Where(r => r.ReadAt >= from);
+                if (c.GetArgument<DateTimeOffset?>("to") is { } to)
+                    q = q.Where(r => r.ReadAt <= to);
+                var total = await q.CountAsync(c.CancellationToken);
+                var rows = await q.Where(r => r.Id > after).OrderBy(r => r.Id).Take(first + 1).ToListAsync(c.CancellationToken);
+                return new Connection<PersonalDataRead>(
+                    [.. rows.Take(first).Select(r => (r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r))],
+                    rows.Count > first, total);
+            });
+    }
+
+    public static IReadOnlyList<Department> Departments(DepartmentDirectory directory, string? regionCode, Level? level, DepartmentKind? kind)
+    {
+        if (regionCode is null && level is null)
+            throw RuleViolation.Validation("departments needs regionCode or level");
+        IEnumerable<Department> found;
+        if (regionCode is not null)
+        {
+            var region = directory.FindRegion(regionCode) ?? throw RuleViolation.Validation("the region is not in the directory");
+            found = directory.DepartmentsOf(region.Code).Where(d => level is null || d.Level == level);
+        }
+        else
+        {
+            found = directory.Departments.Where(d => d.Level == level);
+        }
+        if (kind is not null)
+            found = found.Where(d => d.Kind == kind);
+        var list = found.OrderBy(d => d.Level).ThenBy(d => d.Id, StringComparer.Ordinal).Take(MaxDepartments + 1).ToList();
+        return list.Count > MaxDepartments
+            ? throw RuleViolation.Validation($"more than {MaxDepartments} departments match: narrow the query with regionCode or kind")
+            : list;
+    }
+
+    /// <summary>The rows' petitions the caller may read, keyed by id: a row whose petition it may not read is not shown.</summary>
+    private static async Task<Dictionary<Guid, PetitionNode>> Readable(IResolveFieldContext c, IEnumerable<Guid> ids)
+    {
+        var distinct = ids.Distinct().ToArray();
+        if (distinct.Length == 0)
+            return [];
+        await using var session = c.Service<IDocumentStore>().QuerySession();
+        var petitions = await session.LoadManyAsync<Petition>(c.CancellationToken, distinct);
+        var reader = c.Service<PetitionReader>();
+        var caller = c.Caller();
+        return petitions.Select(p => reader.Node(p, caller)).OfType<PetitionNode>().ToDictionary(n => n.State.Id);
+    }
+}
+
+public static class Paging
+{
+    public static int First(int? first) =>
+        first is >= 1 and <= 100 ? first.Value : throw RuleViolation.Validation("first must be 1..100");
+}
+
+/// <summary>Who may read a department's inbox, overdue list and statistics (access.md, Rights).</summary>
+public static class WorkQueueAccess
+{
+    /// <param name="validate">the other arguments' checks: VALIDATION comes before FORBIDDEN</param>
+    public static Department Ensure(Caller caller, string departmentId, DepartmentDirectory directory, string what, Action? validate = null)
+    {
+        if (caller.Anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, $"the {what} needs a token");
+        var department = directory.FindDepartment(departmentId)
+            ?? throw RuleViolation.Validation("departmentId is not in the directory");
+        validate?.Invoke();
+        var allowed = caller.Role switch
+        {
+            Role.Admin or Role.Auditor => true,
+            Role.Officer => caller.DepartmentId == department.Id,
+            Role.Supervisor => caller.DepartmentId is { } office && Jurisdiction.Supervises(directory, office, department.Id),
+            _ => false,
+        };
+        return allowed ? department : throw RuleViolation.Forbidden($"the caller may not read this department's {what}");
+    }
+}
+
+public sealed class PersonalDataReadType : ObjectGraphType<PersonalDataRead>
+{
+    public PersonalDataReadType()
+    {
+        Name = "PersonalDataRead";
+        Description = "One clear-text read of a petitioner's personal data (kept at least six months).";
+        Field<NonNullGraphType<IdGraphType>, string>("id").Resolve(c => c.Source.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Field<NonNullGraphType<IdGraphType>, string>("petitionId").Resolve(c => c.Source.PetitionId.ToString());
+        Field<NonNullGraphType<ActorType>, Actor>("reader").Resolve(c => new Actor(c.Source.ReaderId, c.Source.ReaderRole, c.Source.ReaderDepartmentId));
+        Field<NonNullGraphType<BooleanGraphType>, bool>("anonymous").Resolve(c => c.Source.Anonymous);
+        Field<NonNullGraphType<StringGraphType>, string>("path")
+            .Description("where the clear data was served: Petition.petitioner or PetitionEvent.data")
+            .Resolve(c => c.Source.Path);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("readAt").Resolve(c => c.Source.ReadAt);
+        Field<StringGraphType, string>("correlationId").Resolve(c => c.Source.CorrelationId);
+    }
+}
+
+public sealed class PersonalDataReadEdgeType : ObjectGraphType<(string Cursor, PersonalDataRead Node)>
+{
+    public PersonalDataReadEdgeType()
+    {
+        Name = "PersonalDataReadEdge";
+        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
+        Field<NonNullGraphType<PersonalDataReadType>, PersonalDataRead>("node").Resolve(c => c.Source.Node);
+    }
+}
+
+public sealed class PersonalDataReadConnectionType : ObjectGraphType<Connection<PersonalDataRead>>
+{
+    public PersonalDataReadConnectionType()
+    {
+        Name = "PersonalDataReadConnection";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PersonalDataReadEdgeType>>>, IEnumerable<(string, PersonalDataRead)>>("edges")
+            .Resolve(c => c.Source.Edges);
+        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
+            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
+        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
+    }
+}

@@ -1,0 +1,195 @@
+using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Projections.Queries;
+using StatisticsReport = CaseEngine.GraphApi.WorkQueues.StatisticsReport;
+using CaseEngine.Workflow.Rules;
+using GraphQL;
+using GraphQL.Types;
+
+namespace CaseEngine.GraphApi.Schema;
+
+/// <summary>An inbox row whose petition the caller may read (checked before the row is shown).</summary>
+public sealed record InboxItemNode(InboxRow Row, PetitionNode Petition);
+
+public sealed record OverdueItemNode(OverdueRow Row, PetitionNode Petition);
+
+public sealed record Connection<T>(IReadOnlyList<(string Cursor, T Node)> Edges, bool HasNextPage, int TotalCount);
+
+public sealed record StatisticsNode(StatisticsReport Report, Department Department);
+
+public sealed class PageInfoType : ObjectGraphType<(bool HasNextPage, string? EndCursor)>
+{
+    public PageInfoType()
+    {
+        Name = "PageInfo";
+        Field<NonNullGraphType<BooleanGraphType>, bool>("hasNextPage").Resolve(c => c.Source.HasNextPage);
+        Field<StringGraphType, string>("endCursor").Resolve(c => c.Source.EndCursor);
+    }
+}
+
+public sealed class InboxItemType : ObjectGraphType<InboxItemNode>
+{
+    public InboxItemType()
+    {
+        Name = "InboxItem";
+        Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").Resolve(c => c.Source.Petition);
+        Field<NonNullGraphType<StageEnum>, Stage>("stage").Resolve(c => c.Source.Row.Stage);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("receivedAt").Resolve(c => c.Source.Row.ReceivedAt);
+        Field<DateTimeScalar, DateTimeOffset?>("dueAt").Resolve(c => c.Source.Row.DueAt);
+        Field<NonNullGraphType<BooleanGraphType>, bool>("overdue").Resolve(c => c.Source.Row.Overdue);
+        Field<IdGraphType, string>("assignedOfficerId").Resolve(c => c.Source.Row.AssignedOfficerId);
+    }
+}
+
+public sealed class InboxEdgeType : ObjectGraphType<(string Cursor, InboxItemNode Node)>
+{
+    public InboxEdgeType()
+    {
+        Name = "InboxEdge";
+        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
+        Field<NonNullGraphType<InboxItemType>, InboxItemNode>("node").Resolve(c => c.Source.Node);
+    }
+}
+
+public sealed class InboxConnectionType : ObjectGraphType<Connection<InboxItemNode>>
+{
+    public InboxConnectionType()
+    {
+        Name = "InboxConnection";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<InboxEdgeType>>>, IEnumerable<(string, InboxItemNode)>>("edges")
+            .Resolve(c => c.Source.Edges);
+        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
+            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
+        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
+    }
+}
+
+public sealed class OverdueItemType : ObjectGraphType<OverdueItemNode>
+{
+    public OverdueItemType(RuleBook rules)
+    {
+        Name = "OverdueItem";
+        Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").Resolve(c => c.Source.Petition);
+        Field<NonNullGraphType<DepartmentType>, Department>("department")
+            .Resolve(c => rules.Directory.FindDepartment(c.Source.Row.DepartmentId));
+        Field<NonNullGraphType<StageEnum>, Stage>("stage").Resolve(c => c.Source.Row.Stage);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("dueAt").Resolve(c => c.Source.Row.DueAt);
+        Field<NonNullGraphType<IntGraphType>, int>("daysOverdue")
+            .Description("whole days past dueAt, at query time")
+            .Resolve(c => c.Source.Row.DaysOverdue);
+        Field<NonNullGraphType<IntGraphType>, int>("supervisionCount").Resolve(c => c.Source.Row.SupervisionCount);
+    }
+}
+
+public sealed class OverdueEdgeType : ObjectGraphType<(string Cursor, OverdueItemNode Node)>
+{
+    public OverdueEdgeType()
+    {
+        Name = "OverdueEdge";
+        Field<NonNullGraphType<StringGraphType>, string>("cursor").Resolve(c => c.Source.Cursor);
+        Field<NonNullGraphType<OverdueItemType>, OverdueItemNode>("node").Resolve(c => c.Source.Node);
+    }
+}
+
+public sealed class OverdueConnectionType : ObjectGraphType<Connection<OverdueItemNode>>
+{
+    public OverdueConnectionType()
+    {
+        Name = "OverdueConnection";
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<OverdueEdgeType>>>, IEnumerable<(string, OverdueItemNode)>>("edges")
+            .Resolve(c => c.Source.Edges);
+        Field<NonNullGraphType<PageInfoType>, (bool, string?)>("pageInfo")
+            .Resolve(c => (c.Source.HasNextPage, c.Source.Edges.Count > 0 ? c.Source.Edges[^1].Cursor : null));
+        Field<NonNullGraphType<IntGraphType>, int>("totalCount").Resolve(c => c.Source.TotalCount);
+    }
+}
+
+public sealed class ChannelCountType : ObjectGraphType<KeyValuePair<Channel, int>>
+{
+    public ChannelCountType()
+    {
+        Name = "ChannelCount";
+        Field<NonNullGraphType<ChannelEnum>, Channel>("channel").Resolve(c => c.Source.Key);
+        Field<NonNullGraphType<IntGraphType>, int>("count").Resolve(c => c.Source.Value);
+    }
+}
+
+public sealed class CategoryCountType : ObjectGraphType<KeyValuePair<PetitionCategory, int>>
+{
+    public CategoryCountType()
+    {
+        Name = "CategoryCount";
+        Field<NonNullGraphType<PetitionCategoryEnum>, PetitionCategory>("category").Resolve(c => c.Source.Key);
+        Field<NonNullGraphType<IntGraphType>, int>("count").Resolve(c => c.Source.Value);
+    }
+}
+
+public sealed class StatisticsBucketType : ObjectGraphType<StatisticsBucket>
+{
+    public StatisticsBucketType()
+    {
+        Name = "StatisticsBucket";
+        Field<NonNullGraphType<DateScalar>, DateOnly>("periodStart").Description("first day of the bucket").Resolve(c => c.Source.PeriodStart);
+        Count("received", b => b.Received);
+        Count("online", b => b.Online);
+        Count("accepted", b => b.Accepted, "acceptance decisions that took the petition on: accept by an agency; forward or transfer by a petition office");
+        Count("acceptedOnTime", b => b.AcceptedOnTime, "acceptance decisions (accepted or declined) made within their time limit");
+        Count("declined", b => b.Declined);
+        Count("replied", b => b.Replied);
+        Count("repliedOnTime", b => b.RepliedOnTime);
+        Count("overdue", b => b.Overdue);
+        Count("evaluated", b => b.Evaluated);
+        Count("satisfied", b => b.Satisfied);
+        Count("basicallySatisfied", b => b.BasicallySatisfied);
+        Count("dissatisfied", b => b.Dissatisfied);
+        Count("reviewRequested", b => b.ReviewRequested);
+        Count("reReviewRequested", b => b.ReReviewRequested);
+        Count("supervised", b => b.Supervised);
+    }
+
+    private void Count(string name, Func<StatisticsBucket, int> value, string? description = null)
+    {
+        var field = Field<NonNullGraphType<IntGraphType>, int>(name).Resolve(c => value(c.Source));
+        if (description is not null)
+            field.Description(description);
+    }
+}
+
+public sealed class StatisticsType : ObjectGraphType<StatisticsNode>
+{
+    public StatisticsType()
+    {
+        Name = "Statistics";
+        Field<NonNullGraphType<DepartmentType>, Department>("department")
+            .Description("the department whose jurisdiction is counted; includeSubordinates decides whether lower levels are rolled up")
+            .Resolve(c => c.Source.Department);
+        Field<NonNullGraphType<DateScalar>, DateOnly>("from").Resolve(c => c.Source.Report.Query.From);
+        Field<NonNullGraphType<DateScalar>, DateOnly>("to").Resolve(c => c.Source.Report.Query.To);
+        Field<NonNullGraphType<StatisticsBucketType>, StatisticsBucket>("totals").Resolve(c => c.Source.Report.Totals);
+        Field<FloatGraphType, double?>("onlineShare")
+            .Description("online / received, 0..1; null when the denominator is 0 (likewise for every rate)")
+            .Resolve(c => Rate(c.Source.Report.Totals.Online, c.Source.Report.Totals.Received));
+        Field<FloatGraphType, double?>("onTimeRate")
+            .Description("repliedOnTime / replied, 0..1")
+            .Resolve(c => Rate(c.Source.Report.Totals.RepliedOnTime, c.Source.Report.Totals.Replied));
+        Field<FloatGraphType, double?>("timelyAcceptanceRate")
+            .Description("acceptedOnTime / (accepted + declined), 0..1 (timely acceptance rate)")
+            .Resolve(c => Rate(c.Source.Report.Totals.AcceptedOnTime, c.Source.Report.Totals.Accepted + c.Source.Report.Totals.Declined));
+        Field<FloatGraphType, double?>("satisfactionRate")
+            .Description("(satisfied + basicallySatisfied) / evaluated, 0..1")
+            .Resolve(c => Rate(c.Source.Report.Totals.Satisfied + c.Source.Report.Totals.BasicallySatisfied, c.Source.Report.Totals.Evaluated));
+        Field<FloatGraphType, double?>("averageHandlingDays").Resolve(c => c.Source.Report.AverageHandlingDays);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ChannelCountType>>>, IEnumerable<KeyValuePair<Channel, int>>>("byChannel")
+            .Resolve(c => c.Source.Report.ByChannel);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CategoryCountType>>>, IEnumerable<KeyValuePair<PetitionCategory, int>>>("byCategory")
+            .Resolve(c => c.Source.Report.ByCategory);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatisticsBucketType>>>, IEnumerable<StatisticsBucket>>("series")
+            .Argument<NonNullGraphType<PeriodEnum>>("period")
+            .ResolveAsync(async c => await c.Service<IWorkQueues>().SeriesAsync(
+                c.Source.Report.Query, c.GetArgument<Period>("period"), c.CancellationToken));
+    }
+
+    public static double? Rate(int numerator, int denominator) => denominator == 0 ? null : (double)numerator / denominator;
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics.Metrics;
+using CaseEngine.Projections.ReadSide;
+using Marten;
+using Npgsql;
+
+namespace CaseEngine.Projections.Monitoring;
+
+public sealed class ProjectionMonitorOptions
+{
+    /// <summary>A projection behind the head of the log that has not advanced for this long is stalled.</summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the background sampler refreshes the gauges (real time).</summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <param name="Head">the furthest committed position: max(high-water mark, largest committed sequence)</param>
+/// <param name="Behind">events between <paramref name="Head"/> and the projection's progress</param>
+/// <param name="AgeSeconds">age of the oldest event the projection has not processed (0 when caught up)</param>
+/// <param name="Stalled">behind, and not advancing for longer than <see cref="ProjectionMonitorOptions.StallAfter"/></param>
+public sealed record ProjectionLag(
+    string Projection, long HighWaterMark, long Head, long Progress, long Behind, double AgeSeconds,
+    DateTimeOffset LastAdvancedAt, bool Stalled);
+
+/// <summary>
+/// Measures every async projection's lag from the database (so every node of a HotCold cluster sees
+/// the same, whichever node runs the daemon): the daemon's high-water mark, the largest committed
+/// sequence (so a dead high-water agent cannot hide a stall) and each projection's progress.
+/// Publishes two gauges per projection on the meter <see cref="MeterName"/>:
+/// <c>caseengine.projection.lag</c> (events) and <c>caseengine.projection.lag.age</c> (seconds).
+/// Time comes from the injected <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class ProjectionLagMonitor : IDisposable
+{
+    public const string MeterName = "CaseEngine.Projections";
+    public const string LagInstrument = "caseengine.projection.lag";
+    public const string AgeInstrument = "caseengine.projection.lag.age";
+
+    private readonly IDocumentStore _store;
+    private readonly TimeProvider _time;
+    private readonly ProjectionMonitorOptions _options;
+    private readonly Dictionary<string, (long Progress, DateTimeOffset At)> _advanced = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile IReadOnlyList<ProjectionLag> _latest = [];
+
+    public ProjectionLagMonitor(IDocumentStore store, TimeProvider time, ProjectionMonitorOptions options, IMeterFactory? meters = null)
+    {
+        _store = store;
+        _time = time;
+        _options = options;
+        Meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        Meter.CreateObservableGauge(LagInstrument,
+            () => _latest.Select(l => new Measurement<long>(l.Behind, new KeyValuePair<string, object?>("projection", l.Projection))),
+            unit: "{event}", description: "events committed but not yet processed by the projection");
+        Meter.CreateObservableGauge(AgeInstrument,
+            () => _latest.Select(l => new Measurement<double>(l.AgeSeconds, new KeyValuePair<string, object?>("projection", l.Projection))),
+            unit: "s", description: "age of the oldest event the projection has not processed");
+    }
+
+    public Meter Meter { get; }
+
+    public ProjectionMonitorOptions Options => _options;
+
+    /// <summary>The last sample (what the gauges report).</summary>
+    public IReadOnlyList<ProjectionLag> Latest => _latest;
+
+    /// <summary>Reads the positions now and updates the gauges and the stall tracking.</summary>
+    public async Task<IReadOnlyList<ProjectionLag>> SampleAsync(CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            var progress = (await _store.Advanced.AllProjectionProgress(token: ct))
+                .GroupBy(s => s.ShardName).ToDictionary(g => g.Key, g => g.Max(s => s.Sequence));
+            var highWater = progress.GetValueOrDefault("HighWaterMark");
+            var events = $"{_store.Options.Events.DatabaseSchemaName}.mt_events";
+            await using var connection = _store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(ct);
+            long committed;
+            await using (var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {events}", connection))
+                committed = (long)(await max.ExecuteScalarAsync(ct))!;
+            var head = Math.Max(highWater, committed);
+            var now = _time.GetUtcNow();
+
+            var lags = new List<ProjectionLag>();
+            foreach (var name in ReadSideNames.All)
+            {
+                // Progress rows are keyed by shard identity ("inbox:All"); a projection never run has none.
+                var position = progress.Where(p => p.Key == name || p.Key.StartsWith(name + ":", StringComparison.Ordinal))
+                    .Select(p => p.Value).DefaultIfEmpty(0).Max();
+                var behind = Math.Max(0, head - position);
+                if (!_advanced.TryGetValue(name, out var last) || last.Progress != position || behind == 0)
+                    _advanced[name] = last = (position, now);
+                var age = 0.0;
+                if (behind > 0)
+                {
+                    await using var oldest = new NpgsqlCommand(
+                        $"select timestamp from {events} where seq_id > @p order by seq_id limit 1", connection);
+                    oldest.Parameters.AddWithValue("p", position);
+                    if (await oldest.ExecuteScalarAsync(ct) is DateTime ts)
+                        age = Math.Max(0, (now - new DateTimeOffset(DateTime.SpecifyKind(ts, DateTimeKind.Utc))).TotalSeconds);
+                }
+                var stalled = behind > 0 && now - last.At >= _options.StallAfter;
+                lags.Add(new ProjectionLag(name, highWater, head, position, behind, age, last.At, stalled));
+            }
+            _latest = lags;
+            return lags;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        Meter.Dispose();
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text;
+using CaseEngine.Domain;
+using CaseEngine.Projections.ReadSide;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CaseEngine.Projections.Queries;
+
+public enum InboxOrder { DueAtAsc, ReceivedAtAsc, ReceivedAtDesc }
+
+/// <summary>The contract's InboxFilter; null or empty parts do not filter.</summary>
+/// <param name="Text">case-insensitive substring of the subject</param>
+public sealed record InboxFilter(
+    IReadOnlyList<Stage>? Stages = null, bool OverdueOnly = false, string? AssignedOfficerId = null,
+    PetitionCategory? Category = null, string? Text = null);
+
+/// <summary>An inbox item; <see cref="Overdue"/> is computed at query time (due and not paused).</summary>
+public sealed record InboxItem(
+    string ItemId, Guid PetitionId, string DepartmentId, string RegionPath, Stage Stage,
+    DateTimeOffset ReceivedAt, DateTimeOffset? DueAt, bool Paused, bool Overdue, string? AssignedOfficerId,
+    PetitionCategory Category, string Subject, string CaseNumber, bool SuspectedDuplicate, string? SupervisionId);
+
+/// <summary>A department's inbox, keyset-paged (never OFFSET) along the indexes (department, sort key, item id).</summary>
+public static class InboxQueries
+{
+    public static async Task<Page<InboxItem>> PageAsync(
+        IQuerySession session, string departmentId, InboxFilter? filter, InboxOrder order, int first, string? after,
+        DateTimeOffset now, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrEmpty(departmentId);
+        ReadSideSql.CheckFirst(first);
+        filter ??= new InboxFilter();
+        var kind = $"inbox-{order}";
+        var cursor = after is null ? ((DateTimeOffset, string)?)null : Cursors.Decode(after, kind);
+
+        var where = new StringBuilder("department_id = @dept");
+        var parameters = new List<NpgsqlParameter> { new("dept", departmentId) };
+        if (filter.Stages is { Count: > 0 } stages)
+        {
+            where.Append(" and stage = any(@stages)");
+            parameters.Add(new("stages", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = stages.Select(s => s.ToString()).Distinct().ToArray() });
+        }
+        if (filter.OverdueOnly)
+        {
+            where.Append(" and due_at <= @now and not paused");
+            parameters.Add(new("now", NpgsqlDbType.TimestampTz) { Value = now.UtcDateTime });
+        }
+        if (!string.IsNullOrEmpty(filter.AssignedOfficerId))
+        {
+            where.Append(" and assigned_officer_id = @officer");
+            parameters.Add(new("officer", filter.AssignedOfficerId));
+        }
+        if (filter.Category is { } category)
+        {
+            where.Append(" and category = @category");
+            parameters.Add(new("category", category.ToString()));
+        }
+        if (!string.IsNullOrEmpty(filter.Text))
+        {
+            where.Append(" and strpos(lower(subject), lower(@text)) > 0");
+            parameters.Add(new("text", filter.Text));
+        }
+
+        var (sortColumn, direction, comparison) = order switch
+        {
+            InboxOrder.DueAtAsc => ("due_sort", "asc", ">"),
+            InboxOrder.ReceivedAtAsc => ("received_at", "asc", ">"),
+            InboxOrder.ReceivedAtDesc => ("received_at", "desc", "<"),
+            _ => throw RuleViolation.Validation("unknown inbox order"),
+        };
+        var keyset = cursor is null ? "" : $" and ({sortColumn}, item_id) {comparison} (@key, @id)";
+        var table = ReadSideSql.Table(session, ReadSideSchema.InboxTable);
+
+        await using var connection = await ReadSideSql.OpenAsync(session, ct);
+        await using var batch = new NpgsqlBatch(connection);
+        var page = new NpgsqlBatchCommand(
+            $"""
+            select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused,
+                assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id
+            from {table} where {where}{keyset}
+            order by {sortColumn} {direction}, item_id {direction} limit @limit
+            """);
+        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+        page.Parameters.Add(new NpgsqlParameter("limit", first + 1));
+        if (cursor is { } c)
+        {
+            page.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.TimestampTz) { Value = c.Item1.UtcDateTime });
+            page.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Varchar) { Value = c.Item2 });
+        }
+        var count = new NpgsqlBatchCommand($"select count(*) from {table} where {where}");
+        count.Parameters.AddRange(parameters.ToArray());
+        batch.BatchCommands.Add(page);
+        batch.BatchCommands.Add(count);
+
+        var items = new List<InboxItem>();
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            DateTimeOffset? due = reader.IsDBNull(6) ? null : ReadSideSql.ReadUtc(reader, 6);
+            var paused = reader.GetBoolean(7);
+            items.Add(new InboxItem(
+                reader.GetString(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
+                Enum.Parse<Stage>(reader.GetString(4)), ReadSideSql.ReadUtc(reader, 5), due, paused,
+                due is { } d && d <= now && !paused,
+                reader.IsDBNull(8) ? null : reader.GetString(8), Enum.Parse<PetitionCategory>(reader.GetString(9)),
+                reader.GetString(10), reader.GetString(11), reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetString(13)));
+        }
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var total = (int)reader.GetInt64(0);
+
+        var hasNext = items.Count > first;
+        if (hasNext)
+            items.RemoveAt(items.Count - 1);
+        var edges = items.Select(i => new Edge<InboxItem>(Cursors.Encode(kind, SortKey(i, order), i.ItemId), i)).ToList();
+        return new Page<InboxItem>(edges, hasNext, edges.LastOrDefault()?.Cursor, total);
+    }
+
+    private static DateTimeOffset SortKey(InboxItem item, InboxOrder order) =>
+        order == InboxOrder.DueAtAsc ? item.DueAt ?? InboxProjection.NoDueSortKey : item.ReceivedAt;
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using Marten;
+using Npgsql;
+
+namespace CaseEngine.Projections.Queries;
+
+public sealed record Edge<T>(string Cursor, T Node);
+
+/// <summary>A keyset page: the edges, whether more follow, the last cursor and the count of every matching item.</summary>
+public sealed record Page<T>(IReadOnlyList<Edge<T>> Edges, bool HasNextPage, string? EndCursor, int TotalCount);
+
+/// <summary>The department a query is for, with what the region roll-up needs.</summary>
+/// <param name="RegionPath">region codes from the nation down, joined by '.', as the events store them</param>
+public sealed record DepartmentScope(string Id, DepartmentKind Kind, string RegionPath)
+{
+    /// <summary>The department from the directory; VALIDATION when it is not there.</summary>
+    public static DepartmentScope Of(DepartmentDirectory directory, string departmentId)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var department = directory.FindDepartment(departmentId)
+            ?? throw RuleViolation.Validation("the department is not in the directory");
+        return new DepartmentScope(department.Id, department.Kind, string.Join('.', directory.RegionPath(department.RegionCode)));
+    }
+
+    /// <summary>A petition office's roll-up covers its region subtree; a handling agency's is itself.</summary>
+    public bool RollsUp(bool includeSubordinates) => includeSubordinates && Kind == DepartmentKind.PetitionOffice;
+
+    /// <summary>The LIKE pattern of the strict descendants of this region (region codes are digits: nothing to escape).</summary>
+    public string DescendantPattern => RegionPath + ".%";
+}
+
+/// <summary>Opaque keyset cursors: base64url of "kind|sort key ticks|id|checksum".</summary>
+public static class Cursors
+{
+    public static string Encode(string kind, DateTimeOffset key, string id)
+    {
+        var payload = $"{kind}|{key.UtcTicks}|{id}";
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes($"{payload}|{Check(payload)}"))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    // A short checksum, so a truncated or edited cursor is refused instead of naming another position.
+    private static string Check(string payload) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(payload)).AsSpan(0, 4));
+
+    /// <summary>The sort key and id of a cursor made by <see cref="Encode"/> for <paramref name="kind"/>; VALIDATION otherwise.</summary>
+    public static (DateTimeOffset Key, string Id) Decode(string cursor, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        try
+        {
+            var b64 = cursor.Replace('-', '+').Replace('_', '/');
+            b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(b64));
+            var split = text.LastIndexOf('|');
+            var payload = split < 0 ? "" : text[..split];
+            var parts = payload.Split('|', 3);
+            if (split > 0 && text[(split + 1)..] == Check(payload) && parts.Length == 3 && parts[0] == kind
+                && long.TryParse(parts[1], out var ticks)
+                && ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks && parts[2].Length > 0)
+                return (new DateTimeOffset(ticks, TimeSpan.Zero), parts[2]);
+        }
+        catch (FormatException)
+        {
+        }
+        throw RuleViolation.Validation("the cursor is malformed or belongs to another query");
+    }
+}
+
+internal static class ReadSideSql
+{
+    public const int MaxFirst = 100;
+
+    public static void CheckFirst(int first)
+    {
+        if (first is < 1 or > MaxFirst)
+            throw RuleViolation.Validation($"first must be 1..{MaxFirst}");
+    }
+
+    public static async Task<NpgsqlConnection> OpenAsync(IQuerySession session, CancellationToken ct)
+    {
+        var connection = session.Database.CreateConnection(Marten.Storage.ConnectionUsage.Read);
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    public static string Table(IQuerySession session, string table) =>
+        $"{session.DocumentStore.Options.DatabaseSchemaName}.{table}";
+
+    public static DateTimeOffset ReadUtc(NpgsqlDataReader reader, int ordinal) =>
+        new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+}

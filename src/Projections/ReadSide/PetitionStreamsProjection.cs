@@ -1,0 +1,118 @@
+using CaseEngine.Domain.Petitions;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+
+namespace CaseEngine.Projections.ReadSide;
+
+/// <summary>
+/// Base of the projections whose rows are a function of a petition's whole stream (inbox, overdue).
+/// For each page of events the daemon hands over, it reads the touched petitions' events up to the
+/// page's last sequence (a committed prefix: the daemon never pages beyond the high-water mark), folds
+/// them, and replaces those petitions' rows in the same transaction as the daemon's progress. No state
+/// is kept between pages, so live processing, a retried page and a rebuild all give the same rows.
+/// </summary>
+public abstract class PetitionStreamsProjection : IProjection
+{
+    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        ArgumentNullException.ThrowIfNull(events);
+        var touched = events.Where(e => e.Data is IPetitionEvent).Select(e => e.StreamId).Distinct().ToArray();
+        if (touched.Length == 0)
+            return;
+        var ceiling = events.Max(e => e.Sequence);
+        var stored = await operations.Events.QueryAllRawEvents()
+            .Where(e => touched.Contains(e.StreamId) && e.Sequence <= ceiling)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(cancellation);
+        var streams = stored
+            .GroupBy(e => e.StreamId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<IPetitionEvent>)g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data).ToList());
+        var schema = operations.DocumentStore.Options.DatabaseSchemaName;
+        Write(operations, schema, touched, streams);
+    }
+
+    /// <summary>Replace the rows of <paramref name="petitionIds"/> by what their streams say now.</summary>
+    protected abstract void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams);
+
+    // Npgsql writes timestamptz only from UTC values.
+    internal static DateTimeOffset Utc(DateTimeOffset at) => at.ToUniversalTime();
+
+    internal static DateTimeOffset? Utc(DateTimeOffset? at) => at?.ToUniversalTime();
+}
+
+/// <summary>The inbox: one row per open (petition, department, stage) item. Async, named <see cref="ReadSideNames.Inbox"/>.</summary>
+public sealed class InboxProjection : PetitionStreamsProjection
+{
+    /// <summary>The sort key of items without a due moment: after every real one.</summary>
+    public static readonly DateTimeOffset NoDueSortKey = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+    protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams)
+    {
+        var table = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable);
+        operations.QueueSqlCommand($"delete from {table} where petition_id = any(?)", petitionIds);
+        var rows = streams.Values.SelectMany(s => WorkItems.From(s).Inbox).ToList();
+        if (rows.Count == 0)
+            return;
+        operations.QueueSqlCommand(
+            $"""
+            insert into {table} (item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort,
+                paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id)
+            select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
+                ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
+                ?::boolean[], ?::varchar[])
+            """,
+            rows.Select(r => r.ItemId).ToArray(),
+            rows.Select(r => r.PetitionId).ToArray(),
+            rows.Select(r => r.DepartmentId).ToArray(),
+            rows.Select(r => r.RegionPath).ToArray(),
+            rows.Select(r => r.Stage.ToString()).ToArray(),
+            rows.Select(r => Utc(r.ReceivedAt)).ToArray(),
+            rows.Select(r => Utc(r.DueAt)).ToArray(),
+            rows.Select(r => Utc(r.DueAt ?? NoDueSortKey)).ToArray(),
+            rows.Select(r => r.Paused).ToArray(),
+            rows.Select(r => r.AssignedOfficerId).ToArray(),
+            rows.Select(r => r.Category.ToString()).ToArray(),
+            rows.Select(r => r.Subject).ToArray(),
+            rows.Select(r => r.CaseNumber).ToArray(),
+            rows.Select(r => r.SuspectedDuplicate).ToArray(),
+            rows.Select(r => r.SupervisionId).ToArray());
+    }
+}
+
+/// <summary>Overdue: one row per recorded missed deadline whose stage instance is still open. Async, named <see cref="ReadSideNames.Overdue"/>.</summary>
+public sealed class OverdueProjection : PetitionStreamsProjection
+{
+    protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams)
+    {
+        var table = ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable);
+        operations.QueueSqlCommand($"delete from {table} where petition_id = any(?)", petitionIds);
+        var rows = streams.Values.SelectMany(s => WorkItems.From(s).Overdue).ToList();
+        if (rows.Count == 0)
+            return;
+        operations.QueueSqlCommand(
+            $"""
+            insert into {table} (overdue_id, petition_id, department_id, region_path, stage, stage_instance, supervision_id,
+                due_at, missed_at, supervision_count, category, subject, case_number)
+            select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::integer[],
+                ?::varchar[], ?::timestamptz[], ?::timestamptz[], ?::integer[], ?::varchar[], ?::varchar[], ?::varchar[])
+            """,
+            rows.Select(r => r.OverdueId).ToArray(),
+            rows.Select(r => r.PetitionId).ToArray(),
+            rows.Select(r => r.DepartmentId).ToArray(),
+            rows.Select(r => r.RegionPath).ToArray(),
+            rows.Select(r => r.Stage.ToString()).ToArray(),
+            rows.Select(r => r.StageInstance).ToArray(),
+            rows.Select(r => r.SupervisionId).ToArray(),
+            rows.Select(r => Utc(r.DueAt)).ToArray(),
+            rows.Select(r => Utc(r.MissedAt)).ToArray(),
+            rows.Select(r => r.SupervisionCount).ToArray(),
+            rows.Select(r => r.Category.ToString()).ToArray(),
+            rows.Select(r => r.Subject).ToArray(),
+            rows.Select(r => r.CaseNumber).ToArray());
+    }
+}

@@ -1,0 +1,24 @@
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace CaseEngine.Projections.ReadSide;
+
+/// <summary>Registers the read models' tables and async projections with Marten (called from EventStoreSetup).</summary>
+public static class ReadSideRegistration
+{
+    public static void Register(StoreOptions opts)
+    {
+        ArgumentNullException.ThrowIfNull(opts);
+        var schema = opts.DatabaseSchemaName;
+        foreach (var table in ReadSideSchema.Tables(schema))
+            opts.Storage.ExtendedSchemaObjects.Add(table);
+
+        // Raw projections: a rebuild empties exactly their own table before replaying.
+        opts.Projections.Add(new InboxProjection(), ProjectionLifecycle.Async, ReadSideNames.Inbox,
+            o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable)));
+        opts.Projections.Add(new OverdueProjection(), ProjectionLifecycle.Async, ReadSideNames.Overdue,
+            o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable)));
+        opts.Projections.Add(new StatisticsProjection(), ProjectionLifecycle.Async, ReadSideNames.Statistics,
+            o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.StatisticsTable)));
+    }
+}

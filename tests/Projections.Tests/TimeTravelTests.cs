@@ -1,0 +1,145 @@
+using System.Text.Json;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Duplicates;
+using CaseEngine.Domain.Petitions.Handling;
+using CaseEngine.Domain.Petitions.PetitionerActs;
+using CaseEngine.Domain.Petitions.Reviewing;
+using CaseEngine.Domain.Petitions.Routing;
+using CaseEngine.Domain.Petitions.Supervising;
+using CaseEngine.Projections.Queries;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Duplicates;
+using CaseEngine.Workflow.Handling;
+using CaseEngine.Workflow.PetitionerActs;
+using CaseEngine.Workflow.Reviewing;
+using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.Supervising;
+
+namespace CaseEngine.Projections.Tests;
+
+public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    private static readonly Actor Citizen = new("citizen-30", Role.Petitioner, null);
+
+    private static CommandMeta Staff(string department) => Engine.As(new Actor($"officer-{department}", Role.Officer, department));
+
+    private static CommandMeta Supervisor(string office) => Engine.As(new Actor($"sup-{office}", Role.Supervisor, office));
+
+    private static string Json(Petition? p) => JsonSerializer.Serialize(p, EventJson.Options);
+
+    [Fact]
+    public async Task the_state_as_of_each_version_and_moment_is_the_folded_prefix()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var other = (await engine.SubmitAsync(Samples.Complaint(subject: "另一件"))).PetitionId;
+        var id = (await engine.SubmitAsync(meta: Engine.As(Citizen))).PetitionId;
+        var due = () => engine.Clock.GetUtcNow() + TimeSpan.FromDays(10);
+        Func<object>[] script =
+        [
+            () => new ReclassifyPetitionMessage(Staff("340101-PO"), new ReclassifyPetition(id, PetitionCategory.Suggestion, "更正")),
+            () => new FlagSuspectedDuplicateMessage(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, other, 0.8)),
+            () => new SupervisePetitionMessage(Supervisor("340101-PO"), new SupervisePetition(id, "请及时办理", due())),
+            () => new RespondToSupervisionMessage(Staff("340101-PO"), new RespondToSupervision(id, $"{id:N}-S1", "已办理")),
+            () => new ForwardPetitionMessage(Staff("340101-PO"), new ForwardPetition(id, "340101-EDU", ForwardMode.Assign)),
+            () => new ReturnPetitionMessage(Staff("340101-EDU"), new ReturnPetition(id, "非本机关职权")),
+            () => new ForwardPetitionMessage(Staff("340101-PO"), new ForwardPetition(id, "340101-HEALTH", ForwardMode.Assign)),
+            () => new AssignOfficerMessage(Staff("340101-HEALTH"), new AssignOfficer(id, "h-1")),
+            () => new AcceptPetitionMessage(Staff("340101-HEALTH"), new AcceptPetition(id)),
+            () => new AssignOfficerMessage(Staff("340101-HEALTH"), new AssignOfficer(id, "h-2")),
+            () => new ExtendDeadlineMessage(Staff("340101-HEALTH"), new ExtendDeadline(id, 10, "情况复杂")),
+            () => new StartHearingMessage(Staff("340101-HEALTH"), new StartHearing(id, "听证")),
+            () => new ConcludeHearingMessage(Staff("340101-HEALTH"), new ConcludeHearing(id, "结束")),
+            () => new StartHearingMessage(Staff("340101-HEALTH"), new StartHearing(id, "再次听证")),
+            () => new ConcludeHearingMessage(Staff("340101-HEALTH"), new ConcludeHearing(id, "结束")),
+            () => new SupervisePetitionMessage(Supervisor("340100-PO"), new SupervisePetition(id, "督办", due())),
+            () => new RespondToSupervisionMessage(Staff("340101-HEALTH"), new RespondToSupervision(id, $"{id:N}-S2", "已落实")),
+            () => new IssueReplyMessage(Staff("340101-HEALTH"), new IssueReply(id, ReplyDecision.PartiallySupported, "答复")),
+            () => new EvaluatePetitionMessage(Engine.As(Citizen), new EvaluatePetition(id, Satisfaction.Dissatisfied)),
+            () => new RequestReviewMessage(Engine.As(Citizen), new RequestReview(id, "不服")),
+            () => new AssignOfficerMessage(Staff("340100-HEALTH"), new AssignOfficer(id, "r-1")),
+            () => new DecideReviewMessage(Staff("340100-HEALTH"), new DecideReview(id, ReviewOutcome.Upheld, "维持")),
+            () => new RequestReReviewMessage(Engine.As(Citizen), new RequestReReview(id, "仍不服")),
+            () => new StartHearingMessage(Staff("340000-HEALTH"), new StartHearing(id, "复核听证")),
+            () => new ConcludeHearingMessage(Staff("340000-HEALTH"), new ConcludeHearing(id, "结束")),
+            () => new SupervisePetitionMessage(Supervisor("340000-PO"), new SupervisePetition(id, "督办复核", due())),
+            () => new RespondToSupervisionMessage(Staff("340000-HEALTH"), new RespondToSupervision(id, $"{id:N}-S3", "已落实")),
+            () => new DecideReReviewMessage(Staff("340000-HEALTH"), new DecideReReview(id, ReviewOutcome.Upheld, "维持")),
+        ];
+        foreach (var step in script)
+        {
+            engine.Clock.Advance(TimeSpan.FromHours(7));
+            await engine.SendAsync(step());
+        }
+
+        var stream = await engine.StreamAsync(id);
+        stream.Count.ShouldBeGreaterThanOrEqualTo(30);
+        stream[^1].Data.ShouldBeOfType<PetitionTerminated>();
+        var data = stream.Select(e => (IPetitionEvent)e.Data).ToList();
+        await using var session = engine.Store.QuerySession();
+
+        // As of each version: the fold of the first v events; before the first, nothing; past the end, the whole.
+        (await HistoryQueries.AsOfAsync(session, id, version: 0)).ShouldBeNull();
+        for (var v = 1; v <= stream.Count; v++)
+            Json(await HistoryQueries.AsOfAsync(session, id, version: v)).ShouldBe(Json(Petition.Fold(data.Take(v))), $"version {v}");
+        Json(await HistoryQueries.AsOfAsync(session, id, version: stream.Count + 5)).ShouldBe(Json(Petition.Fold(data)));
+
+        // As of a moment: every event stored at or before it, so between two events the earlier state.
+        (await HistoryQueries.AsOfAsync(session, id, at: stream[0].Timestamp.AddTicks(-10))).ShouldBeNull();
+        for (var i = 0; i < stream.Count; i++)
+        {
+            var at = stream[i].Timestamp;
+            var upTo = stream.Count(e => e.Timestamp <= at);
+            Json(await HistoryQueries.AsOfAsync(session, id, at: at)).ShouldBe(Json(Petition.Fold(data.Take(upTo))), $"at event {i + 1}");
+            if (i + 1 < stream.Count && stream[i + 1].Timestamp > at)
+            {
+                var between = at + (stream[i + 1].Timestamp - at) / 2;
+                Json(await HistoryQueries.AsOfAsync(session, id, at: between)).ShouldBe(Json(Petition.Fold(data.Take(i + 1))), $"between {i + 1} and {i + 2}");
+            }
+        }
+
+        (await Should.ThrowAsync<RuleViolation>(() => HistoryQueries.AsOfAsync(session, id))).Code.ShouldBe(RuleCode.Validation);
+        (await Should.ThrowAsync<RuleViolation>(() => HistoryQueries.AsOfAsync(session, id, 3, stream[2].Timestamp))).Code.ShouldBe(RuleCode.Validation);
+        (await HistoryQueries.AsOfAsync(session, Guid.NewGuid(), version: 3)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task history_is_an_inclusive_slice_with_metadata_and_the_stored_department()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var id = (await engine.SubmitAsync()).PetitionId;
+        for (var i = 0; i < 4; i++)
+        {
+            engine.Clock.Advance(TimeSpan.FromHours(1));
+            await engine.SendAsync(new ReclassifyPetitionMessage(Staff("340101-PO") with { CorrelationId = $"req-{i}" },
+                new ReclassifyPetition(id, i % 2 == 0 ? PetitionCategory.Suggestion : PetitionCategory.ComplaintRequest, "更正")));
+        }
+        engine.Clock.Advance(TimeSpan.FromHours(1));
+        await engine.SendAsync(new ForwardPetitionMessage(Staff("340101-PO") with { CorrelationId = "req-f" },
+            new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
+        for (var i = 0; i < 3; i++)
+        {
+            engine.Clock.Advance(TimeSpan.FromHours(1));
+            await engine.SendAsync(new AssignOfficerMessage(Staff("340101-EDU"), new AssignOfficer(id, $"e-{i}")));
+        }
+
+        await using var session = engine.Store.QuerySession();
+        var all = await HistoryQueries.HistoryAsync(session, id);
+        all.Select(e => e.Version).ShouldBe(Enumerable.Range(1, all.Count));
+        var slice = await HistoryQueries.HistoryAsync(session, id, 2, 3);
+        slice.Select(e => e.Version).ShouldBe([2, 3]);
+        var forward = all.Single(e => e.Type == nameof(PetitionForwarded));
+        forward.DepartmentId.ShouldBe("340101-EDU");
+        forward.RegionPath.ShouldBe("000000.340000.340100.340101");
+        forward.CorrelationId.ShouldBe("req-f");
+        forward.CausationId.ShouldNotBeNull();
+        forward.Actor.DepartmentId.ShouldBe("340101-PO");
+        forward.Sequence.ShouldBeGreaterThan(all[0].Sequence);
+        forward.OccurredAt.ShouldBe(forward.Data.At);
+        (await HistoryQueries.HistoryAsync(session, id, fromVersion: all.Count - 1)).Count.ShouldBe(2);
+        (await HistoryQueries.HistoryAsync(session, id, toVersion: 1)).Single().Type.ShouldBe(nameof(PetitionSubmitted));
+        (await HistoryQueries.HistoryAsync(session, id, 5, 4)).ShouldBeEmpty();
+        (await Should.ThrowAsync<RuleViolation>(() => HistoryQueries.HistoryAsync(session, id, 0))).Code.ShouldBe(RuleCode.Validation);
+    }
+}

@@ -1,0 +1,329 @@
+using System.Diagnostics;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Duplicates;
+using CaseEngine.Domain.Petitions.Handling;
+using CaseEngine.Domain.Petitions.PetitionerActs;
+using CaseEngine.Domain.Petitions.Reviewing;
+using CaseEngine.Domain.Petitions.Routing;
+using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.Domain.Petitions.Supervising;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.Duplicates;
+using CaseEngine.Workflow.Handling;
+using CaseEngine.Workflow.PetitionerActs;
+using CaseEngine.Workflow.Reviewing;
+using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Submitting;
+using CaseEngine.Workflow.Supervising;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CaseEngine.Testing;
+
+/// <summary>What a workload run did, for the report.</summary>
+public sealed record WorkloadReport(int Petitions, int Commands, int Refused, int Sweeps, long Events, TimeSpan Elapsed,
+    IReadOnlyDictionary<string, int> ByCommand, DateTimeOffset Start, DateTimeOffset End);
+
+/// <summary>
+/// A seeded random workload through the real workflow: every command as a bus message, the fake
+/// clock advanced in steps of hours over months with the deadline sweep after each step. Decisions
+/// are drawn sequentially from the seed; the commands of one step run in parallel (one per petition).
+/// </summary>
+public sealed class Workload(Engine engine, int petitions, int seed, int ticks = 150, int parallelism = 4)
+{
+    private static readonly string[] EntryRegions =
+        ["340000", "340100", "340200", "340101", "340102", "340201", "340101001", "340101002", "340102001"];
+
+    private readonly Random _rng = new(seed);
+    private readonly DepartmentDirectory _directory = engine.Host.Services.GetRequiredService<RuleBook>().Directory;
+    private readonly Dictionary<Guid, Petition> _state = [];
+    private readonly Dictionary<Guid, (double Activity, Func<CommandMeta> Petitioner)> _profile = [];
+    private readonly List<Guid> _order = [];
+    private readonly Dictionary<string, int> _byCommand = [];
+    private int _commands;
+    private int _refused;
+    private int _sweeps;
+
+    public async Task<WorkloadReport> RunAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        var start = engine.Clock.GetUtcNow();
+        var submitTicks = Math.Max(1, ticks * 2 / 3);
+        var submitted = 0;
+        for (var tick = 0; tick < ticks; tick++)
+        {
+            var actions = new List<(Guid? Petition, string Name, Func<Task<CommandResult>> Send, Action<CommandResult>? After)>();
+            var quota = tick == submitTicks - 1 ? petitions - submitted : Math.Min(petitions - submitted, (petitions + submitTicks - 1) / submitTicks);
+            for (var i = 0; i < quota; i++, submitted++)
+                actions.Add(Submission(submitted));
+            foreach (var id in _order)
+            {
+                var s = _state[id];
+                if (_rng.NextDouble() >= _profile[id].Activity)
+                    continue;
+                if (Choose(s) is { } choice)
+                    actions.Add((id, choice.Name, choice.Send, null));
+            }
+            await RunAsync(actions);
+
+            engine.Clock.Advance(TimeSpan.FromHours(_rng.Next(8, 31)) + TimeSpan.FromMinutes(_rng.Next(0, 60)));
+            await SweepAsync();
+        }
+        var end = engine.Clock.GetUtcNow();
+        await using var session = engine.Store.QuerySession();
+        var events = await session.Events.QueryAllRawEvents().CountAsync();
+        return new WorkloadReport(petitions, _commands, _refused, _sweeps, events, watch.Elapsed,
+            new Dictionary<string, int>(_byCommand), start, end);
+    }
+
+    private async Task RunAsync(List<(Guid? Petition, string Name, Func<Task<CommandResult>> Send, Action<CommandResult>? After)> actions)
+    {
+        var touched = new HashSet<Guid>();
+        var results = new List<(Guid? Petition, CommandResult? Result, Action<CommandResult>? After)>();
+        var gate = new object();
+        await Parallel.ForEachAsync(actions, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (a, _) =>
+        {
+            CommandResult? result = null;
+            try
+            {
+                result = await a.Send();
+            }
+            catch (RuleViolation e) when (e.Code is RuleCode.DeadlinePassed or RuleCode.InvalidTransition or RuleCode.ConcurrencyConflict)
+            {
+                // Expected refusals: a lapsed right, no superior body, a race with the original of a duplicate.
+                Interlocked.Increment(ref _refused);
+            }
+            lock (gate)
+            {
+                _commands++;
+                _byCommand[a.Name] = _byCommand.GetValueOrDefault(a.Name) + 1;
+                results.Add((a.Petition ?? result?.PetitionId, result, a.After));
+            }
+        });
+        foreach (var (petition, result, after) in results)
+        {
+            if (result is not null)
+                after?.Invoke(result);
+            if (petition is { } id)
+                touched.Add(id);
+        }
+        await ReloadAsync(touched);
+    }
+
+    private async Task SweepAsync()
+    {
+        List<Guid> due;
+        var now = engine.Clock.GetUtcNow();
+        await using (var session = engine.Store.QuerySession())
+            due = [.. (await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now).ToListAsync()).Select(t => t.PetitionId).Distinct()];
+        if (due.Count == 0)
+            return;
+        _sweeps += await engine.SweepAsync();
+        await ReloadAsync(due);
+    }
+
+    private async Task ReloadAsync(IEnumerable<Guid> ids)
+    {
+        var list = ids.ToArray();
+        if (list.Length == 0)
+            return;
+        await using var session = engine.Store.QuerySession();
+        foreach (var p in await session.LoadManyAsync<Petition>(list))
+        {
+            if (!_state.ContainsKey(p.Id))
+                _order.Add(p.Id);
+            _state[p.Id] = p;
+        }
+    }
+
+    private (Guid?, string, Func<Task<CommandResult>>, Action<CommandResult>?) Submission(int index)
+    {
+        var region = EntryRegions[_rng.Next(EntryRegions.Length)];
+        var channels = Enum.GetValues<Channel>();
+        var channel = channels[_rng.Next(channels.Length)];
+        var categories = Enum.GetValues<PetitionCategory>();
+        var category = categories[_rng.Next(categories.Length)];
+        var subject = $"{Topics[_rng.Next(Topics.Length)]} 第{index}件";
+        var activity = _rng.NextDouble() < 0.15 ? 0.02 : 0.3 + _rng.NextDouble() * 0.3;
+        var receivedBack = TimeSpan.FromHours(_rng.Next(0, 72));
+        var citizen = new Actor($"citizen-{index}", Role.Petitioner, null);
+        var office = _directory.PetitionOfficeOf(region)!.Id;
+        return (null, "submitPetition", () =>
+        {
+            var now = engine.Clock.GetUtcNow();
+            var command = Samples.Complaint(channel, region, category, subject) with
+            {
+                ReceivedAt = channel.IsOnline() ? null : now - receivedBack,
+            };
+            var meta = channel.IsOnline() ? Engine.As(citizen) : Engine.As(new Actor($"officer-{office}", Role.Officer, office));
+            return engine.SendAsync(new SubmitPetitionMessage(meta, command));
+        }, result =>
+        {
+            var code = result.AccessCode;
+            _profile[result.PetitionId] = (activity,
+                channel.IsOnline() ? () => Engine.As(citizen) : () => Engine.Anonymously(code));
+        });
+    }
+
+    private static readonly string[] Topics = ["村道损坏", "拖欠工资", "学校收费", "医保报销", "征地补偿", "噪音扰民", "低保申请", "违章建筑"];
+
+    private (string Name, Func<Task<CommandResult>> Send)? Choose(Petition s)
+    {
+        var options = new List<(double Weight, string Name, Func<Task<CommandResult>> Send)>();
+        var id = s.Id;
+        var staff = Engine.As(new Actor($"officer-{s.CurrentDepartmentId}", Role.Officer, s.CurrentDepartmentId));
+        var petitioner = _profile[id].Petitioner;
+        var now = engine.Clock.GetUtcNow();
+        void Add(double weight, string name, Func<Task<CommandResult>> send) => options.Add((weight, name, send));
+
+        switch (s.Status)
+        {
+            case PetitionStatus.Registered:
+            {
+                var agencies = AgenciesUnder(s.CurrentDepartmentId);
+                var agency = agencies[_rng.Next(agencies.Count)];
+                var mode = _rng.Next(2) == 0 ? ForwardMode.Transfer : ForwardMode.Assign;
+                Add(5, "forwardPetition", () => engine.SendAsync(new ForwardPetitionMessage(staff, new ForwardPetition(id, agency, mode, "请依法处理"))));
+                if (RelatedOffices(s.CurrentDepartmentId) is { Count: > 0 } offices)
+                {
+                    var target = offices[_rng.Next(offices.Count)];
+                    var supervisor = Engine.As(new Actor($"sup-{s.CurrentDepartmentId}", Role.Supervisor, s.CurrentDepartmentId));
+                    Add(1, "transferLevel", () => engine.SendAsync(new TransferLevelMessage(supervisor, new TransferLevel(id, target, "属地管理"))));
+                }
+                var route = s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Litigation : (LegalRoute?)null;
+                Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff, new DeclinePetition(id, "不属于信访事项", route))));
+                var other = Enum.GetValues<PetitionCategory>().Where(c => c != s.Category).ToArray()[_rng.Next(3)];
+                Add(0.6, "reclassifyPetition", () => engine.SendAsync(new ReclassifyPetitionMessage(staff, new ReclassifyPetition(id, other, "更正分类"))));
+                var originals = _order.Where(o => o != id && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)).ToList();
+                if (originals.Count > 0)
+                {
+                    var original = originals[_rng.Next(originals.Count)];
+                    Add(0.6, "linkDuplicate", () => engine.SendAsync(new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
+                    Add(0.4, "flagSuspectedDuplicate", () => engine.SendAsync(new FlagSuspectedDuplicateMessage(
+                        CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
+                }
+                Add(0.3, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
+                break;
+            }
+            case PetitionStatus.Forwarded:
+                Add(5, "acceptPetition", () => engine.SendAsync(new AcceptPetitionMessage(staff, new AcceptPetition(id))));
+                Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff,
+                    new DeclinePetition(id, "不予受理", s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Arbitration : null))));
+                Add(1, "returnPetition", () => engine.SendAsync(new ReturnPetitionMessage(staff, new ReturnPetition(id, "不属于本机关职权"))));
+                Add(1, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
+                Add(0.2, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                break;
+            case PetitionStatus.InHandling:
+                if (s.HearingOpen)
+                    Add(3, "concludeHearing", () => engine.SendAsync(new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
+                else
+                {
+                    Add(4, "issueReply", () => engine.SendAsync(new IssueReplyMessage(staff, new IssueReply(id,
+                        Enum.GetValues<ReplyDecision>()[_rng.Next(4)], "经调查，答复如下。"))));
+                    Add(1, "startHearing", () => engine.SendAsync(new StartHearingMessage(staff, new StartHearing(id, "需要听证"))));
+                    if (!s.Extended)
+                    {
+                        var days = _rng.Next(1, 31);
+                        Add(1, "extendDeadline", () => engine.SendAsync(new ExtendDeadlineMessage(staff, new ExtendDeadline(id, days, "情况复杂"))));
+                    }
+                }
+                Add(1, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
+                Add(0.2, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                break;
+            case PetitionStatus.Replied:
+                AddEvaluation(s, petitioner, Add);
+                Add(0.7, "requestReview", () => engine.SendAsync(new RequestReviewMessage(petitioner(), new RequestReview(id, "对答复不服"))));
+                Add(0.1, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                break;
+            case PetitionStatus.UnderReview:
+                Add(4, "decideReview", () => engine.SendAsync(new DecideReviewMessage(staff, new DecideReview(id,
+                    Enum.GetValues<ReviewOutcome>()[_rng.Next(3)], "复查意见"))));
+                Add(1, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, $"reviewer-{_rng.Next(3)}"))));
+                Add(0.2, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                break;
+            case PetitionStatus.Reviewed:
+                AddEvaluation(s, petitioner, Add);
+                Add(0.7, "requestReReview", () => engine.SendAsync(new RequestReReviewMessage(petitioner(), new RequestReReview(id, "对复查不服"))));
+                break;
+            case PetitionStatus.UnderReReview:
+                if (s.HearingOpen)
+                    Add(3, "concludeHearing", () => engine.SendAsync(new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
+                else
+                {
+                    Add(3, "decideReReview", () => engine.SendAsync(new DecideReReviewMessage(staff, new DecideReReview(id,
+                        Enum.GetValues<ReviewOutcome>()[_rng.Next(3)], "复核意见"))));
+                    Add(1, "startHearing", () => engine.SendAsync(new StartHearingMessage(staff, new StartHearing(id, "复核听证"))));
+                }
+                Add(0.5, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, "rereviewer"))));
+                break;
+            case PetitionStatus.Closed:
+                AddEvaluation(s, petitioner, Add);
+                break;
+        }
+
+        if (!s.IsFinal && _directory.FindDepartment(s.CurrentDepartmentId) is { } current
+            && _directory.PetitionOfficeOf(current.RegionCode) is { } supervisorOffice)
+        {
+            var supervisor = Engine.As(new Actor($"sup-{supervisorOffice.Id}", Role.Supervisor, supervisorOffice.Id));
+            var due = now + TimeSpan.FromDays(_rng.Next(3, 21));
+            Add(0.3, "supervisePetition", () => engine.SendAsync(new SupervisePetitionMessage(supervisor, new SupervisePetition(id, "请加快办理", due))));
+        }
+        foreach (var v in s.Supervisions.Where(v => v.IsOpen))
+        {
+            var answerer = Engine.As(new Actor($"officer-{v.SupervisedDepartmentId}", Role.Officer, v.SupervisedDepartmentId));
+            Add(1, "respondToSupervision", () => engine.SendAsync(new RespondToSupervisionMessage(answerer, new RespondToSupervision(id, v.Id, "已落实"))));
+        }
+
+        if (options.Count == 0)
+            return null;
+        var pick = _rng.NextDouble() * options.Sum(o => o.Weight);
+        foreach (var o in options)
+        {
+            pick -= o.Weight;
+            if (pick <= 0)
+                return (o.Name, o.Send);
+        }
+        return (options[^1].Name, options[^1].Send);
+    }
+
+    private void AddEvaluation(Petition s, Func<CommandMeta> petitioner, Action<double, string, Func<Task<CommandResult>>> add)
+    {
+        if (s.Reply is null || s.Evaluation is not null)
+            return;
+        var satisfaction = Enum.GetValues<Satisfaction>()[_rng.Next(3)];
+        add(2, "evaluatePetition", () => engine.SendAsync(new EvaluatePetitionMessage(petitioner(), new EvaluatePetition(s.Id, satisfaction, "评价"))));
+    }
+
+    private readonly Dictionary<string, List<string>> _agencies = [];
+    private readonly Dictionary<string, List<string>> _related = [];
+
+    /// <summary>Handling agencies of the office's own region and of its child regions among the entry regions.</summary>
+    private List<string> AgenciesUnder(string officeId)
+    {
+        if (_agencies.TryGetValue(officeId, out var list))
+            return list;
+        var office = _directory.FindDepartment(officeId)!;
+        var regions = EntryRegions.Where(r => r == office.RegionCode
+            || (_directory.IsInSubtree(r, office.RegionCode) && _directory.FindRegion(r)!.ParentCode == office.RegionCode)).ToList();
+        if (!regions.Contains(office.RegionCode))
+            regions.Add(office.RegionCode);
+        list = [.. regions.SelectMany(_directory.DepartmentsOf).Where(d => d.Kind == DepartmentKind.HandlingAgency).Select(d => d.Id)];
+        return _agencies[officeId] = list;
+    }
+
+    /// <summary>Petition offices of the parent region and of child regions among the entry regions.</summary>
+    private List<string> RelatedOffices(string officeId)
+    {
+        if (_related.TryGetValue(officeId, out var list))
+            return list;
+        var office = _directory.FindDepartment(officeId)!;
+        var parent = _directory.FindRegion(office.RegionCode)!.ParentCode;
+        list = [.. EntryRegions.Where(r => r == parent || _directory.FindRegion(r)!.ParentCode == office.RegionCode)
+            .Select(r => _directory.PetitionOfficeOf(r)!.Id)];
+        return _related[officeId] = list;
+    }
+}
