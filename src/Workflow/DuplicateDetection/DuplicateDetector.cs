@@ -31,7 +31,7 @@ public static class DuplicateDetector
     /// one matter keep its places, parties, amounts and key nouns and score 0.4–1 (median ≈ 0.75);
     /// different matters of one petitioner score ≈ 0.15 (median), and only two matters of the same
     /// kind worded from the same template reach 0.45–0.7. At 0.45: precision 0.94–0.97, recall
-    /// 0.96–0.99 over the seeds; lower thresholds trade precision for recall (0.35: ≈ 0.91 / 0.99).
+    /// 0.94–0.99 over the seeds; lower thresholds trade precision for recall (0.35: ≈ 0.91 / 0.99).
     /// </summary>
     public const double Threshold = 0.45;
 
