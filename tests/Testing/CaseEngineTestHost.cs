@@ -11,8 +11,8 @@ public static class CaseEngineTestHost
 {
     /// <summary>
     /// Builds and starts a host with <see cref="CaseEngineSetup.AddCaseEngine"/>. Wolverine runs in Solo
-    /// durability mode (no leader election, so a host is ready sooner); <paramref name="configure"/> runs
-    /// after that default and may change it. Dispose the host at the end of the test.
+    /// durability mode (no leader election, so a host is ready sooner) and duplicate detection is off;
+    /// <paramref name="configure"/> runs after these defaults and may change them. Dispose the host at the end of the test.
     /// </summary>
     public static Task<IHost> StartAsync(DatabaseFixture db, FakeClock clock,
         Action<CaseEngineOptions>? configure = null, Action<HostApplicationBuilder>? configureHost = null)
@@ -34,6 +34,8 @@ public static class CaseEngineTestHost
         {
             options.ConnectionString = connectionString;
             options.ConfigureWolverine = opts => opts.Durability.Mode = DurabilityMode.Solo;
+            // Scenarios submit the same sample petitioner again and assert exact streams: duplicate tests opt in.
+            options.DuplicateDetection = false;
             configure?.Invoke(options);
         });
         configureHost?.Invoke(builder);

@@ -19,6 +19,15 @@ public sealed class CaseEngineOptions
     /// <summary>The server key access codes are derived with (config CaseEngine:AccessCodeKey).</summary>
     public string? AccessCodeKey { get; set; }
 
+    /// <summary>
+    /// Flag likely duplicates after each submission (a daemon subscription appending DuplicateSuspected
+    /// through FlagSuspectedDuplicate). On by default; the test hosts turn it off so scenarios that submit
+    /// the same sample petition again see only their own events, and duplicate tests turn it back on.
+    /// Hosts whose configuration arrives late (Alba) can set <c>CaseEngine:DuplicateDetection=false</c>,
+    /// read when each page of submissions is processed.
+    /// </summary>
+    public bool DuplicateDetection { get; set; } = true;
+
     /// <summary>Embedded cluster only, tests only: fsync and synchronous commit off.</summary>
     public bool EmbeddedFastUnsafe { get; set; }
 

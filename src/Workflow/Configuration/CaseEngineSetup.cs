@@ -1,6 +1,7 @@
 using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Hosting;
 using CaseEngine.Workflow.Rules;
 using JasperFx;
@@ -98,7 +99,7 @@ public static class CaseEngineSetup
                 opts.Events.MetadataConfig.EnableAll();
                 // Stored event timestamps come from the injected clock, so tests with a fake clock see its time.
                 opts.Events.TimeProvider = sp.GetRequiredService<TimeProvider>();
-                EventStoreSetup.ConfigureEventStore(opts);
+                EventStoreSetup.ConfigureEventStore(opts, sp.GetRequiredService<PetitionerKeys>());
                 options.ConfigureMarten?.Invoke(opts);
                 return opts;
             })
@@ -108,6 +109,8 @@ public static class CaseEngineSetup
             // HotCold: one elected node runs the projections, so several API nodes may share a database.
             .AddAsyncDaemon(DaemonMode.HotCold);
         options.ConfigureMartenServices?.Invoke(marten);
+        // Petitioner hash key, duplicate detection after each submission, the segmentation dictionary loaded at start.
+        ChineseTextSetup.AddChineseTextFeatures(services, marten, options.DuplicateDetection);
 
         // Projection lag gauges, and a check that turns unhealthy when a projection stalls.
         services.AddProjectionMonitoring();

@@ -3,6 +3,7 @@ using CaseEngine.Projections.PetitionView;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Submitting;
 using JasperFx.Events.Projections;
 using Marten;
@@ -16,7 +17,7 @@ namespace CaseEngine.Workflow.Configuration;
 /// </summary>
 public static class EventStoreSetup
 {
-    public static void ConfigureEventStore(StoreOptions opts)
+    public static void ConfigureEventStore(StoreOptions opts, PetitionerKeys petitionerKeys)
     {
         ArgumentNullException.ThrowIfNull(opts);
         // Registered up front so reading a stream never depends on which types a process loaded first.
@@ -30,5 +31,8 @@ public static class EventStoreSetup
         opts.Schema.For<CommandRecord>();
         opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);
         opts.Storage.ExtendedSchemaObjects.Add(CaseNumbers.CounterTable(opts.DatabaseSchemaName));
+
+        // Chinese text: the duplicate index (inline) and the situation-analysis rows (async).
+        ChineseTextSetup.ConfigureStore(opts, petitionerKeys);
     }
 }

@@ -1,0 +1,106 @@
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.ChineseText;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events.Projections;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace CaseEngine.Projections.SituationAnalysis;
+
+/// <summary>
+/// The situation-analysis read model: one row per received petition, attributed as domain.md counts
+/// "received": the entry office's region path, the receipt date in the deployment's zone, the category
+/// it was received with; and its subject's keywords (distinct topic words, jieba search mode, stop words
+/// removed). A petition later MERGED leaves (the original counts), exactly as it leaves the received bucket.
+/// </summary>
+public static class SituationAnalysisSchema
+{
+    public const string Table = "ce_situation_petitions";
+
+    public static string Qualified(string schema) => $"{schema}.{Table}";
+
+    public static Table Definition(string schema)
+    {
+        var t = new Table(new PostgresqlObjectName(schema, Table, SchemaUtils.IdentifierUsage.General));
+        t.AddColumn<Guid>("petition_id").AsPrimaryKey();
+        t.AddColumn<string>("region_path").NotNull();
+        t.AddColumn<string>("category").NotNull();
+        t.AddColumn<DateOnly>("received_day").NotNull();
+        t.AddColumn("keywords", "text[]").NotNull();
+        // "This region and everything below it" over a date range is one index range scan.
+        t.Indexes.Add(new IndexDefinition($"ix_{Table}_region_day") { Columns = ["region_path text_pattern_ops", "received_day"] });
+        return t;
+    }
+}
+
+/// <summary>
+/// Keeps <see cref="SituationAnalysisSchema"/>: async (run by the daemon, off the command path), named
+/// <see cref="Name"/>. Each row is a function of the petition's submission and whether it was merged,
+/// written with insert-or-ignore and delete, so a retried page changes nothing and a rebuild (which
+/// empties the table first) gives the same rows.
+/// </summary>
+public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analyzer = null) : IProjection
+{
+    public const string Name = "SituationAnalysis";
+
+    /// <summary>The deployment's zone, in which receipt dates are taken (Asia/Shanghai by default).</summary>
+    public static TimeZoneInfo Zone { get; set; } = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+
+    private readonly Func<ChineseTextAnalyzer> _analyzer = analyzer ?? (() => ChineseTextAnalyzer.Shared);
+
+    public static DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, Zone).DateTime);
+
+    /// <summary>A subject's keywords: its distinct topic words (not bare numbers), in first-seen order.</summary>
+    public static string[] Keywords(ChineseTextAnalyzer text, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return [.. text.Terms(subject).Where(ChineseTextAnalyzer.IsTopicWord).Distinct(StringComparer.Ordinal)];
+    }
+
+    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        ArgumentNullException.ThrowIfNull(events);
+        var table = SituationAnalysisSchema.Qualified(operations.DocumentStore.Options.DatabaseSchemaName);
+
+        var submitted = events.Select(e => e.Data).OfType<PetitionSubmitted>().ToList();
+        if (submitted.Count > 0)
+        {
+            var text = _analyzer();
+            // Words never hold spaces (the segmenter splits on them): one space-joined string per row lets one unnest insert the page.
+            operations.QueueSqlCommand(
+                $"""
+                insert into {table} (petition_id, region_path, category, received_day, keywords)
+                select id, path, category, day, string_to_array(words, ' ')
+                from unnest(?::uuid[], ?::varchar[], ?::varchar[], ?::date[], ?::text[]) as u(id, path, category, day, words)
+                on conflict (petition_id) do nothing
+                """,
+                submitted.Select(s => s.PetitionId).ToArray(),
+                submitted.Select(s => s.RegionPath).ToArray(),
+                submitted.Select(s => s.Category.ToString()).ToArray(),
+                submitted.Select(s => DayOf(s.ReceivedAt)).ToArray(),
+                submitted.Select(s => string.Join(' ', Keywords(text, s.Subject))).ToArray());
+        }
+
+        // After the inserts: a link always follows its petition's submission, possibly in the same page.
+        var merged = events.Select(e => e.Data).OfType<DuplicateLinked>().Select(l => l.PetitionId).Distinct().ToArray();
+        if (merged.Length > 0)
+            operations.QueueSqlCommand($"delete from {table} where petition_id = any(?)", merged);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Registers the situation-analysis table and its async projection with Marten.</summary>
+public static class SituationAnalysisRegistration
+{
+    public static void Register(StoreOptions opts)
+    {
+        ArgumentNullException.ThrowIfNull(opts);
+        var schema = opts.DatabaseSchemaName;
+        opts.Storage.ExtendedSchemaObjects.Add(SituationAnalysisSchema.Definition(schema));
+        opts.Projections.Add(new SituationAnalysisProjection(), ProjectionLifecycle.Async, SituationAnalysisProjection.Name,
+            o => o.DeleteDataInTableOnTeardown(SituationAnalysisSchema.Qualified(schema)));
+    }
+}
