@@ -16,7 +16,7 @@ public static class ProjectionRebuilds
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(30);
 
-    public static IReadOnlyList<string> Names => ReadSideNames.All;
+    public static IReadOnlyList<string> Names => ReadSideNames.Rebuildable;
 
     public static async Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default)
     {
@@ -35,7 +35,7 @@ public static class ProjectionRebuilds
 
     private static void Check(string name)
     {
-        if (!ReadSideNames.All.Contains(name))
-            throw RuleViolation.Validation($"unknown projection '{name}'; one of: {string.Join(", ", ReadSideNames.All)}");
+        if (!Names.Contains(name))
+            throw RuleViolation.Validation($"unknown projection '{name}'; one of: {string.Join(", ", Names)}");
     }
 }

@@ -7,5 +7,12 @@ public static class ReadSideNames
     public const string Overdue = "overdue";
     public const string Statistics = "statistics";
 
+    public const string SituationAnalysis = "SituationAnalysis";
+    public const string DuplicateIndex = "DuplicateIndex";
+
+    /// <summary>The work-queue projections: lag-monitored and health-checked.</summary>
     public static IReadOnlyList<string> All { get; } = [Inbox, Overdue, Statistics];
+
+    /// <summary>Every read model the rebuild command knows (the text read models included).</summary>
+    public static IReadOnlyList<string> Rebuildable { get; } = [Inbox, Overdue, Statistics, SituationAnalysis, DuplicateIndex];
 }

@@ -43,7 +43,7 @@ public static class SituationAnalysisSchema
 /// </summary>
 public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analyzer = null) : IProjection
 {
-    public const string Name = "SituationAnalysis";
+    public const string Name = CaseEngine.Projections.ReadSide.ReadSideNames.SituationAnalysis;
 
     /// <summary>The deployment's zone, in which receipt dates are taken (Asia/Shanghai by default).</summary>
     public static TimeZoneInfo Zone { get; set; } = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");

@@ -80,7 +80,7 @@ public static class DuplicateIndexSchema
 /// </summary>
 public sealed class DuplicateIndexProjection(PetitionerKeys keys, Func<ChineseTextAnalyzer>? analyzer = null) : IProjection
 {
-    public const string Name = "DuplicateIndex";
+    public const string Name = CaseEngine.Projections.ReadSide.ReadSideNames.DuplicateIndex;
     public const int MaxContentChars = 2_000;
 
     private readonly Func<ChineseTextAnalyzer> _analyzer = analyzer ?? (() => ChineseTextAnalyzer.Shared);

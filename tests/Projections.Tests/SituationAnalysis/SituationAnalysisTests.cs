@@ -7,8 +7,8 @@ using CaseEngine.Domain.Petitions.Duplicates;
 using CaseEngine.Projections.ChineseText;
 using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Duplicates;
 using CaseEngine.Workflow.DuplicateDetection;
+using CaseEngine.Workflow.Duplicates;
 using CaseEngine.Workflow.Submitting;
 using Marten;
 using Marten.Events;
@@ -84,7 +84,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
         afterLink.ShouldBeEquivalentTo(Oracle(seeded, [june[1].Index], SurgeWorkload.City, afterLink.Window));
 
         // Rebuilt from the events: the same report.
-        await TextReadModelRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), SituationAnalysisProjection.Name);
+        await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), SituationAnalysisProjection.Name);
         await using (var session = engine.Store.QuerySession())
             (await SituationAnalysisQueries.AnalyseAsync(session, Directory, SurgeWorkload.City, AnalysisPeriod.Month, SurgeWorkload.June))
                 .ShouldBeEquivalentTo(afterLink);

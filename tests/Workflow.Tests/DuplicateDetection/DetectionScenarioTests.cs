@@ -118,7 +118,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         }
         before.Single(r => r.StartsWith(withdrawn.PetitionId.ToString(), StringComparison.Ordinal)).ShouldContain($"|{IndexStatus.Withdrawn}|");
 
-        await TextReadModelRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), DuplicateIndexProjection.Name);
+        await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), DuplicateIndexProjection.Name);
         var after = await RowsAsync();
         after.ShouldBe(all);
     }
