@@ -39,6 +39,13 @@ public static class GraphApiSetup
             sp.GetRequiredService<IConfiguration>().GetSection("GraphQL:Limits").Bind(options);
             return options;
         });
+        services.TryAddSingleton(sp => Bind<RateLimitOptions>(sp, "GraphQL:RateLimit"));
+        services.TryAddSingleton(sp => Bind<GraphQLWebSocketOptions>(sp, "GraphQL:WebSocket"));
+        services.TryAddSingleton(sp => Bind<LiveEventsOptions>(sp, "GraphQL:Subscriptions"));
+        services.TryAddSingleton<CallerRateLimiter>();
+        services.TryAddSingleton<LiveEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveEvents>());
+        services.TryAddSingleton<GraphQLWebSocketEndpoint>();
         services.TryAddSingleton<AccessLog>();
         services.TryAddSingleton<PetitionReader>();
         services.TryAddSingleton<EventFeed>();
@@ -65,12 +72,23 @@ public static class GraphApiSetup
         return services;
     }
 
+    private static T Bind<T>(IServiceProvider sp, string section) where T : new()
+    {
+        var options = new T();
+        sp.GetRequiredService<IConfiguration>().GetSection(section).Bind(options);
+        return options;
+    }
+
+    /// <summary>POST and GET /graphql over HTTP; a GET that upgrades is graphql-transport-ws (needs UseWebSockets before).</summary>
     public static IEndpointRouteBuilder MapCaseEngineGraphQL(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var endpoint = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
+        var webSocket = endpoints.ServiceProvider.GetRequiredService<GraphQLWebSocketEndpoint>();
         endpoints.MapPost(Path, endpoint.HandleAsync);
-        endpoints.MapGet(Path, endpoint.HandleAsync);
+        endpoints.MapGet(Path, context => context.WebSockets.IsWebSocketRequest
+            ? webSocket.HandleAsync(context)
+            : endpoint.HandleAsync(context));
         endpoints.MapMethods(Path, ["PUT", "PATCH", "DELETE"], context =>
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;

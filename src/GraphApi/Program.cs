@@ -14,6 +14,7 @@ builder.AddCaseEngine();
 builder.AddCaseEngineGraphApi();
 
 var app = builder.Build();
+app.UseWebSockets();
 app.MapCaseEngineHealth();
 app.MapCaseEngineGraphQL();
 

@@ -29,6 +29,7 @@ public sealed class GraphQLHttpEndpoint(
     TokenService tokens,
     AccessLog accessLog,
     OperationLimitsOptions limits,
+    CallerRateLimiter rateLimiter,
     IHostEnvironment environment,
     ILogger<GraphQLHttpEndpoint> logger)
 {
@@ -57,9 +58,14 @@ public sealed class GraphQLHttpEndpoint(
         }
         try
         {
+            if (!HttpMethods.IsGet(http.Request.Method) && await FromBodyAsync(http.Request) is { Batch: true } batch)
+            {
+                await ExecuteBatchAsync(http, batch.Operations, responseType);
+                return;
+            }
             var parameters = HttpMethods.IsGet(http.Request.Method)
                 ? FromQueryString(http.Request.Query)
-                : await FromBodyAsync(http.Request);
+                : (await FromBodyAsync(http.Request)).Operations[0];
             var operation = OperationOf(parameters);
             if (HttpMethods.IsGet(http.Request.Method) && operation == OperationType.Mutation)
             {
@@ -69,34 +75,110 @@ public sealed class GraphQLHttpEndpoint(
             if (operation == OperationType.Subscription)
                 throw new RequestFailed(responseType == GraphQLResponseJson ? 400 : 200, "VALIDATION", SubscriptionType.NotOverHttp);
             var caller = await AuthenticateAsync(http.Request, responseType);
-            await ExecuteAsync(http, parameters, caller, responseType);
+            Limit(http, caller, 1);
+            var result = await ExecuteAsync(http, parameters, caller);
+            var status = !result.Executed && responseType == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+            await WriteAsync(http, status, responseType, result);
         }
         catch (RequestFailed failed)
         {
-            await WriteAsync(http, failed.Status, responseType, new ExecutionResult
-            {
-                Errors = [new ExecutionError(failed.Message) { Code = failed.Code }],
-            });
+            await WriteAsync(http, failed.Status, responseType, Failure(failed));
         }
     }
 
-    private async Task ExecuteAsync(HttpContext http, Parameters parameters, Caller caller, string responseType)
+    private static ExecutionResult Failure(RequestFailed failed) => new()
+    {
+        Errors = [new ExecutionError(failed.Message) { Code = failed.Code }],
+    };
+
+    private void Limit(HttpContext http, Caller caller, int operations)
+    {
+        if (rateLimiter.TryAcquire(caller, http, operations) is not { } retryAfter)
+            return;
+        var seconds = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        throw new RequestFailed(StatusCodes.Status429TooManyRequests, "RATE_LIMITED", $"too many requests from this caller: retry after {seconds} s");
+    }
+
+    /// <summary>A JSON array body: at most <see cref="OperationLimitsOptions.MaxBatchSize"/> operations, answered as an array of results.</summary>
+    private async Task ExecuteBatchAsync(HttpContext http, IReadOnlyList<Parameters> operations, string responseType)
+    {
+        if (operations.Count > limits.MaxBatchSize)
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "QUERY_TOO_COMPLEX",
+                $"a batch holds {operations.Count} operations; at most {limits.MaxBatchSize} are allowed");
+        var caller = await AuthenticateAsync(http.Request, responseType);
+        Limit(http, caller, operations.Count);
+        var results = new List<ExecutionResult>(operations.Count);
+        foreach (var parameters in operations)
+        {
+            try
+            {
+                if (OperationOf(parameters) == OperationType.Subscription)
+                    throw new RequestFailed(200, "VALIDATION", SubscriptionType.NotOverHttp);
+                results.Add(await ExecuteAsync(http, parameters, caller));
+            }
+            catch (RequestFailed failed)
+            {
+                results.Add(Failure(failed));
+            }
+        }
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = $"{responseType}; charset=utf-8";
+        await serializer.WriteAsync(http.Response.Body, results, http.RequestAborted);
+    }
+
+    private async Task<ExecutionResult> ExecuteAsync(HttpContext http, Parameters parameters, Caller caller)
     {
         var correlationId = CorrelationId(http.Request);
         var log = accessLog.ForRequest(caller.Actor, caller.Anonymous, correlationId);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(limits.OperationTimeoutSeconds));
+        ExecutionResult result;
+        try
+        {
+            result = await executer.ExecuteAsync(CreateOptions(parameters.Query, parameters.OperationName, parameters.Variables,
+                parameters.Extensions, new GraphRequest(caller, log, correlationId), http.RequestServices, timeout.Token));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            throw new RequestFailed(StatusCodes.Status200OK, "INTERNAL",
+                $"the operation ran longer than its limit of {limits.OperationTimeoutSeconds} s and was stopped");
+        }
+        if (result.Errors?.Any(e => e.InnerException is OperationCanceledException) == true && timeout.IsCancellationRequested
+            && !http.RequestAborted.IsCancellationRequested)
+            throw new RequestFailed(StatusCodes.Status200OK, "INTERNAL",
+                $"the operation ran longer than its limit of {limits.OperationTimeoutSeconds} s and was stopped");
+
+        // The clear reads are on record before the data leaves; if they cannot be, the data does not leave.
+        try
+        {
+            await log.FlushAsync(http.RequestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError("Storing the personal-data access log failed with {ExceptionType}; the response was withheld", e.GetType().FullName);
+            throw new RequestFailed(StatusCodes.Status500InternalServerError, "INTERNAL", "internal error: the access log could not be written");
+        }
+        return result;
+    }
+
+    /// <summary>The execution of one operation for a caller, over HTTP or WebSocket: the contract's limits, introspection rule and error handling.</summary>
+    public ExecutionOptions CreateOptions(string query, string? operationName, Inputs? variables, Inputs? extensions,
+        GraphRequest request, IServiceProvider services, CancellationToken ct)
+    {
         var rules = DocumentValidator.CoreRules.Append(new OperationLimitsRule(limits));
-        if (!environment.IsDevelopment() && caller.Role != Role.Admin)
+        if (!environment.IsDevelopment() && request.Caller.Role != Role.Admin)
             rules = rules.Append(NoIntrospectionValidationRule.Instance);
-        var result = await executer.ExecuteAsync(new ExecutionOptions
+        return new ExecutionOptions
         {
             Schema = schema,
-            Query = parameters.Query,
-            OperationName = parameters.OperationName,
-            Variables = parameters.Variables,
-            Extensions = parameters.Extensions,
-            UserContext = new GraphRequest(caller, log, correlationId),
-            RequestServices = http.RequestServices,
-            CancellationToken = http.RequestAborted,
+            Query = query,
+            OperationName = operationName,
+            Variables = variables,
+            Extensions = extensions,
+            UserContext = request,
+            RequestServices = services,
+            CancellationToken = ct,
             ValidationRules = rules,
             ThrowOnUnhandledException = false,
             UnhandledExceptionDelegate = context =>
@@ -115,21 +197,7 @@ public sealed class GraphQLHttpEndpoint(
                 }
                 return Task.CompletedTask;
             },
-        });
-
-        // The clear reads are on record before the data leaves; if they cannot be, the data does not leave.
-        try
-        {
-            await log.FlushAsync(http.RequestAborted);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError("Storing the personal-data access log failed with {ExceptionType}; the response was withheld", e.GetType().FullName);
-            throw new RequestFailed(StatusCodes.Status500InternalServerError, "INTERNAL", "internal error: the access log could not be written");
-        }
-
-        var status = !result.Executed && responseType == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
-        await WriteAsync(http, status, responseType, result);
+        };
     }
 
     private async Task<Caller> AuthenticateAsync(HttpRequest request, string responseType)
@@ -220,7 +288,19 @@ public sealed class GraphQLHttpEndpoint(
         _ => throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", $"{name} must be an object"),
     };
 
-    private static async Task<Parameters> FromBodyAsync(HttpRequest request)
+    private sealed record Body(IReadOnlyList<Parameters> Operations, bool Batch);
+
+    /// <summary>The body, read once per request (kept in HttpContext.Items): one operation, or a JSON array of them (a batch).</summary>
+    private static async Task<Body> FromBodyAsync(HttpRequest request)
+    {
+        if (request.HttpContext.Items.TryGetValue(typeof(Body), out var cached) && cached is Body body)
+            return body;
+        body = await ReadBodyAsync(request);
+        request.HttpContext.Items[typeof(Body)] = body;
+        return body;
+    }
+
+    private static async Task<Body> ReadBodyAsync(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase)
@@ -253,19 +333,30 @@ public sealed class GraphQLHttpEndpoint(
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body must be a JSON object");
-            if (!root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(query.GetString()))
-                throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "query must be a non-empty string");
-            string? operationName = null;
-            if (root.TryGetProperty("operationName", out var op) && op.ValueKind != JsonValueKind.Null)
-                operationName = op.ValueKind == JsonValueKind.String
-                    ? op.GetString()
-                    : throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "operationName must be a string");
-            var variables = root.TryGetProperty("variables", out var v) ? Map(v, "variables") : null;
-            var extensions = root.TryGetProperty("extensions", out var x) ? Map(x, "extensions") : null;
-            return new Parameters(query.GetString()!, operationName, variables, extensions);
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                if (root.GetArrayLength() == 0)
+                    throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "a batch must hold at least one operation");
+                return new Body([.. root.EnumerateArray().Select(OperationFrom)], true);
+            }
+            return new Body([OperationFrom(root)], false);
         }
+    }
+
+    private static Parameters OperationFrom(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body must be a JSON object");
+        if (!root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(query.GetString()))
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "query must be a non-empty string");
+        string? operationName = null;
+        if (root.TryGetProperty("operationName", out var op) && op.ValueKind != JsonValueKind.Null)
+            operationName = op.ValueKind == JsonValueKind.String
+                ? op.GetString()
+                : throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "operationName must be a string");
+        var variables = root.TryGetProperty("variables", out var v) ? Map(v, "variables") : null;
+        var extensions = root.TryGetProperty("extensions", out var x) ? Map(x, "extensions") : null;
+        return new Parameters(query.GetString()!, operationName, variables, extensions);
     }
 
     /// <summary>The type of the operation that will run, or null when the document does not parse (execution reports that).</summary>

@@ -8,6 +8,12 @@ public sealed class OperationLimitsOptions
 {
     public int MaxDepth { get; set; } = 15;
     public int MaxFieldSelections { get; set; } = 300;
+
+    /// <summary>Operations in one JSON array body; more is QUERY_TOO_COMPLEX (400).</summary>
+    public int MaxBatchSize { get; set; } = 10;
+
+    /// <summary>An operation still running after this is stopped (INTERNAL error naming the limit).</summary>
+    public double OperationTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary>QUERY_TOO_COMPLEX for the executed operation when it breaks <see cref="OperationLimitsOptions"/>.</summary>

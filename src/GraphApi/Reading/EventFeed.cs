@@ -11,15 +11,17 @@ using Npgsql;
 
 namespace CaseEngine.GraphApi.Reading;
 
-/// <summary>The filter of the pull feed (Query.events).</summary>
-public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? DepartmentId);
-
 /// <summary>
-/// The global event feed in sequence order, never beyond the committed prefix (architecture.md,
-/// Live events): reading up to max(seq_id) would let a client page past an event that commits
-/// late, for good. Department filters and the integrator's scope select on the department and
-/// region path stored in each event, so a resumed feed never changes its past.
+/// What a feed reader or a subscriber selects: the pull feed's arguments (Query.events) and the
+/// subscription's PetitionEventFilter. Department filters select on the department and region path
+/// stored in each event.
 /// </summary>
+public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? DepartmentId,
+    bool IncludeSubordinates = false, IReadOnlySet<string>? Types = null);
+
+/// <summary>A run of the committed log: the events in (after, <see cref="ScannedTo"/>] with their petitions' current state.</summary>
+public sealed record RawEvents(IReadOnlyList<(IEvent Event, Petition? Petition)> Events, long ScannedTo);
+
 public sealed class EventFeed(IDocumentStore store, RuleBook rules)
 {
     /// <summary>A hole in the sequence seen for longer than this is a rolled-back append, not one still committing.</summary>
@@ -81,48 +83,96 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
     /// <summary>One page of the feed for the caller, with each event's lens.</summary>
     public async Task<IReadOnlyList<EventNode>> ReadAsync(FeedQuery query, Caller caller, CancellationToken ct)
     {
-        var directory = rules.Directory;
-        var scopePath = ScopePath(caller, directory);
         var safe = await SafeSequenceAsync(ct);
-        var result = new List<EventNode>(query.First);
+        var (page, _) = await ReadUpToAsync(query, caller, safe, ct);
+        return page;
+    }
+
+    /// <summary>
+    /// Up to <c>query.First</c> events the caller may follow with sequences in (query.After, upper],
+    /// where <paramref name="upper"/> is a committed-prefix bound (<see cref="SafeSequenceAsync"/>);
+    /// also how far the log was scanned, so that a subscriber can continue without gap or duplicate.
+    /// </summary>
+    public async Task<(IReadOnlyList<EventNode> Page, long ScannedTo)> ReadUpToAsync(FeedQuery query, Caller caller, long upper, CancellationToken ct)
+    {
+        var selector = Selector(query, caller);
+        var result = new List<EventNode>(Math.Min(query.First, Batch));
         var after = query.After;
-        await using var session = store.QuerySession();
-        var petitions = new Dictionary<Guid, Petition?>();
-        while (result.Count < query.First && after < safe)
+        while (result.Count < query.First && after < upper)
         {
-            var upper = safe;
-            var q = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after && e.Sequence <= upper);
-            if (query.PetitionId is { } pid)
-                q = q.Where(e => e.StreamId == pid);
-            var batch = await q.OrderBy(e => e.Sequence).Take(Batch).ToListAsync(ct);
-            if (batch.Count == 0)
-                break;
-            var missing = batch.Select(e => e.StreamId).Distinct().Where(id => !petitions.ContainsKey(id)).ToArray();
-            if (missing.Length > 0)
+            var raw = await ReadRawAsync(after, upper, query.PetitionId, Batch, ct);
+            if (raw.Events.Count == 0)
             {
-                var loaded = await session.LoadManyAsync<Petition>(ct, missing);
-                foreach (var id in missing)
-                    petitions[id] = loaded.FirstOrDefault(p => p.Id == id);
+                after = raw.ScannedTo;
+                break;
             }
-            foreach (var e in batch)
+            foreach (var (e, petition) in raw.Events)
             {
                 after = e.Sequence;
-                if (e.Data is not IPetitionEvent data)
-                    continue;
-                if (query.DepartmentId is { } dept && data.DepartmentId != dept)
-                    continue;
-                if (scopePath is not null && !InSubtree(data.RegionPath, scopePath))
-                    continue;
-                if (petitions[e.StreamId] is not { } petition || !MayRead(petition, caller, directory))
-                    continue;
-                result.Add(new EventNode(EventRecord.From(e), PetitionLens.Of(petition, caller, directory)));
-                if (result.Count == query.First)
-                    break;
+                if (selector(e, petition) is { } node)
+                {
+                    result.Add(node);
+                    if (result.Count == query.First)
+                        break;
+                }
             }
-            if (batch.Count < Batch)
-                break;
+            if (result.Count < query.First)
+                after = raw.ScannedTo;
         }
-        return result;
+        return (result, after);
+    }
+
+    /// <summary>
+    /// The stored events with sequences in (after, upper], oldest first, at most <paramref name="limit"/>,
+    /// each with its petition's current state (loaded in one batch). <see cref="RawEvents.ScannedTo"/> is
+    /// the last sequence covered: <paramref name="upper"/> when fewer than the limit were found.
+    /// </summary>
+    public async Task<RawEvents> ReadRawAsync(long after, long upper, Guid? petitionId, int limit, CancellationToken ct)
+    {
+        if (after >= upper)
+            return new RawEvents([], after);
+        await using var session = store.QuerySession();
+        var q = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after && e.Sequence <= upper);
+        if (petitionId is { } pid)
+            q = q.Where(e => e.StreamId == pid);
+        var batch = await q.OrderBy(e => e.Sequence).Take(limit).ToListAsync(ct);
+        var ids = batch.Select(e => e.StreamId).Distinct().ToArray();
+        var petitions = ids.Length == 0
+            ? new Dictionary<Guid, Petition>()
+            : (await session.LoadManyAsync<Petition>(ct, ids)).ToDictionary(p => p.Id);
+        var events = batch.Select(e => (e, petitions.GetValueOrDefault(e.StreamId))).ToList();
+        return new RawEvents(events, batch.Count < limit ? upper : batch[^1].Sequence);
+    }
+
+    /// <summary>
+    /// The one rule of what a caller receives from the log, for the pull feed and the subscriptions
+    /// alike: the filter, the integrator's scope, the read right, and the lens (masking).
+    /// </summary>
+    public Func<IEvent, Petition?, EventNode?> Selector(FeedQuery query, Caller caller)
+    {
+        var directory = rules.Directory;
+        var scopePath = ScopePath(caller, directory);
+        string? departmentPath = null;
+        if (query.DepartmentId is { } deptId && query.IncludeSubordinates
+            && directory.FindDepartment(deptId) is { Kind: DepartmentKind.PetitionOffice } office)
+            departmentPath = string.Join('.', directory.RegionPath(office.RegionCode));
+        return (e, petition) =>
+        {
+            if (e.Data is not IPetitionEvent data)
+                return null;
+            if (query.PetitionId is { } pid && e.StreamId != pid)
+                return null;
+            if (query.Types is { Count: > 0 } types && !types.Contains(e.EventType.Name))
+                return null;
+            if (departmentPath is not null ? !InSubtree(data.RegionPath, departmentPath)
+                : query.DepartmentId is { } dept && data.DepartmentId != dept)
+                return null;
+            if (scopePath is not null && !InSubtree(data.RegionPath, scopePath))
+                return null;
+            if (petition is null || !MayRead(petition, caller, directory))
+                return null;
+            return new EventNode(EventRecord.From(e), PetitionLens.Of(petition, caller, directory));
+        };
     }
 
     /// <summary>Who may follow the feed: AUDITOR, ADMIN, INTEGRATOR (its scope); staff for petitions they may read.</summary>

@@ -13,6 +13,30 @@ public sealed class GraphRequest(Caller caller, RequestAccessLog accessLog, stri
     public Caller Caller { get; } = caller;
     public RequestAccessLog AccessLog { get; } = accessLog;
     public string? CorrelationId { get; } = correlationId;
+
+    /// <summary>Set for a subscription over WebSocket: paces its source to the socket (one event in flight).</summary>
+    public SubscriptionGate? Gate { get; init; }
+}
+
+/// <summary>
+/// Flow control between a subscription's source and its socket: the source hands over the next
+/// event only when the previous one has been sent, so nothing queues inside the executer; a fault
+/// of the source (a slow consumer) goes to the socket directly.
+/// </summary>
+public sealed class SubscriptionGate(Action<Exception> fault)
+{
+    private readonly SemaphoreSlim _ready = new(1, 1);
+
+    public Task WaitAsync(CancellationToken ct) => _ready.WaitAsync(ct);
+
+    /// <summary>The previous event has been written (or dropped): let the next one through.</summary>
+    public void Release()
+    {
+        if (_ready.CurrentCount == 0)
+            _ready.Release();
+    }
+
+    public void Fault(Exception e) => fault(e);
 }
 
 public static class GraphRequestExtensions

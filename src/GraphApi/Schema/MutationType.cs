@@ -172,9 +172,9 @@ public sealed class MutationType : ObjectGraphType
 
 public sealed class SubscriptionType : ObjectGraphType
 {
-    public const string NotOverHttp = "subscriptions are served over graphql-transport-ws (not yet available on this server)";
+    public const string NotOverHttp = "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP";
 
-    public SubscriptionType()
+    public SubscriptionType(RuleBook rules)
     {
         Name = "Subscription";
         Field<NonNullGraphType<PetitionEventType>, EventNode>("petitionEvents")
@@ -182,6 +182,75 @@ public sealed class SubscriptionType : ObjectGraphType
             .Argument<PetitionEventFilterInput>("filter")
             .Argument<LongScalar>("after")
             .Resolve(c => c.Source as EventNode)
-            .ResolveStream(_ => throw RuleViolation.Validation(NotOverHttp));
+            .ResolveStream(c =>
+            {
+                var request = c.Request();
+                if (request.Gate is null)
+                    throw RuleViolation.Validation(NotOverHttp);
+                var caller = request.Caller;
+                EventFeed.EnsureMayFollow(caller);
+                var after = c.GetArgument<long?>("after") ?? 0;
+                if (after < 0)
+                    throw RuleViolation.Validation("after must not be negative");
+                var query = new FeedQuery(after, 100, null, null);
+                if (c.GetArgument<Dictionary<string, object?>?>("filter") is { } f)
+                {
+                    var departmentId = f.Text("departmentId");
+                    if (departmentId is not null && rules.Directory.FindDepartment(departmentId) is null)
+                        throw RuleViolation.Validation("filter.departmentId is not in the directory");
+                    query = query with
+                    {
+                        PetitionId = f.Text("petitionId") is { } pid ? InputReading.ParseId(pid, "filter.petitionId") : null,
+                        DepartmentId = departmentId,
+                        IncludeSubordinates = f.Get<bool?>("includeSubordinates") ?? false,
+                        Types = f.Get<IEnumerable<object>>("types")?.Select(t => t.ToString()!).ToHashSet(StringComparer.Ordinal),
+                    };
+                }
+                var live = c.Service<LiveEvents>();
+                return new PacedObservable<EventNode>(ct => live.FollowAsync(query, caller, ct), request.Gate);
+            });
+    }
+}
+
+/// <summary>An async sequence as the observable GraphQL.NET subscribes to, one element at a time through the gate.</summary>
+public sealed class PacedObservable<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, SubscriptionGate gate) : IObservable<T>
+{
+    public IDisposable Subscribe(IObserver<T> observer)
+    {
+        var cts = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var item in source(cts.Token).WithCancellation(cts.Token))
+                {
+                    await gate.WaitAsync(cts.Token);
+                    observer.OnNext(item);
+                }
+                observer.OnCompleted();
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                gate.Fault(e);
+            }
+        });
+        return new Cancel(cts);
+    }
+
+    private sealed class Cancel(CancellationTokenSource cts) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
     }
 }

@@ -1,0 +1,178 @@
+using System.Threading.Channels;
+using CaseEngine.GraphApi.Auth;
+using JasperFx.Events;
+
+namespace CaseEngine.GraphApi.Reading;
+
+/// <summary>Configuration section <c>GraphQL:Subscriptions</c>.</summary>
+public sealed class LiveEventsOptions
+{
+    /// <summary>How often this node polls the committed log for new events (milliseconds).</summary>
+    public int PollMilliseconds { get; set; } = 150;
+
+    /// <summary>Events waiting for one subscriber; more means a slow consumer, and its socket is closed.</summary>
+    public int SubscriberBuffer { get; set; } = 1000;
+}
+
+/// <summary>
+/// The per-node tail of the committed event log (architecture.md, Live events): one loop polls the
+/// log every <see cref="LiveEventsOptions.PollMilliseconds"/> up to the committed prefix
+/// (<see cref="EventFeed.SafeSequenceAsync"/>) and fans the new events out to this node's
+/// subscribers. Every node runs its own tail, so every node serves its own sockets. A subscriber
+/// first replays the stored events after its <c>after</c> through the pull feed's reader, then
+/// joins the tail at exactly the position it has read to: no gap, no duplicate.
+/// </summary>
+public sealed class LiveEvents(EventFeed feed, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
+{
+    private readonly Lock _gate = new();
+    private readonly List<Subscriber> _live = [];
+    private long _position = -1;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The sequence up to which this node's subscribers have been served.</summary>
+    public long Position { get { lock (_gate) return _position; } }
+
+    /// <summary>Subscribers on this node that receive live events.</summary>
+    public int LiveCount { get { lock (_gate) return _live.Count; } }
+
+    /// <summary>
+    /// The events of <paramref name="query"/> (from <c>query.After</c>) for the caller: stored ones,
+    /// then live ones, ending with an error when the subscriber falls more than
+    /// <see cref="LiveEventsOptions.SubscriberBuffer"/> events behind.
+    /// </summary>
+    public async IAsyncEnumerable<EventNode> FollowAsync(FeedQuery query, Caller caller,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await _started.Task.WaitAsync(ct);
+        var subscriber = new Subscriber(feed.Selector(query, caller), options.SubscriberBuffer, query.PetitionId);
+        var cursor = query.After;
+        try
+        {
+            // Replay from the log up to where the tail stands, then join it there under the lock.
+            while (true)
+            {
+                var target = Position;
+                while (cursor < target)
+                {
+                    var (page, scannedTo) = await feed.ReadUpToAsync(query with { After = cursor, First = 100 }, caller, target, ct);
+                    foreach (var node in page)
+                        yield return node;
+                    cursor = scannedTo;
+                }
+                lock (_gate)
+                {
+                    if (cursor >= _position)
+                    {
+                        subscriber.Cursor = cursor;
+                        _live.Add(subscriber);
+                        break;
+                    }
+                }
+            }
+            await foreach (var node in subscriber.Events.Reader.ReadAllAsync(ct))
+                yield return node;
+        }
+        finally
+        {
+            lock (_gate)
+                _live.Remove(subscriber);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PollAsync(stoppingToken);
+                _started.TrySetResult();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Polling the event log for subscriptions failed with {ExceptionType}; retrying", e.GetType().FullName);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(options.PollMilliseconds), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        lock (_gate)
+        {
+            foreach (var s in _live)
+                s.Events.Writer.TryComplete();
+            _live.Clear();
+        }
+    }
+
+    /// <summary>Reads what became committed since the last poll and hands it to the live subscribers.</summary>
+    private async Task PollAsync(CancellationToken ct)
+    {
+        var safe = await feed.SafeSequenceAsync(ct);
+        var position = Position;
+        if (position < 0)
+        {
+            // A new node starts live at the committed prefix; subscribers replay what lies before.
+            lock (_gate)
+                _position = safe;
+            return;
+        }
+        while (position < safe)
+        {
+            bool any;
+            lock (_gate)
+                any = _live.Count > 0;
+            if (!any)
+            {
+                // Nobody to serve: move on without reading; a subscriber that joins replays from the log.
+                lock (_gate)
+                    _position = safe;
+                return;
+            }
+            var raw = await feed.ReadRawAsync(position, safe, null, 500, ct);
+            lock (_gate)
+            {
+                foreach (var (e, petition) in raw.Events)
+                    Publish(e, petition);
+                _position = raw.ScannedTo;
+            }
+            position = raw.ScannedTo;
+        }
+    }
+
+    private void Publish(IEvent e, Domain.Petitions.Petition? petition)
+    {
+        for (var i = _live.Count - 1; i >= 0; i--)
+        {
+            var s = _live[i];
+            if (e.Sequence <= s.Cursor || s.Select(e, petition) is not { } node)
+                continue;
+            if (!s.Events.Writer.TryWrite(node))
+            {
+                s.Events.Writer.TryComplete(new SlowConsumerException(options.SubscriberBuffer));
+                _live.RemoveAt(i);
+            }
+        }
+    }
+
+    private sealed class Subscriber(Func<IEvent, Domain.Petitions.Petition?, EventNode?> select, int buffer, Guid? petitionId)
+    {
+        public Func<IEvent, Domain.Petitions.Petition?, EventNode?> Select { get; } = select;
+        public Guid? PetitionId { get; } = petitionId;
+        public long Cursor { get; set; }
+        public Channel<EventNode> Events { get; } = Channel.CreateBounded<EventNode>(
+            new BoundedChannelOptions(buffer) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+    }
+}
+
+/// <summary>A subscriber fell too far behind: its events are no longer buffered for it.</summary>
+public sealed class SlowConsumerException(int buffer)
+    : Exception($"slow consumer: more than {buffer} events were waiting for this subscriber; resubscribe with after: <the last sequence received>");

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using CaseEngine.GraphApi.Tests.Support;
+using CaseEngine.Testing;
+using Marten;
+using Marten.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace CaseEngine.GraphApi.Tests.Performance;
+
+/// <summary>
+/// Bounded database work: the SQL round trips of one request (Npgsql's ActivitySource, counted under
+/// the request's hosting activity) do not grow with the number of items in a list.
+/// </summary>
+public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
+{
+    private const string Inbox = """
+        query($first: Int) { inbox(departmentId: "340101-PO", first: $first) { totalCount edges { cursor node {
+          stage receivedAt dueAt overdue assignedOfficerId
+          petition { id caseNumber subject status version
+            currentDepartment { id name kind region { code name parent { code name } } parent { id name } }
+            entryRegion { code name parent { name } }
+            deadline { stage dueAt overdue }
+            reply { decision byDepartment { id name } } }
+        } } } }
+        """;
+
+    [Fact]
+    public async Task an_inbox_page_of_100_items_takes_as_many_round_trips_as_a_page_of_10()
+    {
+        await using var api = await ApiHost.StartAsync(db);
+        for (var batch = 0; batch < 10; batch++)
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => api.SubmitAsync()));
+        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        var officer = api.Officer("340101-PO");
+
+        var commands = new ConcurrentBag<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (activity.Source.Name != "Npgsql")
+                    return;
+                for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
+                {
+                    if (parent.Source.Name == "Microsoft.AspNetCore")
+                    {
+                        commands.Add(activity.DisplayName);
+                        return;
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        async Task<int> RoundTrips(int first)
+        {
+            commands.Clear();
+            var data = await api.Data(Inbox, new { first }, officer);
+            data.GetProperty("inbox").GetProperty("edges").GetArrayLength().ShouldBe(first);
+            return commands.Count;
+        }
+
+        await RoundTrips(10); // warm-up: first-use lookups are not the request's cost
+        var ten = await RoundTrips(10);
+        var hundred = await RoundTrips(100);
+        output.WriteLine($"round trips: 10 items {ten}, 100 items {hundred}");
+        ten.ShouldBeGreaterThan(0, "the Npgsql activities were not seen: the count would prove nothing");
+        hundred.ShouldBe(ten);
+        hundred.ShouldBeLessThanOrEqualTo(5);
+    }
+}
