@@ -1,3 +1,4 @@
+using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
@@ -178,6 +179,21 @@ public sealed class QueryType : ObjectGraphType
                 if (DepartmentDirectory.NormalizeRegionCode(code) is null)
                     throw RuleViolation.Validation("a region code has 2, 4, 6 or 9 digits");
                 return rules.Directory.FindRegion(code);
+            });
+
+        Field<NonNullGraphType<SituationReportType>, SituationReport>("situationAnalysis")
+            .Description("形势研判: the sub-regions, categories and subject keywords of a region rising most against their own last 4 periods. SUPERVISOR (its subtree), AUDITOR, ADMIN. An extension of the contract.")
+            .Argument<NonNullGraphType<IdGraphType>>("regionCode")
+            .Argument<NonNullGraphType<AnalysisPeriodEnum>>("period")
+            .Argument<NonNullGraphType<DateScalar>>("date", a => a.Description = "any day of the period to analyse")
+            .ResolveAsync(async c =>
+            {
+                var caller = c.Caller();
+                var region = c.GetArgument<string>("regionCode");
+                SituationAnalysisAccess.EnsureAllowed(caller.Anonymous ? null : caller.Actor, caller.Anonymous, rules.Directory, region);
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                return await SituationAnalysisQueries.AnalyseAsync(session, rules.Directory, region,
+                    c.GetArgument<AnalysisPeriod>("period"), c.GetArgument<DateOnly>("date"), c.CancellationToken);
             });
 
         Field<NonNullGraphType<PersonalDataReadConnectionType>, Connection<PersonalDataRead>>("personalDataAccessLog")
