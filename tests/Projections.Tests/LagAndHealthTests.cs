@@ -68,7 +68,7 @@ public class projection_lag_is_measured_and_a_stalled_daemon_is_unhealthy(Databa
             lag.Behind.ShouldBeGreaterThanOrEqualTo(50);
             lag.Stalled.ShouldBeFalse("behind, but not yet for long");
         }
-        foreach (var name in ProjectionRebuilds.Names)
+        foreach (var name in CaseEngine.Projections.ReadSide.ReadSideNames.All)
         {
             measured.ShouldContain(m => m.Instrument == ProjectionLagMonitor.LagInstrument && m.Projection == name && m.Value >= 50);
             measured.ShouldContain(m => m.Instrument == ProjectionLagMonitor.AgeInstrument && m.Projection == name);

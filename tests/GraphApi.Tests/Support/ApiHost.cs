@@ -34,6 +34,9 @@ public sealed class ApiHost : IAsyncDisposable
         {
             web.UseEnvironment(environment);
             web.UseSetting("ConnectionStrings:Marten", db.ConnectionString);
+            // Detection appends DuplicateSuspected in the background, which would race tests that count
+            // events; the duplicate tests (tests/Workflow.Tests/DuplicateDetection) switch it on.
+            web.UseSetting("CaseEngine:DuplicateDetection", "false");
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
                 web.UseSetting(key, value);
             web.ConfigureTestServices(s =>

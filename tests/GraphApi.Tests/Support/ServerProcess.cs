@@ -44,6 +44,8 @@ public sealed class ServerProcess : IAsyncDisposable
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ConnectionStrings__Marten"] = connectionString;
+        // As in ApiHost: background duplicate flags would race the tests that count events.
+        start.Environment["CaseEngine__DuplicateDetection"] = "false";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
