@@ -1,4 +1,3 @@
-using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
@@ -7,6 +6,7 @@ using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.WorkQueues;
 using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
