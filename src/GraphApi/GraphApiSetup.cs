@@ -51,6 +51,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<EventFeed>();
         services.TryAddSingleton<IWorkQueues, ReadSideWorkQueues>();
         services.TryAddSingleton<GraphQLHttpEndpoint>();
+        services.TryAddSingleton<GraphiQLPage>();
         services.ConfigureMarten(AccessLog.Configure);
 
         services.AddCaseEngineSchema();
@@ -79,16 +80,21 @@ public static class GraphApiSetup
         return options;
     }
 
-    /// <summary>POST and GET /graphql over HTTP; a GET that upgrades is graphql-transport-ws (needs UseWebSockets before).</summary>
+    /// <summary>
+    /// POST and GET /graphql over HTTP; a GET that upgrades is graphql-transport-ws (needs UseWebSockets before);
+    /// a GET accepting text/html gets GraphiQL when it is on (Development or GraphiQL:Enabled), its assets under /graphiql.
+    /// </summary>
     public static IEndpointRouteBuilder MapCaseEngineGraphQL(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var endpoint = endpoints.ServiceProvider.GetRequiredService<GraphQLHttpEndpoint>();
         var webSocket = endpoints.ServiceProvider.GetRequiredService<GraphQLWebSocketEndpoint>();
+        var graphiql = endpoints.ServiceProvider.GetRequiredService<GraphiQLPage>();
         endpoints.MapPost(Path, endpoint.HandleAsync);
-        endpoints.MapGet(Path, context => context.WebSockets.IsWebSocketRequest
-            ? webSocket.HandleAsync(context)
+        endpoints.MapGet(Path, context => context.WebSockets.IsWebSocketRequest ? webSocket.HandleAsync(context)
+            : graphiql.Serves(context.Request) ? graphiql.PageAsync(context)
             : endpoint.HandleAsync(context));
+        endpoints.MapGet(GraphiQLPage.AssetPath + "/{file}", (HttpContext context, string file) => graphiql.AssetAsync(context, file));
         endpoints.MapMethods(Path, ["PUT", "PATCH", "DELETE"], context =>
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
