@@ -117,13 +117,16 @@ public static class PetitionCommands
         session.CorrelationId = meta.CorrelationId ?? meta.CommandId.ToString();
         session.CausationId = meta.CommandId.ToString();
         session.SetHeader(CommandIdHeader, meta.CommandId.ToString());
-        session.SetHeader(ActorHeader, new Dictionary<string, string?>
-        {
-            ["id"] = actor.Id,
-            ["role"] = RoleName(actor.Role),
-            ["departmentId"] = actor.DepartmentId,
-        });
+        session.SetHeader(ActorHeader, ActorHeaderValue(actor));
     }
+
+    /// <summary>The actor header: who acted, in what role, for which department.</summary>
+    public static Dictionary<string, string?> ActorHeaderValue(Actor actor) => new()
+    {
+        ["id"] = actor.Id,
+        ["role"] = RoleName(actor.Role),
+        ["departmentId"] = actor.DepartmentId,
+    };
 
     public static string RoleName(Role role) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(role.ToString());
 

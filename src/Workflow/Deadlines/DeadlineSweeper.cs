@@ -4,10 +4,8 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
 using Marten;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Wolverine;
 
 namespace CaseEngine.Workflow.Deadlines;
 
@@ -15,11 +13,11 @@ namespace CaseEngine.Workflow.Deadlines;
 /// Fires the deadline timers whose due moment the injected <see cref="TimeProvider"/> has passed.
 /// Wolverine's scheduled messages poll the wall clock, so statutory clocks cannot rest on them
 /// alone: the timers are rows written with each command, and this sweep (every
-/// <see cref="Interval"/> of real time, or when a test calls <see cref="SweepAsync"/>) sends the
-/// system command each one stands for. Each firing has a command id derived from the timer, and
+/// <see cref="Interval"/> of real time, or when a test calls <see cref="SweepAsync"/>) runs the
+/// system command each one stands for, a batch at a time (<see cref="CommandBatch"/>). Each firing has a command id derived from the timer, and
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider time, ILogger<DeadlineSweeper> logger)
+public sealed class DeadlineSweeper(IDocumentStore store, CommandServices services, TimeProvider time, ILogger<DeadlineSweeper> logger)
     : BackgroundService
 {
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
@@ -59,15 +57,10 @@ public sealed class DeadlineSweeper(IDocumentStore store, IServiceScopeFactory s
                     due = await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now)
                         .OrderBy(t => t.DueAt).Take(BatchSize).ToListAsync(ct);
                 }
-                // The bus is scoped: one scope per batch.
-                await using var scope = scopes.CreateAsyncScope();
-                var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-                foreach (var timer in due)
-                {
-                    await FireAsync(bus, timer, ct);
-                    fired++;
-                }
-                if (due.Count < BatchSize)
+                // A batch takes one command per petition: a petition's second due timer goes in the next round.
+                var firings = due.GroupBy(t => t.PetitionId).Select(g => g.First()).ToList();
+                fired += await FireAsync(firings, ct);
+                if (due.Count < BatchSize && firings.Count == due.Count)
                     return fired;
             }
         }
@@ -77,28 +70,42 @@ public sealed class DeadlineSweeper(IDocumentStore store, IServiceScopeFactory s
         }
     }
 
-    private async Task FireAsync(IMessageBus bus, DeadlineTimer timer, CancellationToken ct)
+    /// <summary>
+    /// Fires the timers as one batch of system commands (a backlog after a holiday or an outage can
+    /// hold thousands), then deletes the rows as they were fired.
+    /// </summary>
+    private async Task<int> FireAsync(IReadOnlyList<DeadlineTimer> timers, CancellationToken ct)
+    {
+        if (timers.Count == 0)
+            return 0;
+        var outcomes = await CommandBatch.RunAsync(store, services, [.. timers.Select(Message)], ct);
+        await using var session = store.LightweightSession();
+        RuleViolation? failure = null;
+        foreach (var (timer, outcome) in timers.Zip(outcomes))
+        {
+            if (outcome.Refusal is { Code: RuleCode.ConcurrencyConflict })
+            {
+                // Another command (or node) changed the petition meanwhile: the timer is still there if still due.
+                logger.LogDebug("Deadline timer {TimerId} raced a concurrent change; it is retried on the next sweep", timer.Id);
+                continue;
+            }
+            failure ??= outcome.Refusal;
+            // A firing that appended nothing (the stage moved on) leaves a stale row only if the
+            // reconcile did not remove it; delete it so it is not fired again.
+            // Only the row as it was fired: a concurrent command may have moved it (a hearing, an extension).
+            session.DeleteWhere<DeadlineTimer>(t => t.Id == timer.Id && t.DueAt == timer.DueAt);
+        }
+        await session.SaveChangesAsync(ct);
+        // The engine's own decisions are not refused; if one is, the sweep fails loudly and retries.
+        return failure is null ? timers.Count : throw failure;
+    }
+
+    private static object Message(DeadlineTimer timer)
     {
         var meta = CommandMeta.System(FiringId(timer));
-        object message = timer.Act == TimerAct.MarkMissed
+        return timer.Act == TimerAct.MarkMissed
             ? new MarkDeadlineMissedMessage(meta, new MarkDeadlineMissed(timer.PetitionId, timer.Stage, timer.Instance, timer.SupervisionId))
             : new CloseLapsedWindowMessage(meta, new CloseLapsedWindow(timer.PetitionId, timer.Stage, timer.Instance));
-        try
-        {
-            await bus.InvokeAsync<CommandResult>(message, ct);
-        }
-        catch (RuleViolation e) when (e.Code == RuleCode.ConcurrencyConflict)
-        {
-            // Another command (or node) changed the petition meanwhile: the timer is still there if still due.
-            logger.LogDebug("Deadline timer {TimerId} raced a concurrent change; it is retried on the next sweep", timer.Id);
-            return;
-        }
-        // A firing that appended nothing (the stage moved on) leaves a stale row only if the
-        // reconcile did not remove it; delete it so it is not fired again.
-        // Only the row as it was fired: a concurrent command may have moved it (a hearing, an extension).
-        await using var session = store.LightweightSession();
-        session.DeleteWhere<DeadlineTimer>(t => t.Id == timer.Id && t.DueAt == timer.DueAt);
-        await session.SaveChangesAsync(ct);
     }
 
     /// <summary>One command id per timer: a repeated firing is a repeated command and appends nothing.</summary>

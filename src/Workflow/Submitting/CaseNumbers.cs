@@ -22,16 +22,22 @@ public static class CaseNumbers
         return table;
     }
 
-    public static async Task<string> NextAsync(IDocumentStore store, string entryRegionCode, int year, CancellationToken ct)
+    public static async Task<string> NextAsync(IDocumentStore store, string entryRegionCode, int year, CancellationToken ct) =>
+        (await NextRangeAsync(store, entryRegionCode, year, 1, ct))[0];
+
+    /// <summary><paramref name="count"/> consecutive numbers in one counter update (bulk intake).</summary>
+    public static async Task<IReadOnlyList<string>> NextRangeAsync(IDocumentStore store, string entryRegionCode, int year, int count, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var schema = store.Options.DatabaseSchemaName;
         await using var conn = (NpgsqlConnection)store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(
-            $"insert into {schema}.{TableName} as c (counter_key, last_value) values (@key, 1) " +
-            "on conflict (counter_key) do update set last_value = c.last_value + 1 returning c.last_value", conn);
+            $"insert into {schema}.{TableName} as c (counter_key, last_value) values (@key, @count) " +
+            "on conflict (counter_key) do update set last_value = c.last_value + @count returning c.last_value", conn);
         cmd.Parameters.AddWithValue("key", $"{entryRegionCode}-{year}");
-        var value = (int)(await cmd.ExecuteScalarAsync(ct))!;
-        return $"{entryRegionCode}-{year}-{value:000000}";
+        cmd.Parameters.AddWithValue("count", count);
+        var last = (int)(await cmd.ExecuteScalarAsync(ct))!;
+        return [.. Enumerable.Range(last - count + 1, count).Select(value => $"{entryRegionCode}-{year}-{value:000000}")];
     }
 }

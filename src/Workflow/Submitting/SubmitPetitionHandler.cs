@@ -23,7 +23,7 @@ public static class SubmitPetitionHandler
             return await RepeatAsync(session, services, first, ct);
 
         var rules = services.Rules;
-        var ctx = new DecisionContext(m.Meta.Caller, services.Time.GetUtcNow(), rules.Directory, rules.Clock, m.Meta.Anonymous);
+        var ctx = Context(m, services);
         var office = Submission.Validate(m.Command, ctx);
 
         var petitionId = Guid.CreateVersion7(ctx.Now);
@@ -49,6 +49,10 @@ public static class SubmitPetitionHandler
         // A concurrent twin that lost at commit answers with the winner's petition: its own number and code.
         return result.Repeated ? await RepeatAsync(session, services, record, ct, result) : result;
     }
+
+    /// <summary>The decision context of a submission: no petition yet, so no access code to check.</summary>
+    public static DecisionContext Context(SubmitPetitionMessage m, CommandServices services) =>
+        new(m.Meta.Caller, services.Time.GetUtcNow(), services.Rules.Directory, services.Rules.Clock, m.Meta.Anonymous);
 
     private static async Task<CommandResult> RepeatAsync(IDocumentSession session, CommandServices services, CommandRecord first,
         CancellationToken ct, CommandResult? known = null)
