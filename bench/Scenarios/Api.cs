@@ -6,7 +6,9 @@ using CaseEngine.Bench.Harness;
 using CaseEngine.Domain;
 using CaseEngine.GraphApi;
 using CaseEngine.GraphApi.Auth;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Rules;
 using Marten;
 using Marten.Events;
 using Microsoft.AspNetCore.Builder;
@@ -14,6 +16,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace CaseEngine.Bench.Scenarios;
 
@@ -24,38 +27,42 @@ public sealed class Api : IAsyncDisposable
         mutation($input: SubmitPetitionInput!) { submitPetition(input: $input) { caseNumber petition { id version } } }
         """;
     private const string Inbox = """
-        { inbox(departmentId: "340101-PO", first: 50) { totalCount pageInfo { hasNextPage endCursor }
+        query($department: ID!) { inbox(departmentId: $department, first: 50) { totalCount pageInfo { hasNextPage endCursor }
           edges { cursor node { stage receivedAt dueAt overdue petition { id caseNumber subject status } } } } }
         """;
+
+    /// <summary>瑶海区, Hefei: a county in the demo directory and in the real divisions.</summary>
+    public const string EntryRegion = "340102";
 
     private readonly WebApplication _app;
     private readonly HttpClient _http;
 
-    private Api(WebApplication app, HttpClient http, string officerToken)
+    private Api(WebApplication app, HttpClient http)
     {
         _app = app;
         _http = http;
-        OfficerToken = officerToken;
     }
 
-    public string OfficerToken { get; }
-
-    public static async Task<Api> StartAsync(string connectionString)
+    /// <param name="rules">The directory the data was generated with (default: the demo directory).</param>
+    public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null)
     {
         var port = MinimalEndpoint.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Configuration["GraphQL:RateLimit:Enabled"] = "false";
-        builder.AddCaseEngine(o => o.ConnectionString = connectionString);
+        builder.AddCaseEngine(o =>
+        {
+            o.ConnectionString = connectionString;
+            o.RuleBook = rules;
+        });
         builder.AddCaseEngineGraphApi();
         var app = builder.Build();
         app.MapCaseEngineHealth();
         app.MapCaseEngineGraphQL();
         await app.StartAsync();
-        var token = app.Services.GetRequiredService<TokenService>().Mint("officer-bench", Role.Officer, "340101-PO", TimeSpan.FromHours(4));
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return new Api(app, http, token);
+        return new Api(app, http);
     }
 
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
@@ -73,7 +80,7 @@ public sealed class Api : IAsyncDisposable
                     {
                         commandId = Guid.NewGuid(),
                         channel = "WEBSITE",
-                        entryRegionCode = "340101",
+                        entryRegionCode = EntryRegion,
                         category = "COMPLAINT_REQUEST",
                         subject = $"村道损坏无人维修 {client}-{i}",
                         content = "村里的道路损坏已有半年，请求尽快维修。",
@@ -84,8 +91,24 @@ public sealed class Api : IAsyncDisposable
             await PostAsync(body, null);
         });
 
-    public Task<Measured> InboxPagesAsync(int clients, TimeSpan duration) =>
-        Load.RunAsync(clients, duration, async (_, _) => await PostAsync(JsonSerializer.Serialize(new { query = Inbox }), OfficerToken));
+    /// <summary>The first inbox page of a department, read by an officer of that department.</summary>
+    public Task<Measured> InboxPagesAsync(string departmentId, int clients, TimeSpan duration)
+    {
+        var token = _app.Services.GetRequiredService<TokenService>().Mint($"officer-{departmentId}", Role.Officer, departmentId, TimeSpan.FromHours(4));
+        var body = JsonSerializer.Serialize(new { query = Inbox, variables = new { department = departmentId } });
+        return Load.RunAsync(clients, duration, async (_, _) => await PostAsync(body, token));
+    }
+
+    /// <summary>The department with the most open items: the heaviest inbox page to read.</summary>
+    public async Task<(string DepartmentId, long Items)> BusiestInboxAsync()
+    {
+        await using var conn = new NpgsqlConnection(_app.Services.GetRequiredService<CaseEngineDatabase>().ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            $"select department_id, count(*) from {Store.Options.DatabaseSchemaName}.{ReadSideSchema.InboxTable} group by 1 order by 2 desc limit 1", conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt64(1)) : ("340102-PO", 0);
+    }
 
     private async Task PostAsync(string body, string? token)
     {

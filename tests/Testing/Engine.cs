@@ -33,12 +33,13 @@ public sealed class Engine : IAsyncDisposable
     public static Task<Engine> StartAsync(DatabaseFixture db, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null) =>
         StartAsync(db.ConnectionString, clock, configure);
 
-    public static async Task<Engine> StartAsync(string connectionString, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null)
+    public static async Task<Engine> StartAsync(string connectionString, FakeClock? clock = null, Action<CaseEngineOptions>? configure = null,
+        Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configureHost = null)
     {
         clock ??= new FakeClock();
         // The periodic sweep would race the tests' own SweepAsync calls; tests sweep explicitly.
         DeadlineSweeper.Interval = TimeSpan.FromHours(1);
-        var host = await CaseEngineTestHost.StartAsync(connectionString, clock, configure);
+        var host = await CaseEngineTestHost.StartAsync(connectionString, clock, configure, configureHost);
         return new Engine(host, clock);
     }
 

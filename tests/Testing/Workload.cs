@@ -29,15 +29,21 @@ public sealed record WorkloadReport(int Petitions, int Commands, int Refused, in
     IReadOnlyDictionary<string, int> ByCommand, DateTimeOffset Start, DateTimeOffset End);
 
 /// <summary>
-/// A seeded random workload through the real workflow: every command as a bus message, the fake
-/// clock advanced in steps of hours over months with the deadline sweep after each step. Decisions
-/// are drawn sequentially from the seed; the commands of one step run in parallel (one per petition).
+/// A seeded random workload through the real workflow: the fake clock advanced in steps of hours
+/// over months with the deadline sweep after each step. Decisions are drawn sequentially from the
+/// seed; the commands of one step (at most one per petition) run in parallel, each as a bus message
+/// or, with <paramref name="batchSize"/> &gt; 0, in <see cref="CommandBatch"/>es of that size (the
+/// benchmark's province and national data). <paramref name="entryRegions"/> are where petitions
+/// arrive (default: a few demo regions).
 /// </summary>
-public sealed class Workload(Engine engine, int petitions, int seed, int ticks = 150, int parallelism = 4)
+public sealed class Workload(Engine engine, int petitions, int seed, int ticks = 150, int parallelism = 4,
+    IReadOnlyList<string>? entryRegions = null, int batchSize = 0)
 {
-    private static readonly string[] EntryRegions =
+    private static readonly string[] DemoEntryRegions =
         ["340000", "340100", "340200", "340101", "340102", "340201", "340101001", "340101002", "340102001"];
 
+    private readonly IReadOnlyList<string> _entryRegions = entryRegions ?? DemoEntryRegions;
+    private readonly HashSet<string> _entrySet = [.. entryRegions ?? DemoEntryRegions];
     private readonly Random _rng = new(seed);
     private readonly DepartmentDirectory _directory = engine.Host.Services.GetRequiredService<RuleBook>().Directory;
     private readonly Dictionary<Guid, Petition> _state = [];
@@ -56,7 +62,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         var submitted = 0;
         for (var tick = 0; tick < ticks; tick++)
         {
-            var actions = new List<(Guid? Petition, string Name, Func<Task<CommandResult>> Send, Action<CommandResult>? After)>();
+            var actions = new List<(Guid? Petition, string Name, Func<object> Build, Action<Guid, string?>? After)>();
             var quota = tick == submitTicks - 1 ? petitions - submitted : Math.Min(petitions - submitted, (petitions + submitTicks - 1) / submitTicks);
             for (var i = 0; i < quota; i++, submitted++)
                 actions.Add(Submission(submitted));
@@ -66,7 +72,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                 if (_rng.NextDouble() >= _profile[id].Activity)
                     continue;
                 if (Choose(s) is { } choice)
-                    actions.Add((id, choice.Name, choice.Send, null));
+                    actions.Add((id, choice.Name, choice.Build, null));
             }
             await RunAsync(actions);
 
@@ -80,21 +86,25 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             new Dictionary<string, int>(_byCommand), start, end);
     }
 
-    private async Task RunAsync(List<(Guid? Petition, string Name, Func<Task<CommandResult>> Send, Action<CommandResult>? After)> actions)
+    private async Task RunAsync(List<(Guid? Petition, string Name, Func<object> Build, Action<Guid, string?>? After)> actions)
     {
+        if (batchSize > 0)
+        {
+            await RunInBatchesAsync(actions);
+            return;
+        }
         var touched = new HashSet<Guid>();
-        var results = new List<(Guid? Petition, CommandResult? Result, Action<CommandResult>? After)>();
+        var results = new List<(Guid? Petition, CommandResult? Result, Action<Guid, string?>? After)>();
         var gate = new object();
         await Parallel.ForEachAsync(actions, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (a, _) =>
         {
             CommandResult? result = null;
             try
             {
-                result = await a.Send();
+                result = await engine.SendAsync(a.Build());
             }
-            catch (RuleViolation e) when (e.Code is RuleCode.DeadlinePassed or RuleCode.InvalidTransition or RuleCode.ConcurrencyConflict)
+            catch (RuleViolation e) when (Expected(e))
             {
-                // Expected refusals: a lapsed right, no superior body, a race with the original of a duplicate.
                 Interlocked.Increment(ref _refused);
             }
             lock (gate)
@@ -107,11 +117,51 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         foreach (var (petition, result, after) in results)
         {
             if (result is not null)
-                after?.Invoke(result);
+                after?.Invoke(result.PetitionId, result.AccessCode);
             if (petition is { } id)
                 touched.Add(id);
         }
         await ReloadAsync(touched);
+    }
+
+    /// <summary>Expected refusals: a lapsed right, no superior body, a race with the original of a duplicate.</summary>
+    private static bool Expected(RuleViolation e) =>
+        e.Code is RuleCode.DeadlinePassed or RuleCode.InvalidTransition or RuleCode.ConcurrencyConflict;
+
+    /// <summary>
+    /// The step's commands as batches; the petitions' states follow from the events each command
+    /// appended (the snapshot projection folds them the same way), so nothing is read back.
+    /// </summary>
+    private async Task RunInBatchesAsync(List<(Guid? Petition, string Name, Func<object> Build, Action<Guid, string?>? After)> actions)
+    {
+        var services = engine.Host.Services.GetRequiredService<CommandServices>();
+        var chunks = actions.Chunk(batchSize).ToList();
+        var outcomes = new IReadOnlyList<BatchOutcome>[chunks.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
+            outcomes[i] = await CommandBatch.RunAsync(engine.Store, services, [.. chunks[i].Select(a => a.Build())], ct));
+        foreach (var (chunk, results) in chunks.Zip(outcomes))
+        {
+            foreach (var (a, outcome) in chunk.Zip(results))
+            {
+                _commands++;
+                _byCommand[a.Name] = _byCommand.GetValueOrDefault(a.Name) + 1;
+                if (outcome.Refusal is { } refusal)
+                {
+                    if (!Expected(refusal))
+                        throw refusal;
+                    _refused++;
+                    continue;
+                }
+                a.After?.Invoke(outcome.PetitionId, outcome.AccessCode);
+                if (_state.TryGetValue(outcome.PetitionId, out var before))
+                    _state[outcome.PetitionId] = outcome.Events.Aggregate(before, Petition.Evolve);
+                else if (outcome.Events.Count > 0)
+                {
+                    _order.Add(outcome.PetitionId);
+                    _state[outcome.PetitionId] = Petition.Fold(outcome.Events);
+                }
+            }
+        }
     }
 
     private async Task SweepAsync()
@@ -128,21 +178,21 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
 
     private async Task ReloadAsync(IEnumerable<Guid> ids)
     {
-        var list = ids.ToArray();
-        if (list.Length == 0)
-            return;
         await using var session = engine.Store.QuerySession();
-        foreach (var p in await session.LoadManyAsync<Petition>(list))
+        foreach (var chunk in ids.Chunk(2000))
         {
-            if (!_state.ContainsKey(p.Id))
-                _order.Add(p.Id);
-            _state[p.Id] = p;
+            foreach (var p in await session.LoadManyAsync<Petition>(chunk))
+            {
+                if (!_state.ContainsKey(p.Id))
+                    _order.Add(p.Id);
+                _state[p.Id] = p;
+            }
         }
     }
 
-    private (Guid?, string, Func<Task<CommandResult>>, Action<CommandResult>?) Submission(int index)
+    private (Guid?, string, Func<object>, Action<Guid, string?>?) Submission(int index)
     {
-        var region = EntryRegions[_rng.Next(EntryRegions.Length)];
+        var region = _entryRegions[_rng.Next(_entryRegions.Count)];
         var channels = Enum.GetValues<Channel>();
         var channel = channels[_rng.Next(channels.Length)];
         var categories = Enum.GetValues<PetitionCategory>();
@@ -158,108 +208,121 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             var command = Samples.Complaint(channel, region, category, subject) with
             {
                 ReceivedAt = channel.IsOnline() ? null : now - receivedBack,
+                Petitioner = Petitioner(index, region),
             };
             var meta = channel.IsOnline() ? Engine.As(citizen) : Engine.As(new Actor($"officer-{office}", Role.Officer, office));
-            return engine.SendAsync(new SubmitPetitionMessage(meta, command));
-        }, result =>
+            return new SubmitPetitionMessage(meta, command);
+        }, (petitionId, code) =>
         {
-            var code = result.AccessCode;
-            _profile[result.PetitionId] = (activity,
+            _profile[petitionId] = (activity,
                 channel.IsOnline() ? () => Engine.As(citizen) : () => Engine.Anonymously(code));
         }
         );
     }
 
+    private static readonly string[] Surnames = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"];
+    private static readonly string[] GivenNames = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "军", "杰", "涛"];
+
+    /// <summary>A petitioner of their own per petition (made-up data of the right shape), as the duplicate index sees in life.</summary>
+    private static PetitionerDetails Petitioner(int index, string region) =>
+        new($"{Surnames[index % Surnames.Length]}{GivenNames[index / Surnames.Length % GivenNames.Length]}{GivenNames[index / 7 % GivenNames.Length]}",
+            $"13{index % 1_000_000_000:000000000}",
+            $"{region[..6]}19{60 + index % 40:00}0{1 + index % 9}{10 + index % 18:00}{index % 1000:000}X",
+            $"{region}号{index % 500}");
+
     private static readonly string[] Topics = ["村道损坏", "拖欠工资", "学校收费", "医保报销", "征地补偿", "噪音扰民", "低保申请", "违章建筑"];
 
-    private (string Name, Func<Task<CommandResult>> Send)? Choose(Petition s)
+    private (string Name, Func<object> Build)? Choose(Petition s)
     {
-        var options = new List<(double Weight, string Name, Func<Task<CommandResult>> Send)>();
+        var options = new List<(double Weight, string Name, Func<object> Build)>();
         var id = s.Id;
         var staff = Engine.As(new Actor($"officer-{s.CurrentDepartmentId}", Role.Officer, s.CurrentDepartmentId));
         var petitioner = _profile[id].Petitioner;
         var now = engine.Clock.GetUtcNow();
-        void Add(double weight, string name, Func<Task<CommandResult>> send) => options.Add((weight, name, send));
+        void Add(double weight, string name, Func<object> build) => options.Add((weight, name, build));
 
         switch (s.Status)
         {
             case PetitionStatus.Registered:
                 {
-                    var agencies = AgenciesUnder(s.CurrentDepartmentId);
-                    var agency = agencies[_rng.Next(agencies.Count)];
-                    var mode = _rng.Next(2) == 0 ? ForwardMode.Transfer : ForwardMode.Assign;
-                    Add(5, "forwardPetition", () => engine.SendAsync(new ForwardPetitionMessage(staff, new ForwardPetition(id, agency, mode, "请依法处理"))));
+                    if (AgenciesUnder(s.CurrentDepartmentId) is { Count: > 0 } agencies)
+                    {
+                        var agency = agencies[_rng.Next(agencies.Count)];
+                        var mode = _rng.Next(2) == 0 ? ForwardMode.Transfer : ForwardMode.Assign;
+                        Add(5, "forwardPetition", () => new ForwardPetitionMessage(staff, new ForwardPetition(id, agency, mode, "请依法处理")));
+                    }
                     if (RelatedOffices(s.CurrentDepartmentId) is { Count: > 0 } offices)
                     {
                         var target = offices[_rng.Next(offices.Count)];
                         var supervisor = Engine.As(new Actor($"sup-{s.CurrentDepartmentId}", Role.Supervisor, s.CurrentDepartmentId));
-                        Add(1, "transferLevel", () => engine.SendAsync(new TransferLevelMessage(supervisor, new TransferLevel(id, target, "属地管理"))));
+                        Add(1, "transferLevel", () => (new TransferLevelMessage(supervisor, new TransferLevel(id, target, "属地管理"))));
                     }
                     var route = s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Litigation : (LegalRoute?)null;
-                    Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff, new DeclinePetition(id, "不属于信访事项", route))));
+                    Add(1, "declinePetition", () => (new DeclinePetitionMessage(staff, new DeclinePetition(id, "不属于信访事项", route))));
                     var other = Enum.GetValues<PetitionCategory>().Where(c => c != s.Category).ToArray()[_rng.Next(3)];
-                    Add(0.6, "reclassifyPetition", () => engine.SendAsync(new ReclassifyPetitionMessage(staff, new ReclassifyPetition(id, other, "更正分类"))));
-                    var originals = _order.Where(o => o != id && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)).ToList();
-                    if (originals.Count > 0)
+                    Add(0.6, "reclassifyPetition", () => (new ReclassifyPetitionMessage(staff, new ReclassifyPetition(id, other, "更正分类"))));
+                    // A few draws, not a scan: the national workload holds a million petitions.
+                    if (Enumerable.Range(0, 4).Select(_ => _order[_rng.Next(_order.Count)]).FirstOrDefault(o => o != id
+                        && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var original
+                        && original != Guid.Empty)
                     {
-                        var original = originals[_rng.Next(originals.Count)];
-                        Add(0.6, "linkDuplicate", () => engine.SendAsync(new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
-                        Add(0.4, "flagSuspectedDuplicate", () => engine.SendAsync(new FlagSuspectedDuplicateMessage(
+                        Add(0.6, "linkDuplicate", () => (new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
+                        Add(0.4, "flagSuspectedDuplicate", () => (new FlagSuspectedDuplicateMessage(
                             CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
                     }
-                    Add(0.3, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
+                    Add(0.3, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
                     break;
                 }
             case PetitionStatus.Forwarded:
-                Add(5, "acceptPetition", () => engine.SendAsync(new AcceptPetitionMessage(staff, new AcceptPetition(id))));
-                Add(1, "declinePetition", () => engine.SendAsync(new DeclinePetitionMessage(staff,
+                Add(5, "acceptPetition", () => (new AcceptPetitionMessage(staff, new AcceptPetition(id))));
+                Add(1, "declinePetition", () => (new DeclinePetitionMessage(staff,
                     new DeclinePetition(id, "不予受理", s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Arbitration : null))));
-                Add(1, "returnPetition", () => engine.SendAsync(new ReturnPetitionMessage(staff, new ReturnPetition(id, "不属于本机关职权"))));
-                Add(1, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
-                Add(0.2, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(1, "returnPetition", () => (new ReturnPetitionMessage(staff, new ReturnPetition(id, "不属于本机关职权"))));
+                Add(1, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
+                Add(0.2, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.InHandling:
                 if (s.HearingOpen)
-                    Add(3, "concludeHearing", () => engine.SendAsync(new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
+                    Add(3, "concludeHearing", () => (new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
                 else
                 {
-                    Add(4, "issueReply", () => engine.SendAsync(new IssueReplyMessage(staff, new IssueReply(id,
+                    Add(4, "issueReply", () => (new IssueReplyMessage(staff, new IssueReply(id,
                         Enum.GetValues<ReplyDecision>()[_rng.Next(4)], "经调查，答复如下。"))));
-                    Add(1, "startHearing", () => engine.SendAsync(new StartHearingMessage(staff, new StartHearing(id, "需要听证"))));
+                    Add(1, "startHearing", () => (new StartHearingMessage(staff, new StartHearing(id, "需要听证"))));
                     if (!s.Extended)
                     {
                         var days = _rng.Next(1, 31);
-                        Add(1, "extendDeadline", () => engine.SendAsync(new ExtendDeadlineMessage(staff, new ExtendDeadline(id, days, "情况复杂"))));
+                        Add(1, "extendDeadline", () => (new ExtendDeadlineMessage(staff, new ExtendDeadline(id, days, "情况复杂"))));
                     }
                 }
-                Add(1, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
-                Add(0.2, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(1, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
+                Add(0.2, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.Replied:
                 AddEvaluation(s, petitioner, Add);
-                Add(0.7, "requestReview", () => engine.SendAsync(new RequestReviewMessage(petitioner(), new RequestReview(id, "对答复不服"))));
-                Add(0.1, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(0.7, "requestReview", () => (new RequestReviewMessage(petitioner(), new RequestReview(id, "对答复不服"))));
+                Add(0.1, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.UnderReview:
-                Add(4, "decideReview", () => engine.SendAsync(new DecideReviewMessage(staff, new DecideReview(id,
+                Add(4, "decideReview", () => (new DecideReviewMessage(staff, new DecideReview(id,
                     Enum.GetValues<ReviewOutcome>()[_rng.Next(3)], "复查意见"))));
-                Add(1, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, $"reviewer-{_rng.Next(3)}"))));
-                Add(0.2, "withdrawPetition", () => engine.SendAsync(new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(1, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, $"reviewer-{_rng.Next(3)}"))));
+                Add(0.2, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.Reviewed:
                 AddEvaluation(s, petitioner, Add);
-                Add(0.7, "requestReReview", () => engine.SendAsync(new RequestReReviewMessage(petitioner(), new RequestReReview(id, "对复查不服"))));
+                Add(0.7, "requestReReview", () => (new RequestReReviewMessage(petitioner(), new RequestReReview(id, "对复查不服"))));
                 break;
             case PetitionStatus.UnderReReview:
                 if (s.HearingOpen)
-                    Add(3, "concludeHearing", () => engine.SendAsync(new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
+                    Add(3, "concludeHearing", () => (new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
                 else
                 {
-                    Add(3, "decideReReview", () => engine.SendAsync(new DecideReReviewMessage(staff, new DecideReReview(id,
+                    Add(3, "decideReReview", () => (new DecideReReviewMessage(staff, new DecideReReview(id,
                         Enum.GetValues<ReviewOutcome>()[_rng.Next(3)], "复核意见"))));
-                    Add(1, "startHearing", () => engine.SendAsync(new StartHearingMessage(staff, new StartHearing(id, "复核听证"))));
+                    Add(1, "startHearing", () => (new StartHearingMessage(staff, new StartHearing(id, "复核听证"))));
                 }
-                Add(0.5, "assignOfficer", () => engine.SendAsync(new AssignOfficerMessage(staff, new AssignOfficer(id, "rereviewer"))));
+                Add(0.5, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, "rereviewer"))));
                 break;
             case PetitionStatus.Closed:
                 AddEvaluation(s, petitioner, Add);
@@ -271,12 +334,12 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         {
             var supervisor = Engine.As(new Actor($"sup-{supervisorOffice.Id}", Role.Supervisor, supervisorOffice.Id));
             var due = now + TimeSpan.FromDays(_rng.Next(3, 21));
-            Add(0.3, "supervisePetition", () => engine.SendAsync(new SupervisePetitionMessage(supervisor, new SupervisePetition(id, "请加快办理", due))));
+            Add(0.3, "supervisePetition", () => (new SupervisePetitionMessage(supervisor, new SupervisePetition(id, "请加快办理", due))));
         }
         foreach (var v in s.Supervisions.Where(v => v.IsOpen))
         {
             var answerer = Engine.As(new Actor($"officer-{v.SupervisedDepartmentId}", Role.Officer, v.SupervisedDepartmentId));
-            Add(1, "respondToSupervision", () => engine.SendAsync(new RespondToSupervisionMessage(answerer, new RespondToSupervision(id, v.Id, "已落实"))));
+            Add(1, "respondToSupervision", () => (new RespondToSupervisionMessage(answerer, new RespondToSupervision(id, v.Id, "已落实"))));
         }
 
         if (options.Count == 0)
@@ -286,17 +349,17 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         {
             pick -= o.Weight;
             if (pick <= 0)
-                return (o.Name, o.Send);
+                return (o.Name, o.Build);
         }
-        return (options[^1].Name, options[^1].Send);
+        return (options[^1].Name, options[^1].Build);
     }
 
-    private void AddEvaluation(Petition s, Func<CommandMeta> petitioner, Action<double, string, Func<Task<CommandResult>>> add)
+    private void AddEvaluation(Petition s, Func<CommandMeta> petitioner, Action<double, string, Func<object>> add)
     {
         if (s.Reply is null || s.Evaluation is not null)
             return;
         var satisfaction = Enum.GetValues<Satisfaction>()[_rng.Next(3)];
-        add(2, "evaluatePetition", () => engine.SendAsync(new EvaluatePetitionMessage(petitioner(), new EvaluatePetition(s.Id, satisfaction, "评价"))));
+        add(2, "evaluatePetition", () => (new EvaluatePetitionMessage(petitioner(), new EvaluatePetition(s.Id, satisfaction, "评价"))));
     }
 
     private readonly Dictionary<string, List<string>> _agencies = [];
@@ -308,10 +371,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         if (_agencies.TryGetValue(officeId, out var list))
             return list;
         var office = _directory.FindDepartment(officeId)!;
-        var regions = EntryRegions.Where(r => r == office.RegionCode
-            || (_directory.IsInSubtree(r, office.RegionCode) && _directory.FindRegion(r)!.ParentCode == office.RegionCode)).ToList();
-        if (!regions.Contains(office.RegionCode))
-            regions.Add(office.RegionCode);
+        var regions = _directory.ChildrenOf(office.RegionCode).Select(r => r.Code).Where(_entrySet.Contains).Prepend(office.RegionCode);
         list = [.. regions.SelectMany(_directory.DepartmentsOf).Where(d => d.Kind == DepartmentKind.HandlingAgency).Select(d => d.Id)];
         return _agencies[officeId] = list;
     }
@@ -323,8 +383,8 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             return list;
         var office = _directory.FindDepartment(officeId)!;
         var parent = _directory.FindRegion(office.RegionCode)!.ParentCode;
-        list = [.. EntryRegions.Where(r => r == parent || _directory.FindRegion(r)!.ParentCode == office.RegionCode)
-            .Select(r => _directory.PetitionOfficeOf(r)!.Id)];
+        var regions = _directory.ChildrenOf(office.RegionCode).Select(r => r.Code).Append(parent).Where(r => r is not null && _entrySet.Contains(r));
+        list = [.. regions.Select(r => _directory.PetitionOfficeOf(r!)?.Id).OfType<string>()];
         return _related[officeId] = list;
     }
 }

@@ -24,11 +24,14 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
     private readonly bool _asRoot;
     private int _stopped;
 
-    private EmbeddedPostgres(string binDirectory, string clusterDirectory, bool asRoot)
+    private readonly bool _kept;
+
+    private EmbeddedPostgres(string binDirectory, string clusterDirectory, bool asRoot, bool kept = false)
     {
         BinDirectory = binDirectory;
         ClusterDirectory = clusterDirectory;
         _asRoot = asRoot;
+        _kept = kept;
     }
 
     /// <summary>Folder of the binaries in use.</summary>
@@ -73,17 +76,21 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
 
         var instance = Interlocked.Increment(ref s_instances);
         var name = instance == 1 ? options.Name : $"{options.Name}_{instance}";
-        var folder = Path.Combine(options.RootDirectory, $"{name}-{Environment.ProcessId}");
-        if (Directory.Exists(folder))
+        var kept = options.KeptDirectory is not null;
+        var folder = kept ? Path.GetFullPath(options.KeptDirectory!) : Path.Combine(options.RootDirectory, $"{name}-{Environment.ProcessId}");
+        if (!kept && Directory.Exists(folder))
             Directory.Delete(folder, recursive: true);
         Directory.CreateDirectory(folder);
         if (asRoot)
             Run("chown", [ServiceUser, folder], options.RootDirectory, asUser: null);
 
-        var server = new EmbeddedPostgres(bin, folder, asRoot);
+        var server = new EmbeddedPostgres(bin, folder, asRoot, kept);
         try
         {
-            server.InitDb();
+            if (!kept || !File.Exists(Path.Combine(server.DataDirectory, "PG_VERSION")))
+                server.InitDb();
+            else
+                server.StopLeftover();
             server.StartServer(options);
         }
         catch
@@ -189,12 +196,21 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
                 if (stop.ExitCode != 0)
                     KillPostmaster(DataDirectory);
             }
-            Directory.Delete(ClusterDirectory, recursive: true);
+            if (!_kept)
+                Directory.Delete(ClusterDirectory, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             // Best effort at shutdown: the next start removes what is left (CleanUpAbandonedClusters).
         }
+    }
+
+    /// <summary>A kept cluster whose last owner was killed may still run: stop it before starting on a new port.</summary>
+    private void StopLeftover()
+    {
+        if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+            Run(Path.Combine(BinDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"],
+                ClusterDirectory, _asRoot ? ServiceUser : null, throwOnFailure: false);
     }
 
     private void InitDb()
@@ -216,6 +232,8 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
             var settings = $"-p {port} -k {ClusterDirectory} -c listen_addresses=127.0.0.1 -c max_connections={options.MaxConnections}";
             if (options.FastUnsafe)
                 settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+            foreach (var setting in options.Settings)
+                settings += $" -c {setting}";
             var result = Run(Path.Combine(BinDirectory, "pg_ctl"),
                 ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", settings, "start"],
                 ClusterDirectory, _asRoot ? ServiceUser : null, throwOnFailure: false);
@@ -248,7 +266,7 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
         var script =
             $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
             $"if [ -f '{DataDirectory}/postmaster.pid' ]; then {stop} -D '{DataDirectory}' -m fast -w -t 30 stop; fi; " +
-            $"rm -rf '{ClusterDirectory}'";
+            (_kept ? "true" : $"rm -rf '{ClusterDirectory}'");
         var info = new ProcessStartInfo("/bin/sh")
         {
             WorkingDirectory = Path.GetDirectoryName(ClusterDirectory)!,

@@ -23,4 +23,14 @@ public sealed record EmbeddedPostgresOptions
 
     /// <summary>Passed as <c>max_connections</c>: every host opens pools and the daemon keeps connections.</summary>
     public int MaxConnections { get; init; } = 200;
+
+    /// <summary>
+    /// A cluster folder that outlives the process (the benchmark keeps its generated data between
+    /// runs): created with initdb only when empty, stopped but never deleted. Null: a throw-away
+    /// folder under <see cref="RootDirectory"/>.
+    /// </summary>
+    public string? KeptDirectory { get; init; }
+
+    /// <summary>More server settings, as <c>name=value</c> pairs (e.g. <c>shared_buffers=2GB</c>).</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
 }

@@ -19,7 +19,7 @@ namespace CaseEngine.Projections.Tests.Oracle;
 /// Runs the seeded workload once for the class: CASEENGINE_ORACLE_PETITIONS petitions (default
 /// <see cref="DefaultPetitions"/>), seed CASEENGINE_ORACLE_SEED (default 20250303).
 /// </summary>
-public sealed class OracleFixture : DatabaseFixture, IAsyncLifetime
+public class OracleFixture : DatabaseFixture, IAsyncLifetime
 {
     public const int DefaultPetitions = 2000;
 
@@ -28,15 +28,18 @@ public sealed class OracleFixture : DatabaseFixture, IAsyncLifetime
     public IReadOnlyList<IEvent> Log { get; private set; } = [];
     public TimeSpan CatchUp { get; private set; }
 
-    public static int Petitions =>
+    public virtual int Petitions =>
         int.TryParse(Environment.GetEnvironmentVariable("CASEENGINE_ORACLE_PETITIONS"), out var n) && n > 0 ? n : DefaultPetitions;
+
+    /// <summary>0: every command through the bus; more: in command batches of that size.</summary>
+    public virtual int BatchSize => 0;
 
     async Task IAsyncLifetime.InitializeAsync()
     {
         await InitializeAsync();
         Engine = await Engine.StartAsync(this);
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CASEENGINE_ORACLE_SEED"), out var s) ? s : 20250303;
-        Report = await new Workload(Engine, Petitions, seed).RunAsync();
+        Report = await new Workload(Engine, Petitions, seed, batchSize: BatchSize).RunAsync();
         var watch = Stopwatch.StartNew();
         await Engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(5));
         CatchUp = watch.Elapsed;
@@ -52,8 +55,20 @@ public sealed class OracleFixture : DatabaseFixture, IAsyncLifetime
     }
 }
 
-public class the_read_models_equal_a_brute_force_recomputation_from_the_log(OracleFixture fixture, ITestOutputHelper output)
-    : IClassFixture<OracleFixture>
+/// <summary>The same workload, its commands run in batches (<see cref="CaseEngine.Workflow.Commands.CommandBatch"/>, as the benchmark loads its data).</summary>
+public sealed class BatchedOracleFixture : OracleFixture
+{
+    public override int Petitions => 600;
+    public override int BatchSize => 64;
+}
+
+public sealed class the_read_models_equal_a_brute_force_recomputation_from_the_log(OracleFixture fixture, ITestOutputHelper output)
+    : ReadModelOracle<OracleFixture>(fixture, output), IClassFixture<OracleFixture>;
+
+public sealed class the_read_models_equal_a_brute_force_recomputation_when_commands_ran_in_batches(BatchedOracleFixture fixture, ITestOutputHelper output)
+    : ReadModelOracle<BatchedOracleFixture>(fixture, output), IClassFixture<BatchedOracleFixture>;
+
+public abstract class ReadModelOracle<TFixture>(TFixture fixture, ITestOutputHelper output) where TFixture : OracleFixture
 {
     private IDocumentStore Store => fixture.Engine.Store;
 

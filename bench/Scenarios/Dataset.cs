@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using CaseEngine.Bench.Harness;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Calendar;
+using CaseEngine.Domain.Clocks;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Deadlines;
+using CaseEngine.Workflow.DuplicateDetection;
+using CaseEngine.Workflow.Rules;
+using Marten.Events;
+using Npgsql;
+
+namespace CaseEngine.Bench.Scenarios;
+
+/// <summary>
+/// The province (Anhui, 34) or national directory from <c>../shared/data/divisions</c> and a log
+/// filled by the seeded workload through the real append path in command batches, over months of
+/// fake time that end today. The database is kept (with a marker row) and reused by later runs
+/// on the same kept cluster.
+/// </summary>
+public static class Dataset
+{
+    private const string MarkerTable = "bench_dataset";
+    private const int Seed = 2026;
+
+    public static RuleBook Rules(string scale) =>
+        new(DivisionsImporter.Import(DivisionsFolder(), provinceCode: scale == "province" ? "34" : null),
+            new StatutoryClock(ClockPolicy.Default, BusinessCalendar.China));
+
+    /// <summary>../shared/data/divisions beside the project, found from the working folder or the binary.</summary>
+    public static string DivisionsFolder()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "data", "divisions");
+                if (Directory.Exists(candidate))
+                    return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException("../shared/data/divisions not found beside the project");
+    }
+
+    /// <summary>Where petitions arrive: every region of the scale that has a petition office.</summary>
+    public static IReadOnlyList<string> EntryRegions(DepartmentDirectory directory, string scale)
+    {
+        var root = scale == "province" ? "340000" : null;
+        return [.. directory.Regions.Where(r => r.Level != Level.National && (root is null || directory.IsInSubtree(r.Code, root))
+            && directory.PetitionOfficeOf(r.Code)?.RegionCode == r.Code).Select(r => r.Code).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The loaded database's connection string and what was loaded (reused when a run already loaded it).</summary>
+    public static async Task<(string ConnectionString, string Summary, bool Reused)> EnsureAsync(BenchDatabase database, string scale,
+        int petitions, RuleBook rules, int batchSize)
+    {
+        var name = $"bench_{scale}_{petitions}";
+        var connection = await database.OpenDatabaseAsync(name);
+        if (await MarkerAsync(connection) is { } summary)
+            return (connection, summary, true);
+
+        connection = await database.CreateDatabaseAsync(name);
+        var regions = EntryRegions(rules.Directory, scale);
+        // About 150 steps of 8–31 hours: start ~130 days back so the log ends near today.
+        var clock = new FakeClock(DateTimeOffset.UtcNow.Date.AddDays(-130));
+        var watch = Stopwatch.StartNew();
+        WorkloadReport report;
+        await using (var engine = await Engine.StartAsync(connection, clock, o =>
+        {
+            o.RuleBook = rules;
+            // Registered (so it resumes at the end of the log later) but switched off while loading.
+            o.DuplicateDetection = true;
+        }, host => host.Configuration[DuplicateDetectionSubscription.EnabledSetting] = "false"))
+        {
+            report = await new Workload(engine, petitions, Seed, ticks: 150, parallelism: 2, entryRegions: regions, batchSize: batchSize).RunAsync();
+            // Bring the clocks to today: what fell due since the last step fires now, not when the API host starts.
+            clock.SetUtcNow(DateTimeOffset.UtcNow);
+            await engine.SweepAsync();
+            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromHours(3));
+        }
+        DeadlineSweeper.Interval = TimeSpan.FromSeconds(1);
+        summary =
+            $"{scale} data: {rules.Directory.Regions.Count:N0} regions ({regions.Count:N0} entry regions), {report.Petitions:N0} petitions, " +
+            $"{report.Commands:N0} commands ({report.Refused:N0} refused by the rules), {report.Sweeps:N0} timer firings, {report.Events:N0} events, " +
+            $"fake time {report.Start:yyyy-MM-dd} to {report.End:yyyy-MM-dd}; loaded in command batches of {batchSize} in {report.Elapsed.TotalMinutes:0.0} min " +
+            $"({report.Commands / report.Elapsed.TotalSeconds:0} commands/s, {report.Events / report.Elapsed.TotalSeconds:0} events/s), " +
+            $"read side caught up {watch.Elapsed.TotalMinutes - report.Elapsed.TotalMinutes:0.0} min later. Commands: " +
+            string.Join(", ", report.ByCommand.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N0}")) + ".";
+        await MarkAsync(connection, summary);
+        return (connection, summary, false);
+    }
+
+    private static async Task<string?> MarkerAsync(string connectionString)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"select summary from public.{MarkerTable} limit 1", conn);
+        try
+        {
+            return (string?)await cmd.ExecuteScalarAsync();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return null;
+        }
+    }
+
+    private static async Task MarkAsync(string connectionString, string summary)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            $"create table public.{MarkerTable} (summary text not null, loaded_at timestamptz not null default now()); " +
+            $"insert into public.{MarkerTable} (summary) values (@s)", conn);
+        cmd.Parameters.AddWithValue("s", summary);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
