@@ -94,10 +94,13 @@ if (Runs("t3") || Runs("t5"))
     if (Runs("t5"))
     {
         var b2Rate = await raw.CopyRowsPerSecondAsync(quick ? 20_000 : 500_000);
+        await using var sampler = WorkingSetSampler.Start();
         var (rate, events, each) = await ReadSide.RebuildAsync(engine);
+        var workingSet = await sampler.StopAsync();
         report.Add(new ResultRow("T5", $"full rebuild of inbox + overdue + statistics from {events:N0} events",
             $"{rate:0} events/s ({string.Join(", ", each.Select(kv => $"{kv.Key} {kv.Value.TotalSeconds:0.0} s"))})",
             $"B2 {b2Rate:0} rows/s", rate / b2Rate, "≥ 0.10 × B2", rate / b2Rate >= 0.10));
+        report.Add(WorkingSetRow($"during the T5 rebuild ({events:N0} events)", workingSet, sampler.Interval));
     }
 }
 if (Runs("t1") || Runs("t2") || Runs("t6"))
@@ -106,6 +109,7 @@ if (Runs("t1") || Runs("t2") || Runs("t6"))
     await api.SubmissionsAsync(4, TimeSpan.FromSeconds(2));   // warm up: handler code generation, JIT
     Measured? best = null;
     var bestClients = 0;
+    await using var sampler = WorkingSetSampler.Start();
     foreach (var clients in quick ? new[] { 8, 32 } : new[] { 8, 16, 32, 64 })
     {
         var m = await api.SubmissionsAsync(clients, seconds);
@@ -113,12 +117,15 @@ if (Runs("t1") || Runs("t2") || Runs("t6"))
         if (best is null || m.PerSecond > best.PerSecond)
             (best, bestClients) = (m, clients);
     }
+    var workingSet = await sampler.StopAsync();
     if (b1.TryGetValue(32, out var b132))
     {
         var ratio = best!.PerSecond / b132.PerSecond;
         report.Add(new ResultRow("T1", $"sustained submitPetition mutations over GraphQL/HTTP, best at {bestClients} clients",
             $"{best.PerSecond:0}/s", $"B1(32) {b132.PerSecond:0} tps", ratio, "≥ 0.35 × B1(32)", ratio >= 0.35));
     }
+    if (Runs("t1"))
+        report.Add(WorkingSetRow($"during the T1 probes ({(quick ? "8, 32" : "8, 16, 32, 64")} clients submitting over GraphQL/HTTP)", workingSet, sampler.Interval));
     if (Runs("t2") && b1.TryGetValue(8, out var b18))
     {
         // Half of T1's best throughput, approximated by half its concurrency (a closed loop).
@@ -147,3 +154,7 @@ foreach (var pending in new[] { "T9" })
 var path = await report.WriteAsync(Path.Combine(AppContext.BaseDirectory, "../../../results"), server);
 Console.WriteLine($"results: {Path.GetFullPath(path)}");
 return 0;
+
+static ResultRow WorkingSetRow(string during, WorkingSet ws, TimeSpan interval) =>
+    new("WS", $"peak working set of the bench process {during}", $"{ws.PeakMiB:0} MiB", "—", null, "report", null,
+        $"the server runs in-process with the load generator (and PostgreSQL's memory is not counted), so the figure includes the client; {ws.Describe(interval)}");
