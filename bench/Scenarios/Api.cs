@@ -31,14 +31,24 @@ public sealed class Api : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpClient _http;
 
-    private Api(WebApplication app, HttpClient http, string officerToken)
+    private Api(WebApplication app, HttpClient http, string officerToken, int port)
     {
         _app = app;
         _http = http;
         OfficerToken = officerToken;
+        WebSocketUri = new Uri($"ws://127.0.0.1:{port}/graphql");
     }
 
     public string OfficerToken { get; }
+
+    /// <summary>The graphql-transport-ws endpoint of this server.</summary>
+    public Uri WebSocketUri { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>A bearer token signed by this server's key.</summary>
+    public string Mint(string subject, Role role, string? departmentId) =>
+        _app.Services.GetRequiredService<TokenService>().Mint(subject, role, departmentId, TimeSpan.FromHours(4));
 
     public static async Task<Api> StartAsync(string connectionString)
     {
@@ -50,44 +60,49 @@ public sealed class Api : IAsyncDisposable
         builder.AddCaseEngine(o => o.ConnectionString = connectionString);
         builder.AddCaseEngineGraphApi();
         var app = builder.Build();
+        app.UseWebSockets();   // as src/GraphApi/Program.cs: /graphql upgrades to graphql-transport-ws
         app.MapCaseEngineHealth();
         app.MapCaseEngineGraphQL();
         await app.StartAsync();
         var token = app.Services.GetRequiredService<TokenService>().Mint("officer-bench", Role.Officer, "340101-PO", TimeSpan.FromHours(4));
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return new Api(app, http, token);
+        return new Api(app, http, token, port);
     }
 
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
 
     /// <summary>Anonymous WEBSITE submissions, each its own petition and command id.</summary>
     public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration) =>
-        Load.RunAsync(clients, duration, async (client, i) =>
+        Load.RunAsync(clients, duration, SubmitAsync);
+
+    /// <summary>One anonymous WEBSITE submission (a new petition): its id; throws when the server answers with errors.</summary>
+    public async Task<string> SubmitAsync(int client, int i)
+    {
+        var body = JsonSerializer.Serialize(new
         {
-            var body = JsonSerializer.Serialize(new
+            query = Submit,
+            variables = new
             {
-                query = Submit,
-                variables = new
+                input = new
                 {
-                    input = new
-                    {
-                        commandId = Guid.NewGuid(),
-                        channel = "WEBSITE",
-                        entryRegionCode = "340101",
-                        category = "COMPLAINT_REQUEST",
-                        subject = $"村道损坏无人维修 {client}-{i}",
-                        content = "村里的道路损坏已有半年，请求尽快维修。",
-                        petitioner = new { name = "张三丰", phone = $"138{client:0000}{i % 10000:0000}" },
-                    },
+                    commandId = Guid.NewGuid(),
+                    channel = "WEBSITE",
+                    entryRegionCode = "340101",
+                    category = "COMPLAINT_REQUEST",
+                    subject = $"村道损坏无人维修 {client}-{i}",
+                    content = "村里的道路损坏已有半年，请求尽快维修。",
+                    petitioner = new { name = "张三丰", phone = $"138{client:0000}{i % 10000:0000}" },
                 },
-            });
-            await PostAsync(body, null);
+            },
         });
+        using var response = JsonDocument.Parse(await PostAsync(body, null));
+        return response.RootElement.GetProperty("data").GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetString()!;
+    }
 
     public Task<Measured> InboxPagesAsync(int clients, TimeSpan duration) =>
         Load.RunAsync(clients, duration, async (_, _) => await PostAsync(JsonSerializer.Serialize(new { query = Inbox }), OfficerToken));
 
-    private async Task PostAsync(string body, string? token)
+    private async Task<string> PostAsync(string body, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (token is not null)
@@ -96,6 +111,7 @@ public sealed class Api : IAsyncDisposable
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode || text.Contains("\"errors\"", StringComparison.Ordinal))
             throw new InvalidOperationException($"GraphQL request failed ({(int)response.StatusCode}): {text[..Math.Min(300, text.Length)]}");
+        return text;
     }
 
     public async ValueTask DisposeAsync()
