@@ -37,11 +37,21 @@ public sealed class Api : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpClient _http;
 
-    private Api(WebApplication app, HttpClient http)
+    private Api(WebApplication app, HttpClient http, int port)
     {
         _app = app;
         _http = http;
+        WebSocketUri = new Uri($"ws://127.0.0.1:{port}/graphql");
     }
+
+    /// <summary>The graphql-transport-ws endpoint of this server.</summary>
+    public Uri WebSocketUri { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>A bearer token signed by this server's key.</summary>
+    public string Mint(string subject, Role role, string? departmentId) =>
+        _app.Services.GetRequiredService<TokenService>().Mint(subject, role, departmentId, TimeSpan.FromHours(4));
 
     /// <param name="rules">The directory the data was generated with (default: the demo directory).</param>
     public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null)
@@ -58,38 +68,43 @@ public sealed class Api : IAsyncDisposable
         });
         builder.AddCaseEngineGraphApi();
         var app = builder.Build();
+        app.UseWebSockets();   // as src/GraphApi/Program.cs: /graphql upgrades to graphql-transport-ws
         app.MapCaseEngineHealth();
         app.MapCaseEngineGraphQL();
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return new Api(app, http);
+        return new Api(app, http, port);
     }
 
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
 
     /// <summary>Anonymous WEBSITE submissions, each its own petition and command id.</summary>
     public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration) =>
-        Load.RunAsync(clients, duration, async (client, i) =>
+        Load.RunAsync(clients, duration, SubmitAsync);
+
+    /// <summary>One anonymous WEBSITE submission (a new petition): its id; throws when the server answers with errors.</summary>
+    public async Task<string> SubmitAsync(int client, int i)
+    {
+        var body = JsonSerializer.Serialize(new
         {
-            var body = JsonSerializer.Serialize(new
+            query = Submit,
+            variables = new
             {
-                query = Submit,
-                variables = new
+                input = new
                 {
-                    input = new
-                    {
-                        commandId = Guid.NewGuid(),
-                        channel = "WEBSITE",
-                        entryRegionCode = EntryRegion,
-                        category = "COMPLAINT_REQUEST",
-                        subject = $"村道损坏无人维修 {client}-{i}",
-                        content = "村里的道路损坏已有半年，请求尽快维修。",
-                        petitioner = new { name = "张三丰", phone = $"138{client:0000}{i % 10000:0000}" },
-                    },
+                    commandId = Guid.NewGuid(),
+                    channel = "WEBSITE",
+                    entryRegionCode = EntryRegion,
+                    category = "COMPLAINT_REQUEST",
+                    subject = $"村道损坏无人维修 {client}-{i}",
+                    content = "村里的道路损坏已有半年，请求尽快维修。",
+                    petitioner = new { name = "张三丰", phone = $"138{client:0000}{i % 10000:0000}" },
                 },
-            });
-            await PostAsync(body, null);
+            },
         });
+        using var response = JsonDocument.Parse(await PostAsync(body, null));
+        return response.RootElement.GetProperty("data").GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetString()!;
+    }
 
     /// <summary>The first inbox page of a department, read by an officer of that department.</summary>
     public Task<Measured> InboxPagesAsync(string departmentId, int clients, TimeSpan duration)
@@ -110,7 +125,7 @@ public sealed class Api : IAsyncDisposable
         return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt64(1)) : ("340102-PO", 0);
     }
 
-    private async Task PostAsync(string body, string? token)
+    private async Task<string> PostAsync(string body, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (token is not null)
@@ -119,6 +134,7 @@ public sealed class Api : IAsyncDisposable
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode || text.Contains("\"errors\"", StringComparison.Ordinal))
             throw new InvalidOperationException($"GraphQL request failed ({(int)response.StatusCode}): {text[..Math.Min(300, text.Length)]}");
+        return text;
     }
 
     public async ValueTask DisposeAsync()
