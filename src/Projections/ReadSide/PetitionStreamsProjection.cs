@@ -7,30 +7,87 @@ namespace CaseEngine.Projections.ReadSide;
 
 /// <summary>
 /// Base of the projections whose rows are a function of a petition's whole stream (inbox, overdue).
-/// For each page of events the daemon hands over, it reads the touched petitions' events up to the
-/// page's last sequence (a committed prefix: the daemon never pages beyond the high-water mark), folds
-/// them, and replaces those petitions' rows in the same transaction as the daemon's progress. No state
-/// is kept between pages, so live processing, a retried page and a rebuild all give the same rows.
+/// For each page of events the daemon hands over, it folds the touched petitions' events up to the
+/// page's last sequence (a committed prefix: the daemon never pages beyond the high-water mark) and
+/// replaces those petitions' rows in the same transaction as the daemon's progress. Rows depend on
+/// nothing but the log, so live processing, a retried page and a rebuild all give the same rows.
 /// </summary>
+/// <remarks>
+/// The streams folded so far are kept in memory (up to <see cref="CachedStreams"/>): pages come in
+/// log order, so a petition seen before needs only the page's own events, not its history again
+/// (a rebuild otherwise reads every stream about as many times as it has events). Whatever is not
+/// contiguous with what is kept — a retried page, pages another node processed, a rebuild starting
+/// over — is read again from the store.
+/// </remarks>
 public abstract class PetitionStreamsProjection : IProjection
 {
+    /// <summary>How many streams are kept between pages; beyond it the cache starts afresh.</summary>
+    public const int CachedStreams = 100_000;
+
+    private readonly Dictionary<Guid, List<IPetitionEvent>> _streams = [];
+    private long _lastCeiling;
+    // The daemon applies one page at a time; the gate keeps the cache whole should that ever change.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
-        var touched = events.Where(e => e.Data is IPetitionEvent).Select(e => e.StreamId).Distinct().ToArray();
-        if (touched.Length == 0)
+        await _gate.WaitAsync(cancellation);
+        try
+        {
+            await ApplyPageAsync(operations, events, cancellation);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task ApplyPageAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        var page = events.Where(e => e.Data is IPetitionEvent).GroupBy(e => e.StreamId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).ToList());
+        if (page.Count == 0)
             return;
         var ceiling = events.Max(e => e.Sequence);
-        var stored = await operations.Events.QueryAllRawEvents()
-            .Where(e => touched.Contains(e.StreamId) && e.Sequence <= ceiling)
-            .OrderBy(e => e.Sequence)
-            .ToListAsync(cancellation);
-        var streams = stored
-            .GroupBy(e => e.StreamId)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<IPetitionEvent>)g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data).ToList());
+        // A page at or below the last one seen is a retry or a rebuild: what is kept may be ahead of it.
+        if (events.Min(e => e.Sequence) <= _lastCeiling || _streams.Count + page.Count > CachedStreams)
+            _streams.Clear();
+        _lastCeiling = ceiling;
+
+        var missing = new List<Guid>();
+        foreach (var (id, pageEvents) in page)
+        {
+            if (_streams.TryGetValue(id, out var kept) && Contiguous(kept.Count, pageEvents))
+                kept.AddRange(pageEvents.Select(e => (IPetitionEvent)e.Data));
+            else
+                missing.Add(id);
+        }
+        if (missing.Count > 0)
+        {
+            var stored = await operations.Events.QueryAllRawEvents()
+                .Where(e => missing.Contains(e.StreamId) && e.Sequence <= ceiling)
+                .OrderBy(e => e.Sequence)
+                .ToListAsync(cancellation);
+            foreach (var g in stored.GroupBy(e => e.StreamId))
+                _streams[g.Key] = [.. g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data)];
+        }
+        var touched = page.Keys.ToArray();
+        var streams = touched.Where(_streams.ContainsKey).ToDictionary(id => id, id => (IReadOnlyList<IPetitionEvent>)_streams[id]);
         var schema = operations.DocumentStore.Options.DatabaseSchemaName;
         Write(operations, schema, touched, streams);
+    }
+
+    /// <summary>The page continues the kept events exactly: versions kept+1, kept+2, …</summary>
+    private static bool Contiguous(int kept, List<IEvent> pageEvents)
+    {
+        for (var i = 0; i < pageEvents.Count; i++)
+        {
+            if (pageEvents[i].Version != kept + 1 + i)
+                return false;
+        }
+        return true;
     }
 
     /// <summary>Replace the rows of <paramref name="petitionIds"/> by what their streams say now.</summary>
