@@ -22,16 +22,19 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
     private static int s_instances;
 
     private readonly bool _asRoot;
+    private readonly EmbeddedPostgresOptions _options;
+    private readonly Lock _serverGate = new();
     private int _stopped;
 
     private readonly bool _kept;
 
-    private EmbeddedPostgres(string binDirectory, string clusterDirectory, bool asRoot, bool kept = false)
+    private EmbeddedPostgres(string binDirectory, string clusterDirectory, bool asRoot, EmbeddedPostgresOptions options)
     {
         BinDirectory = binDirectory;
         ClusterDirectory = clusterDirectory;
         _asRoot = asRoot;
-        _kept = kept;
+        _options = options;
+        _kept = options.KeptDirectory is not null;
     }
 
     /// <summary>Folder of the binaries in use.</summary>
@@ -84,14 +87,14 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
         if (asRoot)
             Run("chown", [ServiceUser, folder], options.RootDirectory, asUser: null);
 
-        var server = new EmbeddedPostgres(bin, folder, asRoot, kept);
+        var server = new EmbeddedPostgres(bin, folder, asRoot, options);
         try
         {
             if (!kept || !File.Exists(Path.Combine(server.DataDirectory, "PG_VERSION")))
                 server.InitDb();
             else
                 server.StopLeftover();
-            server.StartServer(options);
+            server.StartServer(options, fixedPort: null);
         }
         catch
         {
@@ -176,6 +179,44 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
         return removed;
     }
 
+    /// <summary>True while the postmaster runs: after start, and between <see cref="StartServer()"/> and <see cref="StopServer"/>.</summary>
+    public bool IsRunning => _stopped == 0 && File.Exists(Path.Combine(DataDirectory, "postmaster.pid"));
+
+    /// <summary>
+    /// Stops the server but keeps the cluster, so <see cref="StartServer()"/> brings it back with its data:
+    /// a database outage, for tests of recovery. <paramref name="immediate"/> stops without a shutdown
+    /// checkpoint, like a crash (the next start runs crash recovery); otherwise a fast shutdown, like a
+    /// restart for maintenance. Every client connection is cut either way.
+    /// </summary>
+    public void StopServer(bool immediate = false)
+    {
+        lock (_serverGate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped == 1, this);
+            Run(Path.Combine(BinDirectory, "pg_ctl"), ["-D", DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"],
+                ClusterDirectory, _asRoot ? ServiceUser : null);
+        }
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopServer"/> again, on the same port: connection strings stay valid.</summary>
+    public void StartServer()
+    {
+        lock (_serverGate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped == 1, this);
+            if (IsRunning)
+                throw new InvalidOperationException("the server is already running");
+            StartServer(_options, fixedPort: Port);
+        }
+    }
+
+    /// <summary><see cref="StopServer"/> then <see cref="StartServer()"/>.</summary>
+    public void Restart(bool immediate = false)
+    {
+        StopServer(immediate);
+        StartServer();
+    }
+
     public void Dispose() => Stop();
 
     public ValueTask DisposeAsync() => new(Task.Run(Stop));
@@ -222,13 +263,14 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
         InitDbDuration = watch.Elapsed;
     }
 
-    private void StartServer(EmbeddedPostgresOptions options)
+    private void StartServer(EmbeddedPostgresOptions options, int? fixedPort)
     {
         var watch = Stopwatch.StartNew();
-        // A port picked here can be taken by another process before postgres binds it: retry with a new one.
+        // A port picked here can be taken by another process before postgres binds it: retry with a new
+        // one. A restart keeps its port (clients hold connection strings to it) and retries that.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreePort();
+            var port = fixedPort ?? FreePort();
             var settings = $"-p {port} -k {ClusterDirectory} -c listen_addresses=127.0.0.1 -c max_connections={options.MaxConnections}";
             if (options.FastUnsafe)
                 settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";

@@ -54,6 +54,40 @@ public class when_starting_an_embedded_cluster
         new EmbeddedPostgresOptions().FastUnsafe.ShouldBeFalse();
 }
 
+public class when_an_embedded_cluster_restarts
+{
+    [Fact]
+    public async Task it_comes_back_on_the_same_port_with_its_data()
+    {
+        await using var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "restarting", FastUnsafe = true });
+        // Unpooled: pooled connections do not survive a restart (that is what the restart tests are about).
+        var connectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false }.ConnectionString;
+        await ExecuteAsync(connectionString, "create table kept (id int); insert into kept values (42)");
+        var port = server.Port;
+
+        server.StopServer();
+        server.IsRunning.ShouldBeFalse();
+        await Should.ThrowAsync<NpgsqlException>(() => ExecuteAsync(connectionString, "select 1"));
+
+        server.StartServer();
+        server.IsRunning.ShouldBeTrue();
+        server.Port.ShouldBe(port);
+        (await ExecuteAsync(connectionString, "select id from kept")).ShouldBe(42);
+
+        // A crash (no shutdown checkpoint): recovery at the next start keeps committed data.
+        server.Restart(immediate: true);
+        (await ExecuteAsync(connectionString, "select id from kept")).ShouldBe(42);
+    }
+
+    private static async Task<object?> ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+}
+
 public class when_a_previous_run_was_killed
 {
     [Fact]

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using CaseEngine.Domain;
+using CaseEngine.Projections.Queries;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Hosting;
+using Marten;
+using Marten.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace CaseEngine.Projections.Tests;
+
+/// <summary>
+/// A PostgreSQL cluster of its own for the restart tests: the process-wide test cluster is shared by
+/// every test class running at the same time, so it must never be stopped. Durable settings, unlike
+/// the test cluster: with synchronous_commit off a crash loses the last commits, among them the
+/// daemon's progress rows, and the daemon then stops that projection (ProgressionProgressOutOfOrderException)
+/// instead of recovering; a production server with durable commits does not lose them.
+/// </summary>
+public sealed class RestartableCluster : IAsyncLifetime
+{
+    public EmbeddedPostgres Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "restart", FastUnsafe = false });
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (Server is not null)
+            await Server.DisposeAsync();
+    }
+
+    /// <summary>A fresh database on this cluster, for one test.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"restart_{Guid.NewGuid():N}"[..24];
+        // Unpooled: a pooled admin connection from before an earlier restart would fail.
+        await PostgresDatabases.CreateAsync(Unpooled(Server.ConnectionString), name);
+        return Server.ConnectionStringFor(name);
+    }
+
+    public static string Unpooled(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+}
+
+/// <summary>
+/// Marten #4961: with LISTEN/NOTIFY wake-ups on, a database outage once stopped the daemon's high-water
+/// agent for good (writes worked again, projections never moved). The engine runs with its shipped
+/// configuration; the server goes away for a few seconds and comes back on the same port.
+/// </summary>
+public class the_read_side_recovers_after_a_database_restart(RestartableCluster cluster, ITestOutputHelper output)
+    : IClassFixture<RestartableCluster>
+{
+    private const string Office = "340101-PO";
+
+    /// <summary>Long enough for the daemon to poll, and to try to listen again, while the server is down.</summary>
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(3);
+
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task a_petition_submitted_after_the_restart_reaches_the_inbox(bool crash)
+    {
+        var started = Stopwatch.StartNew();
+        await using var engine = await Engine.StartAsync(await cluster.CreateDatabaseAsync());
+        output.WriteLine($"engine started in {started.ElapsedMilliseconds} ms");
+        var listens = ((DocumentStore)engine.Store).Options.Events.UseListenNotifyForEventAppends;
+        output.WriteLine($"listen/notify wake-ups: {listens}");
+
+        var before = await engine.SubmitAsync();
+        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        (await InboxAsync(engine)).ShouldContain(before.PetitionId);
+        if (listens)
+            (await ListenersAsync()).ShouldBeGreaterThan(0, "the daemon listens for appends before the outage");
+
+        // The outage: every connection is cut; the daemon, Wolverine and the pools see errors for a while.
+        var watch = Stopwatch.StartNew();
+        cluster.Server.StopServer(immediate: crash);
+        await Task.Delay(Outage);
+        cluster.Server.StartServer();
+        output.WriteLine($"server {(crash ? "crashed" : "stopped")} and started again in {watch.ElapsedMilliseconds} ms");
+
+        // The pools still hold connections the server has closed: the first commands may fail on them.
+        // The same command id makes a retry safe (exactly-once commands).
+        watch.Restart();
+        var (after, attempts) = await SubmitUntilTheDatabaseAnswersAsync(engine);
+        output.WriteLine($"first command accepted {watch.ElapsedMilliseconds} ms after the restart, at attempt {attempts}");
+
+        watch.Restart();
+        try
+        {
+            await engine.Store.WaitForNonStaleProjectionDataAsync(Recovery);
+        }
+        catch (TimeoutException e)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"the async projections did not catch up within {Recovery} after the restart (Marten #4961?): {e.Message}");
+        }
+        (await InboxAsync(engine)).ShouldContain(after.PetitionId);
+        output.WriteLine($"visible in the inbox {watch.ElapsedMilliseconds} ms after the command");
+
+        var health = await engine.Host.Services.GetRequiredService<HealthCheckService>()
+            .CheckHealthAsync(r => r.Name == "projections");
+        health.Status.ShouldBe(HealthStatus.Healthy);
+
+        if (listens)
+        {
+            // Not just the polling fallback: the daemon listens again, so the lag is back to its normal.
+            watch.Restart();
+            var deadline = DateTime.UtcNow + Recovery;
+            while (await ListenersAsync() == 0)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, "the daemon never listened for appends again after the restart");
+                await Task.Delay(100);
+            }
+            output.WriteLine($"listening again after {watch.ElapsedMilliseconds} ms more");
+        }
+        watch.Restart();
+    }
+
+    private static async Task<(CommandResult Result, int Attempts)> SubmitUntilTheDatabaseAnswersAsync(Engine engine)
+    {
+        var meta = Engine.As(new Actor("citizen-after-restart", Role.Petitioner, null));
+        var deadline = DateTime.UtcNow + Recovery;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await engine.SubmitAsync(meta: meta), attempt);
+            }
+            catch (Exception e) when (IsConnectionFailure(e) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Min(attempt, 10)));
+            }
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is NpgsqlException or SocketException or IOException or TimeoutException)
+                return true;
+        }
+        return false;
+    }
+
+    private static async Task<List<Guid>> InboxAsync(Engine engine)
+    {
+        await using var session = engine.Store.QuerySession();
+        var page = await InboxQueries.PageAsync(session, Office, null, InboxOrder.DueAtAsc, 50, null, engine.Clock.GetUtcNow());
+        return [.. page.Edges.Select(e => e.Node.PetitionId)];
+    }
+
+    /// <summary>Sessions whose last statement was a LISTEN: the daemon's wake-up connection.</summary>
+    private async Task<long> ListenersAsync()
+    {
+        await using var connection = new NpgsqlConnection(RestartableCluster.Unpooled(cluster.Server.ConnectionString));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select count(*) from pg_stat_activity where query ilike 'listen %'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
