@@ -61,7 +61,7 @@ public sealed class Api : IAsyncDisposable
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
 
     /// <summary>Anonymous WEBSITE submissions, each its own petition and command id.</summary>
-    public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration) =>
+    public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
         Load.RunAsync(clients, duration, async (client, i) =>
         {
             var body = JsonSerializer.Serialize(new
@@ -82,10 +82,11 @@ public sealed class Api : IAsyncDisposable
                 },
             });
             await PostAsync(body, null);
-        });
+        }, maxOperationsPerClient);
 
-    public Task<Measured> InboxPagesAsync(int clients, TimeSpan duration) =>
-        Load.RunAsync(clients, duration, async (_, _) => await PostAsync(JsonSerializer.Serialize(new { query = Inbox }), OfficerToken));
+    public Task<Measured> InboxPagesAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
+        Load.RunAsync(clients, duration, async (_, _) => await PostAsync(JsonSerializer.Serialize(new { query = Inbox }), OfficerToken),
+            maxOperationsPerClient);
 
     private async Task PostAsync(string body, string? token)
     {
