@@ -79,8 +79,8 @@ public sealed class Api : IAsyncDisposable
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
 
     /// <summary>Anonymous WEBSITE submissions, each its own petition and command id.</summary>
-    public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration) =>
-        Load.RunAsync(clients, duration, SubmitAsync);
+    public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
+        Load.RunAsync(clients, duration, SubmitAsync, maxOperationsPerClient);
 
     /// <summary>One anonymous WEBSITE submission (a new petition): its id; throws when the server answers with errors.</summary>
     public async Task<string> SubmitAsync(int client, int i)
@@ -107,11 +107,11 @@ public sealed class Api : IAsyncDisposable
     }
 
     /// <summary>The first inbox page of a department, read by an officer of that department.</summary>
-    public Task<Measured> InboxPagesAsync(string departmentId, int clients, TimeSpan duration)
+    public Task<Measured> InboxPagesAsync(string departmentId, int clients, TimeSpan duration, int? maxOperationsPerClient = null)
     {
         var token = _app.Services.GetRequiredService<TokenService>().Mint($"officer-{departmentId}", Role.Officer, departmentId, TimeSpan.FromHours(4));
         var body = JsonSerializer.Serialize(new { query = Inbox, variables = new { department = departmentId } });
-        return Load.RunAsync(clients, duration, async (_, _) => await PostAsync(body, token));
+        return Load.RunAsync(clients, duration, async (_, _) => await PostAsync(body, token), maxOperationsPerClient);
     }
 
     /// <summary>The department with the most open items: the heaviest inbox page to read.</summary>

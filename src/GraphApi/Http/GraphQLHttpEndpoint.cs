@@ -281,10 +281,16 @@ public sealed class GraphQLHttpEndpoint(
         }
     }
 
+    /// <summary>
+    /// One reader for every request's variables and extensions: a serializer built per request would
+    /// build System.Text.Json's type metadata (and its emitted accessors) again each time.
+    /// </summary>
+    private static readonly GraphQL.SystemTextJson.GraphQLSerializer InputReader = new();
+
     private static Inputs? Map(JsonElement element, string name) => element.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.Object => new GraphQL.SystemTextJson.GraphQLSerializer().ReadNode<Inputs>(element),
+        JsonValueKind.Object => InputReader.ReadNode<Inputs>(element),
         _ => throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", $"{name} must be an object"),
     };
 

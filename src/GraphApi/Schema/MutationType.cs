@@ -81,7 +81,8 @@ public sealed class MutationType : ObjectGraphType
                     new PetitionerDetails(petitioner.Text("name") ?? "", petitioner.Text("phone"), petitioner.Text("idNumber"), petitioner.Text("address")),
                     input.Get<DateTimeOffset?>("receivedAt"));
                 var result = await Send(c, new SubmitPetitionMessage(meta, command));
-                var petition = await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
+                // A fresh submission carries the petition its commit stored; a repeat reads it.
+                var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
                     ?? throw new InvalidOperationException("a submitted petition is missing");
                 // The submitter holds the access code just issued: it sees its own petition as the petitioner.
                 var lens = PetitionLens.For(petition, caller, rules.Directory, accessCodeVerified: caller.Role == Role.Petitioner)
@@ -161,7 +162,8 @@ public sealed class MutationType : ObjectGraphType
 
     private static async Task<PetitionPayload> Payload(IResolveFieldContext c, CommandResult result, string? accessCode, RuleBook rules)
     {
-        var petition = await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
+        // A fresh execution carries the petition its commit stored (the inline snapshot); a repeat reads it.
+        var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
             ?? throw RuleViolation.NotFound("no petition with that id");
         var caller = c.Caller();
         var verified = accessCode is not null && c.Service<AccessCodes>().Verify(petition.Id, accessCode);

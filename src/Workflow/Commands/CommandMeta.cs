@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
 
 namespace CaseEngine.Workflow.Commands;
 
@@ -25,8 +26,10 @@ public sealed record StoredEvent(
 /// <summary>
 /// The result of a command: the petition as it is now and the events the command appended
 /// (for a repeated command: those of its first execution). CaseNumber and AccessCode are set
-/// for submissions only.
+/// for submissions only. State is the petition as this command's commit left it, set for a fresh
+/// execution that appended events (it equals the inline snapshot written in the same transaction,
+/// so the API need not read it back); null otherwise (a repeat: load the petition).
 /// </summary>
 public sealed record CommandResult(
     Guid PetitionId, int Version, IReadOnlyList<StoredEvent> Events, bool Repeated,
-    string? CaseNumber = null, string? AccessCode = null);
+    string? CaseNumber = null, string? AccessCode = null, Petition? State = null);

@@ -74,7 +74,7 @@ public static class PetitionCommands
             ExecutedAt = ctx.Now,
         };
         session.Insert(record);
-        return await CommitAsync(session, record, ct);
+        return await CommitAsync(session, record, ct, after: after);
     }
 
     /// <summary>The decision context for this caller: the access code is checked here, never stored.</summary>
@@ -145,7 +145,7 @@ public static class PetitionCommands
     /// answers with the winner's result; a concurrent change of the stream is CONCURRENCY_CONFLICT.
     /// </summary>
     public static async Task<CommandResult> CommitAsync(IDocumentSession session, CommandRecord record, CancellationToken ct,
-        string? caseNumber = null, string? accessCode = null)
+        string? caseNumber = null, string? accessCode = null, Petition? after = null)
     {
         try
         {
@@ -167,7 +167,7 @@ public static class PetitionCommands
                 throw RuleViolation.Validation("this commandId was already used for a different command");
             return await ResultAsync(fresh, first, repeated: true, ct);
         }
-        return await ResultAsync(session, record, repeated: false, ct, caseNumber, accessCode);
+        return await ResultAsync(session, record, repeated: false, ct, caseNumber, accessCode, after);
     }
 
     private static bool IsDuplicateKey(Exception e) =>
@@ -178,24 +178,31 @@ public static class PetitionCommands
 
     /// <summary>The petition now and the events of the command's (first) execution, read back with their sequences.</summary>
     public static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,
-        CancellationToken ct, string? caseNumber = null, string? accessCode = null)
+        CancellationToken ct, string? caseNumber = null, string? accessCode = null, Petition? after = null)
     {
         // Only the command's own versions: reading the whole stream back would make long streams quadratic.
-        var events = record.ToVersion < record.FromVersion
-            ? []
-            : await session.Events.QueryAllRawEvents()
-                .Where(e => e.StreamId == record.PetitionId && e.Version >= record.FromVersion && e.Version <= record.ToVersion)
-                .OrderBy(e => e.Version)
-                .ToListAsync(ct);
-        var slice = events.Select(ToStored).ToList();
-        var version = await CurrentVersionAsync(session, record.PetitionId, ct);
-        return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
-    }
+        // FetchStream by version range rather than a LINQ query: no expression parsing or compiling per command.
+        var appended = record.ToVersion >= record.FromVersion;
+        if (!repeated && appended)
+        {
+            // Just committed with the version check of the append: the stream is at this command's last
+            // version, so the read-back of its events is the only round trip needed.
+            var own = await session.Events.FetchStreamAsync(record.PetitionId, version: record.ToVersion,
+                fromVersion: record.FromVersion, token: ct);
+            return new CommandResult(record.PetitionId, record.ToVersion, [.. own.Select(ToStored)], repeated, caseNumber, accessCode,
+                after?.Version == record.ToVersion ? after : null);
+        }
 
-    private static async Task<int> CurrentVersionAsync(IQuerySession session, Guid petitionId, CancellationToken ct)
-    {
-        var state = await session.Events.FetchStreamStateAsync(petitionId, ct);
-        return (int)(state?.Version ?? 0);
+        // A repeat (or a command that appended nothing): its events and the stream's version now, in one batch.
+        var batch = session.CreateBatchQuery();
+        var events = appended
+            ? batch.Events.FetchStream(record.PetitionId, record.ToVersion, null, record.FromVersion)
+            : null;
+        var state = batch.Events.FetchStreamState(record.PetitionId);
+        await batch.Execute(ct);
+        var slice = events is null ? [] : (await events).Select(ToStored).ToList();
+        var version = (int)((await state)?.Version ?? 0);
+        return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
     }
 
     public static StoredEvent ToStored(IEvent e) =>

@@ -22,22 +22,39 @@ public static class CaseNumbers
         return table;
     }
 
+    /// <summary>
+    /// The next number of a region and year, in its own short transaction (never rolled back with
+    /// the command: a refused or failed command leaves a gap, as before). That transaction commits
+    /// with <c>synchronous_commit = off</c>: otherwise every submission holds the one counter row's
+    /// lock across a WAL flush and submissions queue behind each other one flush at a time. Still
+    /// no number is handed out twice for a committed petition: the command that uses the number
+    /// commits durably afterwards, and its flush covers the counter's earlier commit record (WAL is
+    /// flushed in order); a crash can only lose increments whose numbers no committed petition holds.
+    /// </summary>
     public static async Task<string> NextAsync(IDocumentStore store, string entryRegionCode, int year, CancellationToken ct) =>
         (await NextRangeAsync(store, entryRegionCode, year, 1, ct))[0];
 
-    /// <summary><paramref name="count"/> consecutive numbers in one counter update (bulk intake).</summary>
+    /// <summary><paramref name="count"/> consecutive numbers in one counter update (bulk intake), as <see cref="NextAsync"/>.</summary>
     public static async Task<IReadOnlyList<string>> NextRangeAsync(IDocumentStore store, string entryRegionCode, int year, int count, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var schema = store.Options.DatabaseSchemaName;
         await using var conn = (NpgsqlConnection)store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(
+        // One round trip: both statements run in the batch's implicit transaction, so the local
+        // setting applies to its commit only and never leaks to the pooled connection.
+        await using var batch = new NpgsqlBatch(conn);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
+        var next = new NpgsqlBatchCommand(
             $"insert into {schema}.{TableName} as c (counter_key, last_value) values (@key, @count) " +
-            "on conflict (counter_key) do update set last_value = c.last_value + @count returning c.last_value", conn);
-        cmd.Parameters.AddWithValue("key", $"{entryRegionCode}-{year}");
-        cmd.Parameters.AddWithValue("count", count);
-        var last = (int)(await cmd.ExecuteScalarAsync(ct))!;
+            "on conflict (counter_key) do update set last_value = c.last_value + @count returning c.last_value");
+        next.Parameters.AddWithValue("key", $"{entryRegionCode}-{year}");
+        next.Parameters.AddWithValue("count", count);
+        batch.BatchCommands.Add(next);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var last = reader.GetInt32(0);
         return [.. Enumerable.Range(last - count + 1, count).Select(value => $"{entryRegionCode}-{year}-{value:000000}")];
     }
 }

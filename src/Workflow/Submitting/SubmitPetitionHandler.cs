@@ -33,7 +33,8 @@ public static class SubmitPetitionHandler
 
         PetitionCommands.Stamp(session, m.Meta, ctx.Actor);
         session.Events.StartStream<Petition>(petitionId, events.Cast<object>().ToArray());
-        PetitionCommands.ReconcileTimers(session, null, Petition.Fold(events));
+        var after = Petition.Fold(events);
+        PetitionCommands.ReconcileTimers(session, null, after);
         var record = new CommandRecord
         {
             Id = m.Meta.CommandId,
@@ -45,7 +46,7 @@ public static class SubmitPetitionHandler
             ExecutedAt = ctx.Now,
         };
         session.Insert(record);
-        var result = await PetitionCommands.CommitAsync(session, record, ct, caseNumber, services.AccessCodes.For(petitionId));
+        var result = await PetitionCommands.CommitAsync(session, record, ct, caseNumber, services.AccessCodes.For(petitionId), after);
         // A concurrent twin that lost at commit answers with the winner's petition: its own number and code.
         return result.Repeated ? await RepeatAsync(session, services, record, ct, result) : result;
     }
