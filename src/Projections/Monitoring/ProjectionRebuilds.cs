@@ -30,7 +30,11 @@ public static class ProjectionRebuilds
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         Check(name);
-        await coordinator.DaemonForMainDatabase().RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
+        var daemon = coordinator.DaemonForMainDatabase();
+        await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
+        // A rebuild in a running host leaves the shard stopped: the projection would fall behind
+        // every event after it. Start it again where the rebuild left it.
+        await daemon.StartAgentAsync($"{name}:All", ct);
     }
 
     private static void Check(string name)

@@ -39,20 +39,20 @@ public static class CaseNumbers
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var schema = store.Options.DatabaseSchemaName;
-        await using var conn = (NpgsqlConnection)store.Storage.Database.CreateConnection();
+        // A pool of its own whose sessions commit without waiting for the flush (see NextAsync).
+        using var template = store.Storage.Database.CreateConnection();
+        var lazyCommit = new NpgsqlConnectionStringBuilder(template.ConnectionString)
+        {
+            Options = "-c synchronous_commit=off",
+        };
+        await using var conn = new NpgsqlConnection(lazyCommit.ConnectionString);
         await conn.OpenAsync(ct);
-        // One round trip: both statements run in the batch's implicit transaction, so the local
-        // setting applies to its commit only and never leaks to the pooled connection.
-        await using var batch = new NpgsqlBatch(conn);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"));
-        var next = new NpgsqlBatchCommand(
+        await using var next = new NpgsqlCommand(
             $"insert into {schema}.{TableName} as c (counter_key, last_value) values (@key, @count) " +
-            "on conflict (counter_key) do update set last_value = c.last_value + @count returning c.last_value");
+            "on conflict (counter_key) do update set last_value = c.last_value + @count returning c.last_value", conn);
         next.Parameters.AddWithValue("key", $"{entryRegionCode}-{year}");
         next.Parameters.AddWithValue("count", count);
-        batch.BatchCommands.Add(next);
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct);
+        await using var reader = await next.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var last = reader.GetInt32(0);
         return [.. Enumerable.Range(last - count + 1, count).Select(value => $"{entryRegionCode}-{year}-{value:000000}")];
