@@ -144,10 +144,13 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t6")))
         report.Add(WorkingSetRow($"during the T1 probes ({(quick ? "8, 32" : "8, 16, 32, 64")} clients submitting over GraphQL/HTTP)", workingSet, sampler.Interval));
     if (Runs("t2") && b1.TryGetValue(8, out var b18))
     {
-        // Half of T1's best throughput, approximated by half its concurrency (a closed loop).
-        var m = await api.SubmissionsAsync(Math.Max(1, bestClients / 2), seconds);
-        report.Add(new ResultRow("T2", $"mutation latency at {Math.Max(1, bestClients / 2)} clients ({m.PerSecond:0}/s)",
-            $"p50 {Ms(m.P50)}, p99 {Ms(m.P99)}, p99.9 {Ms(m.P999)}", $"B1(8) p99 {Ms(b18.P99)}", m.P99 / b18.P99, "p99 ≤ 3 × B1(8) p99", m.P99 <= 3 * b18.P99));
+        // Half of T1's best throughput, offered as an open loop at that rate (a closed loop with half
+        // the clients would still saturate the server and measure its queue, not its latency).
+        var rate = best!.PerSecond / 2;
+        var m = await api.SubmissionsAtRateAsync(rate, seconds);
+        report.Add(new ResultRow("T2", $"mutation latency at half of T1's best, {rate:0}/s offered as an open loop ({m.PerSecond:0}/s done)",
+            $"p50 {Ms(m.P50)}, p99 {Ms(m.P99)}, p99.9 {Ms(m.P999)}", $"B1(8) p99 {Ms(b18.P99)}", m.P99 / b18.P99, "p99 ≤ 3 × B1(8) p99", m.P99 <= 3 * b18.P99,
+            "latency from each request's scheduled start"));
     }
     if (Runs("t6"))
     {

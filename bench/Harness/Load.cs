@@ -44,6 +44,33 @@ public static class Load
         return new Measured(all.Length, total.Elapsed, all);
     }
 
+    /// <summary>
+    /// An open loop: operations start on a fixed schedule (<paramref name="perSecond"/>) whether or
+    /// not earlier ones have finished, as independent clients arrive. Each latency runs from the
+    /// operation's scheduled start, so a server that falls behind is charged for the wait too.
+    /// </summary>
+    public static async Task<Measured> AtRateAsync(double perSecond, TimeSpan duration, Func<int, Task> operation)
+    {
+        var count = (int)(perSecond * duration.TotalSeconds);
+        var latencies = new double[count];
+        var clock = Stopwatch.StartNew();
+        var running = new List<Task>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var scheduled = TimeSpan.FromSeconds(i / perSecond);
+            if (scheduled > clock.Elapsed)
+                await Task.Delay(scheduled - clock.Elapsed);
+            var index = i;
+            running.Add(Task.Run(async () =>
+            {
+                await operation(index);
+                latencies[index] = (clock.Elapsed - scheduled).TotalMilliseconds;
+            }));
+        }
+        await Task.WhenAll(running);
+        return new Measured(count, clock.Elapsed, latencies);
+    }
+
     /// <summary>Runs an operation a number of times in sequence and measures each.</summary>
     public static async Task<Measured> RepeatAsync(int times, Func<int, Task> operation)
     {

@@ -82,6 +82,10 @@ public sealed class Api : IAsyncDisposable
     public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
         Load.RunAsync(clients, duration, SubmitAsync, maxOperationsPerClient);
 
+    /// <summary>Submissions started at a fixed rate (an open loop), each its own petition.</summary>
+    public Task<Measured> SubmissionsAtRateAsync(double perSecond, TimeSpan duration) =>
+        Load.AtRateAsync(perSecond, duration, i => SubmitAsync(1000, i));
+
     /// <summary>One anonymous WEBSITE submission (a new petition): its id; throws when the server answers with errors.</summary>
     public async Task<string> SubmitAsync(int client, int i)
     {
