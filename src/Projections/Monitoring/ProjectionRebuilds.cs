@@ -34,7 +34,8 @@ public static class ProjectionRebuilds
         await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
         // A rebuild in a running host leaves the shard stopped: the projection would fall behind
         // every event after it. Start it again where the rebuild left it.
-        await daemon.StartAgentAsync($"{name}:All", ct);
+        if (ReadSideNames.Async.Contains(name))
+            await daemon.StartAgentAsync($"{name}:All", ct);
     }
 
     private static void Check(string name)

@@ -15,4 +15,7 @@ public static class ReadSideNames
 
     /// <summary>Every read model the rebuild command knows (the text read models included).</summary>
     public static IReadOnlyList<string> Rebuildable { get; } = [Inbox, Overdue, Statistics, SituationAnalysis, DuplicateIndex];
+
+    /// <summary>Those the async daemon runs as shards (the duplicate index is inline: it has none).</summary>
+    public static IReadOnlyList<string> Async { get; } = [Inbox, Overdue, Statistics, SituationAnalysis];
 }
