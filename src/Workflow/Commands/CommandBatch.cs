@@ -98,19 +98,20 @@ public static class CommandBatch
     }
 
     private static (BatchOutcome, CommandRecord) Decide(IDocumentSession session, CommandServices services, Item item,
-        Dictionary<Guid, Petition> petitions, Dictionary<int, string> numbers)
+        Dictionary<Guid, Petition> petitions, Dictionary<int, (string Number, DecisionContext Context)> numbers)
     {
         if (item.Message is SubmitPetitionMessage submit)
         {
-            var ctx = SubmitPetitionHandler.Context(submit, services);
+            // The context it was validated and numbered with: one "now" for the year and the events.
+            var (number, ctx) = numbers[item.Index];
             var petitionId = Guid.CreateVersion7(ctx.Now);
-            var events = Submission.Decide(submit.Command, new Allocation(petitionId, numbers[item.Index]), ctx);
+            var events = Submission.Decide(submit.Command, new Allocation(petitionId, number), ctx);
             var action = session.Events.StartStream<Petition>(petitionId, events.Cast<object>().ToArray());
             Stamp(action, item.Meta, ctx.Actor);
             PetitionCommands.ReconcileTimers(session, null, Petition.Fold(events));
             var record = Record(item, petitionId, 0, events.Length, ctx.Now);
             session.Insert(record);
-            return (new BatchOutcome(item.Index, petitionId, events.Length, false, events, numbers[item.Index],
+            return (new BatchOutcome(item.Index, petitionId, events.Length, false, events, number,
                 services.AccessCodes.For(petitionId)), record);
         }
 
@@ -132,10 +133,10 @@ public static class CommandBatch
     }
 
     /// <summary>Validates the submissions, then takes their case numbers: one counter update per entry region and year.</summary>
-    private static async Task<Dictionary<int, string>> CaseNumbersAsync(IDocumentStore store, CommandServices services,
+    private static async Task<Dictionary<int, (string Number, DecisionContext Context)>> CaseNumbersAsync(IDocumentStore store, CommandServices services,
         List<Item> fresh, BatchOutcome?[] outcomes, CancellationToken ct)
     {
-        var wanting = new List<(Item Item, string Region, int Year)>();
+        var wanting = new List<(Item Item, DecisionContext Context, string Region, int Year)>();
         foreach (var item in fresh)
         {
             if (item.Message is not SubmitPetitionMessage submit)
@@ -144,19 +145,19 @@ public static class CommandBatch
             {
                 var ctx = SubmitPetitionHandler.Context(submit, services);
                 var office = Submission.Validate(submit.Command, ctx);
-                wanting.Add((item, office.RegionCode, services.Rules.Clock.DateOf(submit.Command.ReceivedAt ?? ctx.Now).Year));
+                wanting.Add((item, ctx, office.RegionCode, services.Rules.Clock.DateOf(submit.Command.ReceivedAt ?? ctx.Now).Year));
             }
             catch (RuleViolation e)
             {
                 outcomes[item.Index] = Refused(item, e);
             }
         }
-        var numbers = new Dictionary<int, string>();
+        var numbers = new Dictionary<int, (string Number, DecisionContext Context)>();
         foreach (var group in wanting.GroupBy(w => (w.Region, w.Year)))
         {
             var taken = await CaseNumbers.NextRangeAsync(store, group.Key.Region, group.Key.Year, group.Count(), ct);
             foreach (var (w, number) in group.Zip(taken))
-                numbers[w.Item.Index] = number;
+                numbers[w.Item.Index] = (number, w.Context);
         }
         return numbers;
     }
