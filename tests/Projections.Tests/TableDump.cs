@@ -37,6 +37,7 @@ public static class TableDump
             $"insert into {schema}.{ReadSideSchema.OverdueTable} (overdue_id, petition_id, department_id, region_path, stage, " +
             "stage_instance, due_at, missed_at, supervision_count, category, subject, case_number) values ('bogus', gen_random_uuid(), " +
             "'340101-PO', '000000.340000.340100.340101', 'Routing', 1, now(), now(), 0, 'Suggestion', 'x', 'x'); " +
+            $"insert into {schema}.{ReadSideSchema.InboxCountTable} (department_id, items) values ('bogus', 5); " +
             $"insert into {schema}.{ReadSideSchema.StatisticsTable} (department_id, region_path, day, channel, category, received) " +
             "values ('bogus', 'x', '2025-01-01', 'Letter', 'Suggestion', 7)", connection);
         await command.ExecuteNonQueryAsync();
@@ -46,6 +47,11 @@ public static class TableDump
         $"select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused, assigned_officer_id, " +
         $"category, subject, case_number, suspected_duplicate from {{schema}}.{ReadSideSchema.InboxTable} order by item_id",
         r => string.Join('|', Enumerable.Range(0, 13).Select(i => i is 5 or 6 ? Iso(r, i) : Text(r, i))));
+
+    /// <summary>The kept per-department inbox counts that are not zero: "department|items".</summary>
+    public static Task<List<string>> InboxCountsAsync(IDocumentStore store) => ReadAsync(store,
+        $"select department_id, items from {{schema}}.{ReadSideSchema.InboxCountTable} where items <> 0 order by department_id",
+        r => $"{r.GetString(0)}|{r.GetInt64(1)}");
 
     public static Task<List<string>> OverdueAsync(IDocumentStore store) => ReadAsync(store,
         $"select overdue_id, petition_id, department_id, region_path, stage, stage_instance, supervision_id, due_at, missed_at, " +

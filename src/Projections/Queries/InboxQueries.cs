@@ -71,6 +71,12 @@ public static class InboxQueries
             _ => throw RuleViolation.Validation("unknown inbox order"),
         };
         var table = ReadSideSql.Table(session, ReadSideSchema.InboxTable);
+        // Unfiltered, the total is the department's kept count (one row, whatever the inbox's size);
+        // a filter counts the matching rows.
+        var unfiltered = parameters.Count == 1;   // the department alone
+        var count = unfiltered
+            ? $"select coalesce((select items from {ReadSideSql.Table(session, ReadSideSchema.InboxCountTable)} where department_id = @dept), 0)"
+            : $"select count(*) from {table} where {where}";
         return await KeysetPages.ReadAsync(session,
             $"""
             select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused,
@@ -78,7 +84,7 @@ public static class InboxQueries
             from {table} where {where}
             """,
             $"({sortColumn}, item_id) {comparison} (@key, @id)", $"{sortColumn} {direction}, item_id {direction}",
-            $"select count(*) from {table} where {where}", parameters, cursor, first,
+            count, parameters, cursor, first,
             reader =>
             {
                 DateTimeOffset? due = reader.IsDBNull(6) ? null : ReadSideSql.ReadUtc(reader, 6);

@@ -110,17 +110,30 @@ public sealed class InboxProjection : PetitionStreamsProjection
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams)
     {
         var table = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable);
-        operations.QueueSqlCommand($"delete from {table} where petition_id = any(?)", petitionIds);
+        // The per-department counts move with the rows, in the same statements: what one statement
+        // deletes or inserts is what it counts, so the counts cannot drift from the rows (the oracle
+        // compares every department's totalCount with a recount).
+        var counts = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable);
+        string CountChanged(string sign) => $"""
+            insert into {counts} (department_id, items) select department_id, {sign}count(*) from changed group by department_id
+            on conflict (department_id) do update set items = {counts}.items + excluded.items
+            """;
+        operations.QueueSqlCommand(
+            $"with changed as (delete from {table} where petition_id = any(?) returning department_id) {CountChanged("-")}",
+            petitionIds);
         var rows = streams.Values.SelectMany(s => WorkItems.From(s).Inbox).ToList();
         if (rows.Count == 0)
             return;
         operations.QueueSqlCommand(
             $"""
-            insert into {table} (item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort,
-                paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id)
-            select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
-                ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
-                ?::boolean[], ?::varchar[])
+            with changed as (
+                insert into {table} (item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort,
+                    paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id)
+                select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
+                    ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
+                    ?::boolean[], ?::varchar[])
+                returning department_id)
+            {CountChanged("")}
             """,
             rows.Select(r => r.ItemId).ToArray(),
             rows.Select(r => r.PetitionId).ToArray(),

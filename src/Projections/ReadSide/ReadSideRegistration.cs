@@ -13,9 +13,13 @@ public static class ReadSideRegistration
         foreach (var table in ReadSideSchema.Tables(schema))
             opts.Storage.ExtendedSchemaObjects.Add(table);
 
-        // Raw projections: a rebuild empties exactly their own table before replaying.
+        // Raw projections: a rebuild empties exactly their own tables before replaying.
         opts.Projections.Add(new InboxProjection(), ProjectionLifecycle.Async, ReadSideNames.Inbox,
-            o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable)));
+            o =>
+            {
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable));
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable));
+            });
         opts.Projections.Add(new OverdueProjection(), ProjectionLifecycle.Async, ReadSideNames.Overdue,
             o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable)));
         opts.Projections.Add(new StatisticsProjection(), ProjectionLifecycle.Async, ReadSideNames.Statistics,

@@ -11,6 +11,8 @@ namespace CaseEngine.Projections.ReadSide;
 public static class ReadSideSchema
 {
     public const string InboxTable = "ce_inbox";
+    /// <summary>Open items per department, kept by the inbox projection with its rows: an unfiltered inbox's totalCount.</summary>
+    public const string InboxCountTable = "ce_inbox_count";
     public const string OverdueTable = "ce_overdue";
     public const string StatisticsTable = "ce_statistics_daily";
 
@@ -24,7 +26,7 @@ public static class ReadSideSchema
 
     public const string HandlingDaysSumColumn = "handling_days_sum";
 
-    public static IEnumerable<Table> Tables(string schema) => [Inbox(schema), Overdue(schema), Statistics(schema)];
+    public static IEnumerable<Table> Tables(string schema) => [Inbox(schema), InboxCount(schema), Overdue(schema), Statistics(schema)];
 
     public static string Qualified(string schema, string table) => $"{schema}.{table}";
 
@@ -50,6 +52,14 @@ public static class ReadSideSchema
         t.Indexes.Add(new IndexDefinition($"ix_{InboxTable}_dept_due") { Columns = ["department_id", "due_sort", "item_id"] });
         t.Indexes.Add(new IndexDefinition($"ix_{InboxTable}_dept_received") { Columns = ["department_id", "received_at", "item_id"] });
         t.Indexes.Add(new IndexDefinition($"ix_{InboxTable}_petition") { Columns = ["petition_id"] });
+        return t;
+    }
+
+    public static Table InboxCount(string schema)
+    {
+        var t = new Table(new PostgresqlObjectName(schema, InboxCountTable, SchemaUtils.IdentifierUsage.General));
+        t.AddColumn<string>("department_id").AsPrimaryKey();
+        t.AddColumn<long>("items").NotNull();
         return t;
     }
 
