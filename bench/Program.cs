@@ -18,7 +18,7 @@ if (scale is not ("province" or "national"))
 bool Runs(string id) => scenario == "all" || string.Equals(scenario, id, StringComparison.OrdinalIgnoreCase);
 
 var seconds = TimeSpan.FromSeconds(quick ? 2 : 15);
-var report = new Report(scale, quick);
+var report = new Report(scale, quick, scenario == "all" ? null : scenario.ToLowerInvariant());
 var petitions = quick ? 300 : scale == "national" ? 1_000_000 : 100_000;
 if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PETITIONS") is { } n)
     petitions = int.Parse(n, System.Globalization.CultureInfo.InvariantCulture);

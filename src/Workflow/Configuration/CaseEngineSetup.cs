@@ -1,4 +1,5 @@
 using CaseEngine.Projections.Monitoring;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.DuplicateDetection;
@@ -125,6 +126,8 @@ public static class CaseEngineSetup
 
         // Projection lag gauges, and a check that turns unhealthy when a projection stalls.
         services.AddProjectionMonitoring();
+        // After Marten's schema step (registered with AddMarten above): counts an inbox written before ce_inbox_count.
+        services.AddHostedService<InboxCountSeeding>();
         services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine")
             .AddCheck<ProjectionHealthCheck>("projections");
         return builder;

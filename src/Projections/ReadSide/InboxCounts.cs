@@ -1,0 +1,56 @@
+using Marten;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace CaseEngine.Projections.ReadSide;
+
+/// <summary>
+/// The per-department inbox counts (<see cref="ReadSideSchema.InboxCountTable"/>) for an inbox
+/// written before the counts existed. The inbox projection keeps the counts with its rows from then
+/// on; an installation upgraded from a version without them has rows and no counts, and gets
+/// them here once, instead of a rebuild of the inbox.
+/// </summary>
+public static class InboxCounts
+{
+    /// <summary>Counts the inbox when it has rows and no counts; true when it did.</summary>
+    public static async Task<bool> SeedAsync(IDocumentStore store, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var schema = store.Options.DatabaseSchemaName;
+        var inbox = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable);
+        var counts = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable);
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using (var check = new NpgsqlCommand($"select not exists (select 1 from {counts}) and exists (select 1 from {inbox})", connection))
+        {
+            if (!(bool)(await check.ExecuteScalarAsync(ct))!)
+                return false;
+        }
+        // SHARE mode waits for the daemon's open write to the inbox and holds off the next one, so
+        // the count sees the rows as they stand and no page moves them meanwhile. Checked again under
+        // the lock: another node may have counted first.
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var seed = new NpgsqlCommand(
+            $"""
+            lock table {inbox} in share mode;
+            insert into {counts} (department_id, items)
+            select department_id, count(*) from {inbox} where not exists (select 1 from {counts}) group by department_id;
+            """, connection, tx);
+        var seeded = await seed.ExecuteNonQueryAsync(ct) > 0;
+        await tx.CommitAsync(ct);
+        return seeded;
+    }
+}
+
+/// <summary>Runs <see cref="InboxCounts.SeedAsync"/> at start, after Marten has created the tables.</summary>
+public sealed class InboxCountSeeding(IDocumentStore store, ILogger<InboxCountSeeding> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (await InboxCounts.SeedAsync(store, cancellationToken))
+            logger.LogInformation("Counted the inbox per department: it was written by a version without {Table}", ReadSideSchema.InboxCountTable);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
