@@ -91,7 +91,7 @@ public sealed class QueryType : ObjectGraphType
                     : null;
                 var page = await c.Service<IWorkQueues>().InboxAsync(new InboxQuery(department.Id, filter,
                     c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
-                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId));
+                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId), page.Petitions);
                 return new Connection<InboxItemNode>(
                     [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new InboxItemNode(r, petitions[r.PetitionId])))],
                     page.HasNextPage, page.TotalCount);
@@ -254,13 +254,18 @@ public sealed class QueryType : ObjectGraphType
     }
 
     /// <summary>The rows' petitions the caller may read, keyed by id: a row whose petition it may not read is not shown.</summary>
-    private static async Task<Dictionary<Guid, PetitionNode>> Readable(IResolveFieldContext c, IEnumerable<Guid> ids)
+    /// <param name="read">petitions the work queue already read with the page; the rest are loaded</param>
+    private static async Task<Dictionary<Guid, PetitionNode>> Readable(IResolveFieldContext c, IEnumerable<Guid> ids,
+        IReadOnlyDictionary<Guid, Petition>? read = null)
     {
         var distinct = ids.Distinct().ToArray();
-        if (distinct.Length == 0)
-            return [];
-        await using var session = c.Service<IDocumentStore>().QuerySession();
-        var petitions = await session.LoadManyAsync<Petition>(c.CancellationToken, distinct);
+        var petitions = distinct.Where(id => read is not null && read.ContainsKey(id)).Select(id => read![id]).ToList();
+        var missing = distinct.Where(id => read is null || !read.ContainsKey(id)).ToArray();
+        if (missing.Length > 0)
+        {
+            await using var session = c.Service<IDocumentStore>().QuerySession();
+            petitions.AddRange(await session.LoadManyAsync<Petition>(c.CancellationToken, missing));
+        }
         var reader = c.Service<PetitionReader>();
         var caller = c.Caller();
         return petitions.Select(p => reader.Node(p, caller)).OfType<PetitionNode>().ToDictionary(n => n.State.Id);

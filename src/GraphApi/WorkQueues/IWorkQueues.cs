@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.Queries;
 
 namespace CaseEngine.GraphApi.WorkQueues;
@@ -32,7 +33,9 @@ public sealed record InboxRow(
     string Cursor, Guid PetitionId, Stage Stage, DateTimeOffset ReceivedAt, DateTimeOffset? DueAt, bool Overdue,
     string? AssignedOfficerId);
 
-public sealed record InboxPage(IReadOnlyList<InboxRow> Rows, bool HasNextPage, int TotalCount);
+/// <param name="Petitions">the rows' petitions when the implementation read them with the page; the API loads any missing</param>
+public sealed record InboxPage(IReadOnlyList<InboxRow> Rows, bool HasNextPage, int TotalCount,
+    IReadOnlyDictionary<Guid, Petition>? Petitions = null);
 
 public sealed record OverdueQuery(string DepartmentId, bool IncludeSubordinates, int First, string? After, DateTimeOffset Now);
 

@@ -14,11 +14,12 @@ public sealed class ReadSideWorkQueues(IDocumentStore store, RuleBook rules) : I
     public async Task<InboxPage> InboxAsync(InboxQuery query, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var page = await InboxQueries.PageAsync(session, query.DepartmentId, query.Filter, query.OrderBy, query.First, query.After, query.Now, ct);
+        var (page, petitions) = await InboxQueries.PageWithPetitionsAsync(
+            session, query.DepartmentId, query.Filter, query.OrderBy, query.First, query.After, query.Now, ct);
         return new InboxPage(
             [.. page.Edges.Select(e => new InboxRow(e.Cursor, e.Node.PetitionId, e.Node.Stage, e.Node.ReceivedAt, e.Node.DueAt, e.Node.Overdue,
                 e.Node.AssignedOfficerId))],
-            page.HasNextPage, page.TotalCount);
+            page.HasNextPage, page.TotalCount, petitions);
     }
 
     public async Task<OverduePage> OverdueAsync(OverdueQuery query, CancellationToken ct)

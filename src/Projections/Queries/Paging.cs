@@ -94,8 +94,13 @@ internal static class ReadSideSql
         new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
 }
 
+/// <summary>What a page needs beside its rows, read by a third statement of the page's round trip.</summary>
+/// <param name="Query">the statement, given the page's own statement to use as a subquery (same parameters)</param>
+/// <param name="Read">called for each row of it</param>
+internal sealed record PageAttachment(Func<string, string> Query, Action<NpgsqlDataReader> Read);
+
 /// <summary>
-/// One keyset page and its total in a single round trip (a batch of two statements). The page
+/// One keyset page and its total in a single round trip (a batch of two statements, three with a <see cref="PageAttachment"/>). The page
 /// asks for one row more than <c>first</c> to know whether another page follows.
 /// </summary>
 internal static class KeysetPages
@@ -104,24 +109,33 @@ internal static class KeysetPages
     /// <param name="keyset">the condition after a cursor, e.g. "(due_at, id) &gt; (@key, @id)"</param>
     /// <param name="orderBy">the order of the index the keyset follows</param>
     /// <param name="count">"select count(*) from table where filter"</param>
+    /// <param name="attachment">a third statement in the same round trip, over the page's rows</param>
     public static async Task<Page<T>> ReadAsync<T>(
         IQuerySession session, string select, string keyset, string orderBy, string count, IReadOnlyList<NpgsqlParameter> parameters,
-        (DateTimeOffset Key, string Id)? cursor, int first, Func<NpgsqlDataReader, T> read, Func<T, string> cursorOf, CancellationToken ct)
+        (DateTimeOffset Key, string Id)? cursor, int first, Func<NpgsqlDataReader, T> read, Func<T, string> cursorOf, CancellationToken ct,
+        PageAttachment? attachment = null)
     {
         await using var connection = await ReadSideSql.OpenAsync(session, ct);
         await using var batch = new NpgsqlBatch(connection);
-        var page = new NpgsqlBatchCommand($"{select}{(cursor is null ? "" : $" and {keyset}")} order by {orderBy} limit @limit");
-        page.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
-        page.Parameters.Add(new NpgsqlParameter("limit", first + 1));
-        if (cursor is { } c)
+        var pageSql = $"{select}{(cursor is null ? "" : $" and {keyset}")} order by {orderBy} limit @limit";
+        NpgsqlBatchCommand PageCommand(string sql)
         {
-            page.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.TimestampTz) { Value = c.Key.UtcDateTime });
-            page.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Varchar) { Value = c.Id });
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+            command.Parameters.Add(new NpgsqlParameter("limit", first + 1));
+            if (cursor is { } c)
+            {
+                command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.TimestampTz) { Value = c.Key.UtcDateTime });
+                command.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Varchar) { Value = c.Id });
+            }
+            return command;
         }
         var total = new NpgsqlBatchCommand(count);
-        total.Parameters.AddRange(parameters.ToArray());
-        batch.BatchCommands.Add(page);
+        total.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+        batch.BatchCommands.Add(PageCommand(pageSql));
         batch.BatchCommands.Add(total);
+        if (attachment is not null)
+            batch.BatchCommands.Add(PageCommand(attachment.Query(pageSql)));
 
         var items = new List<T>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -130,6 +144,12 @@ internal static class KeysetPages
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
         var totalCount = (int)reader.GetInt64(0);
+        if (attachment is not null)
+        {
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+                attachment.Read(reader);
+        }
 
         var hasNext = items.Count > first;
         if (hasNext)

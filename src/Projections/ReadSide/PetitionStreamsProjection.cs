@@ -15,19 +15,29 @@ namespace CaseEngine.Projections.ReadSide;
 /// <remarks>
 /// The streams folded so far are kept in memory (up to <see cref="CachedStreams"/>): pages come in
 /// log order, so a petition seen before needs only the page's own events, not its history again
-/// (a rebuild otherwise reads every stream about as many times as it has events). Whatever is not
-/// contiguous with what is kept — a retried page, pages another node processed, a rebuild starting
-/// over — is read again from the store.
+/// (a rebuild otherwise reads every stream about as many times as it has events). When the cache is
+/// full, the streams touched longest ago are dropped (a quarter of it at a time): a petition's next
+/// event is usually near its last one in the log (at 1,000,000 petitions, half of them within
+/// 123,000 events), so the recent streams are the ones worth keeping. Whatever is not contiguous
+/// with what is kept — a dropped stream, a retried page, pages another node processed, a rebuild
+/// starting over — is read again from the store.
 /// </remarks>
 public abstract class PetitionStreamsProjection : IProjection
 {
-    /// <summary>How many streams are kept between pages; beyond it the cache starts afresh.</summary>
-    public const int CachedStreams = 100_000;
+    /// <summary>How many streams are kept between pages unless configured (CaseEngine:ReadSideCachedStreams).</summary>
+    public const int DefaultCachedStreams = 100_000;
 
-    private readonly Dictionary<Guid, List<IPetitionEvent>> _streams = [];
+    /// <summary>How many streams are kept between pages; 0 keeps none (every page reads its streams).</summary>
+    public int CachedStreams { get; init; } = DefaultCachedStreams;
+
+    private readonly Dictionary<Guid, KeptStream> _streams = [];
     private long _lastCeiling;
+    private long _pages;
     // The daemon applies one page at a time; the gate keeps the cache whole should that ever change.
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Streams kept right now (for tests and diagnostics).</summary>
+    public int KeptStreams => _streams.Count;
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
@@ -52,17 +62,24 @@ public abstract class PetitionStreamsProjection : IProjection
             return;
         var ceiling = events.Max(e => e.Sequence);
         // A page at or below the last one seen is a retry or a rebuild: what is kept may be ahead of it.
-        if (events.Min(e => e.Sequence) <= _lastCeiling || _streams.Count + page.Count > CachedStreams)
+        if (events.Min(e => e.Sequence) <= _lastCeiling)
             _streams.Clear();
         _lastCeiling = ceiling;
+        var pageNumber = ++_pages;
+        MakeRoom(page);
 
         var missing = new List<Guid>();
         foreach (var (id, pageEvents) in page)
         {
-            if (_streams.TryGetValue(id, out var kept) && Contiguous(kept.Count, pageEvents))
-                kept.AddRange(pageEvents.Select(e => (IPetitionEvent)e.Data));
+            if (_streams.TryGetValue(id, out var kept) && Contiguous(kept.Events.Count, pageEvents))
+            {
+                kept.Events.AddRange(pageEvents.Select(e => (IPetitionEvent)e.Data));
+                kept.Touched = pageNumber;
+            }
             else
+            {
                 missing.Add(id);
+            }
         }
         if (missing.Count > 0)
         {
@@ -71,12 +88,43 @@ public abstract class PetitionStreamsProjection : IProjection
                 .OrderBy(e => e.Sequence)
                 .ToListAsync(cancellation);
             foreach (var g in stored.GroupBy(e => e.StreamId))
-                _streams[g.Key] = [.. g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data)];
+                _streams[g.Key] = new KeptStream([.. g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data)]) { Touched = pageNumber };
         }
         var touched = page.Keys.ToArray();
-        var streams = touched.Where(_streams.ContainsKey).ToDictionary(id => id, id => (IReadOnlyList<IPetitionEvent>)_streams[id]);
+        var streams = touched.Where(_streams.ContainsKey).ToDictionary(id => id, id => (IReadOnlyList<IPetitionEvent>)_streams[id].Events);
+        if (CachedStreams == 0)
+            _streams.Clear();
         var schema = operations.DocumentStore.Options.DatabaseSchemaName;
         Write(operations, schema, touched, streams);
+    }
+
+    /// <summary>
+    /// Drops the streams touched longest ago so that the page's streams fit: down to three quarters
+    /// of the capacity, so that the sort this takes is paid once per many pages, not on every page.
+    /// </summary>
+    private void MakeRoom(Dictionary<Guid, List<IEvent>> page)
+    {
+        if (_streams.Count + page.Count <= CachedStreams)
+            return;
+        var keep = Math.Max(0, Math.Min(CachedStreams * 3 / 4, CachedStreams - page.Count));
+        if (keep == 0)
+        {
+            _streams.Clear();
+            return;
+        }
+        // The page's own streams are about to be used: they stay whatever their age.
+        var oldest = _streams.Where(kv => !page.ContainsKey(kv.Key)).OrderBy(kv => kv.Value.Touched)
+            .Take(_streams.Count - keep).Select(kv => kv.Key).ToList();
+        foreach (var id in oldest)
+            _streams.Remove(id);
+    }
+
+    private sealed class KeptStream(List<IPetitionEvent> events)
+    {
+        public List<IPetitionEvent> Events { get; } = events;
+
+        /// <summary>The number of the last page that touched the stream.</summary>
+        public long Touched { get; set; }
     }
 
     /// <summary>The page continues the kept events exactly: versions kept+1, kept+2, …</summary>

@@ -28,6 +28,15 @@ public sealed class CaseEngineOptions
     /// </summary>
     public bool DuplicateDetection { get; set; } = true;
 
+    /// <summary>
+    /// How many petition streams the inbox and overdue projections each keep in memory between
+    /// pages (config <c>CaseEngine:ReadSideCachedStreams</c>; default
+    /// <see cref="Projections.ReadSide.PetitionStreamsProjection.DefaultCachedStreams"/>, 0 keeps none).
+    /// More streams use more memory (about 9 events each) and make a rebuild of a large log read
+    /// fewer streams again.
+    /// </summary>
+    public int? ReadSideCachedStreams { get; set; }
+
     /// <summary>Embedded cluster only, tests only: fsync and synchronous commit off.</summary>
     public bool EmbeddedFastUnsafe { get; set; }
 

@@ -17,7 +17,9 @@ namespace CaseEngine.Workflow.Configuration;
 /// </summary>
 public static class EventStoreSetup
 {
-    public static void ConfigureEventStore(StoreOptions opts, PetitionerKeys petitionerKeys)
+    /// <param name="cachedStreams">see <see cref="CaseEngineOptions.ReadSideCachedStreams"/></param>
+    public static void ConfigureEventStore(StoreOptions opts, PetitionerKeys petitionerKeys,
+        int cachedStreams = PetitionStreamsProjection.DefaultCachedStreams)
     {
         ArgumentNullException.ThrowIfNull(opts);
         // Registered up front so reading a stream never depends on which types a process loaded first.
@@ -26,7 +28,7 @@ public static class EventStoreSetup
         // The petition view is the write model's snapshot, updated in the command's transaction.
         opts.Projections.Add(new PetitionSnapshotProjection(), ProjectionLifecycle.Inline);
         // Inbox, overdue and statistics: async projections run by the (HotCold) daemon, with their tables.
-        ReadSideRegistration.Register(opts);
+        ReadSideRegistration.Register(opts, cachedStreams);
 
         opts.Schema.For<CommandRecord>();
         opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);

@@ -11,6 +11,54 @@ namespace CaseEngine.GraphApi.Tests.Api;
 public class when_officers_read_their_work_queues(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     [Fact]
+    public async Task each_inbox_page_shows_its_own_petitions_page_after_page()
+    {
+        // The inbox reads a page's petitions with the page (a third statement over the same keyset,
+        // filter and cursor): walking a filtered inbox page by page must show, under each item, the
+        // petition the item belongs to, with the officer's view of it, and every item once.
+        await using var api = await ApiHost.StartAsync(db);
+        var submitted = new List<Guid>();
+        for (var i = 0; i < 7; i++)
+            submitted.Add((await api.SubmitAsync(category: i % 2 == 0 ? "COMPLAINT_REQUEST" : "REPORT_ACCUSATION")).Id);
+        await api.Forward(submitted[0]);   // leaves the office's routing stage
+        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        var officer = api.Officer("340101-PO");
+        const string Fields = "id caseNumber subject status version category petitioner { name phone }";
+
+        var seen = new List<System.Text.Json.JsonElement>();
+        string? after = null;
+        int? total = null;
+        do
+        {
+            var data = await api.Data($$"""
+                query($after: String) { inbox(departmentId: "340101-PO", first: 2, after: $after, orderBy: RECEIVED_AT_DESC,
+                    filter: { stages: [ROUTING] }) {
+                  totalCount pageInfo { hasNextPage endCursor } edges { node { stage petition { {{Fields}} } } } } }
+                """, new { after }, officer);
+            var inbox = data.GetProperty("inbox");
+            total ??= inbox.GetProperty("totalCount").GetInt32();
+            var edges = inbox.GetProperty("edges").EnumerateArray().ToList();
+            edges.Count.ShouldBeInRange(1, 2);
+            seen.AddRange(edges.Select(e => e.GetProperty("node").GetProperty("petition")));
+            var pageInfo = inbox.GetProperty("pageInfo");
+            after = pageInfo.GetProperty("hasNextPage").GetBoolean() ? pageInfo.GetProperty("endCursor").GetString() : null;
+        }
+        while (after is not null);
+
+        // The class's database is shared: other tests may have left items in this inbox too.
+        var ids = seen.Select(p => Guid.Parse(p.GetProperty("id").GetString()!)).ToList();
+        ids.Count.ShouldBe(total!.Value);
+        ids.ShouldBeUnique();
+        ids.ShouldContain(id => submitted.Skip(1).Contains(id), 6);
+        ids.ShouldNotContain(submitted[0]);
+        foreach (var shown in seen)
+        {
+            var alone = await api.Petition(Guid.Parse(shown.GetProperty("id").GetString()!), officer, Fields);
+            shown.GetRawText().ShouldBe(alone.GetRawText());
+        }
+    }
+
+    [Fact]
     public async Task the_inbox_overdue_list_and_statistics_show_what_the_events_say()
     {
         await using var api = await ApiHost.StartAsync(db);

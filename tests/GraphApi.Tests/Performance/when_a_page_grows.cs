@@ -16,7 +16,7 @@ namespace CaseEngine.GraphApi.Tests.Performance;
 public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private const string Inbox = """
-        query($first: Int) { inbox(departmentId: "340101-PO", first: $first) { totalCount edges { cursor node {
+        query($first: Int, $after: String) { inbox(departmentId: "340101-PO", first: $first, after: $after) { totalCount edges { cursor node {
           stage receivedAt dueAt overdue assignedOfficerId
           petition { id caseNumber subject status version
             currentDepartment { id name kind region { code name parent { code name } } parent { id name } }
@@ -56,20 +56,27 @@ public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : I
         };
         ActivitySource.AddActivityListener(listener);
 
-        async Task<(int Count, string Names)> RoundTrips(int first)
+        string? lastCursor = null;
+        async Task<(int Count, string Names)> RoundTrips(int first, string? after = null)
         {
             commands.Clear();
-            var data = await api.Data(Inbox, new { first }, officer);
-            data.GetProperty("inbox").GetProperty("edges").GetArrayLength().ShouldBe(first);
+            var data = await api.Data(Inbox, new { first, after }, officer);
+            var edges = data.GetProperty("inbox").GetProperty("edges");
+            edges.GetArrayLength().ShouldBe(first);
+            lastCursor = edges[first - 1].GetProperty("cursor").GetString();
             return (commands.Count, string.Join(" | ", commands));
         }
 
         await RoundTrips(10); // warm-up: first-use lookups are not the request's cost
         var (ten, tenNames) = await RoundTrips(10);
+        var (next, nextNames) = await RoundTrips(10, lastCursor);
         var (hundred, hundredNames) = await RoundTrips(100);
-        output.WriteLine($"round trips: 10 items {ten} ({tenNames}), 100 items {hundred} ({hundredNames})");
+        output.WriteLine($"round trips: 10 items {ten} ({tenNames}), the next 10 {next} ({nextNames}), 100 items {hundred} ({hundredNames})");
         ten.ShouldBeGreaterThan(0, "the Npgsql activities were not seen: the count would prove nothing");
         hundred.ShouldBe(ten, $"10 items: {tenNames}; 100 items: {hundredNames}");
-        hundred.ShouldBeLessThanOrEqualTo(5);
+        // The page, its count and its petitions are one batch, after a cursor too (a petition the
+        // batch missed would be loaded by a second round trip).
+        ten.ShouldBe(1, tenNames);
+        next.ShouldBe(1, nextNames);
     }
 }
