@@ -7,6 +7,7 @@ using CaseEngine.GraphApi.Schema;
 using CaseEngine.GraphApi.WorkQueues;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
+using GraphQL.DI;
 using Marten;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -70,6 +71,8 @@ public static class GraphApiSetup
             // Chinese text and "+08:00" as themselves, not \uXXXX escapes: responses are JSON, never embedded in HTML.
             .AddSystemTextJson(json => json.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             .AddErrorInfoProvider<ContractErrorInfoProvider>());
+        services.TryAddSingleton<ValidatedDocumentCache>();
+        services.AddSingleton<IConfigureExecution>(sp => sp.GetRequiredService<ValidatedDocumentCache>());
         return services;
     }
 

@@ -167,8 +167,11 @@ public sealed class GraphQLHttpEndpoint(
         GraphRequest request, IServiceProvider services, CancellationToken ct)
     {
         var rules = DocumentValidator.CoreRules.Append(new OperationLimitsRule(limits));
-        if (!environment.IsDevelopment() && request.Caller.Role != Role.Admin)
-            rules = rules.Append(NoIntrospectionValidationRule.Instance);
+        // The rules that depend on the caller, not only on the document, run again on a cached document (ValidatedDocumentCache).
+        IValidationRule[] callerRules = !environment.IsDevelopment() && request.Caller.Role != Role.Admin
+            ? [NoIntrospectionValidationRule.Instance]
+            : [];
+        rules = rules.Concat(callerRules);
         return new ExecutionOptions
         {
             Schema = schema,
@@ -180,6 +183,7 @@ public sealed class GraphQLHttpEndpoint(
             RequestServices = services,
             CancellationToken = ct,
             ValidationRules = rules,
+            CachedDocumentValidationRules = callerRules,
             ThrowOnUnhandledException = false,
             UnhandledExceptionDelegate = context =>
             {

@@ -359,7 +359,8 @@ public sealed class GraphQLWebSocketEndpoint(
             }
             catch (Exception e)
             {
-                endpoint.Logger.LogError("Subscription failed with {ExceptionType}", e.GetType().FullName);
+                // The message may quote input; the type and the stack say where it failed.
+                endpoint.Logger.LogError("Subscription failed with {ExceptionType} at {StackTrace}", e.GetType().FullName, e.StackTrace);
                 await SendErrorAsync(id, "INTERNAL", "internal error");
             }
             finally
@@ -384,7 +385,7 @@ public sealed class GraphQLWebSocketEndpoint(
             }
             else
             {
-                endpoint.Logger.LogError("Subscription source failed with {ExceptionType}", e.GetType().FullName);
+                endpoint.Logger.LogError("Subscription source failed with {ExceptionType} at {StackTrace}", e.GetType().FullName, e.StackTrace);
                 _ = SendErrorAsync(id, "INTERNAL", "internal error: the event source failed; resubscribe with after");
                 Stop(id);
             }

@@ -134,14 +134,23 @@ public static class CaseEngineSetup
         return builder;
     }
 
-    /// <summary>The option, else configuration <c>CaseEngine:ReadSideCachedStreams</c>, else the default; a bad value stops the start.</summary>
-    private static int CachedStreams(CaseEngineOptions options, IServiceProvider sp)
+    private static int CachedStreams(CaseEngineOptions options, IServiceProvider sp) =>
+        ReadSideCachedStreams(options, sp.GetRequiredService<IConfiguration>());
+
+    /// <summary>
+    /// The room of the inbox and overdue projections: <see cref="CaseEngineOptions.ReadSideCachedStreams"/>,
+    /// else configuration <c>CaseEngine:ReadSideCachedStreams</c>, else the default. A value that is not
+    /// a whole number of streams, 0 or more, stops the start with a message naming the setting.
+    /// </summary>
+    public static int ReadSideCachedStreams(CaseEngineOptions options, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
         var configured = options.ReadSideCachedStreams?.ToString(CultureInfo.InvariantCulture)
-            ?? sp.GetRequiredService<IConfiguration>()["CaseEngine:ReadSideCachedStreams"];
-        if (configured is null)
+            ?? configuration["CaseEngine:ReadSideCachedStreams"];
+        if (string.IsNullOrWhiteSpace(configured))
             return PetitionStreamsProjection.DefaultCachedStreams;
-        return int.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var streams)
+        return int.TryParse(configured.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var streams)
             ? streams
             : throw new InvalidOperationException("CaseEngine:ReadSideCachedStreams must be a whole number of streams, 0 or more");
     }
