@@ -36,9 +36,6 @@ public abstract class PetitionStreamsProjection : IProjection
     // The daemon applies one page at a time; the gate keeps the cache whole should that ever change.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>Streams kept right now (for tests and diagnostics).</summary>
-    public int KeptStreams => _streams.Count;
-
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(operations);
