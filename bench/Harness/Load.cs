@@ -49,17 +49,28 @@ public static class Load
     /// not earlier ones have finished, as independent clients arrive. Each latency runs from the
     /// operation's scheduled start, so a server that falls behind is charged for the wait too.
     /// </summary>
-    public static async Task<Measured> AtRateAsync(double perSecond, TimeSpan duration, Func<int, Task> operation)
+    public static async Task<Measured> AtRateAsync(double perSecond, TimeSpan duration, Func<int, Task> operation,
+        CancellationToken stop = default)
     {
         var count = (int)(perSecond * duration.TotalSeconds);
         var latencies = new double[count];
         var clock = Stopwatch.StartNew();
-        var running = new List<Task>(count);
-        for (var i = 0; i < count; i++)
+        var running = new List<Task>();
+        // Stopping ends the schedule early; what was started completes and is measured.
+        for (var i = 0; i < count && !stop.IsCancellationRequested; i++)
         {
             var scheduled = TimeSpan.FromSeconds(i / perSecond);
             if (scheduled > clock.Elapsed)
-                await Task.Delay(scheduled - clock.Elapsed);
+            {
+                try
+                {
+                    await Task.Delay(scheduled - clock.Elapsed, stop);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
             var index = i;
             running.Add(Task.Run(async () =>
             {
@@ -68,7 +79,7 @@ public static class Load
             }));
         }
         await Task.WhenAll(running);
-        return new Measured(count, clock.Elapsed, latencies);
+        return new Measured(running.Count, clock.Elapsed, latencies[..running.Count]);
     }
 
     /// <summary>Runs an operation a number of times in sequence and measures each.</summary>

@@ -80,14 +80,18 @@ public sealed class Api : IAsyncDisposable
 
     /// <summary>Anonymous WEBSITE submissions, each its own petition and command id.</summary>
     public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
-        Load.RunAsync(clients, duration, SubmitAsync, maxOperationsPerClient);
+        Load.RunAsync(clients, duration, (client, i) => SubmitAsync(client, i), maxOperationsPerClient);
 
     /// <summary>Submissions started at a fixed rate (an open loop), each its own petition.</summary>
     public Task<Measured> SubmissionsAtRateAsync(double perSecond, TimeSpan duration) =>
         Load.AtRateAsync(perSecond, duration, i => SubmitAsync(1000, i));
 
+    /// <summary>Submissions started at a fixed rate until <paramref name="stop"/>: the background load of T3.</summary>
+    public Task<Measured> SubmissionsAtRateAsync(double perSecond, CancellationToken stop) =>
+        Load.AtRateAsync(perSecond, TimeSpan.FromHours(1), i => SubmitAsync(1000, i), stop);
+
     /// <summary>One anonymous WEBSITE submission (a new petition): its id; throws when the server answers with errors.</summary>
-    public async Task<string> SubmitAsync(int client, int i)
+    public async Task<string> SubmitAsync(int client, int i, string entryRegion = EntryRegion)
     {
         var body = JsonSerializer.Serialize(new
         {
@@ -98,7 +102,7 @@ public sealed class Api : IAsyncDisposable
                 {
                     commandId = Guid.NewGuid(),
                     channel = "WEBSITE",
-                    entryRegionCode = EntryRegion,
+                    entryRegionCode = entryRegion,
                     category = "COMPLAINT_REQUEST",
                     subject = $"村道损坏无人维修 {client}-{i}",
                     content = "村里的道路损坏已有半年，请求尽快维修。",

@@ -43,20 +43,14 @@ public static class ReadSide
     }
 
     /// <summary>
-    /// T3: a probe submission to a region nobody else uses, while background clients keep the
-    /// engine busy; the time from the command's reply until its inbox row and its statistics
-    /// bucket are visible.
+    /// T3: submits <paramref name="probes"/> petitions at 340103 one after another, each through
+    /// <paramref name="submitProbe"/> (its petition id, returned once committed), and times the reply
+    /// → its row in the inbox and → 340103-PO's received count in statistics, polling every 5 ms.
+    /// The caller runs the background load; nothing else may submit at 340103 meanwhile.
     /// </summary>
-    public static async Task<(Measured Inbox, Measured Statistics)> LagAsync(Engine engine, string connectionString, int probes, int backgroundClients)
+    public static async Task<(Measured Inbox, Measured Statistics)> LagAsync(Func<Task<Guid>> submitProbe, string connectionString,
+        string schema, int probes)
     {
-        var schema = engine.Store.Options.DatabaseSchemaName;
-        using var stop = new CancellationTokenSource();
-        var background = Enumerable.Range(0, backgroundClients).Select(c => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-                await engine.SubmitAsync(Samples.Complaint(entryRegion: "340102"), Engine.As(new Actor($"load-{c}", Role.Petitioner, null)));
-        })).ToList();
-
         var inbox = new List<double>();
         var statistics = new List<double>();
         await using var source = NpgsqlDataSource.Create(connectionString);
@@ -69,8 +63,7 @@ public static class ReadSide
             before = Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
         for (var i = 1; i <= probes; i++)
         {
-            var result = await engine.SendAsync(new SubmitPetitionMessage(Engine.As(new Actor("probe", Role.Petitioner, null)),
-                Samples.Complaint(entryRegion: "340103")));
+            var petitionId = await submitProbe();
             var watch = Stopwatch.StartNew();
             double? inboxSeen = null, statisticsSeen = null;
             while (inboxSeen is null || statisticsSeen is null)
@@ -79,7 +72,7 @@ public static class ReadSide
                 await using var cmd = new NpgsqlCommand(
                     $"select (select count(*) from {schema}.{ReadSideSchema.InboxTable} where petition_id = @p), " +
                     $"(select coalesce(sum(received), 0) from {schema}.{ReadSideSchema.StatisticsTable} where department_id = '340103-PO')", conn);
-                cmd.Parameters.AddWithValue("p", result.PetitionId);
+                cmd.Parameters.AddWithValue("p", petitionId);
                 await using var reader = await cmd.ExecuteReaderAsync();
                 await reader.ReadAsync();
                 if (inboxSeen is null && reader.GetInt64(0) > 0)
@@ -93,8 +86,6 @@ public static class ReadSide
             inbox.Add(inboxSeen.Value);
             statistics.Add(statisticsSeen.Value);
         }
-        await stop.CancelAsync();
-        await Task.WhenAll(background);
         return (new Measured(probes, TimeSpan.Zero, [.. inbox]), new Measured(probes, TimeSpan.Zero, [.. statistics]));
     }
 }
