@@ -1,13 +1,8 @@
 using System.Diagnostics;
 using CaseEngine.Bench.Harness;
-using CaseEngine.Domain;
-using CaseEngine.Domain.Petitions;
-using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Projections.Monitoring;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Submitting;
 using JasperFx.Events.Daemon;
 using Marten;
 using Marten.Events;
