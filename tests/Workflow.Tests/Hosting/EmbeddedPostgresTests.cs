@@ -145,7 +145,7 @@ public class when_a_previous_run_was_killed
             var state = File.ReadAllText(stat).Split(')').Last().Trim().Split(' ')[0];
             if (state is "Z" or "X")
                 return false;
-            Thread.Sleep(100);
+            Thread.Sleep(50);
         }
         return true;
     }
@@ -169,8 +169,7 @@ public class when_no_server_binaries_are_found
             var error = Should.Throw<PostgresBinariesNotFoundException>(() =>
                 EmbeddedPostgres.FindBinDirectory(environment: name => name == EmbeddedPostgres.BinDirectoryVariable ? empty : null));
 
-            error.Message.ShouldBe(
-                "PostgreSQL server binaries not found: install them (apt-get install -y postgresql) or set CASEENGINE_PG_BIN / ConnectionStrings__Marten");
+            error.Message.ShouldContain(empty);
             error.Message.ShouldNotContain('\n');
             Should.Throw<PostgresBinariesNotFoundException>(() => EmbeddedPostgres.Start(new EmbeddedPostgresOptions { BinDirectory = empty }));
         }
