@@ -34,7 +34,9 @@ public sealed class when_another_local_user_tries_the_embedded_cluster : IAsyncL
     {
         var noPassword = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Password = null, Pooling = false };
 
-        await Should.ThrowAsync<PostgresException>(() => ScalarAsync(noPassword.ConnectionString, "select 1"));
+        // The server asks for the password (SASL), which the client does not have.
+        var error = await Should.ThrowAsync<NpgsqlException>(() => ScalarAsync(noPassword.ConnectionString, "select 1"));
+        error.Message.ShouldContain("password");
     }
 
     [Fact]
@@ -55,7 +57,9 @@ public sealed class when_another_local_user_tries_the_embedded_cluster : IAsyncL
             Host = Path.GetDirectoryName(socket), Password = null, Pooling = false,
         };
 
-        await Should.ThrowAsync<PostgresException>(() => ScalarAsync(noPassword.ConnectionString, "select 1"));
+        // The server asks for the password (SASL), which the client does not have.
+        var error = await Should.ThrowAsync<NpgsqlException>(() => ScalarAsync(noPassword.ConnectionString, "select 1"));
+        error.Message.ShouldContain("password");
     }
 
     [Fact]
@@ -369,5 +373,79 @@ public class when_the_embedded_cluster_cannot_start
             EmbeddedPostgres.CleanUpAbandonedClusters(root);
             Directory.Delete(root, recursive: true);
         }
+    }
+}
+
+/// <summary>A kept cluster (the benchmark's data) is locked too, also one made before clusters had passwords.</summary>
+[SupportedOSPlatform("linux")]
+public sealed class when_a_kept_cluster_starts_again
+{
+    [Fact]
+    public async Task it_keeps_its_data_and_its_password()
+    {
+        var kept = Path.Combine(Path.GetTempPath(), $"caseengine-pg-test-kept-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var first = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "kept", KeptDirectory = kept, FastUnsafe = true }))
+                await when_another_local_user_tries_the_embedded_cluster.ScalarAsync(Unpooled(first.ConnectionString), "create table kept (id int); insert into kept values (7)");
+
+            await using var second = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "kept", KeptDirectory = kept, FastUnsafe = true });
+            (await when_another_local_user_tries_the_embedded_cluster.ScalarAsync(Unpooled(second.ConnectionString), "select id from kept")).ShouldBe(7);
+            await RefusedWithoutPasswordAsync(second);
+        }
+        finally
+        {
+            if (Directory.Exists(kept))
+                Directory.Delete(kept, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task one_made_with_trust_gets_a_password_before_it_listens()
+    {
+        var kept = Path.Combine(Path.GetTempPath(), $"caseengine-pg-test-kept-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(kept);
+        try
+        {
+            // What the benchmark's kept folder looked like before: the server user's folder, initdb -A trust.
+            var asRoot = Environment.UserName == "root";
+            if (asRoot)
+                Run("chown", "postgres:", kept);
+            var initdb = Path.Combine(EmbeddedPostgres.FindBinDirectory(), "initdb");
+            string[] arguments = ["-D", Path.Combine(kept, "data"), "-A", "trust", "-U", "postgres", "--no-sync", "--no-instructions"];
+            if (asRoot)
+                Run("runuser", ["-u", "postgres", "--", initdb, .. arguments]);
+            else
+                Run(initdb, arguments);
+
+            await using var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "kept", KeptDirectory = kept, FastUnsafe = true });
+
+            (await when_another_local_user_tries_the_embedded_cluster.ScalarAsync(Unpooled(server.ConnectionString), "select 1")).ShouldBe(1);
+            await RefusedWithoutPasswordAsync(server);
+        }
+        finally
+        {
+            Directory.Delete(kept, recursive: true);
+        }
+    }
+
+    private static async Task RefusedWithoutPasswordAsync(EmbeddedPostgres server)
+    {
+        var noPassword = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Password = null, Pooling = false };
+        await Should.ThrowAsync<NpgsqlException>(() => when_another_local_user_tries_the_embedded_cluster.ScalarAsync(noPassword.ConnectionString, "select 1"));
+    }
+
+    private static string Unpooled(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+
+    private static void Run(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        process.ExitCode.ShouldBe(0, output);
     }
 }
