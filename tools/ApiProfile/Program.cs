@@ -25,7 +25,7 @@ static long Ticks(int pid, bool children)
 static (double App, double Pg) Cpu()
 {
     var app = Ticks(Environment.ProcessId, false);
-    var dir = $"/tmp/caseengine-pg/bench-{Environment.ProcessId}/data/postmaster.pid";
+    var dir = Path.Combine(CaseEngine.Workflow.Hosting.EmbeddedPostgres.DefaultRootDirectory, $"bench-{Environment.ProcessId}", "data", "postmaster.pid");
     var pm = int.Parse(File.ReadLines(dir).First());
     long pg = Ticks(pm, true);
     foreach (var d in Directory.GetDirectories("/proc"))

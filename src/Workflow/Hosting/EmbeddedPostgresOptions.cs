@@ -18,7 +18,11 @@ public sealed record EmbeddedPostgresOptions
     /// </summary>
     public string? BinDirectory { get; init; }
 
-    /// <summary>Where cluster folders live. It must be reachable by the <c>postgres</c> user when running as root.</summary>
+    /// <summary>
+    /// Where cluster folders live: a folder of this user that nobody else may write (created 0700, or
+    /// 0711 as root so the <c>postgres</c> user can reach its own cluster); one owned by another user or
+    /// writable by others is refused, since the clean-up of abandoned clusters acts on what it finds there.
+    /// </summary>
     public string RootDirectory { get; init; } = EmbeddedPostgres.DefaultRootDirectory;
 
     /// <summary>Passed as <c>max_connections</c>: every host opens pools and the daemon keeps connections.</summary>
@@ -26,7 +30,8 @@ public sealed record EmbeddedPostgresOptions
 
     /// <summary>
     /// A cluster folder that outlives the process (the benchmark keeps its generated data between
-    /// runs): created with initdb only when empty, stopped but never deleted. Null: a throw-away
+    /// runs): created with initdb only when empty, stopped but never deleted; its password is kept in
+    /// <c>password</c> beside <c>data/</c> (0600). Null: a throw-away
     /// folder under <see cref="RootDirectory"/>.
     /// </summary>
     public string? KeptDirectory { get; init; }
