@@ -11,17 +11,17 @@ public sealed record OpenClock(Stage Stage, Due Due, int Instance, DateTimeOffse
 }
 
 public sealed record ReplyRecord(
-    ReplyDecision Decision, string Text, DateTimeOffset IssuedAt, string DepartmentId, string RegionPath, bool OnTime);
+    ReplyDecision Decision, string Text, DateTimeOffset IssuedAt, string DepartmentId, string RegionPath, bool OnTime) : ConfidentialRecord;
 
 public sealed record DecisionRecord(
-    ReviewOutcome Outcome, string Text, DateTimeOffset DecidedAt, string DepartmentId, string RegionPath, bool OnTime);
+    ReviewOutcome Outcome, string Text, DateTimeOffset DecidedAt, string DepartmentId, string RegionPath, bool OnTime) : ConfidentialRecord;
 
-public sealed record EvaluationRecord(Satisfaction Satisfaction, string? Comment, DateTimeOffset EvaluatedAt);
+public sealed record EvaluationRecord(Satisfaction Satisfaction, string? Comment, DateTimeOffset EvaluatedAt) : ConfidentialRecord;
 
 public sealed record SupervisionRecord(
     string Id, string SupervisedDepartmentId, string SupervisedRegionPath, string ByDepartmentId,
     string Instruction, DateTimeOffset IssuedAt, Due Due, bool Automatic, int Instance,
-    DateTimeOffset? RespondedAt = null, string? Response = null, bool Missed = false, bool ClockStopped = false)
+    DateTimeOffset? RespondedAt = null, string? Response = null, bool Missed = false, bool ClockStopped = false) : ConfidentialRecord
 {
     public bool IsOpen => RespondedAt is null;
 
@@ -35,7 +35,7 @@ public sealed record SuspectedDuplicate(Guid CandidatePetitionId, double Score, 
 /// The state of one petition, folded from its events by <see cref="Evolve"/>. Immutable: every
 /// event yields a new state, so a fetched aggregate is never mutated.
 /// </summary>
-public sealed record Petition
+public sealed record Petition : ConfidentialRecord
 {
     public Guid Id { get; init; }
     /// <summary>Number of events applied.</summary>

@@ -26,7 +26,7 @@ public interface ICountedEvent : IPetitionEvent
 }
 
 /// <summary>Personal data: only ever under "petitioner", so masking has one place to look.</summary>
-public sealed record PetitionerDetails(string Name, string? Phone, string? IdNumber, string? Address);
+public sealed record PetitionerDetails(string Name, string? Phone, string? IdNumber, string? Address) : ConfidentialRecord;
 
 // ---------------------------------------------------------------- submission and routing
 
@@ -35,12 +35,12 @@ public sealed record PetitionSubmitted(
     Guid PetitionId, string CaseNumber, Channel Channel, PetitionCategory Category, string EntryRegionCode,
     string Subject, string Content, PetitionerDetails Petitioner, string? SubmitterId,
     DateTimeOffset ReceivedAt, Due Routing,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>The office corrects the category; from then on the new category's rules apply.</summary>
 public sealed record PetitionReclassified(
     Guid PetitionId, PetitionCategory From, PetitionCategory To, string Reason,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>
 /// 转送 / 交办: the office forwards to a handling agency. For the office this is its acceptance
@@ -49,50 +49,50 @@ public sealed record PetitionReclassified(
 public sealed record PetitionForwarded(
     Guid PetitionId, string FromDepartmentId, string FromRegionPath, ForwardMode Mode, string? Note,
     bool OnTime, PetitionCategory Category, Channel Channel, Due Acceptance, Due ReturnWindow,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>The office moves the petition to another level's office; counted as the office's acceptance decision.</summary>
 public sealed record PetitionTransferredLevel(
     Guid PetitionId, string FromDepartmentId, string FromRegionPath, string Reason,
     bool OnTime, PetitionCategory Category, Channel Channel, Due Routing,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>退回: the agency objects that it lacks authority; back to the forwarding office with a new routing clock.</summary>
 public sealed record PetitionReturned(
     Guid PetitionId, string FromDepartmentId, string FromRegionPath, string Reason, Due Routing,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>不予受理: not accepted, by the office (REGISTERED) or the agency (FORWARDED); final.</summary>
 public sealed record PetitionDeclined(
     Guid PetitionId, string Reason, LegalRoute? LegalRoute, bool OnTime, PetitionCategory Category, Channel Channel,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 // ---------------------------------------------------------------- handling
 
 /// <summary>受理: the agency takes the petition on; the 60-day handling clock starts.</summary>
 public sealed record PetitionAccepted(
     Guid PetitionId, bool OnTime, PetitionCategory Category, Channel Channel, Due Handling,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>承办人: one officer of the current department takes the case.</summary>
 public sealed record OfficerAssigned(
     Guid PetitionId, string OfficerId,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>延期: the handling period is extended once, with a reason told to the petitioner.</summary>
 public sealed record DeadlineExtended(
     Guid PetitionId, int Days, string Reason, Due Handling,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>听证 opened: the stage's clock stops.</summary>
 public sealed record HearingStarted(
     Guid PetitionId, Stage Stage, string Reason,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>听证 concluded: the clock restarts, its last day moved by the hearing's whole days.</summary>
 public sealed record HearingConcluded(
     Guid PetitionId, Stage Stage, string Summary, TimeSpan Length, Due Resumed,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>
 /// 信访处理意见书: the written reply ends the handling clock and opens the review and evaluation
@@ -101,12 +101,12 @@ public sealed record HearingConcluded(
 public sealed record ReplyIssued(
     Guid PetitionId, ReplyDecision Decision, string Text, bool OnTime, PetitionCategory Category, Channel Channel,
     double HandlingDays, Due ReviewWindow, Due Evaluation,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>交办: the result is reported back to the assigning office.</summary>
 public sealed record ResultReported(
     Guid PetitionId, string ToDepartmentId, ReplyDecision Decision,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 // ---------------------------------------------------------------- supervision
 
@@ -115,12 +115,12 @@ public sealed record SupervisionIssued(
     Guid PetitionId, string SupervisionId, string SupervisedDepartmentId, string SupervisedRegionPath,
     string ByDepartmentId, string Instruction, bool Automatic, Stage? MissedStage, Due Response,
     PetitionCategory Category, Channel Channel,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>The supervised department answers in writing, even after the petition moved on.</summary>
 public sealed record SupervisionAnswered(
     Guid PetitionId, string SupervisionId, string SupervisedDepartmentId, string Response, bool OnTime,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 // ---------------------------------------------------------------- petitioner's rights
 
@@ -128,39 +128,39 @@ public sealed record SupervisionAnswered(
 public sealed record PetitionEvaluated(
     Guid PetitionId, Satisfaction Satisfaction, string? Comment,
     string RepliedDepartmentId, string RepliedRegionPath, PetitionCategory Category, Channel Channel,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>复查 requested: the superior of the replying department decides and becomes current.</summary>
 public sealed record ReviewRequested(
     Guid PetitionId, string Reason, string ChallengedDepartmentId, string ChallengedRegionPath,
     PetitionCategory Category, Channel Channel, Due Review,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 public sealed record ReviewDecided(
     Guid PetitionId, ReviewOutcome Outcome, string Text, bool OnTime, Due ReReviewWindow,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>复核 requested: the reviewer's superior decides and becomes current.</summary>
 public sealed record ReReviewRequested(
     Guid PetitionId, string Reason, string ChallengedDepartmentId, string ChallengedRegionPath,
     PetitionCategory Category, Channel Channel, Due ReReview,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 public sealed record ReReviewDecided(
     Guid PetitionId, ReviewOutcome Outcome, string Text, bool OnTime,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>The petitioner withdraws: every clock stops.</summary>
 public sealed record PetitionWithdrawn(
     Guid PetitionId, string? Reason,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 // ---------------------------------------------------------------- duplicates
 
 /// <summary>The system suspects the petition repeats another one; the office decides.</summary>
 public sealed record DuplicateSuspected(
     Guid PetitionId, Guid CandidatePetitionId, double Score,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>
 /// 重复件: linked to the original and counted once. It names the entry bucket it leaves
@@ -170,7 +170,7 @@ public sealed record DuplicateLinked(
     Guid PetitionId, Guid DuplicateOfPetitionId, string? Reason,
     string EntryDepartmentId, string EntryRegionPath, DateTimeOffset ReceivedAt,
     PetitionCategory Category, Channel Channel,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 // ---------------------------------------------------------------- clocks and endings
 
@@ -181,21 +181,21 @@ public sealed record DuplicateLinked(
 public sealed record DeadlineMissed(
     Guid PetitionId, Stage Stage, int StageInstance, string? SupervisionId, DateTimeOffset DueAt,
     string LateDepartmentId, string LateRegionPath, PetitionCategory Category, Channel Channel,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ICountedEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, ICountedEvent;
 
 /// <summary>A provisional deadline recounted on a newer calendar; history is never rewritten.</summary>
 public sealed record DeadlineRecalculated(
     Guid PetitionId, Stage Stage, string? SupervisionId, Due Previous, Due Recalculated,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 public enum ClosureReason { ReviewWindowLapsed, ReReviewWindowLapsed }
 
 /// <summary>办结: a replied or reviewed petition whose request window ended unused; the last decision stands.</summary>
 public sealed record PetitionClosed(
     Guid PetitionId, ClosureReason Reason,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>终结: a decided re-review; the same matter on the same facts is not accepted again.</summary>
 public sealed record PetitionTerminated(
     Guid PetitionId,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;

@@ -48,4 +48,4 @@ public sealed record PetitionLens(PersonalDataView PersonalData, bool OwnView)
 
 /// <summary>A petition as the schema resolves it: the state (now, or as of a version) and the caller's lens.</summary>
 /// <param name="AsOfVersion">set for petitionAsOf: history stops there</param>
-public sealed record PetitionNode(Petition State, PetitionLens Lens, int? AsOfVersion = null);
+public sealed record PetitionNode(Petition State, PetitionLens Lens, int? AsOfVersion = null) : ConfidentialRecord;

@@ -25,7 +25,7 @@ namespace CaseEngine.GraphApi.Schema;
 
 public sealed record PetitionPayload(PetitionNode Petition, IReadOnlyList<EventNode> Events);
 
-public sealed record SubmitPetitionPayload(PetitionNode Petition, string CaseNumber, string AccessCode);
+public sealed record SubmitPetitionPayload(PetitionNode Petition, string CaseNumber, string AccessCode) : ConfidentialRecord;
 
 public sealed class PetitionPayloadType : ObjectGraphType<PetitionPayload>
 {

@@ -15,7 +15,7 @@ namespace CaseEngine.Workflow.Commands;
 /// </summary>
 public sealed record BatchOutcome(
     int Index, Guid PetitionId, int Version, bool Repeated, IReadOnlyList<IPetitionEvent> Events,
-    string? CaseNumber = null, string? AccessCode = null, RuleViolation? Refusal = null)
+    string? CaseNumber = null, string? AccessCode = null, RuleViolation? Refusal = null) : ConfidentialRecord
 {
     public bool Succeeded => Refusal is null;
 }

@@ -13,6 +13,11 @@ public sealed record CommandMeta(
     Guid CommandId, Actor Caller, bool Anonymous = false, int? ExpectedVersion = null, string? AccessCode = null,
     string? CorrelationId = null)
 {
+    /// <summary>Everything but the access code, which is a secret: what a logger or a bus prints.</summary>
+    public override string ToString() =>
+        $"CommandMeta {{ CommandId = {CommandId}, Caller = {Caller}, Anonymous = {Anonymous}, ExpectedVersion = {ExpectedVersion}, "
+        + $"AccessCode = {(AccessCode is null ? "none" : "withheld")}, CorrelationId = {CorrelationId} }}";
+
     /// <summary>The system acting by itself (missed deadlines, lapsed windows, recounts).</summary>
     public static CommandMeta System(Guid commandId, string? correlationId = null) =>
         new(commandId, Actor.System(), CorrelationId: correlationId);
@@ -21,7 +26,7 @@ public sealed record CommandMeta(
 /// <summary>One stored event as the workflow returns it (sequence and version read back after commit).</summary>
 public sealed record StoredEvent(
     long Sequence, Guid PetitionId, int Version, string Type, DateTimeOffset OccurredAt, object Data,
-    string? CorrelationId, string? CausationId, IReadOnlyDictionary<string, object>? Headers);
+    string? CorrelationId, string? CausationId, IReadOnlyDictionary<string, object>? Headers) : ConfidentialRecord;
 
 /// <summary>
 /// The result of a command: the petition as it is now and the events the command appended
@@ -32,4 +37,4 @@ public sealed record StoredEvent(
 /// </summary>
 public sealed record CommandResult(
     Guid PetitionId, int Version, IReadOnlyList<StoredEvent> Events, bool Repeated,
-    string? CaseNumber = null, string? AccessCode = null, Petition? State = null);
+    string? CaseNumber = null, string? AccessCode = null, Petition? State = null) : ConfidentialRecord;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 
 namespace CaseEngine.Workflow.Commands;
@@ -17,7 +18,7 @@ public interface IPetitionMessage
 /// handler, so each command has a one-line subtype; the mutation name is the command's type name
 /// in camelCase (ForwardPetition → forwardPetition), which is how the contract names them.
 /// </summary>
-public abstract record PetitionMessage<TCommand>(CommandMeta Meta, TCommand Command) : IPetitionMessage
+public abstract record PetitionMessage<TCommand>(CommandMeta Meta, TCommand Command) : ConfidentialRecord, IPetitionMessage
     where TCommand : IPetitionCommand
 {
     private static readonly string MutationName = JsonNamingPolicy.CamelCase.ConvertName(typeof(TCommand).Name);

@@ -86,6 +86,8 @@ public static class CaseEngineSetup
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            // Refusals are answers, not errors; no failure line prints a command's personal data.
+            PersonalDataLogging.Apply(opts);
             options.ConfigureWolverine?.Invoke(opts);
         });
 
@@ -113,6 +115,8 @@ public static class CaseEngineSetup
                 // 9.58: the wake-up falls back to polling while the database is down and listens again after;
                 // tests/Projections.Tests/DaemonRecoveryTests restarts (and crashes) PostgreSQL to prove it.
                 opts.Events.UseListenNotifyForEventAppends = true;
+                // SQL without parameter values: events and documents carry personal data.
+                PersonalDataLogging.Apply(opts, sp.GetService<ILoggerFactory>());
                 options.ConfigureMarten?.Invoke(opts);
                 return opts;
             })
@@ -159,4 +163,8 @@ public static class CaseEngineSetup
 /// <summary>The database the engine runs on, as resolved at start.</summary>
 /// <param name="ConnectionString">Npgsql connection string.</param>
 /// <param name="Embedded">True when it points at the private cluster started for this process.</param>
-public sealed record CaseEngineDatabase(string ConnectionString, bool Embedded);
+public sealed record CaseEngineDatabase(string ConnectionString, bool Embedded)
+{
+    /// <summary>Never with Npgsql's Include Error Detail: the server's DETAIL quotes keys and rows into exception text.</summary>
+    public string ConnectionString { get; } = PersonalDataLogging.WithoutErrorDetail(ConnectionString);
+}

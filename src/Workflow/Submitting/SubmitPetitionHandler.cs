@@ -1,3 +1,4 @@
+using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Workflow.Commands;
@@ -5,7 +6,7 @@ using Marten;
 
 namespace CaseEngine.Workflow.Submitting;
 
-public sealed record SubmitPetitionMessage(CommandMeta Meta, SubmitPetition Command)
+public sealed record SubmitPetitionMessage(CommandMeta Meta, SubmitPetition Command) : ConfidentialRecord
 {
     public const string Name = "submitPetition";
 }

@@ -1,13 +1,13 @@
 namespace CaseEngine.Domain.Petitions.Duplicates;
 
 /// <summary>重复件: the office confirms that this petition repeats another one; it is then counted once (Art. 19).</summary>
-public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, string? Reason = null) : IPetitionCommand, IRefersToAnotherPetition
+public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, string? Reason = null) : ConfidentialRecord, IPetitionCommand, IRefersToAnotherPetition
 {
     public Guid OtherPetitionId => DuplicateOfPetitionId;
 }
 
 /// <summary>The system flags a likely duplicate; only the office links.</summary>
-public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : IPetitionCommand;
+public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : ConfidentialRecord, IPetitionCommand;
 
 public static class DuplicateDecisions
 {

@@ -1,22 +1,22 @@
 namespace CaseEngine.Domain.Petitions.Handling;
 
 /// <summary>受理: the agency takes the petition on.</summary>
-public sealed record AcceptPetition(Guid PetitionId) : IPetitionCommand;
+public sealed record AcceptPetition(Guid PetitionId) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>承办人: any officer id (there is no officer registry).</summary>
-public sealed record AssignOfficer(Guid PetitionId, string OfficerId) : IPetitionCommand;
+public sealed record AssignOfficer(Guid PetitionId, string OfficerId) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>延期: once, before the due moment, by 1–30 days (Art. 34).</summary>
-public sealed record ExtendDeadline(Guid PetitionId, int Days, string Reason) : IPetitionCommand;
+public sealed record ExtendDeadline(Guid PetitionId, int Days, string Reason) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>听证: stops the stage's clock.</summary>
-public sealed record StartHearing(Guid PetitionId, string Reason) : IPetitionCommand;
+public sealed record StartHearing(Guid PetitionId, string Reason) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>Ends the hearing: the clock restarts, moved by the hearing's whole days.</summary>
-public sealed record ConcludeHearing(Guid PetitionId, string Summary) : IPetitionCommand;
+public sealed record ConcludeHearing(Guid PetitionId, string Summary) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>信访处理意见书: the written handling opinion.</summary>
-public sealed record IssueReply(Guid PetitionId, ReplyDecision Decision, string Text) : IPetitionCommand;
+public sealed record IssueReply(Guid PetitionId, ReplyDecision Decision, string Text) : ConfidentialRecord, IPetitionCommand;
 
 public static class HandlingDecisions
 {

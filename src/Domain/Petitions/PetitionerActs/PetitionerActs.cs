@@ -1,10 +1,10 @@
 namespace CaseEngine.Domain.Petitions.PetitionerActs;
 
 /// <summary>满意 / 基本满意 / 不满意: once, within the evaluation window. Dissatisfaction reopens nothing; review is the remedy.</summary>
-public sealed record EvaluatePetition(Guid PetitionId, Satisfaction Satisfaction, string? Comment = null) : IPetitionCommand;
+public sealed record EvaluatePetition(Guid PetitionId, Satisfaction Satisfaction, string? Comment = null) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>The petitioner withdraws: every clock stops.</summary>
-public sealed record WithdrawPetition(Guid PetitionId, string? Reason = null) : IPetitionCommand;
+public sealed record WithdrawPetition(Guid PetitionId, string? Reason = null) : ConfidentialRecord, IPetitionCommand;
 
 public static class PetitionerDecisions
 {

@@ -1,15 +1,15 @@
 namespace CaseEngine.Domain.Petitions.Reviewing;
 
 /// <summary>复查 requested by the petitioner; the replying department's superior decides (Art. 35).</summary>
-public sealed record RequestReview(Guid PetitionId, string Reason) : IPetitionCommand;
+public sealed record RequestReview(Guid PetitionId, string Reason) : ConfidentialRecord, IPetitionCommand;
 
-public sealed record DecideReview(Guid PetitionId, ReviewOutcome Outcome, string Text) : IPetitionCommand;
+public sealed record DecideReview(Guid PetitionId, ReviewOutcome Outcome, string Text) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>复核 requested by the petitioner; the reviewer's superior decides (Art. 36).</summary>
-public sealed record RequestReReview(Guid PetitionId, string Reason) : IPetitionCommand;
+public sealed record RequestReReview(Guid PetitionId, string Reason) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>After it the matter is final: the same matter on the same facts is not accepted again.</summary>
-public sealed record DecideReReview(Guid PetitionId, ReviewOutcome Outcome, string Text) : IPetitionCommand;
+public sealed record DecideReReview(Guid PetitionId, ReviewOutcome Outcome, string Text) : ConfidentialRecord, IPetitionCommand;
 
 public static class ReviewDecisions
 {

@@ -1,19 +1,19 @@
 namespace CaseEngine.Domain.Petitions.Routing;
 
 /// <summary>转送 / 交办: forward to a handling agency in the office's region subtree.</summary>
-public sealed record ForwardPetition(Guid PetitionId, string ToDepartmentId, ForwardMode Mode, string? Note = null) : IPetitionCommand;
+public sealed record ForwardPetition(Guid PetitionId, string ToDepartmentId, ForwardMode Mode, string? Note = null) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>Move the petition to the petition office of an ancestor or descendant region.</summary>
-public sealed record TransferLevel(Guid PetitionId, string ToDepartmentId, string Reason) : IPetitionCommand;
+public sealed record TransferLevel(Guid PetitionId, string ToDepartmentId, string Reason) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>不予受理, by the office (REGISTERED) or the agency (FORWARDED), with the legal route where it applies (诉访分离).</summary>
-public sealed record DeclinePetition(Guid PetitionId, string Reason, LegalRoute? LegalRoute = null) : IPetitionCommand;
+public sealed record DeclinePetition(Guid PetitionId, string Reason, LegalRoute? LegalRoute = null) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>退回: the agency objects that the matter is not within its authority.</summary>
-public sealed record ReturnPetition(Guid PetitionId, string Reason) : IPetitionCommand;
+public sealed record ReturnPetition(Guid PetitionId, string Reason) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>The office corrects the category the petitioner chose.</summary>
-public sealed record ReclassifyPetition(Guid PetitionId, PetitionCategory Category, string Reason) : IPetitionCommand;
+public sealed record ReclassifyPetition(Guid PetitionId, PetitionCategory Category, string Reason) : ConfidentialRecord, IPetitionCommand;
 
 public static class RoutingDecisions
 {

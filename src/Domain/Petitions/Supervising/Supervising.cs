@@ -1,10 +1,10 @@
 namespace CaseEngine.Domain.Petitions.Supervising;
 
 /// <summary>督办: a SUPERVISOR of an office whose region subtree holds the current department.</summary>
-public sealed record SupervisePetition(Guid PetitionId, string Instruction, DateTimeOffset DueAt) : IPetitionCommand;
+public sealed record SupervisePetition(Guid PetitionId, string Instruction, DateTimeOffset DueAt) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>The supervised department answers in writing, even if the petition moved on.</summary>
-public sealed record RespondToSupervision(Guid PetitionId, string SupervisionId, string Response) : IPetitionCommand;
+public sealed record RespondToSupervision(Guid PetitionId, string SupervisionId, string Response) : ConfidentialRecord, IPetitionCommand;
 
 public static class SupervisionDecisions
 {
