@@ -61,6 +61,9 @@ public sealed class Api : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Configuration["GraphQL:RateLimit:Enabled"] = "false";
+        // Random keys for this run: no key from the repository, nothing written to the user's data folder.
+        foreach (var (key, value) in CaseEngine.Testing.TestKeys.Settings)
+            builder.Configuration[key] = value;
         builder.AddCaseEngine(o =>
         {
             o.ConnectionString = connectionString;

@@ -18,6 +18,8 @@ public sealed class EngineHost : IAsyncDisposable
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        foreach (var (key, value) in CaseEngine.Testing.TestKeys.Settings)
+            builder.Configuration[key] = value;
         builder.AddCaseEngine(o => o.ConnectionString = connectionString);
         var host = builder.Build();
         await host.StartAsync();

@@ -5,6 +5,7 @@ using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.Schema;
 using CaseEngine.GraphApi.WorkQueues;
+using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.DI;
@@ -29,10 +30,11 @@ public static class GraphApiSetup
             sp.GetRequiredService<IConfiguration>().GetSection(AuthOptions.Section).Bind(options);
             return options;
         });
-        services.TryAddSingleton(sp => new TokenService(
-            sp.GetRequiredService<AuthOptions>(), sp.GetRequiredService<IHostEnvironment>().IsDevelopment(), sp.GetRequiredService<RuleBook>()));
-        // Outside Development a host without a token key must not start: checked when the host starts.
-        services.AddHostedService<TokenKeyCheck>();
+        services.TryAddSingleton(sp => TokenService.Create(
+            sp.GetRequiredService<AuthOptions>(), sp.GetRequiredService<ServerKeys>(), sp.GetRequiredService<RuleBook>()));
+        // Outside Development a host without a token key must not start: checked when the host starts,
+        // first, before any hosted service touches the database.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TokenKeyCheck>());
 
         services.TryAddSingleton(sp =>
         {

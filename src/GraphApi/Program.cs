@@ -9,27 +9,37 @@ if (args is ["token", .. var tokenArgs])
 if (args is ["rebuild", .. var rebuildArgs])
     return await RebuildCommand.RunAsync(rebuildArgs, Console.Out, Console.Error);
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddCaseEngine();
-builder.AddCaseEngineGraphApi();
-
-var app = builder.Build();
-app.UseWebSockets();
-app.MapCaseEngineHealth();
-app.MapCaseEngineGraphQL();
-
 // JasperFx's command line (codegen, db-apply, resources, describe, ...) answers its own verbs.
 // Anything else, including no arguments or host options such as `--urls`, just runs the server:
 // the host already read those options into configuration when the builder was created.
-return args.Length > 0 && !args[0].StartsWith('-')
-    ? await app.RunJasperFxCommands(args)
-    : await RunServerAsync(app);
-
-static async Task<int> RunServerAsync(WebApplication app)
+var serve = args.Length == 0 || args[0].StartsWith('-');
+WebApplication? app = null;
+try
 {
-    await app.RunAsync();
-    return 0;
+    // The operator's environment wins; Development only when nothing is set and the launch profile asks (ServerEnvironment).
+    var builder = WebApplication.CreateBuilder(ServerEnvironment.Options(args));
+    ServerEnvironment.UseDefaultUrls(builder);
+    ServerStart.QuietFailedStart(builder.Logging);
+    builder.AddCaseEngine();
+    builder.AddCaseEngineGraphApi();
+    app = builder.Build();
+    // Keys, the connection string, free ports, the database's answer: before mapping the endpoints,
+    // which resolves the store and so starts an embedded database.
+    if (serve)
+        await ServerStart.CheckAsync(app);
+    app.UseWebSockets();
+    app.MapCaseEngineHealth();
+    app.MapCaseEngineGraphQL();
 }
+catch (Exception e) when (e is not HostAbortedException)
+{
+    ServerStart.Report(e, Console.Error);
+    if (app is not null)
+        await ServerStart.DisposeQuietlyAsync(app);
+    return 1;
+}
+
+return serve ? await ServerStart.RunAsync(app, Console.Error) : await app.RunJasperFxCommands(args);
 
 /// <summary>Entry point, public for Alba / WebApplicationFactory.</summary>
 public partial class Program;

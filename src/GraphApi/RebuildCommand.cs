@@ -22,11 +22,23 @@ public static class RebuildCommand
             error.WriteLine($"unknown projection(s): {string.Join(", ", unknown)}; known: {string.Join(", ", ProjectionRebuilds.Names)}, all");
             return 2;
         }
-        var builder = WebApplication.CreateBuilder(args.Where(a => a.StartsWith('-')).ToArray());
+        var builder = WebApplication.CreateBuilder(ServerEnvironment.Options(args.Where(a => a.StartsWith('-')).ToArray()));
         builder.AddCaseEngine();
         await using var app = builder.Build();
-        var store = app.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        IDocumentStore store;
+        try
+        {
+            // The same keys as the server (the duplicate index hashes with the petitioner-hash key) and the same one-line failures.
+            app.Services.GetRequiredService<ServerKeys>().CheckRequired();
+            await app.Services.GetRequiredService<ConfiguredDatabase>().CheckReachableAsync();
+            store = app.Services.GetRequiredService<IDocumentStore>();
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        }
+        catch (Exception e) when (e is not HostAbortedException)
+        {
+            ServerStart.Report(e, error);
+            return 1;
+        }
         foreach (var name in names)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();

@@ -1,4 +1,5 @@
 using CaseEngine.Workflow.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,8 @@ public static class CaseEngineTestHost
         ArgumentNullException.ThrowIfNull(clock);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Every key the engine requires outside Development: random for this test run (TestKeys).
+        builder.Configuration.AddInMemoryCollection(TestKeys.Settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddSingleton(clock);
         builder.AddCaseEngine(options =>

@@ -1,12 +1,13 @@
 namespace CaseEngine.GraphApi.Auth;
 
-/// <summary>Configuration section <c>Auth</c> (env <c>Auth__SigningKey</c>, <c>Auth__RsaPublicKeyPem</c>).</summary>
+/// <summary>
+/// Configuration section <c>Auth</c> (env <c>Auth__RsaPublicKeyPem</c>, …). The HS256 keys
+/// (<c>Auth:SigningKey</c>, <c>Auth:SigningKeys</c>) are read by <see cref="CaseEngine.Workflow.Configuration.ServerKeys"/>
+/// like every other server key.
+/// </summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
-
-    /// <summary>HS256 key, at least 32 bytes (UTF-8).</summary>
-    public string? SigningKey { get; set; }
 
     /// <summary>An identity provider's RS256 public key, PEM ("-----BEGIN PUBLIC KEY-----...").</summary>
     public string? RsaPublicKeyPem { get; set; }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
+using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -9,16 +10,16 @@ using Microsoft.IdentityModel.Tokens;
 namespace CaseEngine.GraphApi.Auth;
 
 /// <summary>
-/// Verifies bearer tokens (HS256 with <c>Auth:SigningKey</c>, RS256 with <c>Auth:RsaPublicKeyPem</c>;
-/// issuer and audience "caseengine"; claims sub, role, dept, exp) and, in Development, mints them.
+/// Verifies bearer tokens (HS256 with the keys of <c>Auth:SigningKey</c> / <c>Auth:SigningKeys</c>,
+/// RS256 with <c>Auth:RsaPublicKeyPem</c>; issuer and audience "caseengine"; claims sub, role, dept,
+/// exp) and mints HS256 ones with the current key, its id as <c>kid</c>. Every key of the ring
+/// verifies, so a rotated-out key's tokens stay good until they expire or the key is removed.
 /// A present but bad token is refused, never treated as anonymous (access.md, Tokens).
 /// </summary>
 public sealed class TokenService
 {
-    /// <summary>The key Development uses when none is configured; never accepted elsewhere.</summary>
-    public const string DevelopmentSigningKey = "caseengine-development-signing-key-not-for-production";
-
-    public const int MinimumKeyBytes = 32;
+    /// <summary>The HS256 key setting (env <c>Auth__SigningKey</c>; the rotation list <c>Auth:SigningKeys</c>).</summary>
+    public static readonly KeySetting SigningKey = new("Auth:SigningKey", "bearer tokens");
 
     private static readonly string[] StaffRoles = ["OFFICER", "SUPERVISOR"];
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
@@ -27,30 +28,33 @@ public sealed class TokenService
     private readonly RuleBook _rules;
     private readonly AuthOptions _options;
 
-    public TokenService(AuthOptions options, bool development, RuleBook rules)
+    /// <param name="signingKeys">The HS256 keys, first current; null when only an identity provider's RS256 key verifies.</param>
+    public TokenService(AuthOptions options, KeyRing? signingKeys, RuleBook rules)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _rules = rules;
+        if (signingKeys is null && string.IsNullOrWhiteSpace(options.RsaPublicKeyPem))
+            throw new StartupException($"{SigningKey.Name} is not set: outside Development a token key must be configured; set {SigningKey.Name} "
+                + $"(env Auth__SigningKey) to a random secret of at least {ServerKeys.MinimumBytes} bytes, e.g. `openssl rand -base64 32`, "
+                + "or Auth:RsaPublicKeyPem to the identity provider's public key (see docs/operations.md)");
         var keys = new List<SecurityKey>();
-        var secret = options.SigningKey;
-        if (string.IsNullOrEmpty(secret) && string.IsNullOrEmpty(options.RsaPublicKeyPem))
-        {
-            if (!development)
-                throw new InvalidOperationException(
-                    "No token key is configured: set Auth:SigningKey (env Auth__SigningKey, at least 32 bytes) or Auth:RsaPublicKeyPem. Only Development runs without one.");
-            secret = DevelopmentSigningKey;
-        }
-        if (!string.IsNullOrEmpty(secret))
-        {
-            if (Encoding.UTF8.GetByteCount(secret) < MinimumKeyBytes)
-                throw new InvalidOperationException($"Auth:SigningKey must be at least {MinimumKeyBytes} bytes.");
-            _signingKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) { KeyId = "hs256" };
-            keys.Add(_signingKey);
-        }
-        if (!string.IsNullOrEmpty(options.RsaPublicKeyPem))
+        foreach (var key in signingKeys?.Keys ?? [])
+            keys.Add(new SymmetricSecurityKey(key.Secret) { KeyId = key.Id });
+        _signingKey = keys.Count > 0 ? (SymmetricSecurityKey)keys[0] : null;
+        if (!string.IsNullOrWhiteSpace(options.RsaPublicKeyPem))
         {
             var rsa = RSA.Create();
-            rsa.ImportFromPem(options.RsaPublicKeyPem);
+            try
+            {
+                rsa.ImportFromPem(options.RsaPublicKeyPem);
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            {
+                rsa.Dispose();
+                throw new StartupException("Auth:RsaPublicKeyPem (env Auth__RsaPublicKeyPem) is not a PEM public key: "
+                    + "set it to the identity provider's key, \"-----BEGIN PUBLIC KEY-----\" … \"-----END PUBLIC KEY-----\"", e);
+            }
             keys.Add(new RsaSecurityKey(rsa));
         }
         _validation = new TokenValidationParameters
@@ -66,6 +70,17 @@ public sealed class TokenService
             // Accept keys without a matching kid: identity providers and hand-made tokens often omit it.
             TryAllIssuerSigningKeys = true,
         };
+    }
+
+    /// <summary>
+    /// The service of a host: the configured HS256 keys, else in Development the development key file's
+    /// (so the <c>token</c> command and the server agree), else only the RS256 key; neither outside
+    /// Development stops the start with one line.
+    /// </summary>
+    public static TokenService Create(AuthOptions options, ServerKeys keys, RuleBook rules)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return new TokenService(options, keys.Find(SigningKey, developmentFallback: true), rules);
     }
 
     /// <summary>True when tokens can be minted here (an HS256 key is known).</summary>
@@ -112,7 +127,7 @@ public sealed class TokenService
     public string Mint(string subject, Role role, string? departmentId, TimeSpan lifetime, DateTimeOffset? now = null)
     {
         if (_signingKey is null)
-            throw new InvalidOperationException("no Auth:SigningKey is configured to sign tokens with");
+            throw new InvalidOperationException("no Auth:SigningKey is configured to sign tokens with (only Auth:RsaPublicKeyPem)");
         var issued = now ?? DateTimeOffset.UtcNow;
         var claims = new Dictionary<string, object> { ["sub"] = subject, ["role"] = Roles.Name(role) };
         if (departmentId is not null)

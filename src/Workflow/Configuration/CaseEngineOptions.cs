@@ -16,9 +16,6 @@ public sealed class CaseEngineOptions
     /// <summary>The directory and statutory clock to decide with; the demo directory and China's calendar by default.</summary>
     public RuleBook? RuleBook { get; set; }
 
-    /// <summary>The server key access codes are derived with (config CaseEngine:AccessCodeKey).</summary>
-    public string? AccessCodeKey { get; set; }
-
     /// <summary>
     /// Flag likely duplicates after each submission (a daemon subscription appending DuplicateSuspected
     /// through FlagSuspectedDuplicate). On by default; the test hosts turn it off so scenarios that submit

@@ -15,6 +15,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
@@ -26,9 +27,6 @@ public static class CaseEngineSetup
 {
     /// <summary>Name under ConnectionStrings (env <c>ConnectionStrings__Marten</c>).</summary>
     public const string ConnectionStringName = "Marten";
-
-    /// <summary>Used only when no key is configured (development and tests); production sets CaseEngine:AccessCodeKey.</summary>
-    public const string DevelopmentAccessCodeKey = "caseengine-development-access-code-key";
 
     /// <summary>
     /// Registers the event store, the command bus with its durable outbox, the async daemon (HotCold,
@@ -44,16 +42,18 @@ public static class CaseEngineSetup
         configure?.Invoke(options);
         var services = builder.Services;
 
+        // Every key (KeySettings.Required) is checked first, before any other hosted service touches
+        // the database: outside Development a missing key stops the start with one line naming it.
+        services.TryAddSingleton<ServerKeys>();
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, RequiredKeysCheck>());
+
         // Resolved when the container is built, not now: Alba / WebApplicationFactory add their
         // configuration only at Build(), after Program has registered its services.
-        services.TryAddSingleton(sp =>
-        {
-            var configured = options.ConnectionString
-                ?? sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
-            return string.IsNullOrWhiteSpace(configured)
-                ? new CaseEngineDatabase(sp.GetRequiredService<EmbeddedPostgres>().ConnectionString, Embedded: true)
-                : new CaseEngineDatabase(configured, Embedded: false);
-        });
+        services.TryAddSingleton(sp => ConfiguredDatabase.From(
+            options.ConnectionString ?? sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<ConfiguredDatabase>().ConnectionString is { } configured
+            ? new CaseEngineDatabase(configured, Embedded: false)
+            : new CaseEngineDatabase(sp.GetRequiredService<EmbeddedPostgres>().ConnectionString, Embedded: true));
         // Only created (about a second) when no connection string is configured. Created by the
         // container, so disposed by it: after every hosted service has stopped.
         services.TryAddSingleton(sp =>
@@ -68,9 +68,8 @@ public static class CaseEngineSetup
         // Hosts do not register a clock; a handler asking for one would fail at run time, not at start.
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => options.RuleBook ?? RuleBook.Demo());
-        services.TryAddSingleton(sp => new AccessCodes(options.AccessCodeKey
-            ?? sp.GetRequiredService<IConfiguration>()["CaseEngine:AccessCodeKey"]
-            ?? DevelopmentAccessCodeKey));
+        // Required outside Development (ServerKeys); no default that anyone could read in the source.
+        services.TryAddSingleton(sp => new AccessCodes(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.AccessCode)));
         services.TryAddSingleton<CommandServices>();
         services.AddSingleton<DeadlineSweeper>();
         services.AddSingleton<CalendarReload>();
@@ -156,7 +155,67 @@ public static class CaseEngineSetup
             return PetitionStreamsProjection.DefaultCachedStreams;
         return int.TryParse(configured.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var streams)
             ? streams
-            : throw new InvalidOperationException("CaseEngine:ReadSideCachedStreams must be a whole number of streams, 0 or more");
+            : throw new StartupException("CaseEngine:ReadSideCachedStreams (env CaseEngine__ReadSideCachedStreams) must be a whole number of streams, 0 or more");
+    }
+}
+
+/// <summary>Resolves every key of <see cref="KeySettings.Required"/> when the host starts, before the hosted services that use the database.</summary>
+internal sealed class RequiredKeysCheck(ServerKeys keys) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        keys.CheckRequired();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// The connection string the operator configured (<c>ConnectionStrings:Marten</c>), checked for its
+/// form when resolved; null when none is, and an embedded cluster serves.
+/// </summary>
+public sealed class ConfiguredDatabase
+{
+    public const string Setting = "ConnectionStrings:Marten (env ConnectionStrings__Marten)";
+
+    private ConfiguredDatabase(string? connectionString) => ConnectionString = connectionString;
+
+    public string? ConnectionString { get; }
+
+    public static ConfiguredDatabase From(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+            return new ConfiguredDatabase(null);
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // The parser's message can quote a piece of the string (a password): never repeat it.
+            throw new StartupException($"{Setting} is not a valid PostgreSQL connection string: write it as "
+                + "Host=<host>;Port=5432;Database=<database>;Username=<user>;Password=<password>, or unset it to use the embedded database");
+        }
+        return new ConfiguredDatabase(connectionString);
+    }
+
+    /// <summary>Opens one connection; a failure becomes one line naming the setting (never the password).</summary>
+    public async Task CheckReachableAsync(CancellationToken cancellationToken = default)
+    {
+        if (ConnectionString is null)
+            return;
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            var reason = e is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : e.Message;
+            throw new StartupException($"cannot connect to the database of {Setting}: {reason.ReplaceLineEndings(" ")}; "
+                + "check that PostgreSQL runs there and that host, port, database, user and password are right", e);
+        }
     }
 }
 

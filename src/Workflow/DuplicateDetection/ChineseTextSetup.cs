@@ -2,7 +2,7 @@ using CaseEngine.Projections.ChineseText;
 using CaseEngine.Projections.SituationAnalysis;
 using JasperFx.Events.Projections;
 using Marten;
-using Microsoft.Extensions.Configuration;
+using CaseEngine.Workflow.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -15,9 +15,6 @@ public static class ChineseTextSetup
 {
     /// <summary>Configuration key of the petitioner hash key (env <c>CaseEngine__PetitionerHashKey</c>).</summary>
     public const string HashKeySetting = "CaseEngine:PetitionerHashKey";
-
-    /// <summary>Used only when no key is configured (development and tests); production sets <see cref="HashKeySetting"/>.</summary>
-    public const string DevelopmentHashKey = "caseengine-development-petitioner-hash-key";
 
     /// <summary>Tables and projections: the duplicate index (inline) and the situation-analysis rows (async).</summary>
     public static void ConfigureStore(StoreOptions opts, PetitionerKeys keys)
@@ -40,9 +37,8 @@ public static class ChineseTextSetup
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(marten);
-        services.TryAddSingleton(sp => new PetitionerKeys(
-            sp.GetRequiredService<IConfiguration>()[HashKeySetting]
-            ?? DevelopmentHashKey));
+        // Required outside Development (ServerKeys); no default that anyone could read in the source.
+        services.TryAddSingleton(sp => new PetitionerKeys(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.PetitionerHash)));
         services.AddHostedService<ChineseTextWarmup>();
         if (detectDuplicates)
             marten.AddSubscriptionWithServices<DuplicateDetectionSubscription>(ServiceLifetime.Singleton);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using CaseEngine.Workflow.Configuration;
 
 namespace CaseEngine.Workflow.DuplicateDetection;
 
@@ -10,17 +11,31 @@ namespace CaseEngine.Workflow.DuplicateDetection;
 /// and a leaked table cannot be reversed by hashing every possible ID number or phone without the
 /// key. Each identifier is normalised first (spaces and dashes dropped, a 15-digit ID number
 /// widened to 18 digits, a +86 prefix dropped) so the same person is recognised however the
-/// number was typed. Changing the key means rebuilding the duplicate index.
+/// number was typed. Only the ring's current key hashes: a lookup must meet the stored hashes, so
+/// changing the key (a new id first in <c>CaseEngine:PetitionerHashKeys</c>) means rebuilding the
+/// duplicate index.
 /// </summary>
 public sealed class PetitionerKeys
 {
     private readonly byte[] _key;
 
+    public PetitionerKeys(KeyRing keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        _key = keys.Current.Secret;
+        KeyId = keys.Current.Id;
+    }
+
+    /// <summary>A single key in hand (unit tests).</summary>
     public PetitionerKeys(string serverKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(serverKey);
         _key = Encoding.UTF8.GetBytes(serverKey);
+        KeyId = ServerKeys.DefaultId;
     }
+
+    /// <summary>The id of the key the hashes are made with.</summary>
+    public string KeyId { get; }
 
     /// <summary>HMAC of the normalised ID number, or null when there is none.</summary>
     public byte[]? IdNumberHash(string? idNumber) => Mac("id", NormalizeIdNumber(idNumber));

@@ -5,7 +5,11 @@ using CaseEngine.Domain;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Testing;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -15,7 +19,7 @@ namespace CaseEngine.GraphApi.Tests.Auth;
 /// <summary>Bearer tokens exactly as access.md says: HS256 and RS256, claims sub/role/dept/exp, a bad token never anonymous.</summary>
 public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private const string Key = "a-test-signing-key-that-is-long-enough-0123456789";
+    private static readonly string Key = TestKeys.New();
 
     private static string Sign(SigningCredentials credentials, Dictionary<string, object> claims, string issuer = "caseengine",
         string audience = "caseengine", DateTime? expires = null) =>
@@ -92,20 +96,56 @@ public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<Databas
     [Fact]
     public async Task outside_development_the_server_refuses_to_start_without_a_key_and_hides_introspection()
     {
-        await Should.ThrowAsync<Exception>(() => ApiHost.StartAsync(db, environment: "Production"));
+        await Should.ThrowAsync<StartupException>(() => ApiHost.StartAsync(db, environment: "Production",
+            settings: new Dictionary<string, string?> { ["Auth:SigningKey"] = "" }));
 
         await using var api = await ApiHost.StartAsync(db, environment: "Production", settings: new Dictionary<string, string?> { ["Auth:SigningKey"] = Key });
         (await api.GraphQL("{ __schema { queryType { name } } }", token: api.Auditor())).Code.ShouldBe("FORBIDDEN");
         (await api.GraphQL("{ __schema { queryType { name } } }", token: api.Admin())).HasErrors.ShouldBeFalse();
-        // The development key is not accepted where a real key is configured.
-        var devKey = new TokenService(new AuthOptions(), development: true, RuleBook.Demo()).Mint("x", Role.Admin, null, TimeSpan.FromHours(1));
+        // Another key (a development key file's, say) is not accepted where a real key is configured.
+        var devKey = new TokenService(new AuthOptions(), KeyRing.Of("Auth:SigningKey", DevelopmentKeyFile.Id, TestKeys.New()), RuleBook.Demo())
+            .Mint("x", Role.Admin, null, TimeSpan.FromHours(1));
         (await api.GraphQL("{ __typename }", token: devKey)).Code.ShouldBe("UNAUTHENTICATED");
     }
 
     [Fact]
-    public void a_short_key_is_refused()
+    public void a_short_key_is_refused_even_in_development()
     {
-        Should.Throw<InvalidOperationException>(() => new TokenService(new AuthOptions { SigningKey = "short" }, development: true, RuleBook.Demo()));
+        var keys = new ServerKeys(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = "short" }).Build(),
+            new HostingEnvironment { EnvironmentName = "Development" });
+        Should.Throw<StartupException>(() => TokenService.Create(new AuthOptions(), keys, RuleBook.Demo())).Message.ShouldContain("Auth:SigningKey");
+    }
+
+    [Fact]
+    public async Task keys_carry_an_id_and_a_rotated_out_key_still_verifies()
+    {
+        var current = TestKeys.New();
+        var previous = TestKeys.New();
+        await using var api = await ApiHost.StartAsync(db, environment: "Production", settings: new Dictionary<string, string?>
+        {
+            ["Auth:SigningKey"] = "",
+            ["Auth:SigningKeys:0:Id"] = "2026-12",
+            ["Auth:SigningKeys:0:Secret"] = current,
+            ["Auth:SigningKeys:1:Id"] = "2026-06",
+            ["Auth:SigningKeys:1:Secret"] = previous,
+        });
+        var minted = api.Auditor();
+        new JsonWebToken(minted).Kid.ShouldBe("2026-12");
+        (await api.GraphQL("{ __typename }", token: minted)).HasErrors.ShouldBeFalse();
+        var old = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(previous)) { KeyId = "2026-06" }, SecurityAlgorithms.HmacSha256);
+        (await api.GraphQL("{ __typename }", token: Sign(old, Claims("AUDITOR")))).HasErrors.ShouldBeFalse();
+        var retired = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(TestKeys.New())) { KeyId = "2025-12" }, SecurityAlgorithms.HmacSha256);
+        (await api.GraphQL("{ __typename }", token: Sign(retired, Claims("AUDITOR")))).Code.ShouldBe("UNAUTHENTICATED");
+
+        // Access codes: new ones from the current key, the ones handed out under the old key still open the petition.
+        var id = Guid.NewGuid();
+        var before = new AccessCodes(KeyRing.Of("CaseEngine:AccessCodeKey", "2026-06", previous)).For(id);
+        var rotated = new AccessCodes(new KeyRing("CaseEngine:AccessCodeKey",
+            [new SecretKey("2026-12", Encoding.UTF8.GetBytes(current)), new SecretKey("2026-06", Encoding.UTF8.GetBytes(previous))]));
+        rotated.Verify(id, before).ShouldBeTrue();
+        rotated.For(id).ShouldNotBe(before);
+        rotated.Verify(id, rotated.For(id)).ShouldBeTrue();
+        new AccessCodes(KeyRing.Of("CaseEngine:AccessCodeKey", "2026-12", current)).Verify(id, before).ShouldBeFalse();
     }
 
     [Fact]
@@ -120,6 +160,8 @@ public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<Databas
                 start.ArgumentList.Add(a);
             start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
             start.Environment.Remove("Auth__SigningKey");
+            // The development key file goes to a private data folder, not the user's.
+            start.Environment["XDG_DATA_HOME"] = ProgramRun.NewDataFolder();
             using var process = Process.Start(start)!;
             var output = await process.StandardOutput.ReadToEndAsync();
             await process.WaitForExitAsync();
@@ -128,8 +170,11 @@ public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<Databas
 
         var (code, token) = await Run("Development");
         code.ShouldBe(0);
-        var caller = await new TokenService(new AuthOptions(), development: true, RuleBook.Demo()).ValidateAsync(token);
-        caller.Actor.ShouldBe(new Actor("li", Role.Officer, "340101-PO"));
+        var jwt = new JsonWebToken(token);
+        jwt.Kid.ShouldBe(DevelopmentKeyFile.Id);
+        jwt.GetClaim("sub").Value.ShouldBe("li");
+        jwt.GetClaim("role").Value.ShouldBe("OFFICER");
+        jwt.GetClaim("dept").Value.ShouldBe("340101-PO");
 
         (await Run("Production")).Item1.ShouldBe(1);
     }

@@ -24,7 +24,8 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
 
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await RebuildCommand.RunAsync(["inbox", $"--ConnectionStrings:Marten={db.ConnectionString}"], output, error);
+        var exit = await RebuildCommand.RunAsync(["inbox", $"--ConnectionStrings:Marten={db.ConnectionString}",
+            .. TestKeys.Settings.Select(s => $"--{s.Key}={s.Value}")], output, error);
 
         exit.ShouldBe(0, error.ToString());
         output.ToString().ShouldContain("rebuilt inbox");

@@ -12,7 +12,11 @@ public class when_asking_for_health(DatabaseFixture db) : IClassFixture<Database
     public async Task a_started_host_with_a_database_answers_healthy_and_503_once_the_database_is_gone()
     {
         await using var host = await AlbaHost.For<Program>(web =>
-            web.UseSetting("ConnectionStrings:Marten", db.ConnectionString));
+        {
+            web.UseSetting("ConnectionStrings:Marten", db.ConnectionString);
+            foreach (var (key, value) in TestKeys.Settings)
+                web.UseSetting(key, value);
+        });
 
         var healthy = await host.Scenario(s =>
         {

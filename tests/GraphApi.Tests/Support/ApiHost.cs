@@ -37,6 +37,9 @@ public sealed class ApiHost : IAsyncDisposable
             // Detection appends DuplicateSuspected in the background, which would race tests that count
             // events; the duplicate tests (tests/Workflow.Tests/DuplicateDetection) switch it on.
             web.UseSetting("CaseEngine:DuplicateDetection", "false");
+            // Keys random for this test run, in every environment: no host runs on a key from the repository.
+            foreach (var (key, value) in TestKeys.Settings)
+                web.UseSetting(key, value);
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
                 web.UseSetting(key, value);
             web.ConfigureTestServices(s =>

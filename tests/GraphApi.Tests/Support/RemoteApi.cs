@@ -14,13 +14,13 @@ public sealed class RemoteApi(Uri graphql) : IDisposable
 
     public Uri GraphQLUri { get; } = graphql;
 
-    /// <summary>A token signed with the Development key the server uses when none is configured.</summary>
+    /// <summary>A token signed with the run's key, which <see cref="ServerProcess"/> gives the server.</summary>
     public static string Token(Role role, string sub, string? dept = null)
     {
         var claims = new Dictionary<string, object> { ["sub"] = sub, ["role"] = Roles.Name(role) };
         if (dept is not null)
             claims["dept"] = dept;
-        var key = new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(TokenService.DevelopmentSigningKey));
+        var key = new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(CaseEngine.Testing.TestKeys.SigningKey));
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "caseengine",

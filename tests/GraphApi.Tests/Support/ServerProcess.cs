@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using CaseEngine.Testing;
 
 namespace CaseEngine.GraphApi.Tests.Support;
 
@@ -46,6 +47,9 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Marten"] = connectionString;
         // As in ApiHost: background duplicate flags would race the tests that count events.
         start.Environment["CaseEngine__DuplicateDetection"] = "false";
+        // The run's random keys (RemoteApi signs its tokens with TestKeys.SigningKey); an empty value unsets one.
+        foreach (var (key, value) in TestKeys.EnvironmentVariables)
+            start.Environment[key] = value;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");

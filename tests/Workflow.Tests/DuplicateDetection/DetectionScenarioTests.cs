@@ -100,7 +100,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         await engine.Withdraw(withdrawn.PetitionId);
         await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
 
-        var keys = new PetitionerKeys(ChineseTextSetup.DevelopmentHashKey);
+        var keys = new PetitionerKeys(TestKeys.PetitionerHashKey);
         var all = await RowsAsync();
         var before = all;
         before = [.. before.Where(r => r.Contains(Convert.ToHexString(keys.IdNumberHash(zhao.IdNumber)!), StringComparison.Ordinal)

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using CaseEngine.GraphApi.Auth;
+using CaseEngine.Workflow.Configuration;
+using Npgsql;
+
+namespace CaseEngine.GraphApi;
+
+/// <summary>
+/// Starts the server so that a start which cannot succeed ends in ONE line naming the setting and the
+/// fix, exit code 1, no stack trace (<c>CASEENGINE_STARTUP_TRACE=1</c> adds it). Before any database
+/// work it checks, in order: every key, the connection string's form, that each listening port is
+/// free, and that the configured database answers.
+/// </summary>
+public static class ServerStart
+{
+    public const string TraceVariable = "CASEENGINE_STARTUP_TRACE";
+
+    private static volatile bool s_starting = true;
+
+    /// <summary>The host logs a failed start with its stack trace: not while we report it in one line.</summary>
+    public static void QuietFailedStart(ILoggingBuilder logging)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => !(s_starting && level >= LogLevel.Error) && level >= LogLevel.Information);
+    }
+
+    /// <summary>Starts the host (after <see cref="CheckAsync"/>) and serves until shut down.</summary>
+    public static async Task<int> RunAsync(WebApplication app, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is not HostAbortedException)
+        {
+            Report(e, error);
+            await DisposeQuietlyAsync(app);
+            return 1;
+        }
+        s_starting = false;
+        await app.WaitForShutdownAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    public static async Task DisposeQuietlyAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Already failing: the one line reported is what the operator needs.
+        }
+    }
+
+    /// <summary>Every check that needs no database, then the database's answer (call <see cref="CheckAsync"/> before <see cref="RunAsync"/>).</summary>
+    public static async Task CheckAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.Services.GetRequiredService<ServerKeys>().CheckRequired();
+        app.Services.GetRequiredService<TokenService>();
+        var database = app.Services.GetRequiredService<ConfiguredDatabase>();
+        CheckPortsFree(app.Configuration);
+        await database.CheckReachableAsync();
+    }
+
+    /// <summary>The one line for a failed start (and, with <see cref="TraceVariable"/>=1, the stack trace after it).</summary>
+    public static void Report(Exception failure, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        ArgumentNullException.ThrowIfNull(error);
+        error.WriteLine(Describe(failure).ReplaceLineEndings(" "));
+        if (Environment.GetEnvironmentVariable(TraceVariable) == "1")
+            error.WriteLine(failure);
+    }
+
+    public static string Describe(Exception failure)
+    {
+        var all = Flatten(failure).ToList();
+        if (all.OfType<StartupException>().FirstOrDefault() is { } startup)
+            return startup.Message;
+        if (all.OfType<SocketException>().Any(s => s.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            && all.OfType<IOException>().FirstOrDefault() is { } bind)
+            return $"{bind.Message.TrimEnd('.')}: stop the program using it or choose another address with --urls (env ASPNETCORE_URLS)";
+        if (all.OfType<NpgsqlException>().FirstOrDefault() is { } database)
+            return $"the database failed during the start: {(database is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : database.Message)}; "
+                + $"check {ConfiguredDatabase.Setting} (unset, an embedded database is started)";
+        var first = all[^1];
+        return $"CaseEngine did not start: {first.GetType().Name}: {first.Message} (set {TraceVariable}=1 for the stack trace)";
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception e)
+    {
+        yield return e;
+        var inner = e is AggregateException aggregate ? aggregate.InnerExceptions : e.InnerException is { } one ? [one] : (IEnumerable<Exception>)[];
+        foreach (var child in inner)
+            foreach (var x in Flatten(child))
+                yield return x;
+    }
+
+    /// <summary>
+    /// Binds each configured address for a moment, so a port in use is found before the database
+    /// set-up (Kestrel binds last, after every other hosted service has started).
+    /// </summary>
+    public static void CheckPortsFree(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var url in Urls(configuration))
+        {
+            if (Endpoint(url) is not { } endpoint || endpoint.Port == 0)
+                continue;
+            using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(endpoint);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                throw new StartupException($"port {endpoint.Port.ToString(CultureInfo.InvariantCulture)} is already in use ({url}, from --urls, "
+                    + "env ASPNETCORE_URLS or Kestrel:Endpoints): stop the program using it or choose another port, e.g. --urls http://127.0.0.1:5081");
+            }
+            catch (SocketException)
+            {
+                // Not an address this machine has (or no IPv6): Kestrel reports it when it binds.
+            }
+        }
+    }
+
+    private static IEnumerable<string> Urls(IConfiguration configuration)
+    {
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToList();
+        if (endpoints.Count > 0)
+            return endpoints;
+        var urls = (configuration[WebHostDefaults.ServerUrlsKey] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (urls.Count > 0)
+            return urls;
+        return Ports(configuration[WebHostDefaults.HttpPortsKey], "http").Concat(Ports(configuration[WebHostDefaults.HttpsPortsKey], "https"));
+    }
+
+    private static IEnumerable<string> Ports(string? ports, string scheme) =>
+        (ports ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"{scheme}://*:{p}");
+
+    /// <summary>The socket address Kestrel would bind for a URL, as Kestrel reads hosts: localhost is IPv4 loopback here, any other name every address.</summary>
+    private static IPEndPoint? Endpoint(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+            return null;
+        var authority = url[(scheme + 3)..].Split('/')[0];
+        var colon = authority.LastIndexOf(':');
+        var host = colon > authority.LastIndexOf(']') && colon >= 0 ? authority[..colon] : authority;
+        var portText = colon > authority.LastIndexOf(']') && colon >= 0 ? authority[(colon + 1)..] : null;
+        var port = portText is null ? (url.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? 443 : 80)
+            : int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : -1;
+        if (port is < 0 or > 65535)
+            return null;
+        host = host.Trim('[', ']');
+        var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var literal) ? literal
+            : IPAddress.Any;
+        return new IPEndPoint(address, port);
+    }
+}
