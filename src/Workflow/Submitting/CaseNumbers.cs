@@ -45,7 +45,9 @@ public static class CaseNumbers
         {
             Options = "-c synchronous_commit=off",
         };
-        await using var conn = new NpgsqlConnection(lazyCommit.ConnectionString);
+        // CloneWith, not a new connection from the string: the template's string no longer carries the
+        // password (Npgsql drops it), so a database that requires one would refuse the copy.
+        await using var conn = template.CloneWith(lazyCommit.ConnectionString);
         await conn.OpenAsync(ct);
         await using var next = new NpgsqlCommand(
             $"insert into {schema}.{TableName} as c (counter_key, last_value) values (@key, @count) " +

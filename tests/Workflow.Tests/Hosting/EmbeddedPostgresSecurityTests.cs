@@ -54,7 +54,9 @@ public sealed class when_another_local_user_tries_the_embedded_cluster : IAsyncL
         var socket = SocketFile();
         var noPassword = new NpgsqlConnectionStringBuilder(_server.ConnectionString)
         {
-            Host = Path.GetDirectoryName(socket), Password = null, Pooling = false,
+            Host = Path.GetDirectoryName(socket),
+            Password = null,
+            Pooling = false,
         };
 
         // The server asks for the password (SASL), which the client does not have.
@@ -362,7 +364,10 @@ public class when_the_embedded_cluster_cannot_start
         {
             var error = Should.Throw<InvalidOperationException>(() => EmbeddedPostgres.Start(new EmbeddedPostgresOptions
             {
-                Name = "broken", RootDirectory = root, FastUnsafe = true, Settings = ["no_such_setting_here=1"],
+                Name = "broken",
+                RootDirectory = root,
+                FastUnsafe = true,
+                Settings = ["no_such_setting_here=1"],
             }));
 
             error.Message.ShouldNotContain('\n');
