@@ -81,8 +81,8 @@ public static class PersonalDataLogging
 /// Marten's session logging without values: the SQL text (Marten always binds values as parameters)
 /// and the number of parameters at Debug; a failed command as its exception type, SQLSTATE,
 /// constraint and stack, never the exception's message (a server message can quote a value).
-/// A unique violation is a Warning: the command path turns it into a repeat's answer or
-/// CONCURRENCY_CONFLICT; anything else is an Error.
+/// A unique violation on a command record or the event store's keys is a Warning: the command path
+/// turns it into a repeat's answer or CONCURRENCY_CONFLICT; anything else is an Error.
 /// </summary>
 public sealed class ValueFreeMartenLogger(ILogger logger) : IMartenLogger, IMartenSessionLogger
 {
@@ -140,7 +140,12 @@ public sealed class ValueFreeMartenLogger(ILogger logger) : IMartenLogger, IMart
     {
         ArgumentNullException.ThrowIfNull(ex);
         var postgres = ex as PostgresException ?? ex.InnerException as PostgresException;
-        var level = postgres?.SqlState == PostgresErrorCodes.UniqueViolation ? LogLevel.Warning : LogLevel.Error;
+        var level = postgres is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: { } constraint }
+            && (constraint.Contains("commandrecord", StringComparison.OrdinalIgnoreCase)
+                || constraint.Contains("mt_streams", StringComparison.OrdinalIgnoreCase)
+                || constraint.Contains("mt_events", StringComparison.OrdinalIgnoreCase))
+            ? LogLevel.Warning
+            : LogLevel.Error;
         logger.Log(level, "Marten command failed with {ExceptionType} (SQLSTATE {SqlState}, constraint {Constraint}) executing {SQL} at {StackTrace}",
             ex.GetType().FullName, postgres?.SqlState, postgres?.ConstraintName, sql, ex.StackTrace);
     }
