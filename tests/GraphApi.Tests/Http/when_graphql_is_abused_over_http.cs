@@ -94,16 +94,23 @@ public class when_graphql_is_abused_over_http(DatabaseFixture db, ITestOutputHel
         result.Root.GetProperty("errors").GetArrayLength().ShouldBeLessThanOrEqualTo(21, result.Body[..300]);
     }
 
-    // Finding 9: the operation's time limit covers parsing and validation, not only the resolvers.
+    // Finding 9: the operation's time limit covers validation, not only the resolvers: with the
+    // document caps lifted, a document that takes seconds to validate is stopped at the limit.
     [Fact]
-    public async Task the_time_limit_covers_parsing_and_validation()
+    public async Task the_time_limit_covers_validation()
     {
         await using var api = await ApiHost.StartAsync(db, settings: new Dictionary<string, string?>
         {
-            ["GraphQL:Limits:OperationTimeoutSeconds"] = "0.000001",
+            ["GraphQL:Limits:OperationTimeoutSeconds"] = "0.3",
+            ["GraphQL:Limits:MaxQueryLength"] = "1000000",
+            ["GraphQL:Limits:MaxTokens"] = "1000000",
+            ["GraphQL:Limits:MaxDirectives"] = "1000000",
         });
-        var result = await Post(api, new { query = "{ __typename region(code: \"34\") { name } }" }, Json);
-        result.Code.ShouldBe("INTERNAL", result.Body);
+        var query = "{ __typename " + string.Concat(Enumerable.Range(0, 60_000).Select(_ => "@a ")) + "}";
+        var clock = Stopwatch.StartNew();
+        var result = await Post(api, new { query }, Json);
+        output.WriteLine($"{result.Status} in {clock.ElapsedMilliseconds} ms, {result.Body.Length} bytes");
+        result.Code.ShouldBe("INTERNAL", result.Body[..Math.Min(300, result.Body.Length)]);
         result.Message.ShouldContain("limit");
     }
 
