@@ -36,13 +36,9 @@ public static class GraphApiSetup
         // first, before any hosted service touches the database.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TokenKeyCheck>());
 
-        services.TryAddSingleton(sp =>
-        {
-            var options = new OperationLimitsOptions();
-            sp.GetRequiredService<IConfiguration>().GetSection("GraphQL:Limits").Bind(options);
-            return options;
-        });
         services.TryAddSingleton(sp => Bind<RateLimitOptions>(sp, "GraphQL:RateLimit"));
+        services.TryAddSingleton(sp => Bind<TrustedProxyOptions>(sp, TrustedProxyOptions.Section));
+        services.AddTransient<IStartupFilter, TrustedProxiesStartupFilter>();
         services.TryAddSingleton(sp => Bind<GraphQLWebSocketOptions>(sp, "GraphQL:WebSocket"));
         services.TryAddSingleton(sp => Bind<LiveEventsOptions>(sp, "GraphQL:Subscriptions"));
         services.TryAddSingleton<CallerRateLimiter>();
@@ -73,6 +69,7 @@ public static class GraphApiSetup
             // Chinese text and "+08:00" as themselves, not \uXXXX escapes: responses are JSON, never embedded in HTML.
             .AddSystemTextJson(json => json.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             .AddErrorInfoProvider<ContractErrorInfoProvider>());
+        services.TryAddSingleton(sp => Bind<OperationLimitsOptions>(sp, "GraphQL:Limits"));
         services.TryAddSingleton<ValidatedDocumentCache>();
         services.AddSingleton<IConfigureExecution>(sp => sp.GetRequiredService<ValidatedDocumentCache>());
         return services;
@@ -81,7 +78,7 @@ public static class GraphApiSetup
     private static T Bind<T>(IServiceProvider sp, string section) where T : new()
     {
         var options = new T();
-        sp.GetRequiredService<IConfiguration>().GetSection(section).Bind(options);
+        sp.GetService<IConfiguration>()?.GetSection(section).Bind(options);
         return options;
     }
 
@@ -96,12 +93,17 @@ public static class GraphApiSetup
         var webSocket = endpoints.ServiceProvider.GetRequiredService<GraphQLWebSocketEndpoint>();
         var graphiql = endpoints.ServiceProvider.GetRequiredService<GraphiQLPage>();
         endpoints.MapPost(Path, endpoint.HandleAsync);
-        endpoints.MapGet(Path, context => context.WebSockets.IsWebSocketRequest ? webSocket.HandleAsync(context)
-            : graphiql.Serves(context.Request) ? graphiql.PageAsync(context)
-            : endpoint.HandleAsync(context));
+        endpoints.MapGet(Path, context =>
+        {
+            GraphQLHttpEndpoint.NoStore(context.Response);
+            return context.WebSockets.IsWebSocketRequest ? webSocket.HandleAsync(context)
+                : graphiql.Serves(context.Request) ? graphiql.PageAsync(context)
+                : endpoint.HandleAsync(context);
+        });
         endpoints.MapGet(GraphiQLPage.AssetPath + "/{file}", (HttpContext context, string file) => graphiql.AssetAsync(context, file));
         endpoints.MapMethods(Path, ["PUT", "PATCH", "DELETE"], context =>
         {
+            GraphQLHttpEndpoint.NoStore(context.Response);
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
             context.Response.Headers.Allow = "GET, POST";
             return Task.CompletedTask;

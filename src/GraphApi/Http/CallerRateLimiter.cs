@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using CaseEngine.GraphApi.Auth;
 
@@ -8,47 +10,104 @@ public sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Requests a caller may send at once (the bucket's size).</summary>
+    /// <summary>Cost a caller may spend at once (the bucket's size): each request 1, plus its operation's cost.</summary>
     public int Burst { get; set; } = 1000;
 
-    /// <summary>Requests per second a caller gets back.</summary>
+    /// <summary>Cost per second a caller gets back.</summary>
     public int PermitsPerSecond { get; set; } = 100;
+
+    /// <summary>Access-code checks (trackPetition, a petitioner's act with an access code) a caller may make at once.</summary>
+    public int AccessCodeBurst { get; set; } = 20;
+
+    /// <summary>Access-code checks per minute a caller gets back.</summary>
+    public int AccessCodesPerMinute { get; set; } = 10;
 }
 
 /// <summary>
-/// Per-caller rate limiting with System.Threading.RateLimiting: partitioned by the verified token's
-/// subject, or by the client's IP address for anonymous callers. A refusal is RATE_LIMITED
-/// (429 with Retry-After over HTTP, an error message over WebSocket).
+/// Per-caller rate limiting with System.Threading.RateLimiting, partitioned by the verified token's
+/// subject, or by the client's address for anonymous callers (an IPv6 client by its /64, which one
+/// subscriber holds whole; behind a reverse proxy the address is the client's only when the proxy is
+/// trusted, see <c>GraphQL:ForwardedHeaders</c>). It counts work, not requests: each request costs 1
+/// when it arrives, and its operation's cost (<see cref="OperationLimitsRule"/>) once measured; the
+/// access-code checks are also counted in a second, much smaller bucket, since each is a guess at a
+/// petition's secret. A refusal is RATE_LIMITED (429 with Retry-After over HTTP, an error message over WebSocket).
 /// </summary>
 public sealed class CallerRateLimiter : IDisposable
 {
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly PartitionedRateLimiter<string> _accessCodes;
 
     public CallerRateLimiter(RateLimitOptions options)
     {
         _options = options;
-        var period = TimeSpan.FromSeconds(1);
         _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ =>
             new TokenBucketRateLimiterOptions
             {
                 TokenLimit = Math.Max(1, options.Burst),
                 TokensPerPeriod = Math.Max(1, options.PermitsPerSecond),
-                ReplenishmentPeriod = period,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+        _accessCodes = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ =>
+            new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, options.AccessCodeBurst),
+                TokensPerPeriod = Math.Max(1, options.AccessCodesPerMinute),
+                ReplenishmentPeriod = TimeSpan.FromMinutes(1),
                 QueueLimit = 0,
                 AutoReplenishment = true,
             }));
     }
 
-    public static string KeyOf(Caller caller, HttpContext http) =>
-        caller.Anonymous ? $"ip:{http.Connection.RemoteIpAddress}" : $"sub:{caller.Actor.Id}";
+    public static string KeyOf(Caller caller, HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(http);
+        return caller.Anonymous ? $"ip:{ClientOf(http.Connection.RemoteIpAddress)}" : $"sub:{caller.Actor.Id}";
+    }
+
+    /// <summary>An IPv4 address as itself; an IPv6 address by its /64 (one subscriber's network, thousands of addresses).</summary>
+    private static string ClientOf(IPAddress? address)
+    {
+        if (address is null)
+            return "";
+        if (address.IsIPv4MappedToIPv6)
+            return address.MapToIPv4().ToString();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
 
     /// <summary>Null when the request may go on, else how long the caller should wait.</summary>
-    public TimeSpan? TryAcquire(Caller caller, HttpContext http, int permits = 1)
+    public TimeSpan? TryAcquire(Caller caller, HttpContext http, int permits = 1) =>
+        _options.Enabled ? Acquire(_limiter, KeyOf(caller, http), permits, _options.Burst) : null;
+
+    /// <summary>
+    /// Charges an operation's measured cost to this caller (and its access-code checks to the
+    /// access-code bucket); for the request context of an HTTP or WebSocket operation.
+    /// </summary>
+    public CostCharge ChargeFor(Caller caller, HttpContext http)
     {
-        if (!_options.Enabled)
-            return null;
-        using var lease = _limiter.AttemptAcquire(KeyOf(caller, http), Math.Min(permits, Math.Max(1, _options.Burst)));
+        var key = KeyOf(caller, http);
+        return cost =>
+        {
+            if (!_options.Enabled)
+                return null;
+            if (cost.AccessCodeChecks > 0 && Acquire(_accessCodes, key, cost.AccessCodeChecks, _options.AccessCodeBurst) is { } wait)
+                return wait;
+            return cost.Cost > 0 ? Acquire(_limiter, key, (int)Math.Min(cost.Cost, int.MaxValue), _options.Burst) : null;
+        };
+    }
+
+    private static TimeSpan? Acquire(PartitionedRateLimiter<string> limiter, string key, int permits, int burst)
+    {
+        // More than the bucket holds can never be granted: it takes the whole bucket (the operation
+        // limits keep a single operation's cost below that).
+        using var lease = limiter.AttemptAcquire(key, Math.Min(permits, Math.Max(1, burst)));
         if (lease.IsAcquired)
             return null;
         return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) && retryAfter > TimeSpan.Zero
@@ -56,5 +115,9 @@ public sealed class CallerRateLimiter : IDisposable
             : TimeSpan.FromSeconds(1);
     }
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _limiter.Dispose();
+        _accessCodes.Dispose();
+    }
 }

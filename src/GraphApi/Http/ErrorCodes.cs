@@ -3,6 +3,7 @@ using CaseEngine.Domain;
 using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Validation;
+using GraphQL.Validation.Errors;
 using GraphQL.Validation.Errors.Custom;
 
 namespace CaseEngine.GraphApi.Http;
@@ -11,18 +12,44 @@ namespace CaseEngine.GraphApi.Http;
 /// Gives every error the contract's <c>extensions.code</c>: a rule violation its own code;
 /// GraphQL.NET's parse, validation and variable errors VALIDATION; the limits QUERY_TOO_COMPLEX;
 /// anything else INTERNAL with a generic message (the exception is logged, never sent).
+/// No message repeats an input value (it may be personal data or an access code), and outside
+/// Development none suggests a field or type name: introspection is closed there, and "Did you
+/// mean" would describe the schema to anyone.
 /// </summary>
-public sealed partial class ContractErrorInfoProvider : IErrorInfoProvider
+public sealed partial class ContractErrorInfoProvider(IHostEnvironment? environment = null) : IErrorInfoProvider
 {
+    private readonly bool _suggest = environment?.IsDevelopment() == true;
+
     public ErrorInfo GetInfo(ExecutionError executionError)
     {
+        ArgumentNullException.ThrowIfNull(executionError);
         var code = CodeOf(executionError);
+        var message = executionError switch
+        {
+            // Their messages go on to quote the value (quoted or not, whole or in part): only the first sentence, which names the argument or variable, is kept.
+            ArgumentsOfCorrectTypeError or DefaultValuesOfCorrectTypeError or InvalidLiteralError or InvalidValueError
+                or InvalidVariableError or OneOfInputValuesError or InputFieldsAndArgumentsOfCorrectLengthError
+                => FirstSentence(executionError.Message) + " (the value is not repeated)",
+            ValidationError or DocumentError or RequestError => WithoutValues(executionError.Message),
+            _ => executionError.Message,
+        };
+        if (!_suggest)
+            message = Suggestion().Replace(message, "");
         return new ErrorInfo
         {
-            Message = executionError is ValidationError ? WithoutValues(executionError.Message) : executionError.Message,
+            Message = message,
             Extensions = new Dictionary<string, object?> { ["code"] = code },
         };
     }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? "an argument or variable has an invalid value." : WithoutValues(message[..(end + 1)]);
+    }
+
+    [GeneratedRegex(@"\s*Did you mean [^?]*\?")]
+    private static partial Regex Suggestion();
 
     public static string CodeOf(ExecutionError error)
     {
@@ -30,6 +57,7 @@ public sealed partial class ContractErrorInfoProvider : IErrorInfoProvider
             return error is ValidationError && violation.Code != RuleCode.Validation ? "VALIDATION" : violation.WireCode;
         return error switch
         {
+            RateLimitedError => "RATE_LIMITED",
             OperationTooComplexError or ComplexityError => "QUERY_TOO_COMPLEX",
             NoIntrospectionError => "FORBIDDEN",
             UnhandledError => "INTERNAL",

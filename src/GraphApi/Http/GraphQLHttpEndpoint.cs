@@ -40,6 +40,8 @@ public sealed class GraphQLHttpEndpoint(
     /// <summary>Request bodies above this are refused with 413 before parsing (contract: 1 MiB).</summary>
     public static long MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    private readonly OperationLimitsRule limitsRule = new(limits);
+
     private sealed record Parameters(string Query, string? OperationName, Inputs? Variables, Inputs? Extensions);
 
     private sealed class RequestFailed(int status, string code, string message) : Exception(message)
@@ -50,6 +52,7 @@ public sealed class GraphQLHttpEndpoint(
 
     public async Task HandleAsync(HttpContext http)
     {
+        NoStore(http.Response);
         var responseType = ResponseMediaType(http.Request);
         if (responseType is null)
         {
@@ -66,11 +69,18 @@ public sealed class GraphQLHttpEndpoint(
             var parameters = HttpMethods.IsGet(http.Request.Method)
                 ? FromQueryString(http.Request.Query)
                 : (await FromBodyAsync(http.Request)).Operations[0];
+            CheckBudget(parameters, responseType);
             var operation = OperationOf(parameters);
             if (HttpMethods.IsGet(http.Request.Method) && operation == OperationType.Mutation)
             {
                 http.Response.Headers.Allow = "POST";
                 throw new RequestFailed(StatusCodes.Status405MethodNotAllowed, "VALIDATION", "mutations are sent with POST");
+            }
+            // A URL ends up in proxy, browser and server logs: an access code never travels in one.
+            if (HttpMethods.IsGet(http.Request.Method) && CarriesAccessCode(parameters))
+            {
+                http.Response.Headers.Allow = "POST";
+                throw new RequestFailed(StatusCodes.Status405MethodNotAllowed, "VALIDATION", "an access code is sent with POST, never in a URL");
             }
             if (operation == OperationType.Subscription)
                 throw new RequestFailed(responseType == GraphQLResponseJson ? 400 : 200, "VALIDATION", SubscriptionType.NotOverHttp);
@@ -84,7 +94,67 @@ public sealed class GraphQLHttpEndpoint(
         {
             await WriteAsync(http, failed.Status, responseType, Failure(failed));
         }
+        catch (Exception e) when (e is not OperationCanceledException && !http.Response.HasStarted)
+        {
+            // Anything unforeseen is a coded 500 without the exception: no stack trace and no input
+            // (an exception message may quote it) reaches the client, in Development either.
+            var reference = Guid.NewGuid().ToString("N")[..12];
+            logger.LogError("GraphQL request failed with {ExceptionType} (reference {Reference}) at {StackTrace}",
+                e.GetType().FullName, reference, e.StackTrace);
+            await WriteAsync(http, StatusCodes.Status500InternalServerError, responseType,
+                Failure(new RequestFailed(StatusCodes.Status500InternalServerError, "INTERNAL", $"internal error (reference {reference})")));
+        }
     }
+
+    /// <summary>Answers carry personal data and access-checked content: no browser or proxy may keep them.</summary>
+    public static void NoStore(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
+
+    /// <summary>The document caps, counted before anything parses the text (this endpoint's own look at the operation included).</summary>
+    private void CheckBudget(Parameters parameters, string responseType)
+    {
+        if (DocumentBudget.Exceeded(parameters.Query, limits) is { } exceeded)
+            throw new RequestFailed(responseType == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK,
+                "QUERY_TOO_COMPLEX", exceeded);
+    }
+
+    /// <summary>
+    /// Whether the request mentions an access code anywhere: the name <c>accessCode</c> in the document
+    /// (an argument or an input field, in any operation or fragment) or in the variables.
+    /// </summary>
+    private static bool CarriesAccessCode(Parameters parameters)
+    {
+        var position = 0;
+        try
+        {
+            while (true)
+            {
+                var token = Lexer.Lex(parameters.Query, position);
+                if (token.Kind == TokenKind.EOF)
+                    break;
+                if (token.Kind == TokenKind.NAME && token.Value.Span is "accessCode" or "trackPetition")
+                    return true;
+                position = token.End;
+            }
+        }
+        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+        {
+            // What was lexed so far had none; the parser reports the error.
+        }
+        return Mentions(parameters.Variables);
+    }
+
+    private static bool Mentions(object? value) => value switch
+    {
+        IReadOnlyDictionary<string, object?> d => d.Any(p => p.Key == "accessCode" || Mentions(p.Value)),
+        IDictionary<string, object?> d => d.Any(p => p.Key == "accessCode" || Mentions(p.Value)),
+        IEnumerable<object?> l when value is not string => l.Any(Mentions),
+        _ => false,
+    };
 
     private static ExecutionResult Failure(RequestFailed failed) => new()
     {
@@ -113,6 +183,8 @@ public sealed class GraphQLHttpEndpoint(
         {
             try
             {
+                if (DocumentBudget.Exceeded(parameters.Query, limits) is { } exceeded)
+                    throw new RequestFailed(200, "QUERY_TOO_COMPLEX", exceeded);
                 if (OperationOf(parameters) == OperationType.Subscription)
                     throw new RequestFailed(200, "VALIDATION", SubscriptionType.NotOverHttp);
                 results.Add(await ExecuteAsync(http, parameters, caller));
@@ -133,11 +205,16 @@ public sealed class GraphQLHttpEndpoint(
         var log = accessLog.ForRequest(caller.Actor, caller.Anonymous, correlationId);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(limits.OperationTimeoutSeconds));
+        var request = new GraphRequest(caller, log, correlationId)
+        {
+            // The operation's cost is charged to the caller's budget once it is measured, before anything resolves.
+            [OperationLimitsRule.ChargeKey] = rateLimiter.ChargeFor(caller, http),
+        };
         ExecutionResult result;
         try
         {
             result = await executer.ExecuteAsync(CreateOptions(parameters.Query, parameters.OperationName, parameters.Variables,
-                parameters.Extensions, new GraphRequest(caller, log, correlationId), http.RequestServices, timeout.Token));
+                parameters.Extensions, request, http.RequestServices, timeout.Token));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
@@ -148,6 +225,11 @@ public sealed class GraphQLHttpEndpoint(
             && !http.RequestAborted.IsCancellationRequested)
             throw new RequestFailed(StatusCodes.Status200OK, "INTERNAL",
                 $"the operation ran longer than its limit of {limits.OperationTimeoutSeconds} s and was stopped");
+        if (result.Errors?.OfType<RateLimitedError>().FirstOrDefault() is { } limited)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(limited.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new RequestFailed(StatusCodes.Status429TooManyRequests, "RATE_LIMITED", limited.Message);
+        }
 
         // The clear reads are on record before the data leaves; if they cannot be, the data does not leave.
         try
@@ -166,12 +248,14 @@ public sealed class GraphQLHttpEndpoint(
     public ExecutionOptions CreateOptions(string query, string? operationName, Inputs? variables, Inputs? extensions,
         GraphRequest request, IServiceProvider services, CancellationToken ct)
     {
-        var rules = DocumentValidator.CoreRules.Append(new OperationLimitsRule(limits));
-        // The rules that depend on the caller, not only on the document, run again on a cached document (ValidatedDocumentCache).
+        ArgumentNullException.ThrowIfNull(request);
+        // The rules that depend on the caller, the operation chosen or the variables, not only on the
+        // document's text, run again on a cached document (ValidatedDocumentCache): the time limit,
+        // the limits and the cost of the operation actually run, and introspection.
         IValidationRule[] callerRules = !environment.IsDevelopment() && request.Caller.Role != Role.Admin
-            ? [NoIntrospectionValidationRule.Instance]
-            : [];
-        rules = rules.Concat(callerRules);
+            ? [TimeLimitRule.Instance, limitsRule, NoIntrospectionValidationRule.Instance]
+            : [TimeLimitRule.Instance, limitsRule];
+        var rules = DocumentValidator.CoreRules.Concat(callerRules);
         return new ExecutionOptions
         {
             Schema = schema,
@@ -279,9 +363,9 @@ public sealed class GraphQLHttpEndpoint(
             using var document = JsonDocument.Parse(json);
             return Map(document.RootElement, name);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", $"{name} is not JSON");
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", $"{name} is not JSON (or holds text that is not valid Unicode)");
         }
     }
 
@@ -331,10 +415,14 @@ public sealed class GraphQLHttpEndpoint(
         if (buffer.Length == 0)
             throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body is empty");
 
+        var bytes = buffer.ToArray();
+        // Malformed UTF-8 and lone surrogates are the client's error (400), found before any string is read.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body is not valid UTF-8");
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.ToArray());
+            document = JsonDocument.Parse(bytes);
         }
         catch (JsonException)
         {
@@ -342,14 +430,22 @@ public sealed class GraphQLHttpEndpoint(
         }
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Array)
+            try
             {
-                if (root.GetArrayLength() == 0)
-                    throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "a batch must hold at least one operation");
-                return new Body([.. root.EnumerateArray().Select(OperationFrom)], true);
+                var root = document.RootElement;
+                if (root.ValueKind == JsonValueKind.Array)
+                {
+                    if (root.GetArrayLength() == 0)
+                        throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "a batch must hold at least one operation");
+                    return new Body([.. root.EnumerateArray().Select(OperationFrom)], true);
+                }
+                return new Body([OperationFrom(root)], false);
             }
-            return new Body([OperationFrom(root)], false);
+            catch (Exception e) when (e is InvalidOperationException or JsonException or FormatException)
+            {
+                // A \uD800 escape without its pair: valid JSON, but no text.
+                throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body holds text that is not valid Unicode");
+            }
         }
     }
 
