@@ -14,11 +14,18 @@ public sealed class EngineHost : IAsyncDisposable
 
     public IHost Host { get; }
 
-    public static async Task<EngineHost> StartAsync(string connectionString)
+    /// <param name="eventChain">link every append in the tamper-evident chain (the default); off only to measure its cost</param>
+    public static async Task<EngineHost> StartAsync(string connectionString, bool eventChain = true)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddCaseEngine(o => o.ConnectionString = connectionString);
+        builder.AddCaseEngine(o =>
+        {
+            o.ConnectionString = connectionString;
+            // A bench host runs as Production, where the chain needs a key: a random one per run.
+            o.EventChainKey = CaseEngine.Workflow.Integrity.EventChainKey.Generate("bench");
+            o.EventChain = eventChain;
+        });
         var host = builder.Build();
         await host.StartAsync();
         return new EngineHost(host);

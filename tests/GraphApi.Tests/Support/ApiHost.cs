@@ -20,6 +20,8 @@ public sealed class ApiHost : IAsyncDisposable
         Clock = clock;
     }
 
+    private static readonly string ProductionChainKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public IAlbaHost Alba { get; }
     public FakeClock Clock { get; }
     public IServiceProvider Services => Alba.Services;
@@ -37,6 +39,9 @@ public sealed class ApiHost : IAsyncDisposable
             // Detection appends DuplicateSuspected in the background, which would race tests that count
             // events; the duplicate tests (tests/Workflow.Tests/DuplicateDetection) switch it on.
             web.UseSetting("CaseEngine:DuplicateDetection", "false");
+            // Outside Development the event chain needs a key (Development generates one): a random one per test process.
+            if (environment != "Development")
+                web.UseSetting("CaseEngine:EventChainKey", ProductionChainKey);
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
                 web.UseSetting(key, value);
             web.ConfigureTestServices(s =>
