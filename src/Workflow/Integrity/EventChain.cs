@@ -121,9 +121,11 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
         await using (var cmd = new NpgsqlCommand($"select day from {Schema}.{EventChainStorage.TableName} where seq_id = @s", conn))
         {
             cmd.Parameters.AddWithValue("s", sequence);
-            if (await cmd.ExecuteScalarAsync(ct) is not DateOnly found)
+            // Npgsql gives a date as DateTime unless asked for a DateOnly.
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
                 return null;
-            day = found;
+            day = reader.GetFieldValue<DateOnly>(0);
         }
         var leaves = await LeavesAsync(day, ct);
         var index = leaves.FindIndex(l => l.Sequence == sequence);
