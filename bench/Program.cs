@@ -79,6 +79,27 @@ if (Runs("t7") && b3 is not null)
             $"B3 p50 {Ms(b3.P50)}", ratio, "≤ 3 × B3", ratio <= 3));
     }
 }
+if (Runs("chain"))
+{
+    // The tamper-evident chain's cost per command: the same load with the chain off and on, each on a fresh
+    // database, alternated twice so that a machine whose load drifts charges both alike.
+    foreach (var clients in new[] { 1, 8 })
+    {
+        var runs = new Dictionary<bool, List<Measured>> { [false] = [], [true] = [] };
+        for (var round = 0; round < 2; round++)
+            foreach (var chain in new[] { false, true })
+                runs[chain].Add(await ChainCost.MeasureAsync(
+                    await database.CreateDatabaseAsync($"bench_chain_{(chain ? "on" : "off")}_{clients}_{round}"), chain, clients, seconds));
+        Measured Both(bool chain) => new(runs[chain].Sum(m => m.Operations),
+            TimeSpan.FromTicks(runs[chain].Sum(m => m.Elapsed.Ticks)), [.. runs[chain].SelectMany(m => m.LatenciesMs)]);
+        var (off, on) = (Both(false), Both(true));
+        report.Add(new ResultRow("CHAIN", $"commands (submit, forward, accept, assign), {clients} client(s), chain off → on",
+            $"{off.PerSecond:0.0} → {on.PerSecond:0.0} commands/s, p50 {Ms(off.P50)} → {Ms(on.P50)}, p99 {Ms(off.P99)} → {Ms(on.P99)}",
+            $"off {off.PerSecond:0.0}/s", on.PerSecond / off.PerSecond, "measured", null,
+            $"rounds off {string.Join(", ", runs[false].Select(m => m.PerSecond.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+            $"on {string.Join(", ", runs[true].Select(m => m.PerSecond.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))}"));
+    }
+}
 RuleBook? rules = null;
 string? data = null;
 if (new[] { "t1", "t2", "t3", "t5", "t6", "t9" }.Any(Runs))

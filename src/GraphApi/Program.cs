@@ -8,6 +8,9 @@ if (args is ["token", .. var tokenArgs])
 // `rebuild` replays the event log into the read models, then exits.
 if (args is ["rebuild", .. var rebuildArgs])
     return await RebuildCommand.RunAsync(rebuildArgs, Console.Out, Console.Error);
+// `verify-chain` recomputes the tamper-evident event chain (and compares kept day roots), then exits.
+if (args is ["verify-chain", .. var verifyArgs])
+    return await VerifyChainCommand.RunAsync(verifyArgs, Console.Out, Console.Error);
 
 // JasperFx's command line (codegen, db-apply, resources, describe, ...) answers its own verbs.
 // Anything else, including no arguments or host options such as `--urls`, just runs the server:

@@ -22,6 +22,9 @@ public static class CaseEngineTestHost
         return StartAsync(db.ConnectionString, clock, configure, configureHost);
     }
 
+    /// <summary>The event chain key of every test host in this process (random, never in the repository).</summary>
+    public static CaseEngine.Workflow.Integrity.EventChainKey TestEventChainKey { get; } = CaseEngine.Workflow.Integrity.EventChainKey.Generate("tests");
+
     /// <summary>The same on any database (the bench uses its own).</summary>
     public static async Task<IHost> StartAsync(string connectionString, FakeClock clock,
         Action<CaseEngineOptions>? configure = null, Action<HostApplicationBuilder>? configureHost = null)
@@ -39,6 +42,8 @@ public static class CaseEngineTestHost
             options.ConfigureWolverine = opts => opts.Durability.Mode = DurabilityMode.Solo;
             // Scenarios submit the same sample petitioner again and assert exact streams: duplicate tests opt in.
             options.DuplicateDetection = false;
+            // Test hosts run as Production, where the chain needs a key: one random key per test process.
+            options.EventChainKey = TestEventChainKey;
             configure?.Invoke(options);
         });
         configureHost?.Invoke(builder);

@@ -229,6 +229,9 @@ public sealed class QueryType : ObjectGraphType
                     [.. rows.Take(first).Select(r => (r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r))],
                     rows.Count > first, total);
             });
+
+        // The tamper-evident log: verifyPetitionChain, eventDayRoot, eventInclusionProof.
+        IntegrityQueries.AddTo(this);
     }
 
     public static IReadOnlyList<Department> Departments(DepartmentDirectory directory, string? regionCode, Level? level, DepartmentKind? kind)

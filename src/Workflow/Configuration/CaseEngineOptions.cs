@@ -34,6 +34,18 @@ public sealed class CaseEngineOptions
     /// </summary>
     public int? ReadSideCachedStreams { get; set; }
 
+    /// <summary>
+    /// The event chain's key given in code (tests, the bench); hosts leave it null and configure
+    /// <c>CaseEngine:EventChainKey</c> (see <see cref="Integrity.EventChainKey"/>).
+    /// </summary>
+    public Integrity.EventChainKey? EventChainKey { get; set; }
+
+    /// <summary>
+    /// Link every append in the tamper-evident chain (on by default). Only the bench turns it off, to
+    /// measure what it costs; there is no configuration setting for it.
+    /// </summary>
+    public bool EventChain { get; set; } = true;
+
     /// <summary>Embedded cluster only, tests only: fsync and synchronous commit off.</summary>
     public bool EmbeddedFastUnsafe { get; set; }
 

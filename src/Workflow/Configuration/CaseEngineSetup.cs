@@ -5,6 +5,7 @@ using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
 using JasperFx;
 using JasperFx.Events;
@@ -116,6 +117,9 @@ public static class CaseEngineSetup
                 opts.Events.UseListenNotifyForEventAppends = true;
                 // SQL without parameter values: events and documents carry personal data.
                 PersonalDataLogging.Apply(opts, sp.GetService<ILoggerFactory>());
+                // Tamper evidence: every append links its events in the same transaction (docs/operations.md).
+                if (options.EventChain)
+                    EventChainSetup.ConfigureStore(opts, sp);
                 options.ConfigureMarten?.Invoke(opts);
                 return opts;
             })
@@ -125,6 +129,9 @@ public static class CaseEngineSetup
             // HotCold: one elected node runs the projections, so several API nodes may share a database.
             .AddAsyncDaemon(DaemonMode.HotCold);
         options.ConfigureMartenServices?.Invoke(marten);
+        // After Marten's schema step: the backfill of events stored before the chain needs its table.
+        if (options.EventChain)
+            EventChainSetup.AddEventChain(services, options.EventChainKey);
         // Petitioner hash key, duplicate detection after each submission, the segmentation dictionary loaded at start.
         ChineseTextSetup.AddChineseTextFeatures(services, marten, options.DuplicateDetection);
 

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Integrity;
+using Marten;
+
+namespace CaseEngine.GraphApi;
+
+/// <summary>
+/// <c>dotnet run --project src/GraphApi -- verify-chain [--roots=kept.json] [--CaseEngine:EventChainKey=...] [--ConnectionStrings:Marten=...]</c>:
+/// recomputes every stream's event chain with the configured key (and retired keys) and, with
+/// <c>--roots</c>, compares the day roots an integrator kept (<c>{"2025-03-03": "&lt;hex root&gt;", ...}</c>)
+/// with the roots of the events stored now: a rewrite that recomputed the chains with the key shows
+/// only there. Exit 0 when everything matches, 1 when something is broken, 2 on a usage error.
+/// </summary>
+public static class VerifyChainCommand
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        Dictionary<DateOnly, string>? kept = null;
+        if (args.FirstOrDefault(a => a.StartsWith("--roots=", StringComparison.Ordinal)) is { } rootsArg)
+        {
+            kept = ReadRoots(rootsArg["--roots=".Length..], error);
+            if (kept is null)
+                return 2;
+        }
+        var builder = WebApplication.CreateBuilder(args.Where(a => a.StartsWith('-') && !a.StartsWith("--roots=", StringComparison.Ordinal)).ToArray());
+        builder.AddCaseEngine();
+        await using var app = builder.Build();
+        EventChainKey key;
+        try
+        {
+            key = app.Services.GetRequiredService<EventChainKey>();
+        }
+        catch (InvalidOperationException e)
+        {
+            error.WriteLine(e.Message);
+            return 2;
+        }
+        await app.Services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var chain = app.Services.GetRequiredService<EventChain>();
+        var (streams, events, broken) = await chain.VerifyAllAsync(v => error.WriteLine(
+            $"petition {v.StreamId}: broken at version {v.FirstBrokenVersion} ({v.Problem})"), CancellationToken.None);
+        output.WriteLine($"checked {events} events in {streams} streams with key {key.KeyId}: {(broken == 0 ? "every chain intact" : $"{broken} broken")}");
+        var differing = 0;
+        foreach (var (day, root) in (kept ?? []).OrderBy(k => k.Key))
+        {
+            var now = await chain.DayRootAsync(day, CancellationToken.None);
+            if (string.Equals(EventChain.Hex(now.Root), root, StringComparison.OrdinalIgnoreCase))
+                continue;
+            differing++;
+            error.WriteLine($"day {EventChain.Day(day)}: the root kept differs from the events stored now ({now.EventCount} events)");
+        }
+        if (kept is not null)
+            output.WriteLine($"compared {kept.Count} kept day roots: {(differing == 0 ? "all equal" : $"{differing} differ")}");
+        return broken == 0 && differing == 0 ? 0 : 1;
+    }
+
+    private static Dictionary<DateOnly, string>? ReadRoots(string path, TextWriter error)
+    {
+        try
+        {
+            var json = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path)) ?? [];
+            var roots = new Dictionary<DateOnly, string>();
+            foreach (var (day, root) in json)
+            {
+                if (!DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.None, out var date))
+                {
+                    error.WriteLine("--roots: every key must be a date, yyyy-MM-dd");
+                    return null;
+                }
+                roots[date] = root;
+            }
+            return roots;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            error.WriteLine("--roots must name a readable JSON file of {\"yyyy-MM-dd\": \"<hex root>\"}");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Integrity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using static CaseEngine.Workflow.Tests.Scenarios.Steps;
+
+namespace CaseEngine.Workflow.Tests.Integrity;
+
+public class when_events_were_stored_before_the_chain(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task they_are_linked_once_at_start_in_the_side_table_only()
+    {
+        var ids = new List<Guid>();
+        await using (var engine = await Engine.StartAsync(db))
+        {
+            for (var i = 0; i < 3; i++)
+                ids.Add((await engine.SubmitAsync()).PetitionId);
+            await engine.Forward(ids[0]);
+        }
+        // The log as it was before this feature: no links at all. mt_events must not change.
+        await ExecuteAsync("delete from caseengine.ce_event_chain");
+        var events = await ScalarAsync("select count(*) from caseengine.mt_events");
+        var digest = await DigestAsync();
+
+        await using (var engine = await Engine.StartAsync(db))
+        {
+            await engine.Host.Services.GetRequiredService<EventChainBackfill>().Completion;
+            (await ScalarAsync("select count(*) from caseengine.ce_event_chain")).ShouldBe(events);
+            // Appends after the backfill continue the backfilled chains.
+            await engine.Accept(ids[0]);
+            var chain = engine.Host.Services.GetRequiredService<EventChain>();
+            var broken = new List<ChainVerification>();
+            var (streams, checkedEvents, bad) = await chain.VerifyAllAsync(broken.Add, CancellationToken.None);
+            bad.ShouldBe(0, string.Join("; ", broken));
+            streams.ShouldBe(3);
+            checkedEvents.ShouldBe((int)events + 1);
+        }
+        (await DigestAsync()).ShouldNotBe(digest);   // one event more...
+        await using (var engine = await Engine.StartAsync(db))
+        {
+            // ...and a later start finds nothing left to link.
+            (await EventChainBackfill.ChainUnlinkedAsync(engine.Store, CaseEngineTestHost.TestEventChainKey, CancellationToken.None)).ShouldBe(0);
+        }
+    }
+
+    private Task<string> DigestAsync() => TextAsync("select md5(string_agg(seq_id::text || data::text || coalesce(headers::text, ''), ',' order by seq_id)) from caseengine.mt_events");
+
+    private async Task<long> ScalarAsync(string sql) => long.Parse(await TextAsync($"select ({sql})::text"), System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<string> TextAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+}
+
+public class when_commands_run_at_once(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task every_committed_event_has_exactly_one_link_and_every_chain_holds()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var ids = await Task.WhenAll(Enumerable.Range(0, 12).Select(async _ => (await engine.SubmitAsync()).PetitionId));
+        // Two commands at once on each stream (one of each pair may be refused as a conflict), twelve streams at once.
+        await Task.WhenAll(ids.SelectMany(id => new[] { Quietly(engine.Forward(id)), Quietly(engine.Forward(id)) }));
+        await Task.WhenAll(ids.Select(id => Quietly(engine.Accept(id))));
+
+        var chain = engine.Host.Services.GetRequiredService<EventChain>();
+        var broken = new List<ChainVerification>();
+        var (streams, events, bad) = await chain.VerifyAllAsync(broken.Add, CancellationToken.None);
+        bad.ShouldBe(0, string.Join("; ", broken));
+        streams.ShouldBe(12);
+        events.ShouldBeGreaterThanOrEqualTo(12 * 3);
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+#pragma warning disable CA1031 // a refused or conflicting command is part of the test
+        catch (Exception)
+        {
+        }
+#pragma warning restore CA1031
+    }
+}
+
+public class when_the_chain_key_is_configured
+{
+    [Fact]
+    public void outside_development_a_missing_key_is_one_line_naming_the_setting()
+    {
+        var empty = new ConfigurationBuilder().Build();
+        var refused = Should.Throw<InvalidOperationException>(() => EventChainKey.FromConfiguration(empty, development: false));
+        refused.Message.ShouldContain("CaseEngine:EventChainKey");
+        refused.Message.ShouldNotContain("\n");
+
+        var tooShort = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["CaseEngine:EventChainKey"] = "short" }).Build();
+        Should.Throw<InvalidOperationException>(() => EventChainKey.FromConfiguration(tooShort, development: false)).Message.ShouldContain("at least 32");
+    }
+
+    [Fact]
+    public void development_gets_a_random_key_and_a_configured_key_keeps_its_id()
+    {
+        var empty = new ConfigurationBuilder().Build();
+        var development = EventChainKey.FromConfiguration(empty, development: true);
+        development.KeyId.ShouldStartWith("development-");
+        EventChainKey.Generate().KeyId.ShouldNotBe(EventChainKey.Generate().KeyId);
+
+        var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CaseEngine:EventChainKey"] = secret,
+            ["CaseEngine:EventChainKeyId"] = "2026-q4",
+            ["CaseEngine:EventChainRetiredKeys:2026-q3"] = secret + "-retired",
+        }).Build();
+        var key = EventChainKey.FromConfiguration(configured, development: false);
+        key.KeyId.ShouldBe("2026-q4");
+        // Without an id, one derived from the key: stable, and not the key.
+        var unnamed = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["CaseEngine:EventChainKey"] = secret }).Build();
+        EventChainKey.FromConfiguration(unnamed, false).KeyId.ShouldBe(EventChainKey.FromConfiguration(unnamed, false).KeyId);
+        EventChainKey.FromConfiguration(unnamed, false).KeyId.ShouldNotContain(secret[..8]);
+    }
+}
+
+public class when_a_day_tree_is_built
+{
+    [Fact]
+    public void every_leaf_of_every_size_climbs_to_the_root_and_no_other_leaf_does()
+    {
+        for (var count = 1; count <= 11; count++)
+        {
+            var leaves = Enumerable.Range(1, count).Select(i => ChainCodec.Leaf(i, new byte[ChainCodec.LinkLength])).ToList();
+            var (root, _) = ChainCodec.Root(leaves);
+            for (var index = 0; index < count; index++)
+            {
+                var (again, path) = ChainCodec.Root(leaves, index);
+                again.ShouldBe(root);
+                ChainCodec.Climb(leaves[index], path).ShouldBe(root);
+                if (count > 1)
+                    ChainCodec.Climb(leaves[(index + 1) % count], path).ShouldNotBe(root);
+            }
+        }
+    }
+
+    [Fact]
+    public void a_link_covers_every_stored_field_and_the_previous_link()
+    {
+        var key = new byte[32];
+        var e = new StoredEvent(7, Guid.NewGuid(), Guid.NewGuid(), 2, "petition_submitted", 1_700_000_000_000_000, "*DEFAULT*",
+            "CaseEngine.X", "corr", "cause", """{"actor": "a"}""", """{"subject": "s"}""", null);
+        var link = ChainCodec.Link(key, e, ChainCodec.NoPrevious.Span);
+        var variants = new[]
+        {
+            e with { Sequence = 8 }, e with { Id = Guid.NewGuid() }, e with { StreamId = Guid.NewGuid() }, e with { Version = 3 },
+            e with { Type = "other" }, e with { TimestampMicros = e.TimestampMicros + 1 }, e with { TenantId = null },
+            e with { DotnetType = "Y" }, e with { CorrelationId = "c2" }, e with { CausationId = null },
+            e with { Headers = """{"actor": "b"}""" }, e with { Data = """{"subject": "t"}""" }, e with { BinaryData = [1] },
+        };
+        foreach (var changed in variants)
+            ChainCodec.Link(key, changed, ChainCodec.NoPrevious.Span).ShouldNotBe(link, changed.ToString());
+        ChainCodec.Link(key, e, link).ShouldNotBe(link);
+        ChainCodec.Link(new byte[32] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, e, ChainCodec.NoPrevious.Span).ShouldNotBe(link);
+    }
+}
