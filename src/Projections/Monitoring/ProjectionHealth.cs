@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace CaseEngine.Projections.Monitoring;
 
-/// <summary>Unhealthy while any async projection is stalled (behind and not advancing); healthy once it catches up.</summary>
+/// <summary>Unhealthy while any shard the daemon runs (async projection or subscription) is stalled (behind and not advancing); healthy once it catches up.</summary>
 public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -24,7 +24,7 @@ public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealt
         var stalled = lags.Where(l => l.Stalled).Select(l => l.Projection).ToList();
         return stalled.Count > 0
             ? HealthCheckResult.Unhealthy(
-                $"stalled projections: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data)
+                $"stalled projections or subscriptions: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data)
             : HealthCheckResult.Healthy("projections advancing", data);
     }
 }
