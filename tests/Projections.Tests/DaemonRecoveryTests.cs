@@ -169,3 +169,123 @@ public class the_read_side_recovers_after_a_database_restart(RestartableCluster 
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
+
+/// <summary>
+/// Issue 15, finding 21, as it happened: two nodes (HotCold) on one durable PostgreSQL, submissions
+/// in flight from both, PostgreSQL crashed (immediate stop) under that load. The daemon's advisory
+/// lock dies with its connection, so both nodes may run the shards for a while after the restart.
+/// Afterwards every read model equals its rebuild, and the statistics count each acknowledged
+/// submission exactly once.
+/// </summary>
+public class the_read_side_stays_exact_when_postgres_crashes_under_load_with_two_nodes(RestartableCluster cluster, ITestOutputHelper output)
+    : IClassFixture<RestartableCluster>
+{
+    private const int Clients = 6;
+    private const int PerClientBefore = 15;
+    private const int PerClientAfter = 15;
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task every_read_model_equals_its_rebuild()
+    {
+        var database = await cluster.CreateDatabaseAsync();
+        var first = await Engine.StartAsync(database);
+        var second = await Engine.StartAsync(database);
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<Guid, Guid>();
+        var resent = 0;
+        try
+        {
+            var crashed = new TaskCompletionSource();
+            var halfway = new CountdownEvent(Clients);
+            async Task Client(int client)
+            {
+                for (var i = 0; i < PerClientBefore + PerClientAfter; i++)
+                {
+                    if (i == PerClientBefore)
+                    {
+                        halfway.Signal();
+                        await crashed.Task;
+                    }
+                    var engine = (client + i) % 2 == 0 ? first : second;
+                    // An unknown outcome is resent with the same command id (exactly-once commands).
+                    var commandId = Guid.NewGuid();
+                    var meta = Engine.As(new Actor($"citizen-load-{client}", Role.Petitioner, null), commandId: commandId);
+                    var deadline = DateTime.UtcNow + Recovery;
+                    for (var attempt = 1; ; attempt++)
+                    {
+                        try
+                        {
+                            var result = await engine.SubmitAsync(meta: meta);
+                            acknowledged[commandId] = result.PetitionId;
+                            break;
+                        }
+                        catch (Exception e) when (IsConnectionFailure(e) && DateTime.UtcNow < deadline)
+                        {
+                            Interlocked.Increment(ref resent);
+                            await Task.Delay(TimeSpan.FromMilliseconds(50 * Math.Min(attempt, 10)));
+                        }
+                    }
+                }
+            }
+            var load = Enumerable.Range(0, Clients).Select(c => Task.Run(() => Client(c))).ToList();
+            // The crash lands while the first half is committing and being projected.
+            halfway.Wait(Recovery).ShouldBeTrue();
+            cluster.Server.StopServer(immediate: true);
+            await Task.Delay(Outage);
+            cluster.Server.StartServer();
+            crashed.SetResult();
+            await Task.WhenAll(load);
+            output.WriteLine($"{acknowledged.Count} submissions acknowledged, {resent} resends after connection failures");
+            acknowledged.Count.ShouldBe(Clients * (PerClientBefore + PerClientAfter));
+            acknowledged.Values.Distinct().Count().ShouldBe(acknowledged.Count, "one petition per command id");
+
+            await WaitForNonStaleAsync(first);
+            await WaitForNonStaleAsync(second);
+        }
+        finally
+        {
+            // One node left, so the rebuild below is not raced by the other node's daemon.
+            await second.DisposeAsync();
+        }
+        await using (first)
+        {
+            await WaitForNonStaleAsync(first);
+            var live = await TableDump.AllAsync(first.Store);
+            two_daemons_running_the_same_shards_at_once.Received(live).ShouldBe(acknowledged.Count, "each acknowledged submission counted once");
+
+            var coordinator = first.Host.Services.GetRequiredService<JasperFx.Events.Daemon.IProjectionCoordinator>();
+            foreach (var name in CaseEngine.Projections.ReadSide.ReadSideNames.Async)
+                await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(coordinator, name, Recovery);
+            await WaitForNonStaleAsync(first);
+            live.ShouldEqual(await TableDump.AllAsync(first.Store), "after a crash under load every read model equals its rebuild");
+        }
+    }
+
+    private static async Task WaitForNonStaleAsync(Engine engine)
+    {
+        var deadline = DateTime.UtcNow + Recovery;
+        while (true)
+        {
+            try
+            {
+                await engine.Store.WaitForNonStaleProjectionDataAsync(Recovery);
+                return;
+            }
+            catch (Exception e) when (IsConnectionFailure(e) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is NpgsqlException or SocketException or IOException or TimeoutException)
+                return true;
+        }
+        return false;
+    }
+}

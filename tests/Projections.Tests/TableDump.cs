@@ -65,4 +65,38 @@ public static class TableDump
         "order by department_id, region_path, day, channel, category",
         r => string.Join('|', Enumerable.Range(0, 5 + ReadSideSchema.CounterColumns.Length).Select(i => Text(r, i)))
             + "|" + r.GetDouble(5 + ReadSideSchema.CounterColumns.Length).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The situation-analysis rows: "petition|region|category|day|keywords".</summary>
+    public static Task<List<string>> SituationAsync(IDocumentStore store) => ReadAsync(store,
+        $"select petition_id, region_path, category, to_char(received_day, 'YYYY-MM-DD'), array_to_string(keywords, ' ') " +
+        $"from {{schema}}.{CaseEngine.Projections.SituationAnalysis.SituationAnalysisSchema.Table} order by petition_id",
+        r => string.Join('|', Enumerable.Range(0, 5).Select(i => Text(r, i))));
+
+    /// <summary>Every read model the async daemon writes, as rows (statistics with its double column apart).</summary>
+    public static async Task<ReadModels> AllAsync(IDocumentStore store) => new(
+        await InboxAsync(store), await InboxCountsAsync(store), await OverdueAsync(store),
+        await StatisticsAsync(store), await SituationAsync(store));
+}
+
+/// <summary>The rows of every async read model, comparable with a rebuild's.</summary>
+public sealed record ReadModels(List<string> Inbox, List<string> InboxCounts, List<string> Overdue, List<string> Statistics, List<string> Situation)
+{
+    /// <summary>
+    /// Equal row for row; the handling-days sums (doubles) within 1e-6, since a rebuild groups the
+    /// events into other pages and sums in another order.
+    /// </summary>
+    public void ShouldEqual(ReadModels expected, string because)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        Inbox.ShouldBe(expected.Inbox, because);
+        InboxCounts.ShouldBe(expected.InboxCounts, because);
+        Overdue.ShouldBe(expected.Overdue, because);
+        Situation.ShouldBe(expected.Situation, because);
+        Statistics.Select(Counters).ShouldBe(expected.Statistics.Select(Counters), because);
+        Statistics.Select(Days).Zip(expected.Statistics.Select(Days)).ShouldAllBe(p => Math.Abs(p.First - p.Second) < 1e-6, because);
+    }
+
+    private static string Counters(string row) => row[..row.LastIndexOf('|')];
+
+    private static double Days(string row) => double.Parse(row[(row.LastIndexOf('|') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 }

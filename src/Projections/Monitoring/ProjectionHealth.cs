@@ -1,12 +1,15 @@
+using System.Net.Sockets;
+using JasperFx.Events.Daemon;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace CaseEngine.Projections.Monitoring;
 
-/// <summary>Unhealthy while any async projection is stalled (behind and not advancing); healthy once it catches up.</summary>
+/// <summary>Unhealthy while any shard the daemon runs (async projection or subscription) is stalled (behind and not advancing); healthy once it catches up.</summary>
 public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -24,14 +27,19 @@ public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealt
         var stalled = lags.Where(l => l.Stalled).Select(l => l.Projection).ToList();
         return stalled.Count > 0
             ? HealthCheckResult.Unhealthy(
-                $"stalled projections: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data)
+                $"stalled projections or subscriptions: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data)
             : HealthCheckResult.Healthy("projections advancing", data);
     }
 }
 
-/// <summary>Refreshes the lag gauges in the background.</summary>
-public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, ILogger<ProjectionLagSampler> logger) : BackgroundService
+/// <summary>
+/// Refreshes the lag gauges in the background, and restarts on this node a shard the daemon gave up
+/// on after an outage or an overlap (see <see cref="ShardRestarts"/>).
+/// </summary>
+public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, IServiceProvider services, ILogger<ProjectionLagSampler> logger) : BackgroundService
 {
+    private readonly ShardRestarts _restarts = new(logger);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var ticks = new PeriodicTimer(monitor.Options.SampleInterval);
@@ -40,12 +48,65 @@ public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, ILogger<P
             try
             {
                 await monitor.SampleAsync(stoppingToken);
+                if (services.GetService(typeof(IProjectionCoordinator)) is IProjectionCoordinator coordinator)
+                    await _restarts.RestartGivenUpShardsAsync(coordinator.DaemonForMainDatabase(), stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning(e, "Sampling projection lag failed; retrying on the next tick");
             }
         }
+    }
+}
+
+/// <summary>
+/// The daemon stops a shard for good on <see cref="ProgressionProgressOutOfOrderException"/> (two
+/// nodes on it during a HotCold handover) and may leave one paused after the database went away in
+/// the middle of a batch (seen: <c>ObjectDisposedException: NpgsqlTransaction</c> at a PostgreSQL
+/// crash, the shard never resumed). Every projection and subscription here applies each event once
+/// whoever else runs the shard (<c>AppliedSequence</c>, idempotent flags), so starting such a shard
+/// again from its stored progress is safe. A shard found in that state on two samples in a row is
+/// started again; a shard stopped for any other reason (a bug, an operator) is left stopped and the
+/// projections health check reports it once it falls behind.
+/// </summary>
+public sealed class ShardRestarts(ILogger logger)
+{
+    private readonly HashSet<string> _seen = [];
+
+    public async Task RestartGivenUpShardsAsync(IProjectionDaemon daemon, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(daemon);
+        var givenUp = daemon.Tracker.CurrentStates()
+            .Where(s => s.Action is ShardAction.Stopped or ShardAction.Paused && s.Exception is { } e && Restartable(e))
+            .Select(s => s.ShardName).ToHashSet(StringComparer.Ordinal);
+        _seen.IntersectWith(givenUp);
+        foreach (var shard in givenUp)
+        {
+            if (_seen.Add(shard))
+                continue;
+            _seen.Remove(shard);
+            try
+            {
+                logger.LogWarning("Starting shard {Shard} again: the daemon gave up on it after an outage or an overlap", shard);
+                await daemon.StartAgentAsync(shard, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Starting shard {Shard} again failed; trying on a later tick", shard);
+            }
+        }
+    }
+
+    /// <summary>An overlap, or the database gone in the middle of a batch.</summary>
+    public static bool Restartable(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ProgressionProgressOutOfOrderException or NpgsqlException or ObjectDisposedException or IOException
+                or SocketException or TimeoutException)
+                return true;
+        }
+        return false;
     }
 }
 

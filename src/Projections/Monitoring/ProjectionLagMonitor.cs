@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using CaseEngine.Projections.ReadSide;
+using JasperFx.Events;
 using Marten;
 using Npgsql;
 
@@ -23,7 +24,7 @@ public sealed record ProjectionLag(
     DateTimeOffset LastAdvancedAt, bool Stalled);
 
 /// <summary>
-/// Measures every async projection's lag from the database (so every node of a HotCold cluster sees
+/// Measures the lag of every shard the daemon runs (async projections and subscriptions) from the database (so every node of a HotCold cluster sees
 /// the same, whichever node runs the daemon): the daemon's high-water mark, the largest committed
 /// sequence (so a dead high-water agent cannot hide a stall) and each projection's progress.
 /// Publishes two gauges per projection on the meter <see cref="MeterName"/>:
@@ -83,7 +84,7 @@ public sealed class ProjectionLagMonitor : IDisposable
             var now = _time.GetUtcNow();
 
             var lags = new List<ProjectionLag>();
-            foreach (var name in ReadSideNames.All)
+            foreach (var name in Monitored())
             {
                 // Progress rows are keyed by shard identity ("inbox:All"); a projection never run has none.
                 var position = progress.Where(p => p.Key == name || p.Key.StartsWith(name + ":", StringComparison.Ordinal))
@@ -110,6 +111,16 @@ public sealed class ProjectionLagMonitor : IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Every shard the store registers, projections and subscriptions alike (the duplicate detection
+    /// subscription among them): a stopped one must turn the health check unhealthy whatever it is.
+    /// </summary>
+    private IEnumerable<string> Monitored()
+    {
+        var registered = _store is IEventStore events ? events.RegisteredShardNames().Select(s => s.Name) : [];
+        return ReadSideNames.All.Concat(registered).Distinct(StringComparer.Ordinal);
     }
 
     public void Dispose()

@@ -53,11 +53,19 @@ public abstract class PetitionStreamsProjection : IProjection
 
     private async Task ApplyPageAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
+        if (events.Count == 0)
+            return;
+        var ceiling = events.Max(e => e.Sequence);
+        // Rows replaced from the streams up to the page's last sequence are right unless a later state
+        // is already written: two daemons may run this shard at once, and the one behind must not put
+        // older rows back. The claim waits for the other's page and says where the rows stand. Every
+        // page claims, even one without petition events, so its batch always writes a row (see
+        // AppliedSequence: Marten 9.58 otherwise stops the shard for good on an overlap).
+        AppliedSequence.Claim(operations, ReadModelTable, ceiling);
         var page = events.Where(e => e.Data is IPetitionEvent).GroupBy(e => e.StreamId)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).ToList());
         if (page.Count == 0)
             return;
-        var ceiling = events.Max(e => e.Sequence);
         // A page at or below the last one seen is a retry or a rebuild: what is kept may be ahead of it.
         if (events.Min(e => e.Sequence) <= _lastCeiling)
             _streams.Clear();
@@ -92,8 +100,12 @@ public abstract class PetitionStreamsProjection : IProjection
         if (CachedStreams == 0)
             _streams.Clear();
         var schema = operations.DocumentStore.Options.DatabaseSchemaName;
-        Write(operations, schema, touched, streams);
+        var newer = $"{AppliedSequence.Previous(operations, ReadModelTable)} < {ceiling}";
+        Write(operations, schema, touched, streams, newer);
     }
+
+    /// <summary>The read model's main table, whose <see cref="AppliedSequence"/> mark the pages claim.</summary>
+    protected abstract string ReadModelTable { get; }
 
     /// <summary>
     /// Drops the streams touched longest ago so that the page's streams fit: down to three quarters
@@ -136,8 +148,9 @@ public abstract class PetitionStreamsProjection : IProjection
     }
 
     /// <summary>Replace the rows of <paramref name="petitionIds"/> by what their streams say now.</summary>
+    /// <param name="newer">a SQL condition every statement must add: false when the page is not newer than what is written</param>
     protected abstract void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
-        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams);
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer);
 
     // Npgsql writes timestamptz only from UTC values.
     internal static DateTimeOffset Utc(DateTimeOffset at) => at.ToUniversalTime();
@@ -151,8 +164,10 @@ public sealed class InboxProjection : PetitionStreamsProjection
     /// <summary>The sort key of items without a due moment: after every real one.</summary>
     public static readonly DateTimeOffset NoDueSortKey = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
 
+    protected override string ReadModelTable => ReadSideSchema.InboxTable;
+
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
-        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams)
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)
     {
         var table = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable);
         // The per-department counts move with the rows, in the same statements: what one statement
@@ -164,7 +179,7 @@ public sealed class InboxProjection : PetitionStreamsProjection
             on conflict (department_id) do update set items = {counts}.items + excluded.items
             """;
         operations.QueueSqlCommand(
-            $"with changed as (delete from {table} where petition_id = any(?) returning department_id) {CountChanged("-")}",
+            $"with changed as (delete from {table} where petition_id = any(?) and {newer} returning department_id) {CountChanged("-")}",
             petitionIds);
         var rows = streams.Values.SelectMany(s => WorkItems.From(s).Inbox).ToList();
         if (rows.Count == 0)
@@ -177,6 +192,7 @@ public sealed class InboxProjection : PetitionStreamsProjection
                 select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
                     ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
                     ?::boolean[], ?::varchar[])
+                where {newer}
                 returning department_id)
             {CountChanged("")}
             """,
@@ -201,11 +217,13 @@ public sealed class InboxProjection : PetitionStreamsProjection
 /// <summary>Overdue: one row per recorded missed deadline whose stage instance is still open. Async, named <see cref="ReadSideNames.Overdue"/>.</summary>
 public sealed class OverdueProjection : PetitionStreamsProjection
 {
+    protected override string ReadModelTable => ReadSideSchema.OverdueTable;
+
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
-        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams)
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)
     {
         var table = ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable);
-        operations.QueueSqlCommand($"delete from {table} where petition_id = any(?)", petitionIds);
+        operations.QueueSqlCommand($"delete from {table} where petition_id = any(?) and {newer}", petitionIds);
         var rows = streams.Values.SelectMany(s => WorkItems.From(s).Overdue).ToList();
         if (rows.Count == 0)
             return;
@@ -215,6 +233,7 @@ public sealed class OverdueProjection : PetitionStreamsProjection
                 due_at, missed_at, supervision_count, category, subject, case_number)
             select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::integer[],
                 ?::varchar[], ?::timestamptz[], ?::timestamptz[], ?::integer[], ?::varchar[], ?::varchar[], ?::varchar[])
+            where {newer}
             """,
             rows.Select(r => r.OverdueId).ToArray(),
             rows.Select(r => r.PetitionId).ToArray(),

@@ -10,7 +10,7 @@ public static class ReadSideNames
     public const string SituationAnalysis = "SituationAnalysis";
     public const string DuplicateIndex = "DuplicateIndex";
 
-    /// <summary>The work-queue projections: lag-monitored and health-checked.</summary>
+    /// <summary>The work-queue projections. Lag-monitored and health-checked with every other shard the store registers.</summary>
     public static IReadOnlyList<string> All { get; } = [Inbox, Overdue, Statistics];
 
     /// <summary>Every read model the rebuild command knows (the text read models included).</summary>

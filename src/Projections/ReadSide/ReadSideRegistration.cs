@@ -21,10 +21,19 @@ public static class ReadSideRegistration
             {
                 o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable));
                 o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable));
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(ReadSideSchema.InboxTable)));
             });
         opts.Projections.Add(new OverdueProjection { CachedStreams = cachedStreams }, ProjectionLifecycle.Async, ReadSideNames.Overdue,
-            o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable)));
+            o =>
+            {
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable));
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(ReadSideSchema.OverdueTable)));
+            });
         opts.Projections.Add(new StatisticsProjection(), ProjectionLifecycle.Async, ReadSideNames.Statistics,
-            o => o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.StatisticsTable)));
+            o =>
+            {
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.StatisticsTable));
+                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(ReadSideSchema.StatisticsTable)));
+            });
     }
 }

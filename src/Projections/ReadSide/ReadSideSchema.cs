@@ -15,6 +15,8 @@ public static class ReadSideSchema
     public const string InboxCountTable = "ce_inbox_count";
     public const string OverdueTable = "ce_overdue";
     public const string StatisticsTable = "ce_statistics_daily";
+    /// <summary>The duplicate detection subscription's <see cref="AppliedSequence"/> mark (it keeps no rows of its own).</summary>
+    public const string DuplicateDetectionMark = "ce_duplicate_detection";
 
     /// <summary>The counters of a statistics row, in column order (all integers).</summary>
     public static readonly string[] CounterColumns =
@@ -26,7 +28,12 @@ public static class ReadSideSchema
 
     public const string HandlingDaysSumColumn = "handling_days_sum";
 
-    public static IEnumerable<Table> Tables(string schema) => [Inbox(schema), InboxCount(schema), Overdue(schema), Statistics(schema)];
+    public static IEnumerable<Table> Tables(string schema) =>
+    [
+        Inbox(schema), InboxCount(schema), Overdue(schema), Statistics(schema),
+        AppliedSequence.Definition(schema, InboxTable), AppliedSequence.Definition(schema, OverdueTable),
+        AppliedSequence.Definition(schema, StatisticsTable), AppliedSequence.Definition(schema, DuplicateDetectionMark),
+    ];
 
     public static string Qualified(string schema, string table) => $"{schema}.{table}";
 

@@ -6,11 +6,15 @@ using Marten.Events.Projections;
 namespace CaseEngine.Projections.ReadSide;
 
 /// <summary>
-/// Daily statistics buckets per (department, region path, date, channel, category). Each page of
-/// events is summed in memory and added to the rows with one upsert (<c>on conflict do update set
-/// x = x + excluded.x</c>) in the daemon's transaction, so each event counts exactly once; a rebuild
-/// empties the table first. Every touched bucket is written, even when its net change is zero, so
-/// live and rebuilt tables hold the same rows. Async, named <see cref="ReadSideNames.Statistics"/>.
+/// Daily statistics buckets per (department, region path, date, channel, category). Each page's
+/// contributions, summed per event and bucket in memory, go to the database with their event's
+/// sequence; one upsert adds those above the applied mark (<see cref="AppliedSequence"/>), summed
+/// per bucket, to the rows (<c>on conflict do update set x = x + excluded.x</c>) in the daemon's
+/// transaction. So each event counts exactly once, even when two daemons run the shard over the
+/// same range at once (the second waits for the first's mark and adds only what lies above it);
+/// a rebuild empties the table and the mark first. Every touched bucket is written, even when its
+/// net change is zero, so live and rebuilt tables hold the same rows. Async, named
+/// <see cref="ReadSideNames.Statistics"/>.
 /// </summary>
 public sealed class StatisticsProjection : IProjection
 {
@@ -19,11 +23,13 @@ public sealed class StatisticsProjection : IProjection
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
         var counters = ReadSideSchema.CounterColumns.Length;
-        var sums = new Dictionary<StatisticsKey, (int[] Counts, double HandlingDays)>();
+        // One row per (event, bucket): the unit the mark filters on.
+        var rows = new List<(long Sequence, StatisticsKey Key, int[] Counts, double HandlingDays)>();
         foreach (var e in events)
         {
             if (e.Data is not IPetitionEvent petitionEvent)
                 continue;
+            var sums = new Dictionary<StatisticsKey, (int[] Counts, double HandlingDays)>();
             foreach (var c in StatisticsAttribution.For(petitionEvent))
             {
                 if (!sums.TryGetValue(c.Key, out var bucket))
@@ -31,32 +37,43 @@ public sealed class StatisticsProjection : IProjection
                 bucket.Counts[(int)c.Counter] += c.Delta;
                 sums[c.Key] = (bucket.Counts, bucket.HandlingDays + c.HandlingDays);
             }
+            foreach (var (key, bucket) in sums)
+                rows.Add((e.Sequence, key, bucket.Counts, bucket.HandlingDays));
         }
-        if (sums.Count == 0)
+        if (events.Count == 0)
             return Task.CompletedTask;
-
-        var keys = sums.Keys.ToList();
+        // Every page claims, even one that counts nothing, so its batch always writes a row (see AppliedSequence).
+        AppliedSequence.Claim(operations, ReadSideSchema.StatisticsTable, events.Max(e => e.Sequence));
+        if (rows.Count == 0)
+            return Task.CompletedTask;
+        var previous = AppliedSequence.Previous(operations, ReadSideSchema.StatisticsTable);
         var table = ReadSideSchema.Qualified(operations.DocumentStore.Options.DatabaseSchemaName, ReadSideSchema.StatisticsTable);
         var columns = ReadSideSchema.CounterColumns.Append(ReadSideSchema.HandlingDaysSumColumn).ToArray();
         var arrays = string.Join(", ", ReadSideSchema.CounterColumns.Select(_ => "?::integer[]").Append("?::double precision[]"));
         var parameters = new List<object>
         {
-            keys.Select(k => k.DepartmentId).ToArray(),
-            keys.Select(k => k.RegionPath).ToArray(),
-            keys.Select(k => k.Day).ToArray(),
-            keys.Select(k => k.Channel.ToString()).ToArray(),
-            keys.Select(k => k.Category.ToString()).ToArray(),
+            rows.Select(r => r.Sequence).ToArray(),
+            rows.Select(r => r.Key.DepartmentId).ToArray(),
+            rows.Select(r => r.Key.RegionPath).ToArray(),
+            rows.Select(r => r.Key.Day).ToArray(),
+            rows.Select(r => r.Key.Channel.ToString()).ToArray(),
+            rows.Select(r => r.Key.Category.ToString()).ToArray(),
         };
         for (var i = 0; i < counters; i++)
         {
             var index = i;
-            parameters.Add(keys.Select(k => sums[k].Counts[index]).ToArray());
+            parameters.Add(rows.Select(r => r.Counts[index]).ToArray());
         }
-        parameters.Add(keys.Select(k => sums[k].HandlingDays).ToArray());
+        parameters.Add(rows.Select(r => r.HandlingDays).ToArray());
+        var summed = string.Join(", ", ReadSideSchema.CounterColumns.Select(c => $"sum({c})::integer").Append($"sum({ReadSideSchema.HandlingDaysSumColumn})"));
         operations.QueueSqlCommand(
             $"""
             insert into {table} as t (department_id, region_path, day, channel, category, {string.Join(", ", columns)})
-            select * from unnest(?::varchar[], ?::varchar[], ?::date[], ?::varchar[], ?::varchar[], {arrays})
+            select department_id, region_path, day, channel, category, {summed}
+            from unnest(?::bigint[], ?::varchar[], ?::varchar[], ?::date[], ?::varchar[], ?::varchar[], {arrays})
+                as u(seq, department_id, region_path, day, channel, category, {string.Join(", ", columns)})
+            where seq > {previous}
+            group by department_id, region_path, day, channel, category
             on conflict (department_id, region_path, day, channel, category) do update set
             {string.Join(", ", columns.Select(c => $"{c} = t.{c} + excluded.{c}"))}
             """,

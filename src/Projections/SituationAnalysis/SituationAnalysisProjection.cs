@@ -1,5 +1,6 @@
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.ChineseText;
+using CaseEngine.Projections.ReadSide;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
@@ -38,8 +39,9 @@ public static class SituationAnalysisSchema
 /// <summary>
 /// Keeps <see cref="SituationAnalysisSchema"/>: async (run by the daemon, off the command path), named
 /// <see cref="Name"/>. Each row is a function of the petition's submission and whether it was merged,
-/// written with insert-or-ignore and delete, so a retried page changes nothing and a rebuild (which
-/// empties the table first) gives the same rows.
+/// written with insert-or-ignore and delete for the events above the applied mark (<see cref="AppliedSequence"/>),
+/// so a retried page, or one run by two daemons at once, changes nothing, and a rebuild (which
+/// empties the table and the mark first) gives the same rows.
 /// </summary>
 public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analyzer = null) : IProjection
 {
@@ -65,29 +67,44 @@ public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analy
         ArgumentNullException.ThrowIfNull(events);
         var table = SituationAnalysisSchema.Qualified(operations.DocumentStore.Options.DatabaseSchemaName);
 
-        var submitted = events.Select(e => e.Data).OfType<PetitionSubmitted>().ToList();
+        var submitted = events.Where(e => e.Data is PetitionSubmitted).ToList();
+        var merged = events.Where(e => e.Data is DuplicateLinked).ToList();
+        if (events.Count == 0)
+            return Task.CompletedTask;
+        // Only events above the last one applied (two daemons may run this shard at once): a page
+        // applied again must not bring back a petition that a later page removed as merged. Every
+        // page claims, so its batch always writes a row (see AppliedSequence).
+        AppliedSequence.Claim(operations, SituationAnalysisSchema.Table, events.Max(e => e.Sequence));
+        if (submitted.Count == 0 && merged.Count == 0)
+            return Task.CompletedTask;
+        var previous = AppliedSequence.Previous(operations, SituationAnalysisSchema.Table);
         if (submitted.Count > 0)
         {
             var text = _analyzer();
+            var data = submitted.Select(e => (PetitionSubmitted)e.Data).ToList();
             // Words never hold spaces (the segmenter splits on them): one space-joined string per row lets one unnest insert the page.
             operations.QueueSqlCommand(
                 $"""
                 insert into {table} (petition_id, region_path, category, received_day, keywords)
                 select id, path, category, day, string_to_array(words, ' ')
-                from unnest(?::uuid[], ?::varchar[], ?::varchar[], ?::date[], ?::text[]) as u(id, path, category, day, words)
+                from unnest(?::bigint[], ?::uuid[], ?::varchar[], ?::varchar[], ?::date[], ?::text[]) as u(seq, id, path, category, day, words)
+                where seq > {previous}
                 on conflict (petition_id) do nothing
                 """,
-                submitted.Select(s => s.PetitionId).ToArray(),
-                submitted.Select(s => s.RegionPath).ToArray(),
-                submitted.Select(s => s.Category.ToString()).ToArray(),
-                submitted.Select(s => DayOf(s.ReceivedAt)).ToArray(),
-                submitted.Select(s => string.Join(' ', Keywords(text, s.Subject))).ToArray());
+                submitted.Select(e => e.Sequence).ToArray(),
+                data.Select(s => s.PetitionId).ToArray(),
+                data.Select(s => s.RegionPath).ToArray(),
+                data.Select(s => s.Category.ToString()).ToArray(),
+                data.Select(s => DayOf(s.ReceivedAt)).ToArray(),
+                data.Select(s => string.Join(' ', Keywords(text, s.Subject))).ToArray());
         }
 
         // After the inserts: a link always follows its petition's submission, possibly in the same page.
-        var merged = events.Select(e => e.Data).OfType<DuplicateLinked>().Select(l => l.PetitionId).Distinct().ToArray();
-        if (merged.Length > 0)
-            operations.QueueSqlCommand($"delete from {table} where petition_id = any(?)", merged);
+        if (merged.Count > 0)
+            operations.QueueSqlCommand(
+                $"delete from {table} where petition_id in (select id from unnest(?::bigint[], ?::uuid[]) as u(seq, id) where seq > {previous})",
+                merged.Select(e => e.Sequence).ToArray(),
+                merged.Select(e => ((DuplicateLinked)e.Data).PetitionId).ToArray());
         return Task.CompletedTask;
     }
 }
@@ -100,7 +117,12 @@ public static class SituationAnalysisRegistration
         ArgumentNullException.ThrowIfNull(opts);
         var schema = opts.DatabaseSchemaName;
         opts.Storage.ExtendedSchemaObjects.Add(SituationAnalysisSchema.Definition(schema));
+        opts.Storage.ExtendedSchemaObjects.Add(AppliedSequence.Definition(schema, SituationAnalysisSchema.Table));
         opts.Projections.Add(new SituationAnalysisProjection(), ProjectionLifecycle.Async, SituationAnalysisProjection.Name,
-            o => o.DeleteDataInTableOnTeardown(SituationAnalysisSchema.Qualified(schema)));
+            o =>
+            {
+                o.DeleteDataInTableOnTeardown(SituationAnalysisSchema.Qualified(schema));
+                o.DeleteDataInTableOnTeardown($"{schema}.{AppliedSequence.TableFor(SituationAnalysisSchema.Table)}");
+            });
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Duplicates;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Duplicates;
 using JasperFx.Events.Daemon;
@@ -60,6 +61,11 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(operations);
+        // A row written by every page: Marten 9.58 stops a shard for good when a batch holding nothing
+        // but its progress update finds the progress moved (two nodes on the shard during a HotCold
+        // handover), and this subscription's pages otherwise write nothing. The flags themselves are
+        // idempotent (one command id per pair), so the page that lost the race may run to the end.
+        AppliedSequence.Claim(operations, ReadSideSchema.DuplicateDetectionMark, page.SequenceCeiling);
         var submitted = page.Events.Select(e => e.Data).OfType<PetitionSubmitted>().ToList();
         if (submitted.Count == 0 || string.Equals(_configuration[EnabledSetting], "false", StringComparison.OrdinalIgnoreCase))
             return NullChangeListener.Instance;
