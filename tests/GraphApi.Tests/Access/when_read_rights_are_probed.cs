@@ -52,9 +52,12 @@ public sealed class ProbeWorld : IAsyncLifetime
     }
 
     /// <summary>What the engine's duplicate detection does after a submission (switched off in test hosts).</summary>
-    public Task Flag(Guid petition, Guid candidate) =>
-        Api.Services.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(
+    public async Task Flag(Guid petition, Guid candidate)
+    {
+        using var scope = Api.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(
             new FlagSuspectedDuplicateMessage(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(petition, candidate, 0.9)));
+    }
 
     public async Task DisposeAsync()
     {
