@@ -10,7 +10,7 @@ namespace CaseEngine.Domain.Petitions;
 /// the caller's role and department's relation to the petition decide FORBIDDEN. Whether the
 /// state allows the act is never an access question.
 /// </summary>
-public static class Jurisdiction
+public static partial class Jurisdiction
 {
     public static bool IsStaff(this Actor actor) => actor.Role is Role.Officer or Role.Supervisor;
 

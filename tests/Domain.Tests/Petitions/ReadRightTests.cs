@@ -78,3 +78,54 @@ public class when_a_command_id_is_repeated
             .Code.ShouldBe(RuleCode.NotFound);
     }
 }
+
+/// <summary>access.md, Personal data: what each caller sees of the petitioner.</summary>
+public class when_the_petitioner_s_personal_data_is_read
+{
+    private static PersonalDataView ViewOf(Petition p, Actor actor, bool anonymous = false, bool accessCode = false) =>
+        Jurisdiction.PersonalDataViewOf(p, actor, Story.Directory, Jurisdiction.IsOwnView(p, actor, anonymous, accessCode));
+
+    [Fact]
+    public void the_petitioner_and_the_handling_departments_see_it_in_clear_others_masked()
+    {
+        var p = Story.Submitted().Forwarded().Petition;
+        ViewOf(p, Callers.Citizen).ShouldBe(PersonalDataView.Clear);
+        ViewOf(p, Actor.AnonymousPetitioner, anonymous: true, accessCode: true).ShouldBe(PersonalDataView.Clear);
+        ViewOf(p, Callers.Officer(CountyOffice)).ShouldBe(PersonalDataView.Clear);
+        ViewOf(p, Callers.Officer(CountyEducation)).ShouldBe(PersonalDataView.Clear);
+        ViewOf(p, Callers.Admin).ShouldBe(PersonalDataView.Clear);
+        ViewOf(p, Callers.Supervisor(CityOffice)).ShouldBe(PersonalDataView.Masked);
+        ViewOf(p, Callers.Auditor).ShouldBe(PersonalDataView.Masked);
+        ViewOf(p, Callers.OtherCitizen).ShouldBe(PersonalDataView.Masked);
+    }
+
+    [Fact]
+    public void an_accuser_is_hidden_from_every_handling_agency()
+    {
+        var p = Story.Submitted(category: PetitionCategory.ReportAccusation).Forwarded().Petition;
+        ViewOf(p, Callers.Officer(CountyEducation)).ShouldBe(PersonalDataView.Hidden);
+        ViewOf(p, Callers.Officer(CountyOffice)).ShouldBe(PersonalDataView.Clear);
+    }
+}
+
+/// <summary>access.md: who follows the event feed, and how far.</summary>
+public class when_the_event_feed_is_followed
+{
+    [Fact]
+    public void anonymous_callers_and_petitioners_do_not_follow_it()
+    {
+        Should.Throw<RuleViolation>(() => Jurisdiction.EnsureMayFollowFeed(Actor.AnonymousPetitioner, anonymous: true)).Code.ShouldBe(RuleCode.Unauthenticated);
+        Should.Throw<RuleViolation>(() => Jurisdiction.EnsureMayFollowFeed(Callers.Citizen, anonymous: false)).Code.ShouldBe(RuleCode.Forbidden);
+        Jurisdiction.EnsureMayFollowFeed(Callers.Auditor, anonymous: false);
+    }
+
+    [Fact]
+    public void an_integrator_with_a_department_follows_its_region_subtree_and_staff_what_they_may_read()
+    {
+        Jurisdiction.FeedScopePath(new Actor("i", Role.Integrator, CityEducation), Story.Directory).ShouldEndWith("340100");
+        Jurisdiction.FeedScopePath(new Actor("i", Role.Integrator, null), Story.Directory).ShouldBeNull();
+        var p = Story.Submitted().Petition;
+        Jurisdiction.MayFollow(p, Callers.Officer(CountyOffice), false, Story.Directory).ShouldBeTrue();
+        Jurisdiction.MayFollow(p, Callers.Officer(OtherCountyOffice), false, Story.Directory).ShouldBeFalse();
+    }
+}
