@@ -266,9 +266,21 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                         && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var original
                         && original != Guid.Empty)
                     {
-                        Add(0.6, "linkDuplicate", () => (new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
+                        // The office links to an original it may read (a petition once at its department) or to one the
+                        // engine flagged on this petition; anything else is NOT_FOUND for it.
+                        if (_state[original].Departments.Contains(s.CurrentDepartmentId))
+                            Add(0.6, "linkDuplicate", () => (new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
                         Add(0.4, "flagSuspectedDuplicate", () => (new FlagSuspectedDuplicateMessage(
                             CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
+                    }
+                    if (s.SuspectedDuplicates.Select(d => d.CandidatePetitionId).FirstOrDefault(c => _state.TryGetValue(c, out var flagged)
+                        && flagged.Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var candidate
+                        && candidate != Guid.Empty)
+                        Add(0.6, "linkDuplicate", () => (new LinkDuplicateMessage(staff, new LinkDuplicate(id, candidate, "同一事项"))));
+                    if (s.SuspectedDuplicates.Count > 0)
+                    {
+                        var judged = s.SuspectedDuplicates[0].CandidatePetitionId;
+                        Add(0.2, "dismissSuspectedDuplicate", () => (new DismissSuspectedDuplicateMessage(staff, new DismissSuspectedDuplicate(id, judged, "不同事项"))));
                     }
                     Add(0.3, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
                     break;

@@ -20,7 +20,7 @@ public static class Decider
     {
         // The contract checks UNAUTHENTICATED ("no token where one is needed") before VALIDATION, and without a
         // token only the petitioner's access-code acts exist: a staff act is refused before its input is read.
-        if (ctx.Anonymous && command is not (EvaluatePetition or WithdrawPetition or RequestReview or RequestReReview))
+        if (ctx.Anonymous && !Jurisdiction.IsPetitionerAct(command))
             throw new RuleViolation(RuleCode.Unauthenticated, "this act needs a token");
         return command switch
         {
@@ -44,6 +44,7 @@ public static class Decider
             EvaluatePetition c => PetitionerDecisions.Decide(c, state, ctx),
             WithdrawPetition c => PetitionerDecisions.Decide(c, state, ctx),
             LinkDuplicate c => DuplicateDecisions.Decide(c, state, other, ctx),
+            DismissSuspectedDuplicate c => DuplicateDecisions.Decide(c, state, ctx),
             FlagSuspectedDuplicate c => DuplicateDecisions.Decide(c, state, ctx),
             MarkDeadlineMissed c => DeadlineDecisions.Decide(c, state, ctx),
             CloseLapsedWindow c => DeadlineDecisions.Decide(c, state, ctx),

@@ -39,6 +39,7 @@ public static class EventCatalogue
         [nameof(ReReviewDecided)] = "复核 decided: the re-reviewer upheld, amended or revoked the review decision.",
         [nameof(PetitionWithdrawn)] = "The petitioner withdrew the petition; every clock stops; final.",
         [nameof(DuplicateSuspected)] = "The system suspects the petition repeats another one; the petition office decides whether to link it.",
+        [nameof(SuspectedDuplicateDismissed)] = "The petition office judged a suspected duplicate wrong: the flag is withdrawn and the same candidate is not flagged on the petition again.",
         [nameof(DuplicateLinked)] = "重复件: the petition office linked the petition as a duplicate of an original; it is counted once and leaves its entry bucket; final.",
         [nameof(DeadlineMissed)] = "An official time limit passed with its stage instance still open; counted as overdue to the late department.",
         [nameof(DeadlineRecalculated)] = "A provisional deadline was recounted on a newer business calendar; history is not rewritten.",

@@ -1,4 +1,6 @@
 using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions.PetitionerActs;
+using CaseEngine.Domain.Petitions.Reviewing;
 
 namespace CaseEngine.Domain.Petitions;
 
@@ -8,7 +10,7 @@ namespace CaseEngine.Domain.Petitions;
 /// the caller's role and department's relation to the petition decide FORBIDDEN. Whether the
 /// state allows the act is never an access question.
 /// </summary>
-public static class Jurisdiction
+public static partial class Jurisdiction
 {
     public static bool IsStaff(this Actor actor) => actor.Role is Role.Officer or Role.Supervisor;
 
@@ -84,6 +86,60 @@ public static class Jurisdiction
         if (ctx.Actor.Role != Role.Admin && (!ctx.Actor.IsStaff() || ctx.Actor.DepartmentId != departmentId))
             throw RuleViolation.Forbidden($"only the addressed department may {act}");
         EnsureExpectedVersion(p, ctx);
+    }
+
+    /// <summary>The acts a petitioner sends, by token or with the access code instead of a token.</summary>
+    public static bool IsPetitionerAct(IPetitionCommand command) =>
+        command is EvaluatePetition or WithdrawPetition or RequestReview or RequestReReview;
+
+    /// <summary>
+    /// A repeated command id is answered with the first result only to a caller that may read the
+    /// petition now, with this request's access code: command ids are visible (causationId), and the
+    /// command's identity names the caller's id only, not its department or its access code.
+    /// </summary>
+    public static void EnsureMayHearRepeat(IPetitionCommand command, Petition p, DecisionContext ctx) =>
+        EnsureReadable(p, ctx, petitionerAct: IsPetitionerAct(command));
+
+    /// <summary>
+    /// The second petition a command names (the original of a duplicate link) is reached only where
+    /// the caller may read it, or where the engine itself flagged it on <paramref name="p"/> as a
+    /// suspected duplicate; anything else is NOT_FOUND, whatever its state, so that neither its
+    /// existence nor its status leaks.
+    /// </summary>
+    public static Petition EnsureMayReferTo(Petition p, Petition? other, Guid otherId, DecisionContext ctx)
+    {
+        if (other is null
+            || !(CanRead(other, ctx.Actor, ctx.Directory, ctx.Anonymous, accessCodeVerified: false)
+                || p.SuspectedDuplicates.Any(d => d.CandidatePetitionId == otherId)))
+            throw RuleViolation.NotFound("no original petition with that id");
+        return other;
+    }
+
+    /// <summary>
+    /// Which departments a caller's inbox, overdue list or statistics of <paramref name="department"/>
+    /// cover (access.md, Rights): ADMIN and AUDITOR any department; an OFFICER its own department
+    /// only, so for an OFFICER <paramref name="includeSubordinates"/> is ignored (it may not read the
+    /// subtree's petitions); a SUPERVISOR a department in its office's region subtree, rolled up when
+    /// asked. Returns whether the figures roll up the region subtree (a petition office only);
+    /// UNAUTHENTICATED without a token, FORBIDDEN for any other department or role.
+    /// </summary>
+    public static bool WorkQueueScope(Actor actor, bool anonymous, Department department, DepartmentDirectory directory,
+        bool includeSubordinates, string what)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(department);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, $"the {what} needs a token");
+        var (allowed, mayRollUp) = actor.Role switch
+        {
+            Role.Admin or Role.Auditor => (true, true),
+            Role.Officer => (actor.DepartmentId == department.Id, false),
+            Role.Supervisor => (actor.DepartmentId is { } office && Supervises(directory, office, department.Id), true),
+            _ => (false, false),
+        };
+        if (!allowed)
+            throw RuleViolation.Forbidden($"the caller may not read this department's {what}");
+        return mayRollUp && includeSubordinates && department.Kind == DepartmentKind.PetitionOffice;
     }
 
     /// <summary>Petitioner acts: the petitioner (by token or access code), or ADMIN.</summary>

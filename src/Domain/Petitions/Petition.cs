@@ -80,6 +80,9 @@ public sealed record Petition : ConfidentialRecord
     public Due? EvaluationWindow { get; init; }
     public ImmutableList<SupervisionRecord> Supervisions { get; init; } = [];
     public ImmutableList<SuspectedDuplicate> SuspectedDuplicates { get; init; } = [];
+
+    /// <summary>Candidates the office judged not to be the same matter: never flagged on this petition again.</summary>
+    public ImmutableList<Guid> DismissedDuplicates { get; init; } = [];
     public Guid? DuplicateOf { get; init; }
     public DateTimeOffset LastEventAt { get; init; }
 
@@ -226,6 +229,11 @@ public sealed record Petition : ConfidentialRecord
             DuplicateSuspected x => s with
             {
                 SuspectedDuplicates = s.SuspectedDuplicates.Add(new SuspectedDuplicate(x.CandidatePetitionId, x.Score, x.At)),
+            },
+            SuspectedDuplicateDismissed x => s with
+            {
+                SuspectedDuplicates = s.SuspectedDuplicates.RemoveAll(d => d.CandidatePetitionId == x.CandidatePetitionId),
+                DismissedDuplicates = s.DismissedDuplicates.Add(x.CandidatePetitionId),
             },
             DuplicateLinked x => Ended(s, PetitionStatus.Merged) with { DuplicateOf = x.DuplicateOfPetitionId },
             DeadlineMissed x when x.SupervisionId is not null => s with

@@ -162,6 +162,11 @@ public sealed record DuplicateSuspected(
     Guid PetitionId, Guid CandidatePetitionId, double Score,
     string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
+/// <summary>The office judged a suspected duplicate wrong: the flag is withdrawn and not raised again.</summary>
+public sealed record SuspectedDuplicateDismissed(
+    Guid PetitionId, Guid CandidatePetitionId, string? Reason,
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+
 /// <summary>
 /// 重复件: linked to the original and counted once. It names the entry bucket it leaves
 /// (entry office, receipt time, channel, category) so statistics can take it out.

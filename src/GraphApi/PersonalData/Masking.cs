@@ -4,19 +4,6 @@ using CaseEngine.Domain.Petitions;
 
 namespace CaseEngine.GraphApi.PersonalData;
 
-/// <summary>How much of the petitioner's personal data a caller sees on one petition (access.md, Personal data).</summary>
-public enum PersonalDataView
-{
-    /// <summary>The petitioner, OFFICER/SUPERVISOR of a department that handles or handled it, ADMIN: every read is logged.</summary>
-    Clear,
-
-    /// <summary>Everyone else: name 张*, phone 138****5678, ID number and address null.</summary>
-    Masked,
-
-    /// <summary>A REPORT_ACCUSATION petition read from a HANDLING_AGENCY department: name ***, the rest null.</summary>
-    Hidden,
-}
-
 /// <summary>The masking formats of access.md, applied in one place to the petition and to event data alike.</summary>
 public static class Masking
 {

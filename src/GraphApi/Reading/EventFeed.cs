@@ -175,26 +175,13 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
         };
     }
 
-    /// <summary>Who may follow the feed: AUDITOR, ADMIN, INTEGRATOR (its scope); staff for petitions they may read.</summary>
-    public static void EnsureMayFollow(Caller caller)
-    {
-        if (caller.Anonymous)
-            throw new RuleViolation(RuleCode.Unauthenticated, "the event feed needs a token");
-        if (caller.Role is Role.Petitioner)
-            throw RuleViolation.Forbidden("the event feed is for auditors, integrators and staff");
-    }
+    /// <summary>The domain's rule (<see cref="Jurisdiction.EnsureMayFollowFeed"/>).</summary>
+    public static void EnsureMayFollow(Caller caller) => Jurisdiction.EnsureMayFollowFeed(caller.Actor, caller.Anonymous);
 
     private static bool MayRead(Petition p, Caller caller, DepartmentDirectory directory) =>
-        caller.Role == Role.Integrator || Jurisdiction.CanRead(p, caller.Actor, directory, caller.Anonymous, false);
+        Jurisdiction.MayFollow(p, caller.Actor, caller.Anonymous, directory);
 
-    /// <summary>An INTEGRATOR with a dept follows only events stored within that department's region subtree.</summary>
-    private static string? ScopePath(Caller caller, DepartmentDirectory directory)
-    {
-        if (caller.Role != Role.Integrator || caller.DepartmentId is not { } dept)
-            return null;
-        var department = directory.FindDepartment(dept);
-        return department is null ? "-" : string.Join('.', directory.RegionPath(department.RegionCode));
-    }
+    private static string? ScopePath(Caller caller, DepartmentDirectory directory) => Jurisdiction.FeedScopePath(caller.Actor, directory);
 
     private static bool InSubtree(string regionPath, string scope) =>
         regionPath == scope || regionPath.StartsWith(scope + ".", StringComparison.Ordinal);

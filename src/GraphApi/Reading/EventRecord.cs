@@ -46,7 +46,7 @@ public sealed record EventNode(EventRecord Event, PetitionLens Lens)
 {
     /// <summary>Events a petitioner's own view leaves out: internal work of the offices.</summary>
     public static bool IsInternal(IPetitionEvent e) =>
-        e is OfficerAssigned or SupervisionIssued or SupervisionAnswered or DuplicateSuspected or ResultReported;
+        e is OfficerAssigned or SupervisionIssued or SupervisionAnswered or DuplicateSuspected or SuspectedDuplicateDismissed or ResultReported;
 
     /// <summary>The event as camelCase JSON (EventJson) with data.petitioner masked for this caller.</summary>
     public JsonNode Data(RequestAccessLog? accessLog)

@@ -29,21 +29,10 @@ public sealed record PetitionLens(PersonalDataView PersonalData, bool OwnView)
     }
 
     public static bool IsPetitioner(Petition p, Caller caller, bool accessCodeVerified) =>
-        caller.Role == Role.Petitioner
-        && (accessCodeVerified || (!caller.Anonymous && p.SubmitterId is not null && p.SubmitterId == caller.Actor.Id));
+        Jurisdiction.IsOwnView(p, caller.Actor, caller.Anonymous, accessCodeVerified);
 
-    private static PersonalDataView View(Petition p, Caller caller, DepartmentDirectory directory, bool own)
-    {
-        if (own || caller.Role == Role.Admin)
-            return PersonalDataView.Clear;
-        // The accused body never learns who reported it, whatever else the caller may see.
-        if (p.Category == PetitionCategory.ReportAccusation && caller.DepartmentId is { } dept
-            && directory.FindDepartment(dept)?.Kind == DepartmentKind.HandlingAgency)
-            return PersonalDataView.Hidden;
-        if (caller.Role is Role.Officer or Role.Supervisor && caller.DepartmentId is { } own2 && p.Departments.Contains(own2))
-            return PersonalDataView.Clear;
-        return PersonalDataView.Masked;
-    }
+    private static PersonalDataView View(Petition p, Caller caller, DepartmentDirectory directory, bool own) =>
+        Jurisdiction.PersonalDataViewOf(p, caller.Actor, directory, own);
 }
 
 /// <summary>A petition as the schema resolves it: the state (now, or as of a version) and the caller's lens.</summary>

@@ -55,6 +55,21 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
         return [.. linked.OrderBy(p => p.ReceivedAt).Select(p => Node(p, caller)).OfType<PetitionNode>()];
     }
 
+    /// <summary>
+    /// The flags on a petition with each candidate as the caller sees it: null where the caller may
+    /// not read the candidate (the flag itself is the office's work on its own petition).
+    /// </summary>
+    public async Task<IReadOnlyList<SuspectedDuplicateNode>> SuspectedDuplicatesAsync(Petition petition, Caller caller, CancellationToken ct)
+    {
+        if (petition.SuspectedDuplicates.Count == 0)
+            return [];
+        await using var session = store.QuerySession();
+        var candidates = (await session.LoadManyAsync<Petition>(ct, petition.SuspectedDuplicates.Select(d => d.CandidatePetitionId).Distinct().ToArray()))
+            .ToDictionary(p => p.Id);
+        return [.. petition.SuspectedDuplicates.Select(d => new SuspectedDuplicateNode(d,
+            candidates.TryGetValue(d.CandidatePetitionId, out var candidate) ? Node(candidate, caller) : null))];
+    }
+
     public async Task<IReadOnlyList<EventRecord>> StreamAsync(Guid id, int? toVersion, CancellationToken ct)
     {
         await using var session = store.QuerySession();
@@ -75,3 +90,6 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
         return slice.Count == 0 ? (null, 0) : (Petition.Fold(slice), slice.Count);
     }
 }
+
+/// <param name="Candidate">the candidate as the caller sees it; null when it may not read it</param>
+public sealed record SuspectedDuplicateNode(SuspectedDuplicate Flag, PetitionNode? Candidate);

@@ -208,6 +208,16 @@ public sealed class LinkDuplicateInput : ContractInput
     }
 }
 
+public sealed class DismissSuspectedDuplicateInput : ContractInput
+{
+    public DismissSuspectedDuplicateInput() : base("DismissSuspectedDuplicateInput")
+    {
+        CommandOnPetition();
+        Required<IdGraphType>("candidatePetitionId", "the candidate of a suspected duplicate flagged on this petition");
+        Optional<StringGraphType>("reason");
+    }
+}
+
 public sealed class ReclassifyPetitionInput : ContractInput
 {
     public ReclassifyPetitionInput() : base("ReclassifyPetitionInput")

@@ -122,6 +122,9 @@ public sealed class MutationType : ObjectGraphType
             new EvaluatePetitionMessage(m, new EvaluatePetition(i.Id("petitionId"), i.Get<Satisfaction>("satisfaction"), i.Text("comment"))), petitionerAct: true);
         Command<LinkDuplicateInput>("linkDuplicate", (i, m) =>
             new LinkDuplicateMessage(m, new LinkDuplicate(i.Id("petitionId"), i.Id("duplicateOfPetitionId"), i.Text("reason"))));
+        Command<DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", (i, m) =>
+            new DismissSuspectedDuplicateMessage(m, new DismissSuspectedDuplicate(i.Id("petitionId"), i.Id("candidatePetitionId"), i.Text("reason"))),
+            description: "the current office judged a suspected duplicate wrong: the flag leaves the petition and its inbox item. An extension of the contract.");
         Command<ReclassifyPetitionInput>("reclassifyPetition", (i, m) =>
             new ReclassifyPetitionMessage(m, new ReclassifyPetition(i.Id("petitionId"), i.Get<PetitionCategory>("category"), i.Text("reason") ?? "")),
             description: "the petition office corrects the category the petitioner chose");

@@ -128,6 +128,25 @@ public sealed class SupervisionType : ObjectGraphType<SupervisionRecord>
     }
 }
 
+/// <summary>One flag on a petition; the candidate is reached only where the caller may read it.</summary>
+public sealed class SuspectedDuplicateType : ObjectGraphType<SuspectedDuplicateNode>
+{
+    public SuspectedDuplicateType()
+    {
+        Name = "SuspectedDuplicate";
+        Description = "A petition the engine suspects this one repeats (重复件); the office links or dismisses it.";
+        Field<NonNullGraphType<IdGraphType>, string>("candidateId").Resolve(c => c.Source.Flag.CandidatePetitionId.ToString());
+        Field<StringGraphType, string>("caseNumber")
+            .Description("null when the caller may not read the candidate")
+            .Resolve(c => c.Source.Candidate?.State.CaseNumber);
+        Field<NonNullGraphType<FloatGraphType>, double>("score").Resolve(c => c.Source.Flag.Score);
+        Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("flaggedAt").Resolve(c => c.Source.Flag.At);
+        Field<PetitionType, PetitionNode>("petition")
+            .Description("null when the caller may not read the candidate")
+            .Resolve(c => c.Source.Candidate);
+    }
+}
+
 public sealed class PetitionType : ObjectGraphType<PetitionNode>
 {
     public PetitionType(RuleBook rules, TimeProvider time)
@@ -181,6 +200,11 @@ public sealed class PetitionType : ObjectGraphType<PetitionNode>
                 : null);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionType>>>, IEnumerable<PetitionNode>>("duplicates")
             .ResolveAsync(async c => await c.Service<PetitionReader>().DuplicatesAsync(c.Source.State.Id, c.Caller(), c.CancellationToken));
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<SuspectedDuplicateType>>>, IEnumerable<SuspectedDuplicateNode>>("suspectedDuplicates")
+            .Description("likely duplicates the engine flagged and the office has neither linked nor dismissed; empty in the petitioner's own view. An extension of the contract.")
+            .ResolveAsync(async c => c.Source.Lens.OwnView
+                ? []
+                : await c.Service<PetitionReader>().SuspectedDuplicatesAsync(c.Source.State, c.Caller(), c.CancellationToken));
         Field<NonNullGraphType<IntGraphType>, int>("version")
             .Description("number of events in the stream")
             .Resolve(c => c.Source.State.Version);

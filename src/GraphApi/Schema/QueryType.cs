@@ -82,8 +82,8 @@ public sealed class QueryType : ObjectGraphType
             {
                 var caller = c.Caller();
                 var first = 0;
-                var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
-                    () => first = Paging.First(c.GetArgument<int?>("first")));
+                var (department, _) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
+                    validate: () => first = Paging.First(c.GetArgument<int?>("first")));
                 var filter = c.GetArgument<Dictionary<string, object?>?>("filter") is { } f
                     ? new InboxFilter(
                         f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly") ?? false,
@@ -106,10 +106,10 @@ public sealed class QueryType : ObjectGraphType
             {
                 var caller = c.Caller();
                 var first = 0;
-                var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
-                    () => first = Paging.First(c.GetArgument<int?>("first")));
+                var (department, rollUp) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
+                    c.GetArgument("includeSubordinates", true), () => first = Paging.First(c.GetArgument<int?>("first")));
                 var page = await c.Service<IWorkQueues>().OverdueAsync(new OverdueQuery(department.Id,
-                    c.GetArgument("includeSubordinates", true), first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
+                    rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
                 var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId));
                 return new Connection<OverdueItemNode>(
                     [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new OverdueItemNode(r, petitions[r.PetitionId])))],
@@ -117,7 +117,7 @@ public sealed class QueryType : ObjectGraphType
             });
 
         Field<NonNullGraphType<StatisticsType>, StatisticsNode>("statistics")
-            .Description("includeSubordinates rolls up the region subtree for a petition office and is ignored for a handling agency")
+            .Description("includeSubordinates rolls up the region subtree for a petition office and is ignored for a handling agency and for an OFFICER (its own department only)")
             .Argument<NonNullGraphType<IdGraphType>>("departmentId")
             .Argument<NonNullGraphType<DateScalar>>("from")
             .Argument<NonNullGraphType<DateScalar>>("to")
@@ -127,13 +127,12 @@ public sealed class QueryType : ObjectGraphType
                 var caller = c.Caller();
                 var from = c.GetArgument<DateOnly>("from");
                 var to = c.GetArgument<DateOnly>("to");
-                var department = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "statistics",
-                    () =>
+                var (department, includeSubordinates) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "statistics",
+                    c.GetArgument("includeSubordinates", true), () =>
                     {
                         if (to < from)
                             throw RuleViolation.Validation("to must not be before from");
                     });
-                var includeSubordinates = department.Kind == DepartmentKind.PetitionOffice && c.GetArgument("includeSubordinates", true);
                 var report = await c.Service<IWorkQueues>().StatisticsAsync(
                     new StatisticsQuery(department.Id, from, to, includeSubordinates), c.CancellationToken);
                 return new StatisticsNode(report, department);
@@ -281,25 +280,23 @@ public static class Paging
         first is >= 1 and <= 100 ? first.Value : throw RuleViolation.Validation("first must be 1..100");
 }
 
-/// <summary>Who may read a department's inbox, overdue list and statistics (access.md, Rights).</summary>
+/// <summary>
+/// The work queues' access as the API applies it: the domain's rule (<see cref="Jurisdiction.WorkQueueScope"/>)
+/// after the arguments' own checks, since VALIDATION comes before FORBIDDEN.
+/// </summary>
 public static class WorkQueueAccess
 {
     /// <param name="validate">the other arguments' checks: VALIDATION comes before FORBIDDEN</param>
-    public static Department Ensure(Caller caller, string departmentId, DepartmentDirectory directory, string what, Action? validate = null)
+    /// <returns>the department, and whether its figures roll up the region subtree for this caller</returns>
+    public static (Department Department, bool RollUp) Ensure(Caller caller, string departmentId, DepartmentDirectory directory, string what,
+        bool includeSubordinates = false, Action? validate = null)
     {
         if (caller.Anonymous)
             throw new RuleViolation(RuleCode.Unauthenticated, $"the {what} needs a token");
         var department = directory.FindDepartment(departmentId)
             ?? throw RuleViolation.Validation("departmentId is not in the directory");
         validate?.Invoke();
-        var allowed = caller.Role switch
-        {
-            Role.Admin or Role.Auditor => true,
-            Role.Officer => caller.DepartmentId == department.Id,
-            Role.Supervisor => caller.DepartmentId is { } office && Jurisdiction.Supervises(directory, office, department.Id),
-            _ => false,
-        };
-        return allowed ? department : throw RuleViolation.Forbidden($"the caller may not read this department's {what}");
+        return (department, Jurisdiction.WorkQueueScope(caller.Actor, caller.Anonymous, department, directory, includeSubordinates, what));
     }
 }
 

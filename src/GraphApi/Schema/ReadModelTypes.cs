@@ -72,6 +72,9 @@ public sealed class InboxItemType : ObjectGraphType<InboxItemNode>
         Field<DateTimeScalar, DateTimeOffset?>("dueAt").Resolve(c => c.Source.Row.DueAt);
         Field<NonNullGraphType<BooleanGraphType>, bool>("overdue").Resolve(c => c.Source.Row.Overdue);
         Field<IdGraphType, string>("assignedOfficerId").Resolve(c => c.Source.Row.AssignedOfficerId);
+        Field<NonNullGraphType<BooleanGraphType>, bool>("suspectedDuplicate")
+            .Description("the engine flagged a likely duplicate the office has neither linked nor dismissed (see Petition.suspectedDuplicates). An extension of the contract.")
+            .Resolve(c => c.Source.Row.SuspectedDuplicate);
     }
 }
 

@@ -31,7 +31,7 @@ public sealed record InboxQuery(string DepartmentId, InboxFilter? Filter, InboxO
 
 public sealed record InboxRow(
     string Cursor, Guid PetitionId, Stage Stage, DateTimeOffset ReceivedAt, DateTimeOffset? DueAt, bool Overdue,
-    string? AssignedOfficerId);
+    string? AssignedOfficerId, bool SuspectedDuplicate = false);
 
 /// <param name="Petitions">the rows' petitions when the implementation read them with the page; the API loads any missing</param>
 public sealed record InboxPage(IReadOnlyList<InboxRow> Rows, bool HasNextPage, int TotalCount,

@@ -25,10 +25,11 @@ public sealed record InboxItem(
 /// <summary>A department's inbox, keyset-paged (never OFFSET) along the indexes (department, sort key, item id).</summary>
 public static class InboxQueries
 {
+    /// <param name="cursorKey">the key cursors are sealed with; the process's own key when null (tests, tools)</param>
     public static Task<Page<InboxItem>> PageAsync(
         IQuerySession session, string departmentId, InboxFilter? filter, InboxOrder order, int first, string? after,
-        DateTimeOffset now, CancellationToken ct = default) =>
-        ReadPageAsync(session, departmentId, filter, order, first, after, now, null, ct);
+        DateTimeOffset now, CancellationToken ct = default, CursorKey? cursorKey = null) =>
+        ReadPageAsync(session, departmentId, filter, order, first, after, now, null, cursorKey, ct);
 
     /// <summary>
     /// <see cref="PageAsync"/> with the page's petition documents, read by a third statement of the
@@ -37,7 +38,7 @@ public static class InboxQueries
     /// </summary>
     public static async Task<(Page<InboxItem> Page, IReadOnlyDictionary<Guid, Petition> Petitions)> PageWithPetitionsAsync(
         IQuerySession session, string departmentId, InboxFilter? filter, InboxOrder order, int first, string? after,
-        DateTimeOffset now, CancellationToken ct = default)
+        DateTimeOffset now, CancellationToken ct = default, CursorKey? cursorKey = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         var documents = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(Petition)).TableName.QualifiedName;
@@ -49,20 +50,22 @@ public static class InboxQueries
             {
                 var petition = serializer.FromJson<Petition>(reader, 0);
                 petitions[petition.Id] = petition;
-            }), ct);
+            }), cursorKey, ct);
         return (page, petitions);
     }
 
     private static async Task<Page<InboxItem>> ReadPageAsync(
         IQuerySession session, string departmentId, InboxFilter? filter, InboxOrder order, int first, string? after,
-        DateTimeOffset now, PageAttachment? attachment, CancellationToken ct)
+        DateTimeOffset now, PageAttachment? attachment, CursorKey? cursorKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrEmpty(departmentId);
         ReadSideSql.CheckFirst(first);
         filter ??= new InboxFilter();
         var kind = $"inbox-{order}";
-        var cursor = after is null ? ((DateTimeOffset, string)?)null : Cursors.Decode(after, kind);
+        var key = cursorKey ?? CursorKey.Process;
+        var scope = Scope(departmentId, order, filter);
+        var cursor = after is null ? ((DateTimeOffset, string)?)null : Cursors.Decode(key, scope, after, kind);
 
         var where = new StringBuilder("department_id = @dept");
         var parameters = new List<NpgsqlParameter> { new("dept", departmentId) };
@@ -125,8 +128,14 @@ public static class InboxQueries
                     reader.IsDBNull(8) ? null : reader.GetString(8), Enum.Parse<PetitionCategory>(reader.GetString(9)),
                     reader.GetString(10), reader.GetString(11), reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetString(13));
             },
-            item => Cursors.Encode(kind, SortKey(item, order), item.ItemId), ct, attachment);
+            item => Cursors.Encode(key, scope, kind, SortKey(item, order), item.ItemId), ct, attachment);
     }
+
+    /// <summary>What a cursor is bound to: the department, the order and every part of the filter.</summary>
+    private static string Scope(string departmentId, InboxOrder order, InboxFilter filter) =>
+        string.Join('\u001f', "inbox", departmentId, order.ToString(),
+            string.Join(',', (filter.Stages ?? []).Select(s => s.ToString()).Distinct().Order(StringComparer.Ordinal)),
+            filter.OverdueOnly ? "overdue" : "", filter.AssignedOfficerId ?? "", filter.Category?.ToString() ?? "", filter.Text ?? "");
 
     private static DateTimeOffset SortKey(InboxItem item, InboxOrder order) =>
         order == InboxOrder.DueAtAsc ? item.DueAt ?? InboxProjection.NoDueSortKey : item.ReceivedAt;

@@ -21,14 +21,18 @@ public static class OverdueQueries
 {
     private const string Kind = "overdue";
 
+    /// <param name="cursorKey">the key cursors are sealed with; the process's own key when null (tests, tools)</param>
     public static async Task<Page<OverdueItem>> PageAsync(
         IQuerySession session, DepartmentScope department, bool includeSubordinates, int first, string? after,
-        DateTimeOffset now, CancellationToken ct = default)
+        DateTimeOffset now, CancellationToken ct = default, CursorKey? cursorKey = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(department);
         ReadSideSql.CheckFirst(first);
-        var cursor = after is null ? ((DateTimeOffset, string)?)null : Cursors.Decode(after, Kind);
+        var key = cursorKey ?? CursorKey.Process;
+        // A cursor is bound to the department and to whether the list rolls up its subtree.
+        var bound = $"{Kind}\u001f{department.Id}\u001f{department.RollsUp(includeSubordinates)}";
+        var cursor = after is null ? ((DateTimeOffset, string)?)null : Cursors.Decode(key, bound, after, Kind);
 
         var scope = department.RollsUp(includeSubordinates)
             ? "(region_path = @path or region_path like @descendants)"
@@ -55,7 +59,7 @@ public static class OverdueQueries
                     due, ReadSideSql.ReadUtc(reader, 8), DaysOverdue(due, now), reader.GetInt32(9),
                     Enum.Parse<PetitionCategory>(reader.GetString(10)), reader.GetString(11), reader.GetString(12));
             },
-            item => Cursors.Encode(Kind, item.DueAt, item.OverdueId), ct);
+            item => Cursors.Encode(key, bound, Kind, item.DueAt, item.OverdueId), ct);
     }
 
     /// <summary>Whole days past the due moment (0 on the day it passed).</summary>

@@ -194,6 +194,17 @@ public static class CommandBatch
     private static async Task<BatchOutcome> RepeatAsync(IDocumentStore store, CommandServices services, Item item, CommandRecord first, CancellationToken ct)
     {
         await using var session = store.QuerySession();
+        if (item.Message is IPetitionMessage message)
+        {
+            try
+            {
+                await PetitionCommands.EnsureMayHearRepeatAsync(session, services, message, first, ct);
+            }
+            catch (RuleViolation e)
+            {
+                return Refused(item, e);
+            }
+        }
         var result = await PetitionCommands.ResultAsync(session, first, repeated: true, ct);
         string? caseNumber = null, accessCode = null;
         if (item.Message is SubmitPetitionMessage)

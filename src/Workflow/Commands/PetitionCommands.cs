@@ -38,7 +38,10 @@ public static class PetitionCommands
         var (meta, command) = (message.Meta, message.Body);
         var identity = Identity(message.Name, command, meta);
         if (await FindRepeatAsync(session, meta.CommandId, identity, ct) is { } first)
+        {
+            await EnsureMayHearRepeatAsync(session, services, message, first, ct);
             return await ResultAsync(session, first, repeated: true, ct);
+        }
 
         var stream = await session.Events.FetchForWriting<Petition>(command.PetitionId, ct);
         var state = stream.Aggregate ?? throw RuleViolation.NotFound("no petition with that id");
@@ -53,7 +56,7 @@ public static class PetitionCommands
         catch (RuleViolation)
         {
             // A twin of this command id may have committed after our first look and moved the petition on.
-            if (await FindCommittedTwinAsync(session, meta.CommandId, identity, ct) is { } twin)
+            if (await FindCommittedTwinAsync(session, services, message, meta.CommandId, identity, ct) is { } twin)
                 return twin;
             throw;
         }
@@ -75,6 +78,17 @@ public static class PetitionCommands
         };
         session.Insert(record);
         return await CommitAsync(session, record, ct, after: after);
+    }
+
+    /// <summary>
+    /// A repeat is answered only to a caller that may read the petition now, with this request's
+    /// access code (Domain: <see cref="Jurisdiction.EnsureMayHearRepeat"/>); otherwise NOT_FOUND.
+    /// </summary>
+    public static async Task EnsureMayHearRepeatAsync(IQuerySession session, CommandServices services, IPetitionMessage message,
+        CommandRecord first, CancellationToken ct)
+    {
+        var petition = await session.LoadAsync<Petition>(first.PetitionId, ct) ?? throw RuleViolation.NotFound("no petition with that id");
+        Jurisdiction.EnsureMayHearRepeat(message.Body, petition, Context(message.Meta, services, petition.Id));
     }
 
     /// <summary>The decision context for this caller: the access code is checked here, never stored.</summary>
@@ -104,11 +118,15 @@ public static class PetitionCommands
         return first;
     }
 
-    private static async Task<CommandResult?> FindCommittedTwinAsync(IDocumentSession session, Guid commandId, string identity, CancellationToken ct)
+    private static async Task<CommandResult?> FindCommittedTwinAsync(IDocumentSession session, CommandServices services, IPetitionMessage message,
+        Guid commandId, string identity, CancellationToken ct)
     {
         await using var fresh = session.DocumentStore.QuerySession();
         var first = await fresh.LoadAsync<CommandRecord>(commandId, ct);
-        return first is not null && first.Identity == identity ? await ResultAsync(fresh, first, repeated: true, ct) : null;
+        if (first is null || first.Identity != identity)
+            return null;
+        await EnsureMayHearRepeatAsync(fresh, services, message, first, ct);
+        return await ResultAsync(fresh, first, repeated: true, ct);
     }
 
     /// <summary>Correlation, causation and the actor on every event of this unit of work.</summary>

@@ -63,6 +63,34 @@ public class when_a_duplicate_is_linked
     public void the_agency_holding_a_petition_does_not_link_it() =>
         Story.Submitted().Forwarded().When(Link, Callers.Officer(CountyEducation), other: Original(s => s)).Fails(RuleCode.InvalidTransition);
 
+    /// <summary>An original at another county's office, which the county office may not read.</summary>
+    private static Petition Foreign(Func<Story, Story> life) =>
+        life(Story.Submitted(entryRegion: OtherCounty, at: Moments.At(2, 20))).Petition with { Id = OriginalId };
+
+    // Given an original the office may not read, when it links to it, then the answer is the one for a
+    // missing petition, whatever the original's state: neither its existence nor its status leaks.
+    [Fact]
+    public void an_unreadable_open_original_is_not_found() =>
+        Story.Submitted().When(Link, other: Foreign(s => s)).Fails(RuleCode.NotFound);
+
+    [Fact]
+    public void an_unreadable_withdrawn_original_is_not_found_rather_than_a_new_matter() =>
+        Story.Submitted().When(Link, other: Foreign(s => s.Withdrawn())).Fails(RuleCode.NotFound);
+
+    // Given the engine flagged the original on this petition, when the office links to it, then it is
+    // merged although the office may not read the original.
+    [Fact]
+    public void an_unreadable_original_flagged_on_this_petition_takes_the_duplicate() =>
+        Story.Submitted()
+            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicate(Id, OriginalId, 0.9))
+            .When(Link, other: Foreign(s => s)).Leaves(PetitionStatus.Merged, Stage.None);
+
+    [Fact]
+    public void a_flag_does_not_open_a_withdrawn_original() =>
+        Story.Submitted()
+            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicate(Id, OriginalId, 0.9))
+            .When(Link, other: Foreign(s => s.Withdrawn())).Fails(RuleCode.InvalidTransition);
+
     [Fact]
     public void a_missing_original_is_not_found() =>
         Story.Submitted().When(Link, other: null).Fails(RuleCode.NotFound);
@@ -74,4 +102,43 @@ public class when_a_duplicate_is_linked
     [Fact]
     public void an_office_above_may_read_it_but_only_the_current_office_links() =>
         Story.Submitted().When(Link, Callers.Supervisor(CityOffice), other: Original(s => s)).Fails(RuleCode.Forbidden);
+}
+
+public class when_a_suspected_duplicate_is_dismissed
+{
+    private static readonly Guid Id = Story.PetitionId;
+    private static readonly Guid CandidateId = Guid.Parse("0b9c3c3e-3f43-4b0f-9c1f-000000000003");
+
+    private static Story Flagged() => Story.Submitted()
+        .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicate(Id, CandidateId, 0.8));
+
+    private static DismissSuspectedDuplicate Dismiss => new(Id, CandidateId, "不同事项");
+
+    [Fact]
+    public void the_current_office_withdraws_the_flag_and_the_engine_does_not_raise_it_again()
+    {
+        var dismissed = Flagged().When(Dismiss).Succeeds();
+        var e = dismissed.Events[^1].ShouldBeOfType<SuspectedDuplicateDismissed>();
+        e.CandidatePetitionId.ShouldBe(CandidateId);
+        e.By.ShouldBe(Callers.Officer(CountyOffice));
+        dismissed.Petition.SuspectedDuplicates.ShouldBeEmpty();
+        dismissed.Petition.Status.ShouldBe(PetitionStatus.Registered);
+        dismissed.WhenTheSystem(new FlagSuspectedDuplicate(Id, CandidateId, 0.95)).Events.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void a_flag_that_is_not_there_cannot_be_dismissed() =>
+        Story.Submitted().When(Dismiss).Fails(RuleCode.InvalidTransition);
+
+    [Fact]
+    public void another_office_that_may_not_read_the_petition_finds_nothing() =>
+        Flagged().When(Dismiss, Callers.Officer(OtherCountyOffice)).Fails(RuleCode.NotFound);
+
+    [Fact]
+    public void an_office_above_may_read_it_but_only_the_current_office_dismisses() =>
+        Flagged().When(Dismiss, Callers.Supervisor(CityOffice)).Fails(RuleCode.Forbidden);
+
+    [Fact]
+    public void an_auditor_reads_but_does_not_act() =>
+        Flagged().When(Dismiss, Callers.Auditor).Fails(RuleCode.Forbidden);
 }

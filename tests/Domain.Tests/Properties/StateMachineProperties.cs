@@ -59,6 +59,7 @@ public class when_random_commands_are_sent_to_a_petition
         SupervisePetition => (NonFinal, null),
         RespondToSupervision => (Any, null),
         LinkDuplicate => ([Registered], Merged),
+        DismissSuspectedDuplicate => (NonFinal, null),
         WithdrawPetition => (NonFinal, Withdrawn),
         // The engine's own acts: a missed supervision response may still be marked after the end.
         MarkDeadlineMissed or FlagSuspectedDuplicate or RecalculateDeadlines => (Any, null),

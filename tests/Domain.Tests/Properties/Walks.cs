@@ -20,7 +20,7 @@ public enum Act
     Forward, TransferLevel, Decline, Return, Accept, AssignOfficer, ExtendDeadline, StartHearing, ConcludeHearing,
     IssueReply, Supervise, RespondToSupervision, Evaluate, RequestReview, DecideReview, RequestReReview,
     DecideReReview, Withdraw, MarkDeadlineMissed, CloseLapsedWindow, LinkDuplicate, Reclassify, FlagSuspectedDuplicate,
-    RecalculateDeadlines,
+    RecalculateDeadlines, DismissSuspectedDuplicate,
 }
 
 /// <summary>Who sends the act: mostly the one the table names, sometimes someone plausible but wrong.</summary>
@@ -203,6 +203,7 @@ public static class Walks
             Act.Reclassify => new ReclassifyPetition(Id, (PetitionCategory)(n % 4), "类别有误"),
             Act.FlagSuspectedDuplicate => new FlagSuspectedDuplicate(Id, Originals[n % Originals.Length].Id, 0.5 + n % 50 / 100.0),
             Act.RecalculateDeadlines => new RecalculateDeadlines(Id),
+            Act.DismissSuspectedDuplicate => new DismissSuspectedDuplicate(Id, Originals[n % Originals.Length].Id),
             _ => throw new ArgumentOutOfRangeException(nameof(step)),
         };
     }

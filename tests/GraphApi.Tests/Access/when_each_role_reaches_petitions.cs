@@ -11,7 +11,7 @@ namespace CaseEngine.GraphApi.Tests.Access;
 /// <summary>
 /// P: citizen-1's complaint, forwarded by 340101-PO to 340101-EDU. A: citizen-2's accusation,
 /// forwarded the same way. Q: citizen-3's complaint at 340102-PO. D: citizen-1's complaint at
-/// 340101-PO, linked as a duplicate of Q.
+/// 340101-PO, linked by ADMIN as a duplicate of Q.
 /// </summary>
 public sealed class AccessWorld : IAsyncLifetime
 {
@@ -34,7 +34,8 @@ public sealed class AccessWorld : IAsyncLifetime
         await Api.Forward(A);
         (Q, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-3"), region: "340102");
         (D, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-1"));
-        await Api.Act("linkDuplicate", "LinkDuplicateInput", new { commandId = Guid.NewGuid(), petitionId = D, duplicateOfPetitionId = Q }, Api.Officer("340101-PO"));
+        // 340101-PO may not read Q, so it could not link to it (NOT_FOUND): ADMIN links.
+        await Api.Act("linkDuplicate", "LinkDuplicateInput", new { commandId = Guid.NewGuid(), petitionId = D, duplicateOfPetitionId = Q }, Api.Admin());
         Queues.Petitions.AddRange([P, A, Q, D]);
 
         Tokens["anonymous"] = null;
@@ -212,7 +213,8 @@ public class when_each_role_reaches_petitions(AccessWorld world) : IClassFixture
         inbox.Filter.Text.ShouldBe("道路");
         data.GetProperty("inbox").GetProperty("pageInfo").GetProperty("endCursor").GetString().ShouldBe("c3");
         data.GetProperty("overdue").GetProperty("edges")[0].GetProperty("node").GetProperty("daysOverdue").GetInt32().ShouldBe(3);
-        world.Queues.Queries.OfType<OverdueQuery>().Last().IncludeSubordinates.ShouldBeTrue();
+        // A handling agency's overdue list never rolls up its region (the access rule decides the scope).
+        world.Queues.Queries.OfType<OverdueQuery>().Last().IncludeSubordinates.ShouldBeFalse();
 
         var stats = data.GetProperty("statistics");
         // A handling agency's statistics never roll up subordinates.
@@ -234,7 +236,7 @@ public class when_each_role_reaches_petitions(AccessWorld world) : IClassFixture
     [Fact]
     public async Task nested_petitions_are_checked_where_they_are_reached()
     {
-        // 340101-PO linked D to Q but may not read Q: duplicateOf is null for it, Q for the auditor.
+        // D is linked to Q, which 340101-PO may not read: duplicateOf is null for it, Q for the auditor.
         var asOffice = await Api.Petition(world.D, world.Tokens["officer-former"], "duplicateOf { id }");
         asOffice.GetProperty("duplicateOf").ValueKind.ShouldBe(JsonValueKind.Null);
         var asAuditor = await Api.Petition(world.D, world.Tokens["auditor"], "duplicateOf { id duplicates { id } }");

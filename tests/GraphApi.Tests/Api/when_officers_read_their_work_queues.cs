@@ -98,11 +98,12 @@ public class when_officers_read_their_work_queues(DatabaseFixture db) : IClassFi
             { statistics(departmentId: "340101-PO", from: "2025-03-01", to: "2025-03-31") {
                 totals { received online accepted overdue } onlineShare timelyAcceptanceRate
                 byChannel { channel count } series(period: WEEK) { periodStart received } } }
-            """, token: api.Officer("340101-PO"));
+            """, token: api.Supervisor("340101-PO"));
         var s = statistics.GetProperty("statistics");
         s.GetProperty("totals").GetProperty("received").GetInt32().ShouldBe(2);
         s.GetProperty("totals").GetProperty("accepted").GetInt32().ShouldBe(1);       // the office's forward
-        // includeSubordinates (the default) rolls up the county's subtree: its own routing miss and the agency's acceptance miss.
+        // For its SUPERVISOR, includeSubordinates (the default) rolls up the county's subtree: its own routing miss
+        // and the agency's acceptance miss. An OFFICER sees its own department only, whatever the flag says.
         s.GetProperty("totals").GetProperty("overdue").GetInt32().ShouldBe(2);
         s.GetProperty("onlineShare").GetDouble().ShouldBe(1.0);
         s.GetProperty("timelyAcceptanceRate").GetDouble().ShouldBe(1.0);
@@ -112,8 +113,12 @@ public class when_officers_read_their_work_queues(DatabaseFixture db) : IClassFi
 
         var own = await api.Data("""
             { statistics(departmentId: "340101-PO", from: "2025-03-01", to: "2025-03-31", includeSubordinates: false) { totals { overdue } } }
-            """, token: api.Officer("340101-PO"));
+            """, token: api.Supervisor("340101-PO"));
         own.GetProperty("statistics").GetProperty("totals").GetProperty("overdue").GetInt32().ShouldBe(1);
+        var officer = await api.Data("""
+            { statistics(departmentId: "340101-PO", from: "2025-03-01", to: "2025-03-31") { totals { overdue } } }
+            """, token: api.Officer("340101-PO"));
+        officer.GetProperty("statistics").GetProperty("totals").GetProperty("overdue").GetInt32().ShouldBe(1);
 
         var otherOffice = await api.GraphQL("""{ inbox(departmentId: "340101-PO") { totalCount } }""", token: api.Officer("340102-PO"));
         otherOffice.Code.ShouldBe("FORBIDDEN");

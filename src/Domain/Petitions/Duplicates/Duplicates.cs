@@ -6,6 +6,12 @@ public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, 
     public Guid OtherPetitionId => DuplicateOfPetitionId;
 }
 
+/// <summary>
+/// The office judged a flag wrong: the candidate is not the same matter. The flag leaves the petition
+/// (and its inbox item), and the engine does not flag the same candidate on it again.
+/// </summary>
+public sealed record DismissSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, string? Reason = null) : IPetitionCommand;
+
 /// <summary>The system flags a likely duplicate; only the office links.</summary>
 public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : ConfidentialRecord, IPetitionCommand;
 
@@ -17,10 +23,11 @@ public static class DuplicateDecisions
         if (c.DuplicateOfPetitionId == c.PetitionId)
             throw RuleViolation.Validation("a petition cannot duplicate itself");
         Jurisdiction.EnsureCurrentDepartmentStaff(s, ctx, "link duplicates");
-        if (original is null)
-            throw RuleViolation.NotFound("no original petition with that id");
         if (s.Status != PetitionStatus.Registered)
             throw RuleViolation.InvalidTransition("only a registered petition can be linked as a duplicate");
+        // Before anything of the original is looked at: one the office may not read (and that the engine
+        // did not flag here) must answer exactly like a missing one.
+        original = Jurisdiction.EnsureMayReferTo(s, original, c.DuplicateOfPetitionId, ctx);
         if (original.Status is PetitionStatus.Declined or PetitionStatus.Withdrawn)
             throw RuleViolation.InvalidTransition("the original was declined or withdrawn: this petition is a new matter");
         if (original.Status == PetitionStatus.Merged)
@@ -38,8 +45,20 @@ public static class DuplicateDecisions
     {
         if (ctx.Actor.Role != Role.System)
             throw RuleViolation.Forbidden("only the engine flags suspected duplicates");
-        if (s.IsFinal || s.SuspectedDuplicates.Any(d => d.CandidatePetitionId == c.CandidatePetitionId))
+        if (s.IsFinal || s.SuspectedDuplicates.Any(d => d.CandidatePetitionId == c.CandidatePetitionId)
+            || s.DismissedDuplicates.Contains(c.CandidatePetitionId))
             return [];
         return [new DuplicateSuspected(s.Id, c.CandidatePetitionId, c.Score, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now)];
+    }
+
+    public static IPetitionEvent[] Decide(DismissSuspectedDuplicate c, Petition s, DecisionContext ctx)
+    {
+        var reason = Input.OptionalText(c.Reason, "reason", Input.ReasonMax);
+        Jurisdiction.EnsureCurrentDepartmentStaff(s, ctx, "dismiss suspected duplicates");
+        if (s.IsFinal)
+            throw RuleViolation.InvalidTransition("a final petition keeps its flags");
+        if (!s.SuspectedDuplicates.Any(d => d.CandidatePetitionId == c.CandidatePetitionId))
+            throw RuleViolation.InvalidTransition("no such suspected duplicate is flagged on this petition");
+        return [new SuspectedDuplicateDismissed(s.Id, c.CandidatePetitionId, reason, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now)];
     }
 }

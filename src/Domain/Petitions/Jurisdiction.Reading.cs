@@ -1,0 +1,110 @@
+using CaseEngine.Domain.Directory;
+
+namespace CaseEngine.Domain.Petitions;
+
+/// <summary>How much of the petitioner's personal data a caller sees on one petition (access.md, Personal data).</summary>
+public enum PersonalDataView
+{
+    /// <summary>The petitioner, OFFICER/SUPERVISOR of a department that handles or handled it, ADMIN: every read is logged.</summary>
+    Clear,
+
+    /// <summary>Everyone else: name 张*, phone 138****5678, ID number and address null.</summary>
+    Masked,
+
+    /// <summary>A REPORT_ACCUSATION petition read from a HANDLING_AGENCY department: name ***, the rest null.</summary>
+    Hidden,
+}
+
+/// <summary>
+/// The read side's rules (access.md): the petitioner's own view and the personal-data view, who
+/// follows the event feed and how far, and who analyses the situation of a region. The API and the
+/// read side only call these.
+/// </summary>
+public static partial class Jurisdiction
+{
+    /// <summary>The petitioner's own view (by token or access code): it shows no internal fields.</summary>
+    public static bool IsOwnView(Petition p, Actor actor, bool anonymous, bool accessCodeVerified) =>
+        actor.Role == Role.Petitioner
+        && (accessCodeVerified || (!anonymous && p.SubmitterId is not null && p.SubmitterId == actor.Id));
+
+    /// <summary>What the caller sees of the petitioner; <paramref name="ownView"/> from <see cref="IsOwnView"/>.</summary>
+    public static PersonalDataView PersonalDataViewOf(Petition p, Actor actor, DepartmentDirectory directory, bool ownView)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(directory);
+        if (ownView || actor.Role == Role.Admin)
+            return PersonalDataView.Clear;
+        // The accused body never learns who reported it, whatever else the caller may see.
+        if (p.Category == PetitionCategory.ReportAccusation && actor.DepartmentId is { } dept
+            && directory.FindDepartment(dept)?.Kind == DepartmentKind.HandlingAgency)
+            return PersonalDataView.Hidden;
+        if (actor.IsStaff() && actor.DepartmentId is { } handling && p.Departments.Contains(handling))
+            return PersonalDataView.Clear;
+        return PersonalDataView.Masked;
+    }
+
+    /// <summary>Who may follow the event feed: AUDITOR, ADMIN, INTEGRATOR (its scope); staff for petitions they may read.</summary>
+    public static void EnsureMayFollowFeed(Actor actor, bool anonymous)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, "the event feed needs a token");
+        if (actor.Role is Role.Petitioner)
+            throw RuleViolation.Forbidden("the event feed is for auditors, integrators and staff");
+    }
+
+    /// <summary>An event of this petition reaches the caller's feed (within its scope, <see cref="FeedScopePath"/>).</summary>
+    public static bool MayFollow(Petition p, Actor actor, bool anonymous, DepartmentDirectory directory) =>
+        actor.Role == Role.Integrator || CanRead(p, actor, directory, anonymous, accessCodeVerified: false);
+
+    /// <summary>
+    /// An INTEGRATOR with a dept follows only events stored within that department's region subtree:
+    /// the region path of that subtree ("-" for an unknown department: nothing), or null for no limit.
+    /// </summary>
+    public static string? FeedScopePath(Actor actor, DepartmentDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(directory);
+        if (actor.Role != Role.Integrator || actor.DepartmentId is not { } dept)
+            return null;
+        var department = directory.FindDepartment(dept);
+        return department is null ? "-" : string.Join('.', directory.RegionPath(department.RegionCode));
+    }
+
+    /// <summary>
+    /// Situation analysis (形势研判): a SUPERVISOR of a petition office for any region in that office's
+    /// region subtree, AUDITOR and ADMIN for any region.
+    /// </summary>
+    public static bool CanAnalyse(Actor? actor, DepartmentDirectory directory, string regionCode)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (actor is null || directory.FindRegion(regionCode ?? "") is not { } region)
+            return false;
+        return actor.Role switch
+        {
+            Role.Admin or Role.Auditor => true,
+            Role.Supervisor => actor.DepartmentId is { } dept
+                && directory.FindDepartment(dept) is { Kind: DepartmentKind.PetitionOffice } office
+                && directory.IsInSubtree(region.Code, office.RegionCode),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// The contract's refusal in its order: UNAUTHENTICATED (no caller, or anonymous), VALIDATION
+    /// (unknown region), FORBIDDEN (no right to this region). Messages name the rule only.
+    /// </summary>
+    public static void EnsureMayAnalyse(Actor? actor, bool anonymous, DepartmentDirectory directory, string regionCode)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (actor is null || anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, "situation analysis needs a token");
+        if (directory.FindRegion(regionCode ?? "") is null)
+            throw RuleViolation.Validation("the region is not in the directory");
+        if (!CanAnalyse(actor, directory, regionCode!))
+            throw RuleViolation.Forbidden(actor.Role == Role.Supervisor
+                ? "a supervisor analyses only its own office's region subtree"
+                : "situation analysis is for supervisors, auditors and admins");
+    }
+}
