@@ -10,35 +10,19 @@ using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
 using GraphQL;
 using GraphQL.Transport;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace CaseEngine.GraphApi.Http;
-
-/// <summary>Configuration section <c>GraphQL:WebSocket</c>.</summary>
-public sealed class GraphQLWebSocketOptions
-{
-    /// <summary>A socket that has not sent connection_init within this time is closed with 4408.</summary>
-    public double ConnectionInitTimeoutSeconds { get; set; } = 10;
-
-    /// <summary>The server pings an idle client this often (0: never).</summary>
-    public double PingIntervalSeconds { get; set; } = 15;
-
-    /// <summary>Operations running at once on one socket; more are refused with an error message (RATE_LIMITED).</summary>
-    public int MaxSubscriptionsPerSocket { get; set; } = 20;
-
-    /// <summary>Messages waiting to be sent on one socket before producers wait.</summary>
-    public int OutboxSize { get; set; } = 64;
-
-    /// <summary>After the server sends Close, how long it waits for the client's Close.</summary>
-    public double CloseTimeoutSeconds { get; set; } = 5;
-}
 
 /// <summary>
 /// The graphql-transport-ws protocol at /graphql (the upgrade of a GET): connection_init with the
 /// token as <c>{"authorization":"Bearer &lt;JWT&gt;"}</c> (a present but invalid token closes with
 /// 4403; none is anonymous), connection_ack, subscribe / next / error / complete, ping / pong both
-/// ways, and the protocol's close codes (4400 bad message, 4401 subscribe before ack, 4408 init
-/// timeout, 4409 duplicate id, 4429 a second init). Every socket has one send loop fed by a bounded
-/// outbox, so messages are never written concurrently and a producer waits when the client reads slowly.
+/// ways, and the protocol's close codes (<see cref="WebSocketCloseCodes"/>). Every socket has one send
+/// loop fed by a bounded outbox, so messages are never written concurrently and a producer waits when
+/// the client reads slowly. What one client can hold is bounded: sockets per client address and per
+/// node (429 before the upgrade), bytes and time per message (1009, 1008), and the token's lifetime:
+/// at its exp the socket closes with 4403 and nothing is sent after it (docs/operations.md, WebSocket limits).
 /// </summary>
 public sealed class GraphQLWebSocketEndpoint(
     IDocumentExecuter executer,
@@ -48,18 +32,29 @@ public sealed class GraphQLWebSocketEndpoint(
     AccessLog accessLog,
     GraphQLWebSocketOptions options,
     CallerRateLimiter rateLimiter,
+    TimeProvider time,
     ILogger<GraphQLWebSocketEndpoint> logger)
 {
     public const string SubProtocol = "graphql-transport-ws";
+
+    private readonly GraphQLWebSocketOptions _options = options.Invalid() is { } invalid
+        ? throw new InvalidOperationException(invalid)
+        : options;
+    private readonly WebSocketAdmission _admission = new(options);
+    private long _lastRefusalLogged = long.MinValue;
 
     private IDocumentExecuter Executer => executer;
     private IGraphQLSerializer Serializer => serializer;
     private GraphQLHttpEndpoint Http => http;
     private TokenService Tokens => tokens;
     private AccessLog AccessLog => accessLog;
-    private GraphQLWebSocketOptions Options => options;
+    private GraphQLWebSocketOptions Options => _options;
     private CallerRateLimiter RateLimiter => rateLimiter;
     private ILogger Logger => logger;
+    private TimeProvider Time => time;
+
+    /// <summary>Open sockets on this node.</summary>
+    public int OpenSockets => _admission.Open;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -69,9 +64,31 @@ public sealed class GraphQLWebSocketEndpoint(
             await context.Response.WriteAsync($"WebSocket clients must offer the {SubProtocol} subprotocol", context.RequestAborted);
             return;
         }
+        // Counted before the upgrade, so that a refused client costs no socket, buffer or task.
+        using var place = _admission.TryEnter(context.Connection.RemoteIpAddress);
+        if (place is null)
+        {
+            LogRefusal();
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "10";
+            await context.Response.WriteAsync("too many WebSocket connections from this client or to this server", context.RequestAborted);
+            return;
+        }
         using var socket = await context.WebSockets.AcceptWebSocketAsync(SubProtocol);
         var connection = new Connection(this, socket, context);
         await connection.RunAsync();
+    }
+
+    /// <summary>At most one line a minute: a client hammering a cap must not flood the log. No address is logged.</summary>
+    private void LogRefusal()
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastRefusalLogged);
+        if (last != long.MinValue && time.GetElapsedTime(last, now) < TimeSpan.FromMinutes(1))
+            return;
+        if (Interlocked.CompareExchange(ref _lastRefusalLogged, now, last) == last)
+            logger.LogWarning("WebSocket upgrades are refused with 429: a client reached GraphQL:WebSocket:MaxSocketsPerClient ({PerClient}) or the node reached GraphQL:WebSocket:MaxSockets ({Total}); {Open} sockets are open",
+                _options.MaxSocketsPerClient, _options.MaxSockets, _admission.Open);
     }
 
     private sealed class Connection(GraphQLWebSocketEndpoint endpoint, WebSocket socket, HttpContext http)
@@ -85,6 +102,13 @@ public sealed class GraphQLWebSocketEndpoint(
         private volatile bool _acknowledged;
         private int _closeRequested;
         private Caller _caller = Caller.AnonymousPetitioner;
+        // The token's exp (UTC ticks; MaxValue: anonymous, never expires), on the injected clock.
+        private long _expiresUtcTicks = long.MaxValue;
+        private Task _expiryWatch = Task.CompletedTask;
+        // A message whose first bytes arrived and whose end has not: the message timer closes the socket.
+        private volatile bool _messageInProgress;
+
+        private const string ExpiredReason = "Forbidden: the token has expired; sign in again and resubscribe with after";
 
         private sealed record Outgoing(byte[]? Message, WebSocketCloseStatus? Close = null, string? Reason = null);
 
@@ -108,8 +132,7 @@ public sealed class GraphQLWebSocketEndpoint(
             }
             finally
             {
-                foreach (var id in _operations.Keys)
-                    Stop(id);
+                StopAll();
                 // What is queued (the answer to the client's Close, above all) still goes out, within the close timeout.
                 _outbox.Writer.TryComplete();
                 try
@@ -121,17 +144,20 @@ public sealed class GraphQLWebSocketEndpoint(
                     socket.Abort();
                 }
                 await _closing.CancelAsync();
-                await Task.WhenAll(sender, initTimeout, pinger);
+                await Task.WhenAll(sender, initTimeout, pinger, _expiryWatch);
                 _closing.Dispose();
             }
         }
 
         private async Task ReceiveLoopAsync()
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            var max = endpoint.Options.MaxMessageBytes;
+            var messageTimeout = TimeSpan.FromSeconds(endpoint.Options.MessageTimeoutSeconds);
+            var buffer = ArrayPool<byte>.Shared.Rent(4 * 1024);
+            var message = new MessageBuffer(max);
+            using var messageTimer = endpoint.Time.CreateTimer(_ => OnMessageTimeout(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             try
             {
-                using var message = new MemoryStream();
                 while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
                 {
                     var received = await socket.ReceiveAsync(buffer, _closing.Token);
@@ -142,31 +168,48 @@ public sealed class GraphQLWebSocketEndpoint(
                             await RequestCloseAsync(received.CloseStatus ?? WebSocketCloseStatus.NormalClosure, received.CloseStatusDescription);
                         return;
                     }
+                    // After a Close is queued, what the client still sends is read and dropped until its Close (or the close timeout).
                     if (Interlocked.CompareExchange(ref _closeRequested, 0, 0) != 0)
                         continue;
-                    if (message.Length + received.Count > GraphQLHttpEndpoint.MaxBodyBytes)
+                    if (!_messageInProgress)
                     {
-                        await RequestCloseAsync(WebSocketCloseStatus.MessageTooBig, $"a message may have at most {GraphQLHttpEndpoint.MaxBodyBytes} bytes");
-                        message.SetLength(0);
+                        _messageInProgress = true;
+                        if (!received.EndOfMessage)
+                            messageTimer.Change(messageTimeout, Timeout.InfiniteTimeSpan);
+                    }
+                    // Checked before the bytes are kept: a message over the cap is never held, whatever its frames declare.
+                    if (!message.TryAppend(buffer.AsSpan(0, received.Count)))
+                    {
+                        message.Release();
+                        await RequestCloseAsync(WebSocketCloseStatus.MessageTooBig, $"a message may have at most {max} bytes");
                         continue;
                     }
-                    message.Write(buffer, 0, received.Count);
                     if (!received.EndOfMessage)
                         continue;
+                    messageTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    _messageInProgress = false;
                     if (received.MessageType != WebSocketMessageType.Text)
-                        await RequestCloseAsync((WebSocketCloseStatus)4400, "messages are JSON text");
+                        await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "messages are JSON text");
                     else
-                        await OnMessageAsync(message.ToArray());
-                    message.SetLength(0);
+                        await OnMessageAsync(message.Written);
+                    message.Clear();
                 }
             }
             finally
             {
+                message.Release();
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 
-        private async Task OnMessageAsync(byte[] bytes)
+        private void OnMessageTimeout()
+        {
+            if (_messageInProgress)
+                _ = RequestCloseAsync(WebSocketCloseStatus.PolicyViolation,
+                    $"a message must arrive whole within {endpoint.Options.MessageTimeoutSeconds:0.###} s");
+        }
+
+        private async Task OnMessageAsync(ReadOnlyMemory<byte> bytes)
         {
             string? type, id = null;
             JsonElement payload = default;
@@ -176,7 +219,7 @@ public sealed class GraphQLWebSocketEndpoint(
                 var root = document.RootElement;
                 if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String)
                 {
-                    await RequestCloseAsync((WebSocketCloseStatus)4400, "a message is a JSON object with a string type");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "a message is a JSON object with a string type");
                     return;
                 }
                 type = t.GetString();
@@ -184,7 +227,7 @@ public sealed class GraphQLWebSocketEndpoint(
                 {
                     if (i.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(i.GetString()))
                     {
-                        await RequestCloseAsync((WebSocketCloseStatus)4400, "id must be a non-empty string");
+                        await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "id must be a non-empty string");
                         return;
                     }
                     id = i.GetString();
@@ -194,7 +237,7 @@ public sealed class GraphQLWebSocketEndpoint(
             }
             catch (JsonException)
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4400, "the message is not valid JSON");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "the message is not valid JSON");
                 return;
             }
 
@@ -209,19 +252,19 @@ public sealed class GraphQLWebSocketEndpoint(
                 case "pong":
                     break;
                 case "subscribe" when id is null:
-                    await RequestCloseAsync((WebSocketCloseStatus)4400, "subscribe needs an id");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "subscribe needs an id");
                     break;
                 case "subscribe":
                     await OnSubscribeAsync(id, payload);
                     break;
                 case "complete" when id is null:
-                    await RequestCloseAsync((WebSocketCloseStatus)4400, "complete needs an id");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "complete needs an id");
                     break;
                 case "complete":
                     Stop(id);
                     break;
                 default:
-                    await RequestCloseAsync((WebSocketCloseStatus)4400, $"unknown message type '{Truncate(type, 40)}'");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, $"unknown message type '{Truncate(type, 40)}'");
                     break;
             }
         }
@@ -230,12 +273,12 @@ public sealed class GraphQLWebSocketEndpoint(
         {
             if (Interlocked.Exchange(ref _initReceived, 1) == 1)
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4429, "Too many initialisation requests");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.TooManyInitialisationRequests, "Too many initialisation requests");
                 return;
             }
             if (payload.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4400, "the connection_init payload must be an object");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "the connection_init payload must be an object");
                 return;
             }
             if (payload.ValueKind == JsonValueKind.Object && FindAuthorization(payload) is { } authorization)
@@ -245,18 +288,23 @@ public sealed class GraphQLWebSocketEndpoint(
                     || authorization.GetString() is not { } header
                     || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length <= scheme.Length)
                 {
-                    await RequestCloseAsync((WebSocketCloseStatus)4403, "Forbidden: authorization must be 'Bearer <token>'");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.Forbidden, "Forbidden: authorization must be 'Bearer <token>'");
                     return;
                 }
+                var token = header[scheme.Length..].Trim();
                 try
                 {
-                    _caller = await endpoint.Tokens.ValidateAsync(header[scheme.Length..].Trim());
+                    _caller = await endpoint.Tokens.ValidateAsync(token);
                 }
                 catch (RuleViolation violation)
                 {
-                    await RequestCloseAsync((WebSocketCloseStatus)4403, $"Forbidden: {violation.Message}");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.Forbidden, $"Forbidden: {violation.Message}");
                     return;
                 }
+                // The token proves the caller until its exp, not for as long as the socket stays open.
+                // Validated above, so its exp claim is the signed one.
+                Interlocked.Exchange(ref _expiresUtcTicks, new DateTimeOffset(new JsonWebToken(token).ValidTo, TimeSpan.Zero).UtcTicks);
+                _expiryWatch = WatchExpiryAsync();
             }
             _acknowledged = true;
             await SendAsync("connection_ack", null, null);
@@ -272,14 +320,20 @@ public sealed class GraphQLWebSocketEndpoint(
 
         private async Task OnSubscribeAsync(string id, JsonElement payload)
         {
+            // Nothing runs on an expired token: a query or mutation would act for a caller no longer proven.
+            if (Expired)
+            {
+                await CloseExpiredAsync();
+                return;
+            }
             if (!_acknowledged)
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4401, "Unauthorized: subscribe before connection_ack");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.Unauthorized, "Unauthorized: subscribe before connection_ack");
                 return;
             }
             if (_operations.ContainsKey(id))
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4409, $"Subscriber for {Truncate(id, 40)} already exists");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.SubscriberAlreadyExists, $"Subscriber for {Truncate(id, 40)} already exists");
                 return;
             }
             GraphQLRequest? request;
@@ -293,7 +347,7 @@ public sealed class GraphQLWebSocketEndpoint(
             }
             if (request is null || string.IsNullOrEmpty(request.Query))
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4400, "the subscribe payload needs a query");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.BadRequest, "the subscribe payload needs a query");
                 return;
             }
             if (_operations.Count >= endpoint.Options.MaxSubscriptionsPerSocket)
@@ -309,7 +363,7 @@ public sealed class GraphQLWebSocketEndpoint(
             var operation = new Operation(CancellationTokenSource.CreateLinkedTokenSource(_closing.Token));
             if (!_operations.TryAdd(id, operation))
             {
-                await RequestCloseAsync((WebSocketCloseStatus)4409, $"Subscriber for {Truncate(id, 40)} already exists");
+                await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.SubscriberAlreadyExists, $"Subscriber for {Truncate(id, 40)} already exists");
                 return;
             }
             // The operation runs beside the receive loop, so that ping, complete and other subscribes keep flowing.
@@ -391,6 +445,44 @@ public sealed class GraphQLWebSocketEndpoint(
             }
         }
 
+        private void StopAll()
+        {
+            foreach (var id in _operations.Keys)
+                Stop(id);
+        }
+
+        private bool Expired => endpoint.Time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _expiresUtcTicks);
+
+        /// <summary>Stops every operation, then closes with 4403: the client signs in again and resumes each subscription with after.</summary>
+        private async Task CloseExpiredAsync()
+        {
+            StopAll();
+            await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.Forbidden, ExpiredReason);
+        }
+
+        /// <summary>
+        /// Closes the socket at the token's exp on the injected clock. It looks again at least every ping
+        /// interval (or minute), so that a clock that is stepped forward is noticed before the long wait ends.
+        /// </summary>
+        private async Task WatchExpiryAsync()
+        {
+            var recheck = TimeSpan.FromSeconds(endpoint.Options.PingIntervalSeconds > 0 ? endpoint.Options.PingIntervalSeconds : 60);
+            try
+            {
+                while (true)
+                {
+                    var remaining = new DateTimeOffset(Interlocked.Read(ref _expiresUtcTicks), TimeSpan.Zero) - endpoint.Time.GetUtcNow();
+                    if (remaining <= TimeSpan.Zero)
+                        break;
+                    await Task.Delay(remaining < recheck ? remaining : recheck, endpoint.Time, _closing.Token);
+                }
+                await CloseExpiredAsync();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
         /// <summary>Ends an operation (client complete, close, or its own end); the client hears nothing more of it.</summary>
         private void Stop(string id)
         {
@@ -465,8 +557,16 @@ public sealed class GraphQLWebSocketEndpoint(
         {
             try
             {
-                await foreach (var item in _outbox.Reader.ReadAllAsync(_closing.Token))
+                await foreach (var queued in _outbox.Reader.ReadAllAsync(_closing.Token))
                 {
+                    var item = queued;
+                    // Checked as each message leaves, so that nothing queued before the exp is sent after it.
+                    if (item.Close is null && Expired)
+                    {
+                        StopAll();
+                        Interlocked.Exchange(ref _closeRequested, 1);
+                        item = new Outgoing(null, (WebSocketCloseStatus)WebSocketCloseCodes.Forbidden, ExpiredReason);
+                    }
                     if (item.Close is { } status)
                     {
                         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -492,7 +592,7 @@ public sealed class GraphQLWebSocketEndpoint(
         {
             try
             {
-                await Task.Delay(delay, _closing.Token);
+                await Task.Delay(delay, endpoint.Time, _closing.Token);
                 socket.Abort();
             }
             catch (OperationCanceledException)
@@ -504,9 +604,9 @@ public sealed class GraphQLWebSocketEndpoint(
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(endpoint.Options.ConnectionInitTimeoutSeconds), _closing.Token);
+                await Task.Delay(TimeSpan.FromSeconds(endpoint.Options.ConnectionInitTimeoutSeconds), endpoint.Time, _closing.Token);
                 if (Volatile.Read(ref _initReceived) == 0)
-                    await RequestCloseAsync((WebSocketCloseStatus)4408, "Connection initialisation timeout");
+                    await RequestCloseAsync((WebSocketCloseStatus)WebSocketCloseCodes.InitTimeout, "Connection initialisation timeout");
             }
             catch (OperationCanceledException)
             {
@@ -519,7 +619,7 @@ public sealed class GraphQLWebSocketEndpoint(
                 return;
             try
             {
-                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(endpoint.Options.PingIntervalSeconds));
+                using var timer = new PeriodicTimer(TimeSpan.FromSeconds(endpoint.Options.PingIntervalSeconds), endpoint.Time);
                 while (await timer.WaitForNextTickAsync(_closing.Token))
                     await SendAsync("ping", null, null);
             }
@@ -530,6 +630,56 @@ public sealed class GraphQLWebSocketEndpoint(
 
         private static string Truncate(string? text, int max) =>
             text is null ? "" : text.Length <= max ? text : text[..max];
+    }
+}
+
+/// <summary>
+/// The bytes of one incoming message, at most <c>max</c>: it grows by doubling up to the cap and never
+/// past it, and returns its array to the pool after a large message, so an idle socket holds little.
+/// </summary>
+internal sealed class MessageBuffer(int max)
+{
+    private const int KeptAfterMessage = 16 * 1024;
+    private byte[] _array = [];
+    private int _length;
+
+    public ReadOnlyMemory<byte> Written => _array.AsMemory(0, _length);
+
+    /// <summary>False, keeping nothing, when the message would pass the cap.</summary>
+    public bool TryAppend(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > max - _length)
+            return false;
+        if (_length + bytes.Length > _array.Length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Min(max, Math.Max(_length + bytes.Length, Math.Max(1024, _array.Length * 2))));
+            _array.AsSpan(0, _length).CopyTo(grown);
+            ReturnArray();
+            _array = grown;
+        }
+        bytes.CopyTo(_array.AsSpan(_length));
+        _length += bytes.Length;
+        return true;
+    }
+
+    public void Clear()
+    {
+        _length = 0;
+        if (_array.Length > KeptAfterMessage)
+            ReturnArray();
+    }
+
+    public void Release()
+    {
+        _length = 0;
+        ReturnArray();
+    }
+
+    private void ReturnArray()
+    {
+        if (_array.Length > 0)
+            ArrayPool<byte>.Shared.Return(_array);
+        _array = [];
     }
 }
 
