@@ -47,8 +47,8 @@ public sealed class GraphQLWebSocketOptions
 
 /// <summary>
 /// The close codes this server sends: graphql-transport-ws's own (44xx), and RFC 6455's where the
-/// protocol has none. graphql-ws clients reconnect after 4403, 4408, 1008 and 1013, and give up after
-/// 4400, 4401, 4409, 4429 and 1009.
+/// protocol has none. The graphql-ws client reconnects by itself after 4403 and 4408 and gives up
+/// after the others (it treats 1008 and 1009 as fatal).
 /// </summary>
 public static class WebSocketCloseCodes
 {
