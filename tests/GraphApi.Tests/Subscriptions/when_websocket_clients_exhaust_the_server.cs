@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using CaseEngine.Domain;
 using CaseEngine.Testing;
 
 namespace CaseEngine.GraphApi.Tests.Subscriptions;
@@ -92,5 +93,23 @@ public class when_websocket_clients_exhaust_the_server(DatabaseFixture db) : ICl
         var (code, reason) = await socket.ClosedAsync(TimeSpan.FromSeconds(5));
         code.ShouldBe((int)WebSocketCloseStatus.PolicyViolation);
         reason.ShouldNotBeNull().ShouldContain("whole");
+    }
+
+    [Fact]
+    public async Task a_query_over_the_socket_is_stopped_at_the_operation_time_limit_as_over_http()
+    {
+        await using var api = await KestrelApi.StartAsync(db, new Dictionary<string, string?>
+        {
+            ["GraphQL:Limits:OperationTimeoutSeconds"] = "0.000001",
+        });
+        using var socket = await api.ConnectAsync();
+        await socket.InitAsync(api.Token(Role.Auditor, "auditor-1", TimeSpan.FromHours(1)));
+        await socket.SendAsync(new { id = "q", type = "subscribe", payload = new { query = "{ events(first: 10) { sequence } }" } });
+        var (message, close) = await socket.NextAsync(TimeSpan.FromSeconds(15));
+        message.ShouldNotBeNull($"closed: {close}");
+        message.Value.GetProperty("type").GetString().ShouldBe("error", message.Value.GetRawText());
+        var error = message.Value.GetProperty("payload")[0];
+        error.GetProperty("extensions").GetProperty("code").GetString().ShouldBe("INTERNAL");
+        error.GetProperty("message").GetString().ShouldNotBeNull().ShouldContain("limit");
     }
 }
