@@ -32,6 +32,7 @@ public sealed class GraphQLWebSocketEndpoint(
     AccessLog accessLog,
     GraphQLWebSocketOptions options,
     CallerRateLimiter rateLimiter,
+    OperationLimitsOptions limits,
     TimeProvider time,
     ILogger<GraphQLWebSocketEndpoint> logger)
 {
@@ -52,6 +53,7 @@ public sealed class GraphQLWebSocketEndpoint(
     private CallerRateLimiter RateLimiter => rateLimiter;
     private ILogger Logger => logger;
     private TimeProvider Time => time;
+    private OperationLimitsOptions Limits => limits;
 
     /// <summary>Open sockets on this node.</summary>
     public int OpenSockets => _admission.Open;
@@ -379,8 +381,25 @@ public sealed class GraphQLWebSocketEndpoint(
             var context = new GraphRequest(_caller, log, null) { Gate = gate };
             try
             {
-                var result = await endpoint.Executer.ExecuteAsync(endpoint.Http.CreateOptions(
+                var execution = endpoint.Executer.ExecuteAsync(endpoint.Http.CreateOptions(
                     request.Query!, request.OperationName, request.Variables, request.Extensions, context, http.RequestServices, ct));
+                // The operation time limit of HTTP bounds a query or mutation here too, and a subscription's set-up;
+                // not a subscription's stream, which lives until complete or close (so ct itself has no deadline).
+                ExecutionResult result;
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    var limit = Task.Delay(TimeSpan.FromSeconds(endpoint.Limits.OperationTimeoutSeconds), endpoint.Time, deadline.Token);
+                    if (await Task.WhenAny(limit, execution) == limit && limit.IsCompletedSuccessfully)
+                    {
+                        Stop(id);
+                        _ = execution.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                        await SendErrorAsync(id, "INTERNAL",
+                            $"the operation ran longer than its limit of {endpoint.Limits.OperationTimeoutSeconds} s and was stopped");
+                        return;
+                    }
+                    await deadline.CancelAsync();
+                    result = await execution;
+                }
                 if (result.Streams is not { Count: > 0 } streams)
                 {
                     if (!result.Executed || result.Data is null && result.Errors is { Count: > 0 })
