@@ -33,6 +33,9 @@ public static class PersonalDataLogging
     {
         ArgumentNullException.ThrowIfNull(opts);
         opts.Policies.Add(new QuietCommandFailures());
+        // A failed attempt would otherwise add the exception's message and stack to its trace span,
+        // which an exporter ships like a log line; the span keeps its error status and exception type.
+        opts.Tracking.RecordExceptionsOnSpans = false;
     }
 
     /// <summary>Marten: SQL text without parameter values; failures by type and SQLSTATE; Npgsql's own logging off.</summary>
