@@ -1,8 +1,8 @@
 using CaseEngine.Projections.ChineseText;
 using CaseEngine.Projections.SituationAnalysis;
+using CaseEngine.Workflow.Configuration;
 using JasperFx.Events.Projections;
 using Marten;
-using CaseEngine.Workflow.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

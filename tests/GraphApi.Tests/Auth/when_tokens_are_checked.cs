@@ -9,8 +9,8 @@ using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 

@@ -14,7 +14,7 @@ namespace CaseEngine.GraphApi.Tests.Http;
 /// </summary>
 public class when_a_query_is_sent_again(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private const string Key = "a-test-signing-key-that-is-long-enough-0123456789";
+    private static readonly string Key = TestKeys.New();
 
     [Fact]
     public async Task introspection_an_admin_ran_first_is_still_refused_to_others()

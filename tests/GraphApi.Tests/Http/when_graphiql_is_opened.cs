@@ -16,7 +16,7 @@ public class when_graphiql_is_opened(DatabaseFixture db, ITestOutputHelper outpu
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-    private const string ProductionKey = "a-production-signing-key-of-at-least-32-bytes!";
+    private static readonly string ProductionKey = TestKeys.New();
 
     [Fact]
     public async Task a_browser_gets_the_page_with_local_assets_only_in_development()
