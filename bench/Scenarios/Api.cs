@@ -61,6 +61,8 @@ public sealed class Api : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Configuration["GraphQL:RateLimit:Enabled"] = "false";
+        // T9's subscribers all connect from this process's one address: the per-client socket cap would refuse most.
+        builder.Configuration["GraphQL:WebSocket:MaxSocketsPerClient"] = "100000";
         builder.AddCaseEngine(o =>
         {
             o.ConnectionString = connectionString;
