@@ -64,6 +64,8 @@ public sealed class Api : IAsyncDisposable
         // Random keys for this run: no key from the repository, nothing written to the user's data folder.
         foreach (var (key, value) in CaseEngine.Testing.TestKeys.Settings)
             builder.Configuration[key] = value;
+        // T9's subscribers all connect from this process's one address: the per-client socket cap would refuse most.
+        builder.Configuration["GraphQL:WebSocket:MaxSocketsPerClient"] = "100000";
         builder.AddCaseEngine(o =>
         {
             o.ConnectionString = connectionString;

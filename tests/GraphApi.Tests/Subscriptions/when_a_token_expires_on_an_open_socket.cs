@@ -59,4 +59,27 @@ public class when_a_token_expires_on_an_open_socket(DatabaseFixture db) : IClass
         first.GetProperty("petitionId").GetString().ShouldBe(missed.ToString());
         first.GetProperty("sequence").GetInt64().ShouldBeGreaterThan(last);
     }
+
+    [Fact]
+    public async Task a_mutation_sent_after_the_exp_is_not_run()
+    {
+        var clock = new FakeClock(DateTimeOffset.UtcNow);
+        // No pings: nothing wakes the server before the client's next message, which is checked itself.
+        await using var api = await KestrelApi.StartAsync(db, new Dictionary<string, string?>
+        {
+            ["GraphQL:WebSocket:PingIntervalSeconds"] = "0",
+        }, clock);
+        using var remote = new RemoteApi(api.GraphQLUri);
+        var auditor = api.Token(Role.Auditor, "auditor-1", TimeSpan.FromHours(1));
+        var before = (await remote.FeedAsync(auditor)).Count;
+
+        using var socket = await api.ConnectAsync();
+        clock.SetUtcNow(DateTimeOffset.UtcNow);
+        await socket.InitAsync(api.Token(Role.Petitioner, "citizen-1", TimeSpan.FromMinutes(10)));
+        clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(5));
+        await socket.SendAsync(new { id = "m", type = "subscribe", payload = new { query = Petitions.SubmitMutation, variables = Petitions.SubmitInput() } });
+        (await socket.ClosedAsync(TimeSpan.FromSeconds(10))).Code.ShouldBe(4403);
+
+        (await remote.FeedAsync(auditor)).Count.ShouldBe(before);
+    }
 }
