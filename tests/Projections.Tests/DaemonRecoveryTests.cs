@@ -17,9 +17,8 @@ namespace CaseEngine.Projections.Tests;
 /// <summary>
 /// A PostgreSQL cluster of its own for the restart tests: the process-wide test cluster is shared by
 /// every test class running at the same time, so it must never be stopped. Durable settings, unlike
-/// the test cluster: with synchronous_commit off a crash loses the last commits, among them the
-/// daemon's progress rows, and the daemon then stops that projection (ProgressionProgressOutOfOrderException)
-/// instead of recovering; a production server with durable commits does not lose them.
+/// the test cluster: with synchronous_commit off a crash loses the last acknowledged commits, which a
+/// production server with durable commits does not, and the tests here are about what such a server does.
 /// </summary>
 public sealed class RestartableCluster : IAsyncLifetime
 {
