@@ -1,8 +1,6 @@
-using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;
-using CaseEngine.GraphApi.PersonalData;
 
 namespace CaseEngine.GraphApi.Reading;
 
