@@ -48,8 +48,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<AccessLog>();
         services.TryAddSingleton<PetitionReader>();
         services.TryAddSingleton<EventFeed>();
-        services.TryAddSingleton(sp => Projections.Queries.CursorKey.From(sp.GetRequiredService<IConfiguration>()[Projections.Queries.CursorKey.Setting],
-            sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        services.TryAddSingleton(sp => new Projections.Queries.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<IWorkQueues, ReadSideWorkQueues>();
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.TryAddSingleton<GraphiQLPage>();

@@ -11,6 +11,8 @@ public static class TestKeys
     public static string SigningKey { get; } = New();
     public static string AccessCodeKey { get; } = New();
     public static string PetitionerHashKey { get; } = New();
+    public static string EventChainKey { get; } = New();
+    public static string CursorKey { get; } = New();
 
     /// <summary>As configuration keys (in-memory configuration, Alba's UseSetting).</summary>
     public static IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
@@ -18,6 +20,8 @@ public static class TestKeys
         ["Auth:SigningKey"] = SigningKey,
         ["CaseEngine:AccessCodeKey"] = AccessCodeKey,
         ["CaseEngine:PetitionerHashKey"] = PetitionerHashKey,
+        ["CaseEngine:EventChainKey"] = EventChainKey,
+        ["CaseEngine:CursorKey"] = CursorKey,
     };
 
     /// <summary>As environment variables (a server process).</summary>

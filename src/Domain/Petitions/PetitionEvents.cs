@@ -165,7 +165,7 @@ public sealed record DuplicateSuspected(
 /// <summary>The office judged a suspected duplicate wrong: the flag is withdrawn and not raised again.</summary>
 public sealed record SuspectedDuplicateDismissed(
     Guid PetitionId, Guid CandidatePetitionId, string? Reason,
-    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : IPetitionEvent;
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>
 /// 重复件: linked to the original and counted once. It names the entry bucket it leaves

@@ -304,7 +304,12 @@ internal sealed class GraphQLWebSocketConnection(GraphQLWebSocketEndpoint endpoi
         var results = System.Threading.Channels.Channel.CreateUnbounded<ExecutionResult>(new UnboundedChannelOptions { SingleReader = true });
         var gate = new SubscriptionGate(e => Fault(id, e));
         var log = endpoint.AccessLog.ForRequest(_caller.Actor, _caller.Anonymous, null);
-        var context = new GraphRequest(_caller, log, null) { Gate = gate };
+        var context = new GraphRequest(_caller, log, null)
+        {
+            Gate = gate,
+            // As over HTTP: the operation's measured cost is charged to the caller's budget before anything resolves.
+            [OperationLimitsRule.ChargeKey] = endpoint.RateLimiter.ChargeFor(_caller, http),
+        };
         try
         {
             var execution = endpoint.Executer.ExecuteAsync(endpoint.Http.CreateOptions(

@@ -1,3 +1,4 @@
+using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;

@@ -4,16 +4,14 @@ using System.Text;
 namespace CaseEngine.Projections.Queries;
 
 /// <summary>
-/// The server key that seals keyset cursors (configuration <c>CaseEngine:CursorKey</c>, at least 32
-/// bytes). A cursor carries an HMAC of its position bound to the query's scope (department, order,
+/// The server key that seals keyset cursors (configuration <c>CaseEngine:CursorKey</c>, resolved and
+/// required like every server key by the Workflow's <c>ServerKeys</c>). A cursor carries an HMAC of its position bound to the query's scope (department, order,
 /// filter, roll-up), so a forged cursor, or one issued for another department or another query, is
-/// refused instead of naming a position the caller chose. In Development a key is generated per
-/// process when none is configured; outside Development the key must be configured (a start check
-/// names the setting), because nodes behind one load balancer must accept each other's cursors.
+/// refused instead of naming a position the caller chose. Nodes behind one load balancer share the
+/// configured key, so each accepts the others' cursors.
 /// </summary>
 public sealed class CursorKey
 {
-    public const string Setting = "CaseEngine:CursorKey";
     public const int MinimumBytes = 32;
 
     private readonly byte[] _key;
@@ -22,7 +20,7 @@ public sealed class CursorKey
     {
         ArgumentNullException.ThrowIfNull(key);
         if (key.Length < MinimumBytes)
-            throw new ArgumentException($"{Setting} must be at least {MinimumBytes} bytes", nameof(key));
+            throw new ArgumentException($"a cursor key must be at least {MinimumBytes} bytes", nameof(key));
         _key = [.. key];
     }
 
@@ -31,24 +29,6 @@ public sealed class CursorKey
 
     /// <summary>This process's generated key, for callers of the read side that configure none (tests, tools).</summary>
     public static CursorKey Process { get; } = Generate();
-
-    /// <summary>
-    /// The key from configuration (its UTF-8 bytes); without one, a generated key in Development and
-    /// an error naming the setting elsewhere. No key that appears in the repository is built in.
-    /// </summary>
-    public static CursorKey From(string? configured, bool development)
-    {
-        if (!string.IsNullOrWhiteSpace(configured))
-        {
-            var bytes = Encoding.UTF8.GetBytes(configured);
-            return bytes.Length >= MinimumBytes
-                ? new CursorKey(bytes)
-                : throw new InvalidOperationException($"{Setting} must be at least {MinimumBytes} bytes");
-        }
-        return development
-            ? Generate()
-            : throw new InvalidOperationException($"{Setting} is not set: configure a random key of at least {MinimumBytes} bytes (environment variable CaseEngine__CursorKey)");
-    }
 
     /// <summary>A truncated HMAC-SHA256 (128 bits) of the scope and the payload, hex.</summary>
     internal string Seal(string scope, string payload) =>

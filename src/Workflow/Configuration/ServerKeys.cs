@@ -50,9 +50,11 @@ public static class KeySettings
 {
     public static readonly KeySetting AccessCode = new("CaseEngine:AccessCodeKey", "petitioners' access codes");
     public static readonly KeySetting PetitionerHash = new("CaseEngine:PetitionerHashKey", "the duplicate index's hashes of ID numbers and phones");
+    public static readonly KeySetting EventChain = new("CaseEngine:EventChainKey", "the tamper-evident event chain");
+    public static readonly KeySetting Cursor = new("CaseEngine:CursorKey", "paging cursors");
 
     /// <summary>Checked at every engine start (<see cref="ServerKeys.CheckRequired"/>); add a new key here.</summary>
-    public static IReadOnlyList<KeySetting> Required { get; } = [AccessCode, PetitionerHash];
+    public static IReadOnlyList<KeySetting> Required { get; } = [AccessCode, PetitionerHash, EventChain, Cursor];
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using CaseEngine.Workflow.Configuration;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,12 +10,11 @@ namespace CaseEngine.Workflow.Integrity;
 /// <summary>The tamper-evident log's registrations, called by <c>AddCaseEngine</c>.</summary>
 public static class EventChainSetup
 {
-    /// <param name="configured">a key given in code (tests, the bench); else configuration, see <see cref="EventChainKey.FromConfiguration"/></param>
+    /// <param name="configured">a key given in code (tests, the bench); else configuration, see <see cref="KeySettings.EventChain"/></param>
     public static void AddEventChain(IServiceCollection services, EventChainKey? configured)
     {
         // Resolved when first needed (the backfill resolves it at start, so a host without a key stops there).
-        services.TryAddSingleton(sp => configured ?? EventChainKey.FromConfiguration(
-            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        services.TryAddSingleton(sp => configured ?? EventChainKey.From(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.EventChain)));
         services.TryAddSingleton(sp => new EventChain(sp.GetRequiredService<IDocumentStore>(),
             () => sp.GetRequiredService<EventChainKey>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new EventChainBackfill(sp.GetRequiredService<IDocumentStore>(),

@@ -36,8 +36,10 @@ public abstract class IntegratorScenario(DatabaseFixture db) : IAsyncLifetime
     {
         Api = await ApiHost.StartAsync(db, settings: new Dictionary<string, string?>
         {
-            ["CaseEngine:EventChainKey"] = Key,
-            ["CaseEngine:EventChainKeyId"] = "test-1",
+            // The rotation list with an id, in place of the run's single test key.
+            ["CaseEngine:EventChainKey"] = "",
+            ["CaseEngine:EventChainKeys:0:Id"] = "test-1",
+            ["CaseEngine:EventChainKeys:0:Secret"] = Key,
         });
         (Mine, _, _) = await Api.SubmitAsync();
         await Api.Forward(Mine);
@@ -98,7 +100,7 @@ public abstract class IntegratorScenario(DatabaseFixture db) : IAsyncLifetime
 
     protected async Task<(int Exit, string Output, string Error)> VerifyCommandAsync(Dictionary<string, string>? roots = null)
     {
-        var args = new List<string> { $"--ConnectionStrings:Marten={Db.ConnectionString}", $"--CaseEngine:EventChainKey={Key}", "--CaseEngine:EventChainKeyId=test-1" };
+        var args = new List<string> { $"--ConnectionStrings:Marten={Db.ConnectionString}", "--CaseEngine:EventChainKeys:0:Id=test-1", $"--CaseEngine:EventChainKeys:0:Secret={Key}" };
         if (roots is not null)
         {
             var file = Path.GetTempFileName();

@@ -54,9 +54,6 @@ public sealed class RefusalRun : IAsyncLifetime
         {
             // An operator who turned everything up, and asked Npgsql for the server's error details.
             ["ConnectionStrings:Marten"] = Db.ConnectionString + ";Include Error Detail=true",
-            ["Auth:SigningKey"] = "logs-test-signing-key-" + Guid.NewGuid().ToString("N"),
-            ["CaseEngine:AccessCodeKey"] = "logs-test-access-code-key-" + Guid.NewGuid().ToString("N"),
-            ["CaseEngine:PetitionerHashKey"] = "logs-test-petitioner-hash-key-" + Guid.NewGuid().ToString("N"),
             ["GraphQL:RateLimit:Burst"] = "60",
             ["GraphQL:RateLimit:PermitsPerSecond"] = "1",
         };

@@ -20,8 +20,6 @@ public sealed class ApiHost : IAsyncDisposable
         Clock = clock;
     }
 
-    private static readonly string ProductionChainKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-
     public IAlbaHost Alba { get; }
     public FakeClock Clock { get; }
     public IServiceProvider Services => Alba.Services;
@@ -42,9 +40,6 @@ public sealed class ApiHost : IAsyncDisposable
             // Keys random for this test run, in every environment: no host runs on a key from the repository.
             foreach (var (key, value) in TestKeys.Settings)
                 web.UseSetting(key, value);
-            // Outside Development the event chain needs a key (Development generates one): a random one per test process.
-            if (environment != "Development")
-                web.UseSetting("CaseEngine:EventChainKey", ProductionChainKey);
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
                 web.UseSetting(key, value);
             web.ConfigureTestServices(s =>

@@ -62,6 +62,28 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Sends a POSIX signal to the server process (e.g. 1 = SIGHUP, as a closed terminal does).</summary>
+    public void Signal(int signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>The exit code, or null when the process still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> ExitCodeWithinAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     private void Append(string? line)
     {
         if (line is null)

@@ -1,4 +1,5 @@
 using CaseEngine.Testing;
+using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Integrity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -101,39 +102,43 @@ public class when_commands_run_at_once(DatabaseFixture db) : IClassFixture<Datab
 
 public class when_the_chain_key_is_configured
 {
+    private static ServerKeys Keys(string environment, Dictionary<string, string?> settings) =>
+        new(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), new Environment(environment));
+
     [Fact]
-    public void outside_development_a_missing_key_is_one_line_naming_the_setting()
+    public void outside_development_a_missing_or_short_key_is_one_line_naming_the_setting()
     {
-        var empty = new ConfigurationBuilder().Build();
-        var refused = Should.Throw<InvalidOperationException>(() => EventChainKey.FromConfiguration(empty, development: false));
+        var refused = Should.Throw<StartupException>(() => Keys("Production", []).Ring(KeySettings.EventChain));
         refused.Message.ShouldContain("CaseEngine:EventChainKey");
         refused.Message.ShouldNotContain("\n");
 
-        var tooShort = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["CaseEngine:EventChainKey"] = "short" }).Build();
-        Should.Throw<InvalidOperationException>(() => EventChainKey.FromConfiguration(tooShort, development: false)).Message.ShouldContain("at least 32");
+        Should.Throw<StartupException>(() => Keys("Production", new() { ["CaseEngine:EventChainKey"] = "short" }).Ring(KeySettings.EventChain))
+            .Message.ShouldContain("shorter than 32 bytes");
+        KeySettings.Required.ShouldContain(KeySettings.EventChain);
     }
 
     [Fact]
-    public void development_gets_a_random_key_and_a_configured_key_keeps_its_id()
+    public void the_first_key_of_the_rotation_list_signs_and_every_listed_key_verifies()
     {
-        var empty = new ConfigurationBuilder().Build();
-        var development = EventChainKey.FromConfiguration(empty, development: true);
-        development.KeyId.ShouldStartWith("development-");
-        EventChainKey.Generate().KeyId.ShouldNotBe(EventChainKey.Generate().KeyId);
-
-        var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var current = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var retired = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var key = EventChainKey.From(Keys("Production", new()
         {
-            ["CaseEngine:EventChainKey"] = secret,
-            ["CaseEngine:EventChainKeyId"] = "2026-q4",
-            ["CaseEngine:EventChainRetiredKeys:2026-q3"] = secret + "-retired",
-        }).Build();
-        var key = EventChainKey.FromConfiguration(configured, development: false);
+            ["CaseEngine:EventChainKeys:0:Id"] = "2026-q4",
+            ["CaseEngine:EventChainKeys:0:Secret"] = current,
+            ["CaseEngine:EventChainKeys:1:Id"] = "2026-q3",
+            ["CaseEngine:EventChainKeys:1:Secret"] = retired,
+        }).Ring(KeySettings.EventChain));
         key.KeyId.ShouldBe("2026-q4");
-        // Without an id, one derived from the key: stable, and not the key.
-        var unnamed = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["CaseEngine:EventChainKey"] = secret }).Build();
-        EventChainKey.FromConfiguration(unnamed, false).KeyId.ShouldBe(EventChainKey.FromConfiguration(unnamed, false).KeyId);
-        EventChainKey.FromConfiguration(unnamed, false).KeyId.ShouldNotContain(secret[..8]);
+        EventChainKey.Generate().KeyId.ShouldBe("generated");
+    }
+
+    private sealed class Environment(string name) : Microsoft.Extensions.Hosting.IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+        public string ApplicationName { get; set; } = "tests";
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+        public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
     }
 }
 

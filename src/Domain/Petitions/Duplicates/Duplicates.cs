@@ -10,7 +10,7 @@ public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, 
 /// The office judged a flag wrong: the candidate is not the same matter. The flag leaves the petition
 /// (and its inbox item), and the engine does not flag the same candidate on it again.
 /// </summary>
-public sealed record DismissSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, string? Reason = null) : IPetitionCommand;
+public sealed record DismissSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, string? Reason = null) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>The system flags a likely duplicate; only the office links.</summary>
 public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : ConfidentialRecord, IPetitionCommand;
