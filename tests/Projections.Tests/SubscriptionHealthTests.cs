@@ -1,5 +1,5 @@
-using CaseEngine.Projections.ReadSide;
 using CaseEngine.Projections.Monitoring;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
 using JasperFx.Events.Daemon;
 using Marten.Events;
