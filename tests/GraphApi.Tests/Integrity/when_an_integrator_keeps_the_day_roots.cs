@@ -181,7 +181,7 @@ public class when_the_log_is_rewritten_with_the_key(DatabaseFixture db) : Integr
             delete from caseengine.ce_event_chain;
             """, Mine);
         var linked = await EventChainBackfill.ChainUnlinkedAsync(Api.Services.GetRequiredService<IDocumentStore>(),
-            new EventChainKey("test-1", Key), CancellationToken.None);
+            Api.Services.GetRequiredService<EventChainKey>(), CancellationToken.None);
         linked.ShouldBeGreaterThan(0);
 
         (await Api.Data(Verify, new { id = Mine }, Api.Auditor())).GetProperty("verifyPetitionChain").GetProperty("intact").GetBoolean().ShouldBeTrue();
