@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.Workflow.Configuration;
 using Npgsql;
@@ -31,6 +32,14 @@ public static class ServerStart
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(error);
+        // A closed terminal sends SIGHUP to the whole process group: stop as on SIGTERM (the host's own
+        // handler covers SIGINT and SIGTERM only), so the embedded database is stopped with the server
+        // instead of being left to the watchdog. Registered before the start, so no hang-up falls between.
+        using var hangUp = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            app.Lifetime.StopApplication();
+        });
         try
         {
             await app.StartAsync();
