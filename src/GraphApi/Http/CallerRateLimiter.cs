@@ -10,11 +10,15 @@ public sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Cost a caller may spend at once (the bucket's size): each request 1, plus its operation's cost.</summary>
-    public int Burst { get; set; } = 1000;
+    /// <summary>
+    /// Cost a caller may spend at once (the bucket's size): each request 1, plus its operation's cost.
+    /// Five pages at the largest cost allowed (OperationLimits.MaxCost 1000, e.g. a 100-item inbox page),
+    /// so an officer paging through a queue is not refused.
+    /// </summary>
+    public int Burst { get; set; } = 5000;
 
-    /// <summary>Cost per second a caller gets back.</summary>
-    public int PermitsPerSecond { get; set; } = 100;
+    /// <summary>Cost per second a caller gets back: one largest page a second, sustained.</summary>
+    public int PermitsPerSecond { get; set; } = 1000;
 
     /// <summary>Access-code checks (trackPetition, a petitioner's act with an access code) a caller may make at once.</summary>
     public int AccessCodeBurst { get; set; } = 20;

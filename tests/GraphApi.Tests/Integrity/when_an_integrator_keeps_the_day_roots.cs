@@ -101,6 +101,8 @@ public abstract class IntegratorScenario(DatabaseFixture db) : IAsyncLifetime
     protected async Task<(int Exit, string Output, string Error)> VerifyCommandAsync(Dictionary<string, string>? roots = null)
     {
         var args = new List<string> { $"--ConnectionStrings:Marten={Db.ConnectionString}", "--CaseEngine:EventChainKeys:0:Id=test-1", $"--CaseEngine:EventChainKeys:0:Secret={Key}" };
+        // The command starts the engine, which needs every server key outside Development: the run's own.
+        args.AddRange(TestKeys.Settings.Where(s => s.Key != "CaseEngine:EventChainKey").Select(s => $"--{s.Key}={s.Value}"));
         if (roots is not null)
         {
             var file = Path.GetTempFileName();

@@ -54,8 +54,6 @@ public sealed class RefusalRun : IAsyncLifetime
         {
             // An operator who turned everything up, and asked Npgsql for the server's error details.
             ["ConnectionStrings:Marten"] = Db.ConnectionString + ";Include Error Detail=true",
-            ["GraphQL:RateLimit:Burst"] = "60",
-            ["GraphQL:RateLimit:PermitsPerSecond"] = "1",
         };
         foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.AspNetCore.Hosting.Diagnostics",
                      "Microsoft.Extensions.Diagnostics.HealthChecks", "System", "Wolverine", "Marten", "JasperFx", "Npgsql", "Weasel", "GraphQL", "CaseEngine" })
@@ -124,7 +122,7 @@ public sealed class RefusalRun : IAsyncLifetime
             s.IgnoreStatusCode();
         });
         _ = get.ReadAsText();
-        // RATE_LIMITED: one caller guessing access codes until the bucket is empty.
+        // RATE_LIMITED: one caller guessing access codes until its access-code bucket (GraphQL:RateLimit:AccessCodeBurst) is empty.
         var guesser = api.Citizen("guesser");
         GqlResult last = null!;
         for (var i = 0; i < 70; i++)

@@ -32,6 +32,6 @@ public class when_the_read_side_room_is_configured
     [InlineData("1.5")]
     [InlineData("99999999999")]
     public void a_value_that_is_not_a_whole_number_of_streams_stops_the_start_naming_the_setting(string value) =>
-        Should.Throw<InvalidOperationException>(() => CaseEngineSetup.ReadSideCachedStreams(new CaseEngineOptions(), Configured(value)))
+        Should.Throw<StartupException>(() => CaseEngineSetup.ReadSideCachedStreams(new CaseEngineOptions(), Configured(value)))
             .Message.ShouldContain("CaseEngine:ReadSideCachedStreams");
 }
