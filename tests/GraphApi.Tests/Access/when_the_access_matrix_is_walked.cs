@@ -368,6 +368,8 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
                     }
                 }
             }
+            if (field == "Mutation.linkDuplicate")
+                cells += await OriginalsAsync(api, tokens, failures);
             // Not found and forbidden: a petition the caller may not read answers exactly as a missing one.
             foreach (var caller in Callers)
                 if (row.Rule(caller, Sit.Unreadable) == Expect.Hide && row.Rule(caller, Sit.Missing) == Expect.Hide
@@ -380,6 +382,35 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
         foreach (var answer in seen.GroupBy(s => (s.Key.Item1.Split('.')[0], s.Value.Class, s.Value.Detail)).OrderBy(g => g.Key))
             output.WriteLine($"  {answer.Key.Item1} {answer.Key.Class} {answer.Key.Detail}: {answer.Count()}");
         failures.ShouldBeEmpty($"{failures.Count} of {cells} cells differ from access.md:\n" + string.Join('\n', failures));
+    }
+
+    /// <summary>
+    /// linkDuplicate names a second petition (issue 15, item 15): each caller that may act on its own
+    /// petition links it to an original in every situation; an original it may not read (not flagged on
+    /// the petition) is NOT_FOUND whatever its state, exactly as a missing one.
+    /// </summary>
+    private static async Task<int> OriginalsAsync(ApiHost api, Dictionary<Caller, string?> tokens, List<string> failures)
+    {
+        var cells = 0;
+        foreach (var caller in new[] { Caller.Officer, Caller.Supervisor, Caller.Admin })
+        {
+            var originals = await NewSet(api);
+            var answers = new Dictionary<Sit, Observed>();
+            foreach (var sit in Situations)
+            {
+                cells++;
+                var (mine, _, _) = await api.SubmitAsync(api.Citizen("citizen-1"));
+                var result = await api.GraphQL("mutation($input: LinkDuplicateInput!) { r: linkDuplicate(input: $input) { petition { id } } }",
+                    new { input = new { commandId = Guid.NewGuid(), petitionId = mine, duplicateOfPetitionId = originals.Id[sit], reason = "重复" } }, tokens[caller]);
+                answers[sit] = Classify(result, "r");
+                var expected = ReadPetition(caller, sit) == Expect.Hide ? Expect.Hide : Expect.Allow;
+                if (answers[sit].Class != expected)
+                    failures.Add($"Mutation.linkDuplicate × {caller} × original {sit}: expected {expected}, got {answers[sit].Class} ({answers[sit].Detail})");
+            }
+            if (ReadPetition(caller, Sit.Unreadable) == Expect.Hide && answers[Sit.Unreadable].Detail != answers[Sit.Missing].Detail)
+                failures.Add($"Mutation.linkDuplicate × {caller}: original Unreadable answers {answers[Sit.Unreadable].Detail}, Missing {answers[Sit.Missing].Detail}");
+        }
+        return cells;
     }
 
     private static string SubOf(Caller caller) => caller == Caller.Petitioner ? "citizen-1" : caller.ToString().ToLowerInvariant();
