@@ -74,7 +74,7 @@ public class the_read_side_recovers_after_a_database_restart(RestartableCluster 
         output.WriteLine($"listen/notify wake-ups: {listens}");
 
         var before = await engine.SubmitAsync();
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
         (await InboxAsync(engine)).ShouldContain(before.PetitionId);
         if (listens)
             (await ListenersAsync()).ShouldBeGreaterThan(0, "the daemon listens for appends before the outage");
@@ -95,7 +95,7 @@ public class the_read_side_recovers_after_a_database_restart(RestartableCluster 
         watch.Restart();
         try
         {
-            await engine.Store.WaitForNonStaleProjectionDataAsync(Recovery);
+            await engine.Store.SettleAsync(Recovery);
         }
         catch (TimeoutException e)
         {
@@ -268,7 +268,7 @@ public class the_read_side_stays_exact_when_postgres_crashes_under_load_with_two
         {
             try
             {
-                await engine.Store.WaitForNonStaleProjectionDataAsync(Recovery);
+                await engine.Store.SettleAsync(Recovery);
                 return;
             }
             catch (Exception e) when (IsConnectionFailure(e) && DateTime.UtcNow < deadline)

@@ -17,7 +17,7 @@ public class an_inbox_written_before_its_counts_existed(DatabaseFixture db) : IC
         {
             for (var i = 0; i < 3; i++)
                 await engine.SubmitAsync();
-            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+            await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
             // As a version without ce_inbox_count left the database: inbox rows and no counts.
             await ExecuteAsync(engine.Store, $"delete from {Counts(engine.Store)}");
             (await TableDump.InboxCountsAsync(engine.Store)).ShouldBeEmpty();
@@ -36,7 +36,7 @@ public class an_inbox_written_before_its_counts_existed(DatabaseFixture db) : IC
         var before = (await InboxQueries.PageAsync(session, office, null, InboxOrder.DueAtAsc, 1, null, clock.GetUtcNow())).TotalCount;
         before.ShouldBe(int.Parse(recount[0].Split('|')[1], System.Globalization.CultureInfo.InvariantCulture));
         await restarted.SubmitAsync();
-        await restarted.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await restarted.Store.SettleAsync(TimeSpan.FromSeconds(30));
         (await InboxQueries.PageAsync(session, office, null, InboxOrder.DueAtAsc, 1, null, clock.GetUtcNow())).TotalCount.ShouldBe(before + 1);
     }
 

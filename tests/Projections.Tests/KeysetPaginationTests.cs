@@ -55,7 +55,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
             await AppendLettersAsync(engine, 500, rng);
         output.WriteLine($"appended 5,000 petitions in {watch.Elapsed.TotalSeconds:0.0} s");
         watch.Restart();
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(2));
+        await engine.Store.SettleAsync(TimeSpan.FromMinutes(2));
         output.WriteLine($"inbox projected in {watch.Elapsed.TotalSeconds:0.0} s");
         var now = engine.Clock.GetUtcNow();
 
@@ -91,7 +91,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
                 await AppendLettersAsync(engine, 20, rng);
                 added += 20;
                 if (pages % 10 == 0)
-                    await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(1));
+                    await engine.Store.SettleAsync(TimeSpan.FromMinutes(1));
             } while (cursor is not null);
             output.WriteLine($"{order}: {pages} pages, {walked.Count} items seen, {added} added during the walk, {watch.Elapsed.TotalSeconds:0.0} s");
 
@@ -106,7 +106,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
                     cmp = string.CompareOrdinal(keys[k - 1].ItemId, keys[k].ItemId);
                 (order == InboxOrder.ReceivedAtDesc ? cmp > 0 : cmp < 0).ShouldBeTrue($"{order} at {k}");
             }
-            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(1));
+            await engine.Store.SettleAsync(TimeSpan.FromMinutes(1));
         }
         (await CountAsync(engine)).ShouldBeGreaterThanOrEqualTo(5000);
     }
@@ -123,7 +123,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
         await using var engine = await Engine.StartAsync(db);
         var rng = new Random(7);
         await AppendLettersAsync(engine, 30, rng);
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(1));
+        await engine.Store.SettleAsync(TimeSpan.FromMinutes(1));
         await using var session = engine.Store.QuerySession();
         var now = engine.Clock.GetUtcNow();
 

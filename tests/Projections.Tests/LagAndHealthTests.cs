@@ -41,7 +41,7 @@ public class projection_lag_is_measured_and_a_stalled_daemon_is_unhealthy(Databa
         listener.Start();
 
         await engine.SubmitAsync();
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
         (await monitor.SampleAsync()).ShouldAllBe(l => l.Behind == 0 && !l.Stalled);
         (await health.CheckHealthAsync(r => r.Name == "projections")).Status.ShouldBe(HealthStatus.Healthy);
 
@@ -84,7 +84,7 @@ public class projection_lag_is_measured_and_a_stalled_daemon_is_unhealthy(Databa
 
         // The daemon resumes and catches up: healthy again, nothing behind.
         await coordinator.ResumeAsync();
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await engine.Store.SettleAsync(TimeSpan.FromSeconds(60));
         (await health.CheckHealthAsync(r => r.Name == "projections")).Status.ShouldBe(HealthStatus.Healthy);
         measured.Clear();
         listener.RecordObservableInstruments();

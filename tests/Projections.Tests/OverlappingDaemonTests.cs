@@ -34,7 +34,7 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
             session.Events.StartStream(Guid.NewGuid(), new NotAPetitionEvent("progress rows"));
             await session.SaveChangesAsync();
         }
-        await engine.Store.WaitForNonStaleProjectionDataAsync(CatchUp);
+        await engine.Store.SettleAsync(CatchUp);
         // The host's own (HotCold) daemon stays out of the way: the two daemons below are the overlap.
         await coordinator.PauseAsync();
         var report = await new Workload(engine, petitions: 80, seed: 15, ticks: 40).RunAsync();
@@ -70,7 +70,7 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
         await coordinator.ResumeAsync();
         foreach (var name in ReadSideNames.Async)
             await ProjectionRebuilds.RebuildAsync(coordinator, name, CatchUp);
-        await engine.Store.WaitForNonStaleProjectionDataAsync(CatchUp);
+        await engine.Store.SettleAsync(CatchUp);
         var rebuilt = await TableDump.AllAsync(engine.Store);
         output.WriteLine($"received: live {Received(live)}, rebuilt {Received(rebuilt)}");
         Received(live).ShouldBe(Received(rebuilt), "petitions counted as received, live and rebuilt");

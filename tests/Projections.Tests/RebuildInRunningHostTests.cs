@@ -17,13 +17,13 @@ public class a_projection_rebuilt_in_a_running_host(DatabaseFixture db) : IClass
         await using var engine = await Engine.StartAsync(db);
         var coordinator = engine.Host.Services.GetRequiredService<IProjectionCoordinator>();
         var before = (await engine.SubmitAsync()).PetitionId;
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
 
         foreach (var name in new[] { ReadSideNames.Inbox, ReadSideNames.Overdue, ReadSideNames.Statistics })
             await ProjectionRebuilds.RebuildAsync(coordinator, name, TimeSpan.FromMinutes(1));
         var after = (await engine.SubmitAsync()).PetitionId;
         // Before the fix the rebuilt shards stayed stopped and this timed out.
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(30));
+        await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
 
         (await InboxRowsAsync(engine.Store, before)).ShouldBe(1);
         (await InboxRowsAsync(engine.Store, after)).ShouldBe(1);

@@ -28,7 +28,7 @@ public class a_stopped_subscription_turns_the_health_check_unhealthy(DatabaseFix
         var monitor = services.GetRequiredService<ProjectionLagMonitor>();
         var daemon = services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
         await engine.SubmitAsync();
-        await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await engine.Store.SettleAsync(TimeSpan.FromSeconds(60));
         (await health.CheckHealthAsync(r => r.Name == "projections")).Status.ShouldBe(HealthStatus.Healthy);
 
         // The subscription stops as it did after the crash; the projections go on.

@@ -48,7 +48,7 @@ public sealed class ProbeWorld : IAsyncLifetime
         (Dismissable, _, _) = await Api.SubmitAsync();
         foreach (var id in new[] { Flagged, Dismissable })
             await Flag(id, Foreign);
-        await Api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await Api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>What the engine's duplicate detection does after a submission (switched off in test hosts).</summary>
@@ -196,7 +196,7 @@ public class when_read_rights_are_probed(ProbeWorld world) : IClassFixture<Probe
         var dismissed = await Api.Act("dismissSuspectedDuplicate", "DismissSuspectedDuplicateInput", dismiss, office);
         dismissed.GetProperty("dismissSuspectedDuplicate").GetProperty("events")[0].GetProperty("type").GetString().ShouldBe("SuspectedDuplicateDismissed");
         (await Api.Petition(world.Dismissable, office, Fields)).GetProperty("suspectedDuplicates").GetArrayLength().ShouldBe(0);
-        await Api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await Api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         (await Marked(world.Dismissable)).ShouldBe(false);
         // A flag that is not there cannot be dismissed again.
         Outcome(await Api.TryAct("dismissSuspectedDuplicate", "DismissSuspectedDuplicateInput", dismiss with { commandId = Guid.NewGuid() }, office))

@@ -21,7 +21,7 @@ public class when_officers_read_their_work_queues(DatabaseFixture db) : IClassFi
         for (var i = 0; i < 7; i++)
             submitted.Add((await api.SubmitAsync(category: i % 2 == 0 ? "COMPLAINT_REQUEST" : "REPORT_ACCUSATION")).Id);
         await api.Forward(submitted[0]);   // leaves the office's routing stage
-        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         var officer = api.Officer("340101-PO");
         const string Fields = "id caseNumber subject status version category petitioner { name phone }";
 
@@ -68,7 +68,7 @@ public class when_officers_read_their_work_queues(DatabaseFixture db) : IClassFi
         // The acceptance limit passes at the agency: overdue there and automatically supervised.
         api.Clock.Advance(TimeSpan.FromDays(20));
         await api.Services.GetRequiredService<DeadlineSweeper>().SweepAsync();
-        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
 
         var office = await api.Data("""
             { inbox(departmentId: "340101-PO", first: 10) { totalCount edges { cursor node { stage overdue petition { id } } } } }

@@ -19,7 +19,7 @@ public class when_the_situation_is_analysed(DatabaseFixture db) : IClassFixture<
         await using var api = await ApiHost.StartAsync(db);
         for (var i = 0; i < 3; i++)
             await api.SubmitAsync();
-        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
 
         var report = (await api.Data(Query, new { region = "340101" }, api.Supervisor("340100-PO"))).GetProperty("situationAnalysis");
         report.GetProperty("received").GetInt32().ShouldBe(3);

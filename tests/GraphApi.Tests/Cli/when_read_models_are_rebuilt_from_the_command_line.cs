@@ -15,7 +15,7 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
         {
             await engine.SubmitAsync();
             await engine.SubmitAsync(Samples.Complaint(entryRegion: "340102"));
-            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+            await engine.Store.SettleAsync(TimeSpan.FromSeconds(60));
             before = await CountAsync("ce_inbox");
             await ExecuteAsync("delete from caseengine.ce_inbox");
         }

@@ -32,7 +32,7 @@ public class when_a_query_is_sent_again(DatabaseFixture db) : IClassFixture<Data
     {
         await using var api = await ApiHost.StartAsync(db);
         await api.SubmitAsync();
-        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         var officer = api.Officer("340101-PO");
         var cache = api.Services.GetRequiredService<ValidatedDocumentCache>();
         const string Inbox = "query($first: Int) { inbox(departmentId: \"340101-PO\", first: $first) { totalCount edges { node { stage } } } }";

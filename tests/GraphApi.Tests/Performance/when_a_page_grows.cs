@@ -32,7 +32,7 @@ public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : I
         await using var api = await ApiHost.StartAsync(db);
         for (var batch = 0; batch < 10; batch++)
             await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => api.SubmitAsync()));
-        await api.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         var officer = api.Officer("340101-PO");
 
         // Npgsql names an activity after its database. The listener sees the whole test process, where

@@ -44,7 +44,7 @@ public class OracleFixture : DatabaseFixture, IAsyncLifetime
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CASEENGINE_ORACLE_SEED"), out var s) ? s : 20250303;
         Report = await new Workload(Engine, Petitions, seed, batchSize: BatchSize).RunAsync();
         var watch = Stopwatch.StartNew();
-        await Engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(5));
+        await Engine.Store.SettleAsync(TimeSpan.FromMinutes(5));
         CatchUp = watch.Elapsed;
         await using var session = Engine.Store.QuerySession();
         Log = await session.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync();
@@ -282,7 +282,7 @@ public abstract class ReadModelOracle<TFixture>(TFixture fixture, ITestOutputHel
             await ProjectionRebuilds.RebuildAsync(coordinator, name, TimeSpan.FromMinutes(5));
             output.WriteLine($"rebuilt {name} in {watch.Elapsed.TotalSeconds:0.0} s");
         }
-        await Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(2));
+        await Store.SettleAsync(TimeSpan.FromMinutes(2));
         (await TableDump.InboxAsync(Store)).ShouldBe(before.Item1);
         (await TableDump.InboxCountsAsync(Store)).ShouldBe(countsBefore);
         (await TableDump.OverdueAsync(Store)).ShouldBe(before.Item2);

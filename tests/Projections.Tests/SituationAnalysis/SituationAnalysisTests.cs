@@ -39,7 +39,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
                 Engine.As(new Actor($"citizen-{p.Index}", Role.Petitioner, null)), p.Command(p.Index)));
             ids.Add(result.PetitionId);
         }
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
         var seededAt = watch.Elapsed;
 
         SituationReport city;
@@ -75,7 +75,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
             && p.Subject.Length > 0 && p.Category == PetitionCategory.ComplaintRequest).Take(2).ToList();
         await engine.SendAsync(new LinkDuplicateMessage(Engine.As(new Actor("officer", Role.Officer, $"{SurgeWorkload.SurgeCounty}-PO")),
             new LinkDuplicate(ids[june[1].Index], ids[june[0].Index], "同一事项")));
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
         SituationReport afterLink;
         await using (var session = engine.Store.QuerySession())
             afterLink = await SituationAnalysisQueries.AnalyseAsync(session, Directory, SurgeWorkload.City, AnalysisPeriod.Month, SurgeWorkload.June);

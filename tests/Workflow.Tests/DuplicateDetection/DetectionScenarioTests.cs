@@ -42,7 +42,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         var original = await Submit(engine, Petition(0));
         // Reworded, typed differently, and addressed to the province: the same petitioner by ID number.
         var repeat = await Submit(engine, Petition(1, "340000", Zhang with { Phone = "+86 138-1234-5678" }));
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
 
         var flagged = await engine.PetitionAsync(repeat.PetitionId);
         var suspected = flagged.SuspectedDuplicates.ShouldHaveSingleItem();
@@ -63,7 +63,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         (await StatusAsync(repeat.PetitionId)).ShouldBe(IndexStatus.Merged);
 
         var third = await Submit(engine, Petition(2, "340100"));
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
         (await engine.PetitionAsync(third.PetitionId)).SuspectedDuplicates.Select(d => d.CandidatePetitionId)
             .ShouldBe([original.PetitionId]);
     }
@@ -79,7 +79,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         var other = await Submit(engine, new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest,
             "小区楼下烧烤店油烟扰民", "李家湾楼下的烧烤店每天营业到凌晨，油烟直接排进楼道。", li), "citizen-li");
         var repeat = await Submit(engine, Petition(3, "340100", li with { Phone = "139 0000 1111" }), "citizen-li");
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
 
         (await engine.PetitionAsync(neighbour.PetitionId)).SuspectedDuplicates.ShouldBeEmpty();
         // Same phone but the spouse has her own ID number, and the original has none: the phone decides, so she is flagged.
@@ -98,7 +98,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         await Submit(engine, Petition(1, who: zhao));
         var withdrawn = await Submit(engine, Petition(2, who: zhao with { IdNumber = null, Phone = "13700000000" }));
         await engine.Withdraw(withdrawn.PetitionId);
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
 
         var keys = new PetitionerKeys(TestKeys.PetitionerHashKey);
         var all = await RowsAsync();
@@ -131,13 +131,13 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         var both = await Task.WhenAll(
             engine.SendAsync(new SubmitPetitionMessage(Engine.As(Citizen), Petition(0, who: who))),
             engine.SendAsync(new SubmitPetitionMessage(Engine.As(Citizen), Petition(1, who: who))));
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
         var flags = await FlagCountAsync(engine, both[0].PetitionId) + await FlagCountAsync(engine, both[1].PetitionId);
         flags.ShouldBe(1);
 
         var daemon = engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
         await daemon.RewindSubscriptionAsync(DuplicateDetectionSubscription.SubscriptionName, CancellationToken.None);
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
         (await FlagCountAsync(engine, both[0].PetitionId) + await FlagCountAsync(engine, both[1].PetitionId)).ShouldBe(1);
     }
 

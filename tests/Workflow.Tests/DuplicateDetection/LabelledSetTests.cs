@@ -38,7 +38,7 @@ public class when_a_labelled_set_of_petitions_goes_through_the_workflow(Database
 
         foreach (var p in workload.FirstPhase)
             ids[p.Index] = await SubmitAsync(engine, p);
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
 
         var all = workload.All.ToDictionary(p => p.Index);
         foreach (var (index, ending) in workload.Endings)
@@ -46,7 +46,7 @@ public class when_a_labelled_set_of_petitions_goes_through_the_workflow(Database
 
         foreach (var p in workload.SecondPhase)
             ids[p.Index] = await SubmitAsync(engine, p);
-        await engine.Store.WaitForNonStaleProjectionDataAsync(Settle);
+        await engine.Store.SettleAsync(Settle);
 
         var indexOf = ids.ToDictionary(x => x.Value, x => x.Key);
         var predicted = new HashSet<(int, int)>();
