@@ -4,9 +4,11 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
-using CaseEngine.GraphApi.WorkQueues;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.Overdue;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Projections.SituationAnalysis;
+using CaseEngine.Projections.Statistics;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
@@ -89,11 +91,14 @@ public sealed class QueryType : ObjectGraphType
                         f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly") ?? false,
                         f.Text("assignedOfficerId"), f.Get<PetitionCategory?>("category"), f.Text("text"))
                     : null;
-                var page = await c.Service<IWorkQueues>().InboxAsync(new InboxQuery(department.Id, filter,
-                    c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
-                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId), page.Petitions);
+                // One query session per field: sibling fields resolve in parallel and a Marten session is not thread-safe.
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                var (page, read) = await InboxQueries.PageWithPetitionsAsync(session, department.Id, filter,
+                    c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow(),
+                    c.CancellationToken, c.Service<CursorKey>());
+                var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId), read);
                 return new Connection<InboxItemNode>(
-                    [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new InboxItemNode(r, petitions[r.PetitionId])))],
+                    [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new InboxItemNode(e.Node, petitions[e.Node.PetitionId])))],
                     page.HasNextPage, page.TotalCount);
             });
 
@@ -108,11 +113,12 @@ public sealed class QueryType : ObjectGraphType
                 var first = 0;
                 var (department, rollUp) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
                     c.GetArgument("includeSubordinates", true), () => first = Paging.First(c.GetArgument<int?>("first")));
-                var page = await c.Service<IWorkQueues>().OverdueAsync(new OverdueQuery(department.Id,
-                    rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
-                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId));
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                var page = await OverdueQueries.PageAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
+                    rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
+                var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId));
                 return new Connection<OverdueItemNode>(
-                    [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new OverdueItemNode(r, petitions[r.PetitionId])))],
+                    [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new OverdueItemNode(e.Node, petitions[e.Node.PetitionId])))],
                     page.HasNextPage, page.TotalCount);
             });
 
@@ -133,8 +139,9 @@ public sealed class QueryType : ObjectGraphType
                         if (to < from)
                             throw RuleViolation.Validation("to must not be before from");
                     });
-                var report = await c.Service<IWorkQueues>().StatisticsAsync(
-                    new StatisticsQuery(department.Id, from, to, includeSubordinates), c.CancellationToken);
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                var report = await StatisticsQueries.GetAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
+                    from, to, includeSubordinates, c.CancellationToken);
                 return new StatisticsNode(report, department);
             });
 

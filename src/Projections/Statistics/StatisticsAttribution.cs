@@ -1,7 +1,7 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 
-namespace CaseEngine.Projections.ReadSide;
+namespace CaseEngine.Projections.Statistics;
 
 /// <summary>The counters of a statistics bucket, in <see cref="ReadSideSchema.CounterColumns"/> order.</summary>
 public enum Counter

@@ -3,7 +3,7 @@ using CaseEngine.Domain.Petitions;
 using JasperFx.Events;
 using Marten;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.History;
 
 /// <summary>One stored event with its metadata, as auditors see it.</summary>
 /// <param name="DepartmentId">the department responsible once the event is applied, as stored in the event</param>
