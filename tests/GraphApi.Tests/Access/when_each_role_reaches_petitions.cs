@@ -11,7 +11,7 @@ namespace CaseEngine.GraphApi.Tests.Access;
 /// forwarded the same way. Q: citizen-3's complaint at 340102-PO. D: citizen-1's complaint at
 /// 340101-PO, linked by ADMIN as a duplicate of Q.
 /// </summary>
-public sealed class AccessWorld : IAsyncLifetime
+public class AccessWorld : IAsyncLifetime
 {
     public DatabaseFixture Db { get; } = new();
     public ApiHost Api { get; private set; } = null!;
@@ -47,7 +47,11 @@ public sealed class AccessWorld : IAsyncLifetime
         Tokens["integrator"] = Api.Token(Role.Integrator, sub: "integrator-1");
         Tokens["integrator-agency"] = Api.Token(Role.Integrator, "340101-EDU", "integrator-edu");
         Tokens["admin"] = Api.Admin();
+        await ArrangeMoreAsync();
     }
+
+    /// <summary>What a world built on this one adds once P, A, Q, D and the tokens exist.</summary>
+    protected virtual Task ArrangeMoreAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {

@@ -10,52 +10,28 @@ using Npgsql;
 namespace CaseEngine.GraphApi.Tests.Access;
 
 /// <summary>
-/// The work queues on the real read side. P: citizen-1's complaint, forwarded by 340101-PO to
-/// 340101-EDU. A: citizen-2's accusation, forwarded the same way. Q: citizen-3's complaint at
-/// 340102-PO. R: citizen-4's complaint left at 340101-PO. D: citizen-1's complaint at 340101-PO,
-/// linked by ADMIN as a duplicate of Q. Twenty days later every open limit has passed (sweep), and
-/// the read side has settled. Then one inbox row the events do not explain is planted: Q at
+/// The work queues on the real read side: the <see cref="AccessWorld"/> (P, A at 340101-EDU, Q at
+/// 340102-PO, D linked to Q) and R, citizen-4's complaint left at 340101-PO. Twenty days later
+/// every open limit has passed (sweep), and the read side has settled. Then one inbox row the
+/// events do not explain is planted: Q at
 /// 340101-EDU, as a read model that lags or was damaged would show it, so the tests see the API
 /// check the read right on every item it returns, not only the right to the department.
 /// </summary>
-public sealed class QueueWorld : IAsyncLifetime
+public sealed class QueueWorld : AccessWorld
 {
-    public DatabaseFixture Db { get; } = new();
-    public ApiHost Api { get; private set; } = null!;
     public Dictionary<string, string> Names { get; } = [];
-    public Dictionary<string, string?> Tokens { get; } = [];
 
-    public async Task InitializeAsync()
+    protected override async Task ArrangeMoreAsync()
     {
-        await Db.InitializeAsync();
-        Api = await ApiHost.StartAsync(Db);
-        var (p, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-1"));
-        await Api.Forward(p);
-        var (a, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-2"), category: "REPORT_ACCUSATION");
-        await Api.Forward(a);
-        var (q, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-3"), region: "340102");
         var (r, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-4"));
-        var (d, _, _) = await Api.SubmitAsync(Api.Citizen("citizen-1"));
-        await Api.Act("linkDuplicate", "LinkDuplicateInput", new { commandId = Guid.NewGuid(), petitionId = d, duplicateOfPetitionId = q }, Api.Admin());
-        foreach (var (name, id) in new[] { ("P", p), ("A", a), ("Q", q), ("R", r), ("D", d) })
+        foreach (var (name, id) in new[] { ("P", P), ("A", A), ("Q", Q), ("R", r), ("D", D) })
             Names[id.ToString()] = name;
 
         Api.Clock.Advance(TimeSpan.FromDays(20));
         await Api.Services.GetRequiredService<DeadlineSweeper>().SweepAsync();
         var store = Api.Services.GetRequiredService<IDocumentStore>();
         await store.SettleAsync(TimeSpan.FromSeconds(60));
-        await PlantAsync(store, q);
-
-        Tokens["anonymous"] = null;
-        Tokens["petitioner-own"] = Api.Citizen("citizen-1");
-        Tokens["officer-former"] = Api.Officer("340101-PO");
-        Tokens["officer-current"] = Api.Officer("340101-EDU");
-        Tokens["officer-other"] = Api.Officer("340102-PO");
-        Tokens["supervisor-subtree"] = Api.Supervisor("340100-PO");
-        Tokens["supervisor-other"] = Api.Supervisor("340200-PO");
-        Tokens["auditor"] = Api.Auditor();
-        Tokens["integrator"] = Api.Token(Role.Integrator, sub: "integrator-1");
-        Tokens["admin"] = Api.Admin();
+        await PlantAsync(store, Q);
     }
 
     /// <summary>An inbox row for Q at 340101-EDU that no event explains (Q never left 340102-PO).</summary>
@@ -70,12 +46,6 @@ public sealed class QueueWorld : IAsyncLifetime
             (NpgsqlConnection)connection);
         command.Parameters.AddWithValue("q", q);
         await command.ExecuteNonQueryAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Api.DisposeAsync();
-        await Db.DisposeAsync();
     }
 }
 
