@@ -41,6 +41,13 @@ public static class ChannelRules
     public static bool IsOnline(this Channel channel) => channel is not (Channel.Letter or Channel.Visit);
 }
 
+public static class StageRules
+{
+    /// <summary>Main-line stages at which a staff department must act (not the petitioner's windows): an inbox item.</summary>
+    public static bool IsStaffStage(this Stage stage) =>
+        stage is Stage.Routing or Stage.Acceptance or Stage.Handling or Stage.Review or Stage.ReReview;
+}
+
 public static class StatusRules
 {
     public static bool IsFinal(this PetitionStatus status) =>

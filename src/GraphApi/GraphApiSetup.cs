@@ -4,7 +4,6 @@ using CaseEngine.GraphApi.Http;
 using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.Schema;
-using CaseEngine.GraphApi.WorkQueues;
 using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
@@ -48,8 +47,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<AccessLog>();
         services.TryAddSingleton<PetitionReader>();
         services.TryAddSingleton<EventFeed>();
-        services.TryAddSingleton(sp => new Projections.Queries.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
-        services.TryAddSingleton<IWorkQueues, ReadSideWorkQueues>();
+        services.TryAddSingleton(sp => new Projections.ReadSide.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.TryAddSingleton<GraphiQLPage>();
         services.ConfigureMarten(AccessLog.Configure);

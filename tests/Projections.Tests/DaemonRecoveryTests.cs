@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using CaseEngine.Domain;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Hosting;

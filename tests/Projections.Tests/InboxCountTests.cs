@@ -1,5 +1,6 @@
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.ReadSide;
+using CaseEngine.Projections.Statistics;
 using CaseEngine.Testing;
 using Marten;
 using Marten.Events;

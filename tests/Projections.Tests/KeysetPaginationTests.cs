@@ -2,7 +2,7 @@ using System.Diagnostics;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Rules;
 using Marten;

@@ -1,5 +1,4 @@
 using CaseEngine.Domain;
-using CaseEngine.Projections.Queries;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
 using Marten;

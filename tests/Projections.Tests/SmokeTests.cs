@@ -1,6 +1,8 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Routing;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.ReadSide;
+using CaseEngine.Projections.Statistics;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Routing;
 using Marten;

@@ -1,3 +1,4 @@
+using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.ReadSide;
 using Marten;
 using Npgsql;

@@ -7,7 +7,7 @@ using CaseEngine.Domain.Petitions.PetitionerActs;
 using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Domain.Petitions.Supervising;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.History;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Duplicates;

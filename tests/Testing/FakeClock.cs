@@ -10,7 +10,7 @@ public sealed class FakeClock : TimeProvider
     /// <summary>Monday 2025-03-03 09:00 in Shanghai: a working day, far from holidays.</summary>
     public static readonly DateTimeOffset DefaultStart = new(2025, 3, 3, 1, 0, 0, TimeSpan.Zero);
 
-    private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+    private static readonly TimeZoneInfo Shanghai = CaseEngine.Domain.Clocks.DeploymentZone.Zone;
 
     private long _utcTicks;
 

@@ -42,8 +42,5 @@ public sealed record ClockPolicy
     /// <summary>Practice: which missed stages trigger automatic supervision.</summary>
     public IReadOnlySet<Stage> AutoSupervisedStages { get; init; } = new HashSet<Stage> { Stage.Acceptance, Stage.Handling };
 
-    /// <summary>The deployment's time zone: periods are counted in its calendar dates.</summary>
-    public string TimeZoneId { get; init; } = "Asia/Shanghai";
-
     public static ClockPolicy Default { get; } = new();
 }

@@ -10,13 +10,10 @@ namespace CaseEngine.Domain.Clocks;
 /// </summary>
 public sealed class StatutoryClock
 {
-    private readonly TimeZoneInfo _zone;
-
     public StatutoryClock(ClockPolicy policy, BusinessCalendar calendar)
     {
         Policy = policy;
         Calendar = calendar;
-        _zone = TimeZoneInfo.FindSystemTimeZoneById(policy.TimeZoneId);
     }
 
     public ClockPolicy Policy { get; }
@@ -25,18 +22,17 @@ public sealed class StatutoryClock
     public static StatutoryClock Default { get; } = new(ClockPolicy.Default, BusinessCalendar.China);
 
     /// <summary>The calendar date of a moment in the deployment's zone.</summary>
-    public DateOnly DateOf(DateTimeOffset moment) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(moment, _zone).DateTime);
+    public DateOnly DateOf(DateTimeOffset moment) => DeploymentZone.DayOf(moment);
 
     /// <summary>00:00 of a date in the deployment's zone.</summary>
     public DateTimeOffset StartOf(DateOnly date)
     {
         var local = date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
-        return new DateTimeOffset(local, _zone.GetUtcOffset(local));
+        return new DateTimeOffset(local, DeploymentZone.Zone.GetUtcOffset(local));
     }
 
     /// <summary>A moment expressed in the deployment's zone (what clients are shown).</summary>
-    public DateTimeOffset InZone(DateTimeOffset moment) => TimeZoneInfo.ConvertTime(moment, _zone);
+    public DateTimeOffset InZone(DateTimeOffset moment) => TimeZoneInfo.ConvertTime(moment, DeploymentZone.Zone);
 
     /// <summary>The limit of a stage that starts at <paramref name="at"/>, per the policy.</summary>
     public Due Start(Stage stage, DateTimeOffset at) => stage switch

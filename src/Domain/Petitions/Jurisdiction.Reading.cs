@@ -107,4 +107,84 @@ public static partial class Jurisdiction
                 ? "a supervisor analyses only its own office's region subtree"
                 : "situation analysis is for supervisors, auditors and admins");
     }
+
+    /// <summary>
+    /// The submitter of an online petition holds the access code just issued: as a PETITIONER it
+    /// sees what it submitted in its own view. Anyone else (ADMIN) submitting sees by its role.
+    /// </summary>
+    public static bool SubmitterHoldsAccessCode(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.Role == Role.Petitioner;
+    }
+
+    /// <summary>
+    /// trackPetition: the case number and the access code make the caller the petitioner. A
+    /// PETITIONER keeps its identity; anyone else reads as the anonymous petitioner, never with the
+    /// rights of its own role.
+    /// </summary>
+    public static (Actor Actor, bool Anonymous) TrackingCaller(Actor actor, bool anonymous)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.Role == Role.Petitioner ? (actor, anonymous) : (Actor.AnonymousPetitioner, true);
+    }
+
+    /// <summary>Events the petitioner's own view leaves out: the offices' internal work.</summary>
+    public static bool IsInternal(IPetitionEvent e) =>
+        e is OfficerAssigned or SupervisionIssued or SupervisionAnswered or DuplicateSuspected or SuspectedDuplicateDismissed or ResultReported;
+
+    /// <summary>The actor of an event as the caller sees it: the petitioner's own view carries no metadata of staff (null).</summary>
+    public static Actor? ActorAsSeen(Actor actor, bool ownView)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return ownView && actor.Role is not (Role.Petitioner or Role.System) ? null : actor;
+    }
+
+    /// <summary>Correlation and causation ids are the offices' metadata: not shown in the petitioner's own view.</summary>
+    public static bool ShowsMetadata(bool ownView) => !ownView;
+
+    /// <summary>A region path lies in the subtree whose root path is <paramref name="scopePath"/> (itself included).</summary>
+    public static bool InRegionScope(string regionPath, string scopePath)
+    {
+        ArgumentNullException.ThrowIfNull(regionPath);
+        ArgumentNullException.ThrowIfNull(scopePath);
+        return regionPath == scopePath || regionPath.StartsWith(scopePath + ".", StringComparison.Ordinal);
+    }
+
+    /// <summary>An INTEGRATOR's reads of the log are limited to what it may follow (<see cref="FeedScopePath"/>); others are not.</summary>
+    public static bool IsFeedScoped(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return actor.Role == Role.Integrator;
+    }
+
+    /// <summary>The personal-data access log: AUDITOR and ADMIN. UNAUTHENTICATED without a token, else FORBIDDEN.</summary>
+    public static void EnsureMayReadAccessLog(Actor actor, bool anonymous)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, "the access log needs a token");
+        if (actor.Role is not (Role.Auditor or Role.Admin))
+            throw RuleViolation.Forbidden("only AUDITOR and ADMIN read the personal-data access log");
+    }
+
+    /// <summary>Verifying a petition's chain of events: AUDITOR and ADMIN (<paramref name="what"/> names the act in the message).</summary>
+    public static void EnsureMayAudit(Actor actor, bool anonymous, string what)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, $"only AUDITOR and ADMIN {what}: a token is needed");
+        if (actor.Role is not (Role.Auditor or Role.Admin))
+            throw RuleViolation.Forbidden($"only AUDITOR and ADMIN {what}");
+    }
+
+    /// <summary>The event log's day roots and inclusion proofs: INTEGRATOR (its scope), AUDITOR and ADMIN.</summary>
+    public static void EnsureMayFollowRoots(Actor actor, bool anonymous)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, "the event log's roots need a token");
+        if (actor.Role is not (Role.Integrator or Role.Auditor or Role.Admin))
+            throw RuleViolation.Forbidden("the event log's roots are for integrators and auditors");
+    }
 }

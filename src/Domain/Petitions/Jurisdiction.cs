@@ -142,6 +142,24 @@ public static partial class Jurisdiction
         return mayRollUp && includeSubordinates && department.Kind == DepartmentKind.PetitionOffice;
     }
 
+    /// <summary>
+    /// A work queue request in the contract's order of refusals: UNAUTHENTICATED without a token,
+    /// VALIDATION for a department not in the directory and then for the other arguments
+    /// (<paramref name="validate"/>), FORBIDDEN last (<see cref="WorkQueueScope"/>).
+    /// </summary>
+    /// <returns>the department, and whether its figures roll up the region subtree for this caller</returns>
+    public static (Department Department, bool RollUp) EnsureWorkQueue(Actor actor, bool anonymous, string departmentId,
+        DepartmentDirectory directory, string what, bool includeSubordinates = false, Action? validate = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, $"the {what} needs a token");
+        var department = directory.FindDepartment(departmentId)
+            ?? throw RuleViolation.Validation("departmentId is not in the directory");
+        validate?.Invoke();
+        return (department, WorkQueueScope(actor, anonymous, department, directory, includeSubordinates, what));
+    }
+
     /// <summary>Petitioner acts: the petitioner (by token or access code), or ADMIN.</summary>
     public static void EnsurePetitioner(Petition p, DecisionContext ctx, string act)
     {

@@ -4,6 +4,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;
+using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Rules;
 using JasperFx.Events;
 using Marten;
@@ -164,14 +165,14 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
                 return null;
             if (query.Types is { Count: > 0 } types && !types.Contains(e.EventType.Name))
                 return null;
-            if (departmentPath is not null ? !InSubtree(data.RegionPath, departmentPath)
+            if (departmentPath is not null ? !Jurisdiction.InRegionScope(data.RegionPath, departmentPath)
                 : query.DepartmentId is { } dept && data.DepartmentId != dept)
                 return null;
-            if (scopePath is not null && !InSubtree(data.RegionPath, scopePath))
+            if (scopePath is not null && !Jurisdiction.InRegionScope(data.RegionPath, scopePath))
                 return null;
             if (petition is null || !MayRead(petition, caller, directory))
                 return null;
-            return new EventNode(EventRecord.From(e), PetitionLens.Of(petition, caller, directory));
+            return new EventNode(StoredEvent.From(e), PetitionLens.Of(petition, caller, directory));
         };
     }
 
@@ -182,7 +183,4 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
         Jurisdiction.MayFollow(p, caller.Actor, caller.Anonymous, directory);
 
     private static string? ScopePath(Caller caller, DepartmentDirectory directory) => Jurisdiction.FeedScopePath(caller.Actor, directory);
-
-    private static bool InSubtree(string regionPath, string scope) =>
-        regionPath == scope || regionPath.StartsWith(scope + ".", StringComparison.Ordinal);
 }

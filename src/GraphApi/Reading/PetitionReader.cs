@@ -1,6 +1,7 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;
+using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Rules;
 using Marten;
@@ -43,8 +44,8 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
         var petition = await session.Query<Petition>().Where(p => p.CaseNumber == caseNumber.Trim()).FirstOrDefaultAsync(ct);
         if (petition is null || !accessCodes.Verify(petition.Id, accessCode))
             return null;
-        var asPetitioner = caller.Role == Role.Petitioner ? caller : Caller.AnonymousPetitioner;
-        return Node(petition, asPetitioner, accessCodeVerified: true);
+        var (actor, anonymous) = Jurisdiction.TrackingCaller(caller.Actor, caller.Anonymous);
+        return Node(petition, new Caller(actor, anonymous), accessCodeVerified: true);
     }
 
     /// <summary>Petitions linked as duplicates of this one that the caller may read.</summary>
@@ -70,24 +71,18 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
             candidates.TryGetValue(d.CandidatePetitionId, out var candidate) ? Node(candidate, caller) : null))];
     }
 
-    public async Task<IReadOnlyList<EventRecord>> StreamAsync(Guid id, int? toVersion, CancellationToken ct)
+    /// <summary>Events <paramref name="fromVersion"/>..<paramref name="toVersion"/> of a petition the caller was checked for (<see cref="HistoryQueries"/>).</summary>
+    public async Task<IReadOnlyList<StoredEvent>> HistoryAsync(Guid id, int? fromVersion, int? toVersion, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var events = await session.Events.FetchStreamAsync(id, version: toVersion ?? 0, token: ct);
-        return [.. events.Select(EventRecord.From)];
+        return await HistoryQueries.HistoryAsync(session, id, fromVersion, toVersion, ct);
     }
 
-    /// <summary>The petition folded from its stream up to a version or a moment; null before its first event.</summary>
-    public async Task<(Petition? State, int Version)> AsOfAsync(Guid id, int? version, DateTimeOffset? at, CancellationToken ct)
+    /// <summary>The petition as of a version or a moment (<see cref="HistoryQueries.AsOfAsync"/>); null before its first event.</summary>
+    public async Task<Petition?> AsOfAsync(Guid id, int? version, DateTimeOffset? at, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var events = await session.Events.FetchStreamAsync(id, token: ct);
-        var slice = events
-            .Where(e => version is { } v ? e.Version <= v : e.Timestamp <= at!.Value)
-            .OrderBy(e => e.Version)
-            .Select(e => (IPetitionEvent)e.Data)
-            .ToList();
-        return slice.Count == 0 ? (null, 0) : (Petition.Fold(slice), slice.Count);
+        return await HistoryQueries.AsOfAsync(session, id, version, at, ct);
     }
 }
 

@@ -74,12 +74,12 @@ public sealed class RoleEnum : EnumerationGraphType<Role>
     }
 }
 
-public sealed class PeriodEnum : EnumerationGraphType<CaseEngine.Projections.Queries.Period>
+public sealed class PeriodEnum : EnumerationGraphType<CaseEngine.Projections.Statistics.Period>
 {
     public PeriodEnum() => Name = "Period";
 }
 
-public sealed class InboxOrderEnum : EnumerationGraphType<CaseEngine.Projections.Queries.InboxOrder>
+public sealed class InboxOrderEnum : EnumerationGraphType<CaseEngine.Projections.Inbox.InboxOrder>
 {
     public InboxOrderEnum() => Name = "InboxOrder";
 }

@@ -25,7 +25,7 @@ public static class IntegrityQueries
             .ResolveAsync(async c =>
             {
                 var id = InputReading.ParseId(c.GetArgument<string>("id"), "id");
-                EnsureAuditor(c.Caller(), "verifies the event chain");
+                Jurisdiction.EnsureMayAudit(c.Caller().Actor, c.Caller().Anonymous, "verifies the event chain");
                 return await c.Service<EventChain>().VerifyStreamAsync(id, c.CancellationToken);
             });
 
@@ -35,7 +35,7 @@ public static class IntegrityQueries
             .ResolveAsync(async c =>
             {
                 var date = c.GetArgument<DateOnly>("date");
-                EnsureMayFollowRoots(c.Caller());
+                Jurisdiction.EnsureMayFollowRoots(c.Caller().Actor, c.Caller().Anonymous);
                 return await c.Service<EventChain>().DayRootAsync(date, c.CancellationToken);
             });
 
@@ -48,27 +48,11 @@ public static class IntegrityQueries
                 if (sequence < 1)
                     throw RuleViolation.Validation("sequence must be 1 or more");
                 var caller = c.Caller();
-                EnsureMayFollowRoots(caller);
-                if (caller.Role == Role.Integrator && !await InScopeAsync(c, caller, sequence))
+                Jurisdiction.EnsureMayFollowRoots(caller.Actor, caller.Anonymous);
+                if (Jurisdiction.IsFeedScoped(caller.Actor) && !await InScopeAsync(c, caller, sequence))
                     return null;
                 return await c.Service<EventChain>().ProofAsync(sequence, c.CancellationToken);
             });
-    }
-
-    private static void EnsureAuditor(Caller caller, string what)
-    {
-        if (caller.Anonymous)
-            throw new RuleViolation(RuleCode.Unauthenticated, $"only AUDITOR and ADMIN {what}: a token is needed");
-        if (caller.Role is not (Role.Auditor or Role.Admin))
-            throw RuleViolation.Forbidden($"only AUDITOR and ADMIN {what}");
-    }
-
-    private static void EnsureMayFollowRoots(Caller caller)
-    {
-        if (caller.Anonymous)
-            throw new RuleViolation(RuleCode.Unauthenticated, "the event log's roots need a token");
-        if (caller.Role is not (Role.Integrator or Role.Auditor or Role.Admin))
-            throw RuleViolation.Forbidden("the event log's roots are for integrators and auditors");
     }
 
     /// <summary>The feed's own rule (<see cref="EventFeed.Selector"/>): an integrator proves only events it may follow.</summary>

@@ -85,7 +85,7 @@ public sealed class MutationType : ObjectGraphType
                 var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
                     ?? throw new InvalidOperationException("a submitted petition is missing");
                 // The submitter holds the access code just issued: it sees its own petition as the petitioner.
-                var lens = PetitionLens.For(petition, caller, rules.Directory, accessCodeVerified: caller.Role == Role.Petitioner)
+                var lens = PetitionLens.For(petition, caller, rules.Directory, accessCodeVerified: Jurisdiction.SubmitterHoldsAccessCode(caller.Actor))
                     ?? PetitionLens.Of(petition, caller, rules.Directory);
                 return new SubmitPetitionPayload(new PetitionNode(petition, lens), result.CaseNumber ?? petition.CaseNumber, result.AccessCode ?? "");
             });
@@ -171,7 +171,7 @@ public sealed class MutationType : ObjectGraphType
         var caller = c.Caller();
         var verified = accessCode is not null && c.Service<AccessCodes>().Verify(petition.Id, accessCode);
         var lens = PetitionLens.For(petition, caller, rules.Directory, verified) ?? PetitionLens.Of(petition, caller, rules.Directory, verified);
-        return new PetitionPayload(new PetitionNode(petition, lens), PetitionEventType.Visible(result.Events.Select(EventRecord.From), lens));
+        return new PetitionPayload(new PetitionNode(petition, lens), PetitionEventType.Visible(result.Events, lens));
     }
 }
 

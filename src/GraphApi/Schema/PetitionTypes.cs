@@ -5,6 +5,7 @@ using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
+using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
@@ -213,7 +214,7 @@ public sealed class PetitionType : ObjectGraphType<PetitionNode>
             .ResolveAsync(async c =>
             {
                 var node = c.Source;
-                var events = await c.Service<PetitionReader>().StreamAsync(node.State.Id, node.AsOfVersion ?? node.State.Version, c.CancellationToken);
+                var events = await c.Service<PetitionReader>().HistoryAsync(node.State.Id, null, node.AsOfVersion ?? node.State.Version, c.CancellationToken);
                 return PetitionEventType.Visible(events, node.Lens);
             });
     }
@@ -239,22 +240,17 @@ public sealed class PetitionEventType : ObjectGraphType<EventNode>
         Field<IdGraphType, string>("departmentId")
             .Description("the department responsible for the petition once this event is applied (for a forward: the receiving agency)")
             .Resolve(c => c.Source.Event.Data.DepartmentId);
-        Field<ActorType, Actor>("actor").Resolve(c =>
-        {
-            var actor = c.Source.Event.Actor;
-            // The petitioner's own view carries no metadata of staff.
-            return c.Source.Lens.OwnView && actor.Role is not (Role.Petitioner or Role.System) ? null : actor;
-        });
+        Field<ActorType, Actor>("actor").Resolve(c => Jurisdiction.ActorAsSeen(c.Source.Event.Actor, c.Source.Lens.OwnView));
         Field<StringGraphType, string>("correlationId")
-            .Resolve(c => c.Source.Lens.OwnView ? null : c.Source.Event.CorrelationId);
+            .Resolve(c => Jurisdiction.ShowsMetadata(c.Source.Lens.OwnView) ? c.Source.Event.CorrelationId : null);
         Field<StringGraphType, string>("causationId")
-            .Resolve(c => c.Source.Lens.OwnView ? null : c.Source.Event.CausationId);
+            .Resolve(c => Jurisdiction.ShowsMetadata(c.Source.Lens.OwnView) ? c.Source.Event.CausationId : null);
         Field<NonNullGraphType<JsonScalar>, JsonNode>("data")
             .Description("the event record as camelCase JSON with enums as strings; personal data only under data.petitioner, masked for callers who may not see it")
             .Resolve(c => c.Source.Data(c.Request().AccessLog));
     }
 
     /// <summary>The events the lens shows: the petitioner's own view leaves out the offices' internal work.</summary>
-    public static List<EventNode> Visible(IEnumerable<EventRecord> events, PetitionLens lens) =>
-        [.. events.Where(e => !lens.OwnView || !EventNode.IsInternal(e.Data)).Select(e => new EventNode(e, lens))];
+    public static List<EventNode> Visible(IEnumerable<StoredEvent> events, PetitionLens lens) =>
+        [.. events.Where(e => !lens.OwnView || !Jurisdiction.IsInternal(e.Data)).Select(e => new EventNode(e, lens))];
 }

@@ -4,9 +4,11 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
-using CaseEngine.GraphApi.WorkQueues;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.Overdue;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Projections.SituationAnalysis;
+using CaseEngine.Projections.Statistics;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
@@ -51,8 +53,8 @@ public sealed class QueryType : ObjectGraphType
                 var now = await reader.ReadAsync(InputReading.ParseId(c.GetArgument<string>("id"), "id"), c.Caller(), c.CancellationToken);
                 if (now is null)
                     return null;
-                var (state, asOfVersion) = await reader.AsOfAsync(now.State.Id, version, at, c.CancellationToken);
-                return state is null ? null : new PetitionNode(state, now.Lens, asOfVersion);
+                var state = await reader.AsOfAsync(now.State.Id, version, at, c.CancellationToken);
+                return state is null ? null : new PetitionNode(state, now.Lens, state.Version);
             });
 
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionEventType>>>, IEnumerable<EventNode>>("history")
@@ -68,8 +70,8 @@ public sealed class QueryType : ObjectGraphType
                     throw RuleViolation.Validation("fromVersion and toVersion must be 1 or more, fromVersion not above toVersion");
                 var reader = c.Service<PetitionReader>();
                 var node = await reader.RequireAsync(InputReading.ParseId(c.GetArgument<string>("petitionId"), "petitionId"), c.Caller(), c.CancellationToken);
-                var events = await reader.StreamAsync(node.State.Id, to, c.CancellationToken);
-                return PetitionEventType.Visible(events.Where(e => e.Version >= from), node.Lens);
+                var events = await reader.HistoryAsync(node.State.Id, from, to, c.CancellationToken);
+                return PetitionEventType.Visible(events, node.Lens);
             });
 
         Field<NonNullGraphType<InboxConnectionType>, Connection<InboxItemNode>>("inbox")
@@ -82,18 +84,21 @@ public sealed class QueryType : ObjectGraphType
             {
                 var caller = c.Caller();
                 var first = 0;
-                var (department, _) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
+                var (department, _) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
                     validate: () => first = Paging.First(c.GetArgument<int?>("first")));
                 var filter = c.GetArgument<Dictionary<string, object?>?>("filter") is { } f
                     ? new InboxFilter(
                         f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly") ?? false,
                         f.Text("assignedOfficerId"), f.Get<PetitionCategory?>("category"), f.Text("text"))
                     : null;
-                var page = await c.Service<IWorkQueues>().InboxAsync(new InboxQuery(department.Id, filter,
-                    c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
-                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId), page.Petitions);
+                // One query session per field: sibling fields resolve in parallel and a Marten session is not thread-safe.
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                var (page, read) = await InboxQueries.PageWithPetitionsAsync(session, department.Id, filter,
+                    c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow(),
+                    c.CancellationToken, c.Service<CursorKey>());
+                var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId), read);
                 return new Connection<InboxItemNode>(
-                    [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new InboxItemNode(r, petitions[r.PetitionId])))],
+                    [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new InboxItemNode(e.Node, petitions[e.Node.PetitionId])))],
                     page.HasNextPage, page.TotalCount);
             });
 
@@ -106,13 +111,14 @@ public sealed class QueryType : ObjectGraphType
             {
                 var caller = c.Caller();
                 var first = 0;
-                var (department, rollUp) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
+                var (department, rollUp) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
                     c.GetArgument("includeSubordinates", true), () => first = Paging.First(c.GetArgument<int?>("first")));
-                var page = await c.Service<IWorkQueues>().OverdueAsync(new OverdueQuery(department.Id,
-                    rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow()), c.CancellationToken);
-                var petitions = await Readable(c, page.Rows.Select(r => r.PetitionId));
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                var page = await OverdueQueries.PageAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
+                    rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
+                var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId));
                 return new Connection<OverdueItemNode>(
-                    [.. page.Rows.Where(r => petitions.ContainsKey(r.PetitionId)).Select(r => (r.Cursor, new OverdueItemNode(r, petitions[r.PetitionId])))],
+                    [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new OverdueItemNode(e.Node, petitions[e.Node.PetitionId])))],
                     page.HasNextPage, page.TotalCount);
             });
 
@@ -127,14 +133,15 @@ public sealed class QueryType : ObjectGraphType
                 var caller = c.Caller();
                 var from = c.GetArgument<DateOnly>("from");
                 var to = c.GetArgument<DateOnly>("to");
-                var (department, includeSubordinates) = WorkQueueAccess.Ensure(caller, c.GetArgument<string>("departmentId"), rules.Directory, "statistics",
+                var (department, includeSubordinates) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "statistics",
                     c.GetArgument("includeSubordinates", true), () =>
                     {
                         if (to < from)
                             throw RuleViolation.Validation("to must not be before from");
                     });
-                var report = await c.Service<IWorkQueues>().StatisticsAsync(
-                    new StatisticsQuery(department.Id, from, to, includeSubordinates), c.CancellationToken);
+                await using var session = c.Service<IDocumentStore>().QuerySession();
+                var report = await StatisticsQueries.GetAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
+                    from, to, includeSubordinates, c.CancellationToken);
                 return new StatisticsNode(report, department);
             });
 
@@ -189,7 +196,7 @@ public sealed class QueryType : ObjectGraphType
             {
                 var caller = c.Caller();
                 var region = c.GetArgument<string>("regionCode");
-                SituationAnalysisAccess.EnsureAllowed(caller.Anonymous ? null : caller.Actor, caller.Anonymous, rules.Directory, region);
+                Jurisdiction.EnsureMayAnalyse(caller.Anonymous ? null : caller.Actor, caller.Anonymous, rules.Directory, region);
                 await using var session = c.Service<IDocumentStore>().QuerySession();
                 return await SituationAnalysisQueries.AnalyseAsync(session, rules.Directory, region,
                     c.GetArgument<AnalysisPeriod>("period"), c.GetArgument<DateOnly>("date"), c.CancellationToken);
@@ -205,15 +212,15 @@ public sealed class QueryType : ObjectGraphType
             .ResolveAsync(async c =>
             {
                 var caller = c.Caller();
+                // UNAUTHENTICATED comes before VALIDATION, FORBIDDEN after it: the rule is asked on both sides of the argument checks.
                 if (caller.Anonymous)
-                    throw new RuleViolation(RuleCode.Unauthenticated, "the access log needs a token");
+                    Jurisdiction.EnsureMayReadAccessLog(caller.Actor, caller.Anonymous);
                 var first = Paging.First(c.GetArgument<int?>("first"));
                 long after = 0;
                 if (c.GetArgument<string?>("after") is { } cursor && !long.TryParse(cursor, out after))
                     throw RuleViolation.Validation("after is not a cursor of this list");
                 var petitionId = c.GetArgument<string?>("petitionId") is { } pid ? InputReading.ParseId(pid, "petitionId") : (Guid?)null;
-                if (caller.Role is not (Role.Auditor or Role.Admin))
-                    throw RuleViolation.Forbidden("only AUDITOR and ADMIN read the personal-data access log");
+                Jurisdiction.EnsureMayReadAccessLog(caller.Actor, caller.Anonymous);
                 await using var session = c.Service<IDocumentStore>().QuerySession();
                 IQueryable<PersonalDataRead> q = session.Query<PersonalDataRead>();
                 if (petitionId is { } id)
@@ -278,26 +285,6 @@ public static class Paging
 {
     public static int First(int? first) =>
         first is >= 1 and <= 100 ? first.Value : throw RuleViolation.Validation("first must be 1..100");
-}
-
-/// <summary>
-/// The work queues' access as the API applies it: the domain's rule (<see cref="Jurisdiction.WorkQueueScope"/>)
-/// after the arguments' own checks, since VALIDATION comes before FORBIDDEN.
-/// </summary>
-public static class WorkQueueAccess
-{
-    /// <param name="validate">the other arguments' checks: VALIDATION comes before FORBIDDEN</param>
-    /// <returns>the department, and whether its figures roll up the region subtree for this caller</returns>
-    public static (Department Department, bool RollUp) Ensure(Caller caller, string departmentId, DepartmentDirectory directory, string what,
-        bool includeSubordinates = false, Action? validate = null)
-    {
-        if (caller.Anonymous)
-            throw new RuleViolation(RuleCode.Unauthenticated, $"the {what} needs a token");
-        var department = directory.FindDepartment(departmentId)
-            ?? throw RuleViolation.Validation("departmentId is not in the directory");
-        validate?.Invoke();
-        return (department, Jurisdiction.WorkQueueScope(caller.Actor, caller.Anonymous, department, directory, includeSubordinates, what));
-    }
 }
 
 public sealed class PersonalDataReadType : ObjectGraphType<PersonalDataRead>

@@ -1,19 +1,20 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.GraphApi.Reading;
-using CaseEngine.GraphApi.WorkQueues;
-using CaseEngine.Projections.Queries;
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.Overdue;
+using CaseEngine.Projections.ReadSide;
+using CaseEngine.Projections.Statistics;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
-using StatisticsReport = CaseEngine.GraphApi.WorkQueues.StatisticsReport;
 
 namespace CaseEngine.GraphApi.Schema;
 
 /// <summary>An inbox row whose petition the caller may read (checked before the row is shown).</summary>
-public sealed record InboxItemNode(InboxRow Row, PetitionNode Petition);
+public sealed record InboxItemNode(InboxItem Row, PetitionNode Petition);
 
-public sealed record OverdueItemNode(OverdueRow Row, PetitionNode Petition);
+public sealed record OverdueItemNode(OverdueItem Row, PetitionNode Petition);
 
 public sealed record Connection<T>(IReadOnlyList<(string Cursor, T Node)> Edges, bool HasNextPage, int TotalCount);
 
@@ -95,23 +96,23 @@ public sealed class OverdueItemType : ObjectGraphType<OverdueItemNode>
     }
 }
 
-public sealed class ChannelCountType : ObjectGraphType<KeyValuePair<Channel, int>>
+public sealed class ChannelCountType : ObjectGraphType<ChannelCount>
 {
     public ChannelCountType()
     {
         Name = "ChannelCount";
-        Field<NonNullGraphType<ChannelEnum>, Channel>("channel").Resolve(c => c.Source.Key);
-        Field<NonNullGraphType<IntGraphType>, int>("count").Resolve(c => c.Source.Value);
+        Field<NonNullGraphType<ChannelEnum>, Channel>("channel").Resolve(c => c.Source.Channel);
+        Field<NonNullGraphType<IntGraphType>, int>("count").Resolve(c => c.Source.Count);
     }
 }
 
-public sealed class CategoryCountType : ObjectGraphType<KeyValuePair<PetitionCategory, int>>
+public sealed class CategoryCountType : ObjectGraphType<CategoryCount>
 {
     public CategoryCountType()
     {
         Name = "CategoryCount";
-        Field<NonNullGraphType<PetitionCategoryEnum>, PetitionCategory>("category").Resolve(c => c.Source.Key);
-        Field<NonNullGraphType<IntGraphType>, int>("count").Resolve(c => c.Source.Value);
+        Field<NonNullGraphType<PetitionCategoryEnum>, PetitionCategory>("category").Resolve(c => c.Source.Category);
+        Field<NonNullGraphType<IntGraphType>, int>("count").Resolve(c => c.Source.Count);
     }
 }
 
@@ -154,31 +155,28 @@ public sealed class StatisticsType : ObjectGraphType<StatisticsNode>
         Field<NonNullGraphType<DepartmentType>, Department>("department")
             .Description("the department whose jurisdiction is counted; includeSubordinates decides whether lower levels are rolled up")
             .Resolve(c => c.Source.Department);
-        Field<NonNullGraphType<DateScalar>, DateOnly>("from").Resolve(c => c.Source.Report.Query.From);
-        Field<NonNullGraphType<DateScalar>, DateOnly>("to").Resolve(c => c.Source.Report.Query.To);
+        Field<NonNullGraphType<DateScalar>, DateOnly>("from").Resolve(c => c.Source.Report.From);
+        Field<NonNullGraphType<DateScalar>, DateOnly>("to").Resolve(c => c.Source.Report.To);
         Field<NonNullGraphType<StatisticsBucketType>, StatisticsBucket>("totals").Resolve(c => c.Source.Report.Totals);
         Field<FloatGraphType, double?>("onlineShare")
             .Description("online / received, 0..1; null when the denominator is 0 (likewise for every rate)")
-            .Resolve(c => Rate(c.Source.Report.Totals.Online, c.Source.Report.Totals.Received));
+            .Resolve(c => c.Source.Report.OnlineShare);
         Field<FloatGraphType, double?>("onTimeRate")
             .Description("repliedOnTime / replied, 0..1")
-            .Resolve(c => Rate(c.Source.Report.Totals.RepliedOnTime, c.Source.Report.Totals.Replied));
+            .Resolve(c => c.Source.Report.OnTimeRate);
         Field<FloatGraphType, double?>("timelyAcceptanceRate")
             .Description("acceptedOnTime / (accepted + declined), 0..1 (timely acceptance rate)")
-            .Resolve(c => Rate(c.Source.Report.Totals.AcceptedOnTime, c.Source.Report.Totals.Accepted + c.Source.Report.Totals.Declined));
+            .Resolve(c => c.Source.Report.TimelyAcceptanceRate);
         Field<FloatGraphType, double?>("satisfactionRate")
             .Description("(satisfied + basicallySatisfied) / evaluated, 0..1")
-            .Resolve(c => Rate(c.Source.Report.Totals.Satisfied + c.Source.Report.Totals.BasicallySatisfied, c.Source.Report.Totals.Evaluated));
+            .Resolve(c => c.Source.Report.SatisfactionRate);
         Field<FloatGraphType, double?>("averageHandlingDays").Resolve(c => c.Source.Report.AverageHandlingDays);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ChannelCountType>>>, IEnumerable<KeyValuePair<Channel, int>>>("byChannel")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<ChannelCountType>>>, IEnumerable<ChannelCount>>("byChannel")
             .Resolve(c => c.Source.Report.ByChannel);
-        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CategoryCountType>>>, IEnumerable<KeyValuePair<PetitionCategory, int>>>("byCategory")
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<CategoryCountType>>>, IEnumerable<CategoryCount>>("byCategory")
             .Resolve(c => c.Source.Report.ByCategory);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<StatisticsBucketType>>>, IEnumerable<StatisticsBucket>>("series")
             .Argument<NonNullGraphType<PeriodEnum>>("period")
-            .ResolveAsync(async c => await c.Service<IWorkQueues>().SeriesAsync(
-                c.Source.Report.Query, c.GetArgument<Period>("period"), c.CancellationToken));
+            .Resolve(c => c.Source.Report.Series(c.GetArgument<Period>("period")));
     }
-
-    public static double? Rate(int numerator, int denominator) => denominator == 0 ? null : (double)numerator / denominator;
 }

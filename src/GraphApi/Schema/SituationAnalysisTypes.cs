@@ -4,7 +4,7 @@ using GraphQL.Types;
 namespace CaseEngine.GraphApi.Schema;
 
 // 形势研判 as the API shows it: an extension of the contract, readable by a SUPERVISOR for its
-// subtree, AUDITOR and ADMIN (SituationAnalysisAccess holds the rule).
+// subtree, AUDITOR and ADMIN (Jurisdiction.CanAnalyse in src/Domain holds the rule).
 
 public sealed class AnalysisPeriodEnum : EnumerationGraphType<AnalysisPeriod>
 {

@@ -1,3 +1,6 @@
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.Overdue;
+using CaseEngine.Projections.Statistics;
 using JasperFx.Events.Projections;
 using Marten;
 

@@ -21,10 +21,6 @@ public sealed record OverdueRow(
 /// </summary>
 public static class WorkItems
 {
-    /// <summary>Main-line stages at which a staff department must act (not the petitioner's windows).</summary>
-    public static bool IsStaffStage(Stage stage) =>
-        stage is Stage.Routing or Stage.Acceptance or Stage.Handling or Stage.Review or Stage.ReReview;
-
     public static string MainItemId(Guid petitionId, int instance) => $"{petitionId:N}-M{instance}";
 
     /// <param name="events">the petition's events in stream order, from its first</param>
@@ -35,7 +31,7 @@ public static class WorkItems
         var inbox = new List<InboxRow>();
         var suspected = s.SuspectedDuplicates.Count > 0;
 
-        if (!s.IsFinal && s.Clock is { } clock && IsStaffStage(clock.Stage) && clock.Stage == s.Stage)
+        if (!s.IsFinal && s.Clock is { } clock && clock.Stage.IsStaffStage() && clock.Stage == s.Stage)
         {
             // The clock's instance is the stream version of the event that opened the stage: the item arrived then.
             var opened = events[clock.Instance - 1];

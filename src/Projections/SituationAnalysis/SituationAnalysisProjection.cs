@@ -1,3 +1,4 @@
+using CaseEngine.Domain.Clocks;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.ChineseText;
 using CaseEngine.Projections.ReadSide;
@@ -47,12 +48,10 @@ public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analy
 {
     public const string Name = CaseEngine.Projections.ReadSide.ReadSideNames.SituationAnalysis;
 
-    /// <summary>The deployment's zone, in which receipt dates are taken (Asia/Shanghai by default).</summary>
-    public static TimeZoneInfo Zone { get; set; } = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
-
     private readonly Func<ChineseTextAnalyzer> _analyzer = analyzer ?? (() => ChineseTextAnalyzer.Shared);
 
-    public static DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, Zone).DateTime);
+    /// <summary>The receipt date: a date in the deployment's zone (<see cref="DeploymentZone"/>).</summary>
+    public static DateOnly DayOf(DateTimeOffset at) => DeploymentZone.DayOf(at);
 
     /// <summary>A subject's keywords: its distinct topic words (not bare numbers), in first-seen order.</summary>
     public static string[] Keywords(ChineseTextAnalyzer text, string subject)

@@ -44,7 +44,7 @@ public sealed record SituationReport(
 /// <summary>
 /// Situation analysis (形势研判): which sub-regions, categories and subject keywords rise against their
 /// own past. Reads only <see cref="SituationAnalysisSchema"/> (two indexed range reads of the region's
-/// subtree over five periods). Access is checked by the caller with <see cref="SituationAnalysisAccess"/>.
+/// subtree over five periods). Access is checked by the caller with the domain's rule (Jurisdiction.EnsureMayAnalyse).
 /// </summary>
 public static class SituationAnalysisQueries
 {

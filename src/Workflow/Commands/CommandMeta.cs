@@ -1,5 +1,6 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.History;
 
 namespace CaseEngine.Workflow.Commands;
 
@@ -22,11 +23,6 @@ public sealed record CommandMeta(
     public static CommandMeta System(Guid commandId, string? correlationId = null) =>
         new(commandId, Actor.System(), CorrelationId: correlationId);
 }
-
-/// <summary>One stored event as the workflow returns it (sequence and version read back after commit).</summary>
-public sealed record StoredEvent(
-    long Sequence, Guid PetitionId, int Version, string Type, DateTimeOffset OccurredAt, object Data,
-    string? CorrelationId, string? CausationId, IReadOnlyDictionary<string, object>? Headers) : ConfidentialRecord;
 
 /// <summary>
 /// The result of a command: the petition as it is now and the events the command appended

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.Rules;
 using JasperFx;
@@ -30,7 +31,7 @@ public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, Tim
 /// </summary>
 public static class PetitionCommands
 {
-    public const string ActorHeader = "actor";
+    public const string ActorHeader = StoredEvent.ActorHeader;
     public const string CommandIdHeader = "commandId";
 
     public static async Task<CommandResult> RunAsync(IDocumentSession session, CommandServices services, IPetitionMessage message, CancellationToken ct)
@@ -223,7 +224,5 @@ public static class PetitionCommands
         return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
     }
 
-    public static StoredEvent ToStored(IEvent e) =>
-        new(e.Sequence, e.StreamId, (int)e.Version, e.EventType.Name, e.Timestamp, e.Data,
-            e.CorrelationId, e.CausationId, e.Headers);
+    public static StoredEvent ToStored(IEvent e) => StoredEvent.From(e);
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using CaseEngine.Projections.Duplicates;
+using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.Monitoring;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;

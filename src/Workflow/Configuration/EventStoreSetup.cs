@@ -1,4 +1,5 @@
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.PetitionView;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;

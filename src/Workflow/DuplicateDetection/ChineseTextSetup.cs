@@ -1,4 +1,5 @@
 using CaseEngine.Projections.ChineseText;
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Workflow.Configuration;
 using JasperFx.Events.Projections;
@@ -38,7 +39,11 @@ public static class ChineseTextSetup
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(marten);
         // Required outside Development (ServerKeys); no default that anyone could read in the source.
-        services.TryAddSingleton(sp => new PetitionerKeys(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.PetitionerHash)));
+        services.TryAddSingleton(sp =>
+        {
+            var current = sp.GetRequiredService<ServerKeys>().Ring(KeySettings.PetitionerHash).Current;
+            return new PetitionerKeys(current.Id, current.Secret);
+        });
         services.AddHostedService<ChineseTextWarmup>();
         if (detectDuplicates)
             marten.AddSubscriptionWithServices<DuplicateDetectionSubscription>(ServiceLifetime.Singleton);

@@ -3,6 +3,7 @@ using System.Text;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Duplicates;
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Duplicates;

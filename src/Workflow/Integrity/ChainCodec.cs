@@ -9,10 +9,10 @@ namespace CaseEngine.Workflow.Integrity;
 /// jsonb columns as their canonical text (<c>data::text</c>), the timestamp as microseconds since the
 /// Unix epoch (PostgreSQL's own resolution), so the bytes signed at append are the bytes verified later.
 /// </summary>
-public sealed record StoredEvent(long Sequence, Guid Id, Guid StreamId, long Version, string Type, long TimestampMicros,
+public sealed record EventRow(long Sequence, Guid Id, Guid StreamId, long Version, string Type, long TimestampMicros,
     string? TenantId, string? DotnetType, string? CorrelationId, string? CausationId, string? Headers, string? Data, byte[]? BinaryData)
 {
-    /// <summary>The select list that reads a <see cref="StoredEvent"/> (alias <c>e</c> for mt_events), in <see cref="Read"/>'s order.</summary>
+    /// <summary>The select list that reads a <see cref="EventRow"/> (alias <c>e</c> for mt_events), in <see cref="Read"/>'s order.</summary>
     public const string Columns =
         "e.seq_id, e.id, e.stream_id, e.version, e.type, " +
         "(extract(epoch from e.timestamp) * 1000000)::bigint, " +
@@ -20,11 +20,11 @@ public sealed record StoredEvent(long Sequence, Guid Id, Guid StreamId, long Ver
 
     public const int ColumnCount = 13;
 
-    public static StoredEvent Read(Npgsql.NpgsqlDataReader reader, int offset = 0)
+    public static EventRow Read(Npgsql.NpgsqlDataReader reader, int offset = 0)
     {
         ArgumentNullException.ThrowIfNull(reader);
         string? Text(int i) => reader.IsDBNull(offset + i) ? null : reader.GetString(offset + i);
-        return new StoredEvent(reader.GetInt64(offset), reader.GetGuid(offset + 1), reader.GetGuid(offset + 2), reader.GetInt64(offset + 3),
+        return new EventRow(reader.GetInt64(offset), reader.GetGuid(offset + 1), reader.GetGuid(offset + 2), reader.GetInt64(offset + 3),
             reader.GetString(offset + 4), reader.GetInt64(offset + 5), Text(6), Text(7), Text(8), Text(9), Text(10), Text(11),
             reader.IsDBNull(offset + 12) ? null : (byte[])reader[offset + 12]);
     }
@@ -48,7 +48,7 @@ public static class ChainCodec
     private static readonly byte[] Domain = Encoding.ASCII.GetBytes("caseengine-event-chain-v1");
     public static ReadOnlyMemory<byte> NoPrevious { get; } = new byte[LinkLength];
 
-    public static byte[] Link(byte[] key, StoredEvent e, ReadOnlySpan<byte> previous)
+    public static byte[] Link(byte[] key, EventRow e, ReadOnlySpan<byte> previous)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(e);

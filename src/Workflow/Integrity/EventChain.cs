@@ -145,7 +145,7 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
         var leaves = new List<(long, Guid, byte[])>();
         await using var conn = await OpenAsync(ct);
         await using var cmd = new NpgsqlCommand($"""
-            select c.seq_id, c.stream_id, c.version, c.key_id, c.link, p.link, {StoredEvent.Columns}
+            select c.seq_id, c.stream_id, c.version, c.key_id, c.link, p.link, {EventRow.Columns}
             from {Schema}.{EventChainStorage.TableName} c
             left join {Schema}.mt_events e on e.seq_id = c.seq_id
             left join {Schema}.{EventChainStorage.TableName} p on p.stream_id = c.stream_id and p.version = c.version - 1
@@ -162,7 +162,7 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
             byte[] link = new byte[ChainCodec.LinkLength];
             if (!reader.IsDBNull(6) && previous is not null && chainKey.Find(reader.GetString(3)) is { } secret)
             {
-                var e = StoredEvent.Read(reader, 6);
+                var e = EventRow.Read(reader, 6);
                 if (e.StreamId == reader.GetGuid(1) && e.Version == version)
                     link = ChainCodec.Link(secret, e, previous);
             }

@@ -53,7 +53,7 @@ public static class EventChainStorage
               from unnest(@streams) s(id)
               left join lateral (select c.version, c.link from {schema}.{TableName} c
                                  where c.stream_id = s.id order by c.version desc limit 1) t on true)
-            select tip.tip_link, {StoredEvent.Columns}
+            select tip.tip_link, {EventRow.Columns}
             from tip join {schema}.mt_events e on e.stream_id = tip.stream_id and e.version > coalesce(tip.tip_version, 0)
             order by e.stream_id, e.version
             """, connection, transaction))
@@ -64,7 +64,7 @@ public static class EventChainStorage
             byte[] previous = [];
             while (await reader.ReadAsync(ct))
             {
-                var e = StoredEvent.Read(reader, 1);
+                var e = EventRow.Read(reader, 1);
                 if (stream != e.StreamId)
                 {
                     stream = e.StreamId;

@@ -21,17 +21,17 @@ public enum ChainProblem
 public sealed record ChainVerification(Guid StreamId, bool Intact, int? FirstBrokenVersion, ChainProblem? Problem, int CheckedEvents);
 
 /// <summary>One row of the events-and-links join a verification walks: either side may be missing.</summary>
-internal sealed record ChainRow(StoredEvent? Event, long? LinkSequence, Guid? LinkStream, long? LinkVersion, string? KeyId, byte[]? Link)
+internal sealed record ChainRow(EventRow? Event, long? LinkSequence, Guid? LinkStream, long? LinkVersion, string? KeyId, byte[]? Link)
 {
     public Guid Stream => Event?.StreamId ?? LinkStream!.Value;
     public long Version => Event?.Version ?? LinkVersion!.Value;
 
-    public const string Select = $"{StoredEvent.Columns}, c.seq_id, c.stream_id, c.version, c.key_id, c.link";
+    public const string Select = $"{EventRow.Columns}, c.seq_id, c.stream_id, c.version, c.key_id, c.link";
 
     public static ChainRow Read(NpgsqlDataReader reader)
     {
-        var e = reader.IsDBNull(0) ? null : StoredEvent.Read(reader);
-        const int o = StoredEvent.ColumnCount;
+        var e = reader.IsDBNull(0) ? null : EventRow.Read(reader);
+        const int o = EventRow.ColumnCount;
         return reader.IsDBNull(o)
             ? new ChainRow(e, null, null, null, null, null)
             : new ChainRow(e, reader.GetInt64(o), reader.GetGuid(o + 1), reader.GetInt64(o + 2), reader.GetString(o + 3), (byte[])reader[o + 4]);

@@ -4,6 +4,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.GraphApi.Schema;
+using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Submitting;
 
@@ -17,7 +18,7 @@ namespace CaseEngine.GraphApi.Tests.Logs;
 public class when_records_are_printed
 {
     private static readonly Assembly[] Ours =
-        [typeof(RuleViolation).Assembly, typeof(CommandMeta).Assembly, typeof(SubmitPetitionPayload).Assembly];
+        [typeof(RuleViolation).Assembly, typeof(StoredEvent).Assembly, typeof(CommandMeta).Assembly, typeof(SubmitPetitionPayload).Assembly];
 
     [Fact]
     public void every_command_message_event_and_record_with_personal_data_prints_none()

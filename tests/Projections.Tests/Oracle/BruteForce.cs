@@ -13,7 +13,7 @@ namespace CaseEngine.Projections.Tests.Oracle;
 /// </summary>
 public static class BruteForce
 {
-    private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+    private static readonly TimeZoneInfo Shanghai = CaseEngine.Domain.Clocks.DeploymentZone.Zone;
 
     public const int Counters = 16;
 

@@ -1,5 +1,6 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.SituationAnalysis;
 
 namespace CaseEngine.Projections.Tests.SituationAnalysis;
@@ -60,7 +61,7 @@ public class when_situation_analysis_is_asked_for
     {
         try
         {
-            SituationAnalysisAccess.EnsureAllowed(caller, anonymous, Directory, region);
+            Jurisdiction.EnsureMayAnalyse(caller, anonymous, Directory, region);
             return null;
         }
         catch (RuleViolation e)
@@ -80,7 +81,7 @@ public class when_situation_analysis_is_asked_for
     public void a_supervisor_of_a_petition_office_analyses_its_region_subtree_only(string region, bool allowed)
     {
         var supervisor = new Actor("s", Role.Supervisor, "340100-PO");
-        SituationAnalysisAccess.CanAnalyse(supervisor, Directory, region).ShouldBe(allowed);
+        Jurisdiction.CanAnalyse(supervisor, Directory, region).ShouldBe(allowed);
         Refusal(supervisor, region).ShouldBe(allowed ? null : RuleCode.Forbidden);
     }
 
@@ -103,7 +104,7 @@ public class when_situation_analysis_is_asked_for
     public void everyone_else_is_forbidden(Role role, string? dept)
     {
         Refusal(new Actor("x", role, dept), "340100").ShouldBe(RuleCode.Forbidden);
-        SituationAnalysisAccess.CanAnalyse(new Actor("x", role, dept), Directory, "340100").ShouldBeFalse();
+        Jurisdiction.CanAnalyse(new Actor("x", role, dept), Directory, "340100").ShouldBeFalse();
     }
 
     [Fact]

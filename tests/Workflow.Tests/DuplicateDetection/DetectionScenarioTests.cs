@@ -3,6 +3,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Duplicates;
 using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Testing;
 using CaseEngine.Testing.Text;
 using CaseEngine.Workflow.Commands;

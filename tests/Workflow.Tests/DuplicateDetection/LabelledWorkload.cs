@@ -1,8 +1,8 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Testing.Text;
-using CaseEngine.Workflow.DuplicateDetection;
 
 namespace CaseEngine.Workflow.Tests.DuplicateDetection;
 

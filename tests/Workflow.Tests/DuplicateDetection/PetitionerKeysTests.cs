@@ -1,4 +1,4 @@
-using CaseEngine.Workflow.DuplicateDetection;
+using CaseEngine.Projections.Duplicates;
 
 namespace CaseEngine.Workflow.Tests.DuplicateDetection;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CaseEngine.Projections.ChineseText;
-using CaseEngine.Workflow.DuplicateDetection;
+using CaseEngine.Projections.Duplicates;
 using Xunit.Abstractions;
 
 namespace CaseEngine.Workflow.Tests.DuplicateDetection;

@@ -166,7 +166,7 @@ public class when_a_day_tree_is_built
     public void a_link_covers_every_stored_field_and_the_previous_link()
     {
         var key = new byte[32];
-        var e = new StoredEvent(7, Guid.NewGuid(), Guid.NewGuid(), 2, "petition_submitted", 1_700_000_000_000_000, "*DEFAULT*",
+        var e = new EventRow(7, Guid.NewGuid(), Guid.NewGuid(), 2, "petition_submitted", 1_700_000_000_000_000, "*DEFAULT*",
             "CaseEngine.X", "corr", "cause", """{"actor": "a"}""", """{"subject": "s"}""", null);
         var link = ChainCodec.Link(key, e, ChainCodec.NoPrevious.Span);
         var variants = new[]

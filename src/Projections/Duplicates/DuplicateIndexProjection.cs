@@ -6,7 +6,7 @@ using Marten.Events.Projections;
 using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
 
-namespace CaseEngine.Workflow.DuplicateDetection;
+namespace CaseEngine.Projections.Duplicates;
 
 /// <summary>Where a petition stands for duplicate detection: open, or how it ended.</summary>
 public static class IndexStatus

@@ -1,9 +1,10 @@
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.ReadSide;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
 
-namespace CaseEngine.Projections.ReadSide;
+namespace CaseEngine.Projections.Statistics;
 
 /// <summary>
 /// Daily statistics buckets per (department, region path, date, channel, category). Each page's

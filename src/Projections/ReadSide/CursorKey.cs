@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.ReadSide;
 
 /// <summary>
 /// The server key that seals keyset cursors (configuration <c>CaseEngine:CursorKey</c>, resolved and

@@ -5,7 +5,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.ReadSide;
 
 public sealed record Edge<T>(string Cursor, T Node);
 

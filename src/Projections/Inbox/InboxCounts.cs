@@ -1,9 +1,10 @@
+using CaseEngine.Projections.ReadSide;
 using Marten;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace CaseEngine.Projections.ReadSide;
+namespace CaseEngine.Projections.Inbox;
 
 /// <summary>
 /// The per-department inbox counts (<see cref="ReadSideSchema.InboxCountTable"/>) for an inbox

@@ -4,7 +4,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.Overdue;
 
 /// <summary>An open missed deadline; <see cref="DaysOverdue"/> is whole days past the due moment at query time.</summary>
 public sealed record OverdueItem(

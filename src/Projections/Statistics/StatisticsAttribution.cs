@@ -1,7 +1,8 @@
 using CaseEngine.Domain;
+using CaseEngine.Domain.Clocks;
 using CaseEngine.Domain.Petitions;
 
-namespace CaseEngine.Projections.ReadSide;
+namespace CaseEngine.Projections.Statistics;
 
 /// <summary>The counters of a statistics bucket, in <see cref="ReadSideSchema.CounterColumns"/> order.</summary>
 public enum Counter
@@ -23,10 +24,8 @@ public readonly record struct Contribution(StatisticsKey Key, Counter Counter, i
 /// </summary>
 public static class StatisticsAttribution
 {
-    /// <summary>The deployment's zone, in which dates are taken (Asia/Shanghai by default).</summary>
-    public static TimeZoneInfo Zone { get; set; } = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
-
-    public static DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, Zone).DateTime);
+    /// <summary>A counter's date: a date in the deployment's zone (<see cref="DeploymentZone"/>).</summary>
+    public static DateOnly DayOf(DateTimeOffset at) => DeploymentZone.DayOf(at);
 
     public static IEnumerable<Contribution> For(IPetitionEvent e)
     {

@@ -4,7 +4,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.Statistics;
 
 public enum Period { Day, Week, Month, Quarter, Year }
 

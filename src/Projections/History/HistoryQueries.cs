@@ -3,20 +3,17 @@ using CaseEngine.Domain.Petitions;
 using JasperFx.Events;
 using Marten;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.History;
 
-/// <summary>One stored event with its metadata, as auditors see it.</summary>
-/// <param name="DepartmentId">the department responsible once the event is applied, as stored in the event</param>
-public sealed record HistoryEntry(
-    long Sequence, Guid PetitionId, int Version, string Type, DateTimeOffset OccurredAt,
-    string DepartmentId, string RegionPath, Actor Actor, string? CorrelationId, string? CausationId,
-    IReadOnlyDictionary<string, object>? Headers, IPetitionEvent Data);
-
-/// <summary>History and time travel, read from the event store itself (never from a read model).</summary>
+/// <summary>
+/// History and time travel, read from the event store itself (never from a read model): what the
+/// API serves for history, petitionAsOf and every petition's history field. Who may read is the
+/// caller's business (Jurisdiction); these only read.
+/// </summary>
 public static class HistoryQueries
 {
     /// <summary>The stream between two versions, both inclusive (open ends: from 1 / to the last).</summary>
-    public static async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(
+    public static async Task<IReadOnlyList<StoredEvent>> HistoryAsync(
         IQuerySession session, Guid petitionId, int? fromVersion = null, int? toVersion = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -25,7 +22,7 @@ public static class HistoryQueries
         if (fromVersion > toVersion)
             return [];
         var events = await session.Events.FetchStreamAsync(petitionId, version: toVersion ?? 0, token: ct);
-        return [.. events.Where(e => e.Version >= (fromVersion ?? 1)).Select(ToEntry)];
+        return [.. events.Where(e => e.Version >= (fromVersion ?? 1)).Select(StoredEvent.From)];
     }
 
     /// <summary>
@@ -47,13 +44,5 @@ public static class HistoryQueries
             ? await session.Events.FetchStreamAsync(petitionId, version: v, token: ct)
             : [.. (await session.Events.FetchStreamAsync(petitionId, token: ct)).TakeWhile(e => e.Timestamp <= at!.Value)];
         return events.Count == 0 ? null : Petition.Fold(events.Select(e => (IPetitionEvent)e.Data));
-    }
-
-    public static HistoryEntry ToEntry(IEvent e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        var data = (IPetitionEvent)e.Data;
-        return new HistoryEntry(e.Sequence, e.StreamId, checked((int)e.Version), e.EventType.Name, e.Timestamp,
-            data.DepartmentId, data.RegionPath, data.By, e.CorrelationId, e.CausationId, e.Headers, data);
     }
 }

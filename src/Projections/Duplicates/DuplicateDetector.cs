@@ -4,7 +4,7 @@ using Marten.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CaseEngine.Workflow.DuplicateDetection;
+namespace CaseEngine.Projections.Duplicates;
 
 /// <summary>An earlier petition that a new one likely repeats, with its similarity in [0, 1].</summary>
 public sealed record DuplicateCandidate(Guid PetitionId, string Status, double Score);

@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
-using CaseEngine.Domain.Petitions;
 
-namespace CaseEngine.GraphApi.PersonalData;
+namespace CaseEngine.Domain.Petitions;
 
-/// <summary>The masking formats of access.md, applied in one place to the petition and to event data alike.</summary>
+/// <summary>The masking formats of access.md (<see cref="PersonalDataView"/>), applied in one place to the petition and to event data alike.</summary>
 public static class Masking
 {
     public static PetitionerDetails Apply(PetitionerDetails details, PersonalDataView view) => view switch

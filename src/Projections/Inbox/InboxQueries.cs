@@ -6,7 +6,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace CaseEngine.Projections.Queries;
+namespace CaseEngine.Projections.Inbox;
 
 public enum InboxOrder { DueAtAsc, ReceivedAtAsc, ReceivedAtDesc }
 

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using CaseEngine.Workflow.Configuration;
 
-namespace CaseEngine.Workflow.DuplicateDetection;
+namespace CaseEngine.Projections.Duplicates;
 
 /// <summary>
 /// Keyed hashes of the identifiers that tell whether two petitions come from the same person: the
@@ -19,20 +18,25 @@ public sealed class PetitionerKeys
 {
     private readonly byte[] _key;
 
-    public PetitionerKeys(KeyRing keys)
+    /// <param name="keyId">the id of the key ring's current key</param>
+    /// <param name="secret">its secret</param>
+    public PetitionerKeys(string keyId, byte[] secret)
     {
-        ArgumentNullException.ThrowIfNull(keys);
-        _key = keys.Current.Secret;
-        KeyId = keys.Current.Id;
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        ArgumentNullException.ThrowIfNull(secret);
+        _key = secret;
+        KeyId = keyId;
     }
 
-    /// <summary>A single key in hand (unit tests).</summary>
+    /// <summary>A single key in hand (unit tests), with the id a single configured key gets.</summary>
     public PetitionerKeys(string serverKey)
+        : this(DefaultKeyId, Encoding.UTF8.GetBytes(serverKey ?? throw new ArgumentNullException(nameof(serverKey))))
     {
         ArgumentException.ThrowIfNullOrEmpty(serverKey);
-        _key = Encoding.UTF8.GetBytes(serverKey);
-        KeyId = ServerKeys.DefaultId;
     }
+
+    /// <summary>The id of a key configured alone (<c>ServerKeys.DefaultId</c> in the workflow's configuration).</summary>
+    public const string DefaultKeyId = "default";
 
     /// <summary>The id of the key the hashes are made with.</summary>
     public string KeyId { get; }
