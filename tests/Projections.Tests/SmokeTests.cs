@@ -2,7 +2,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Projections.Queries;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.Commands;
 using Marten;
 using Marten.Events;
 
@@ -22,7 +22,7 @@ public class when_a_petition_is_forwarded(DatabaseFixture db) : IClassFixture<Da
             page.TotalCount.ShouldBe(1);
             page.Edges.Single().Node.PetitionId.ShouldBe(submitted.PetitionId);
         }
-        await engine.SendAsync(new ForwardPetitionMessage(Engine.As(new Actor("o", Role.Officer, "340101-PO")),
+        await engine.SendAsync(new CommandEnvelope(Engine.As(new Actor("o", Role.Officer, "340101-PO")),
             new ForwardPetition(submitted.PetitionId, "340101-EDU", ForwardMode.Transfer)));
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
         await using (var session = engine.Store.QuerySession())
