@@ -1,7 +1,6 @@
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
-using Wolverine.Attributes;
 
 namespace CaseEngine.Workflow.Commands;
 
@@ -18,7 +17,6 @@ public sealed record CommandEnvelope(CommandMeta Meta, ICaseCommand Command) : C
     public const string Tag = "caseengine.command";
 
     /// <summary>The contract's mutation name (forwardPetition): part of the command's identity, and its tag.</summary>
-    [Audit(Tag)]
     public string Name => NameOf(Command.GetType());
 
     /// <summary>The petition the command acts on; null for a submission (it has none yet).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Marten;
 using Wolverine;
 
@@ -13,9 +14,9 @@ public static class CommandHandler
     public static Task<CommandResult> Handle(CommandEnvelope command, Envelope envelope, IDocumentSession session,
         CommandServices services, CancellationToken ct)
     {
-        // One message type for all commands: the command's name is the tag that tells them apart.
-        // The activity tag comes from [Audit] on CommandEnvelope.Name; metrics and the envelope's
-        // headers (kept with a dead letter) carry it from here.
+        // One message type for all commands: the command's name is the tag that tells them apart on
+        // the execution's span, its metrics and the envelope's headers (kept with a dead letter).
+        Activity.Current?.SetTag(CommandEnvelope.Tag, command.Name);
         envelope.SetMetricsTag(CommandEnvelope.Tag, command.Name);
         envelope.Headers[CommandEnvelope.Tag] = command.Name;
         return PetitionCommands.RunAsync(session, services, command, ct);

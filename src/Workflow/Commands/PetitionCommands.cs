@@ -23,7 +23,7 @@ namespace CaseEngine.Workflow.Commands;
 /// <param name="CaseNumber">the case number a submission was given; null otherwise</param>
 internal sealed record Decision(
     Guid PetitionId, Petition? Before, IPetitionEvent[] Events, Petition After, DecisionContext Context, CommandRecord Record,
-    string? CaseNumber);
+    string? CaseNumber) : ConfidentialRecord;
 
 /// <summary>
 /// The one pipeline of every command, a submission or a command on an existing petition: answer a
