@@ -5,8 +5,6 @@ using CaseEngine.Domain.Petitions.Handling;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.Routing;
 using CaseEngine.Workflow.Submitting;
 
 namespace CaseEngine.Bench.Scenarios;
@@ -35,12 +33,12 @@ public static class ChainCost
 
     private static async Task Cycle(EngineHost engine, Actor citizen, Actor officer, Actor agency)
     {
-        var submitted = await engine.SendAsync(new SubmitPetitionMessage(new CommandMeta(Guid.NewGuid(), citizen),
+        var submitted = await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), citizen),
             new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest, "村道损坏无人维修",
                 "村里的道路损坏已有半年，请求尽快维修。", new PetitionerDetails("张三丰", "13812345678", null, null))));
         var id = submitted.PetitionId;
-        await engine.SendAsync(new ForwardPetitionMessage(new CommandMeta(Guid.NewGuid(), officer), new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
-        await engine.SendAsync(new AcceptPetitionMessage(new CommandMeta(Guid.NewGuid(), agency), new AcceptPetition(id)));
-        await engine.SendAsync(new AssignOfficerMessage(new CommandMeta(Guid.NewGuid(), agency), new AssignOfficer(id, "officer-1")));
+        await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), officer), new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
+        await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), agency), new AcceptPetition(id)));
+        await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), agency), new AssignOfficer(id, "officer-1")));
     }
 }

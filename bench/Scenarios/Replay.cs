@@ -6,8 +6,6 @@ using CaseEngine.Domain.Petitions.Handling;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.Routing;
 using CaseEngine.Workflow.Submitting;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,15 +25,15 @@ public static class Replay
         var citizen = new Actor("citizen-bench", Role.Petitioner, null);
         var officer = new Actor("officer-bench", Role.Officer, "340101-PO");
         var agency = new Actor("agency-bench", Role.Officer, "340101-EDU");
-        var submitted = await engine.SendAsync(new SubmitPetitionMessage(new CommandMeta(Guid.NewGuid(), citizen),
+        var submitted = await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), citizen),
             new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest, "村道损坏无人维修",
                 string.Concat(Enumerable.Repeat("村里的道路损坏已有半年，请求尽快维修。", 10)),
                 new PetitionerDetails("张三丰", "13812345678", null, null))));
         var id = submitted.PetitionId;
-        await engine.SendAsync(new ForwardPetitionMessage(new CommandMeta(Guid.NewGuid(), officer), new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
-        await engine.SendAsync(new AcceptPetitionMessage(new CommandMeta(Guid.NewGuid(), agency), new AcceptPetition(id)));
+        await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), officer), new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
+        await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), agency), new AcceptPetition(id)));
         for (var i = 3; i < events; i++)
-            await engine.SendAsync(new AssignOfficerMessage(new CommandMeta(Guid.NewGuid(), agency), new AssignOfficer(id, $"officer-{i}")));
+            await engine.SendAsync(new CommandEnvelope(new CommandMeta(Guid.NewGuid(), agency), new AssignOfficer(id, $"officer-{i}")));
         build.Stop();
 
         var store = engine.Host.Services.GetRequiredService<IDocumentStore>();

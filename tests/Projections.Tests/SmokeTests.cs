@@ -4,7 +4,7 @@ using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Projections.Statistics;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.Commands;
 using Marten;
 using Marten.Events;
 
@@ -24,7 +24,7 @@ public class when_a_petition_is_forwarded(DatabaseFixture db) : IClassFixture<Da
             page.TotalCount.ShouldBe(1);
             page.Edges.Single().Node.PetitionId.ShouldBe(submitted.PetitionId);
         }
-        await engine.SendAsync(new ForwardPetitionMessage(Engine.As(new Actor("o", Role.Officer, "340101-PO")),
+        await engine.SendAsync(new CommandEnvelope(Engine.As(new Actor("o", Role.Officer, "340101-PO")),
             new ForwardPetition(submitted.PetitionId, "340101-EDU", ForwardMode.Transfer)));
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
         await using (var session = engine.Store.QuerySession())

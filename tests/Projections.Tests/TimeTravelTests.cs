@@ -10,12 +10,6 @@ using CaseEngine.Domain.Petitions.Supervising;
 using CaseEngine.Projections.History;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Duplicates;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.PetitionerActs;
-using CaseEngine.Workflow.Reviewing;
-using CaseEngine.Workflow.Routing;
-using CaseEngine.Workflow.Supervising;
 
 namespace CaseEngine.Projections.Tests;
 
@@ -36,36 +30,36 @@ public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) :
         var other = (await engine.SubmitAsync(Samples.Complaint(subject: "另一件"))).PetitionId;
         var id = (await engine.SubmitAsync(meta: Engine.As(Citizen))).PetitionId;
         var due = () => engine.Clock.GetUtcNow() + TimeSpan.FromDays(10);
-        Func<object>[] script =
+        Func<CommandEnvelope>[] script =
         [
-            () => new ReclassifyPetitionMessage(Staff("340101-PO"), new ReclassifyPetition(id, PetitionCategory.Suggestion, "更正")),
-            () => new FlagSuspectedDuplicateMessage(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, other, 0.8)),
-            () => new SupervisePetitionMessage(Supervisor("340101-PO"), new SupervisePetition(id, "请及时办理", due())),
-            () => new RespondToSupervisionMessage(Staff("340101-PO"), new RespondToSupervision(id, $"{id:N}-S1", "已办理")),
-            () => new ForwardPetitionMessage(Staff("340101-PO"), new ForwardPetition(id, "340101-EDU", ForwardMode.Assign)),
-            () => new ReturnPetitionMessage(Staff("340101-EDU"), new ReturnPetition(id, "非本机关职权")),
-            () => new ForwardPetitionMessage(Staff("340101-PO"), new ForwardPetition(id, "340101-HEALTH", ForwardMode.Assign)),
-            () => new AssignOfficerMessage(Staff("340101-HEALTH"), new AssignOfficer(id, "h-1")),
-            () => new AcceptPetitionMessage(Staff("340101-HEALTH"), new AcceptPetition(id)),
-            () => new AssignOfficerMessage(Staff("340101-HEALTH"), new AssignOfficer(id, "h-2")),
-            () => new ExtendDeadlineMessage(Staff("340101-HEALTH"), new ExtendDeadline(id, 10, "情况复杂")),
-            () => new StartHearingMessage(Staff("340101-HEALTH"), new StartHearing(id, "听证")),
-            () => new ConcludeHearingMessage(Staff("340101-HEALTH"), new ConcludeHearing(id, "结束")),
-            () => new StartHearingMessage(Staff("340101-HEALTH"), new StartHearing(id, "再次听证")),
-            () => new ConcludeHearingMessage(Staff("340101-HEALTH"), new ConcludeHearing(id, "结束")),
-            () => new SupervisePetitionMessage(Supervisor("340100-PO"), new SupervisePetition(id, "督办", due())),
-            () => new RespondToSupervisionMessage(Staff("340101-HEALTH"), new RespondToSupervision(id, $"{id:N}-S2", "已落实")),
-            () => new IssueReplyMessage(Staff("340101-HEALTH"), new IssueReply(id, ReplyDecision.PartiallySupported, "答复")),
-            () => new EvaluatePetitionMessage(Engine.As(Citizen), new EvaluatePetition(id, Satisfaction.Dissatisfied)),
-            () => new RequestReviewMessage(Engine.As(Citizen), new RequestReview(id, "不服")),
-            () => new AssignOfficerMessage(Staff("340100-HEALTH"), new AssignOfficer(id, "r-1")),
-            () => new DecideReviewMessage(Staff("340100-HEALTH"), new DecideReview(id, ReviewOutcome.Upheld, "维持")),
-            () => new RequestReReviewMessage(Engine.As(Citizen), new RequestReReview(id, "仍不服")),
-            () => new StartHearingMessage(Staff("340000-HEALTH"), new StartHearing(id, "复核听证")),
-            () => new ConcludeHearingMessage(Staff("340000-HEALTH"), new ConcludeHearing(id, "结束")),
-            () => new SupervisePetitionMessage(Supervisor("340000-PO"), new SupervisePetition(id, "督办复核", due())),
-            () => new RespondToSupervisionMessage(Staff("340000-HEALTH"), new RespondToSupervision(id, $"{id:N}-S3", "已落实")),
-            () => new DecideReReviewMessage(Staff("340000-HEALTH"), new DecideReReview(id, ReviewOutcome.Upheld, "维持")),
+            () => new CommandEnvelope(Staff("340101-PO"), new ReclassifyPetition(id, PetitionCategory.Suggestion, "更正")),
+            () => new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, other, 0.8)),
+            () => new CommandEnvelope(Supervisor("340101-PO"), new SupervisePetition(id, "请及时办理", due())),
+            () => new CommandEnvelope(Staff("340101-PO"), new RespondToSupervision(id, $"{id:N}-S1", "已办理")),
+            () => new CommandEnvelope(Staff("340101-PO"), new ForwardPetition(id, "340101-EDU", ForwardMode.Assign)),
+            () => new CommandEnvelope(Staff("340101-EDU"), new ReturnPetition(id, "非本机关职权")),
+            () => new CommandEnvelope(Staff("340101-PO"), new ForwardPetition(id, "340101-HEALTH", ForwardMode.Assign)),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new AssignOfficer(id, "h-1")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new AcceptPetition(id)),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new AssignOfficer(id, "h-2")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new ExtendDeadline(id, 10, "情况复杂")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new StartHearing(id, "听证")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new ConcludeHearing(id, "结束")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new StartHearing(id, "再次听证")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new ConcludeHearing(id, "结束")),
+            () => new CommandEnvelope(Supervisor("340100-PO"), new SupervisePetition(id, "督办", due())),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new RespondToSupervision(id, $"{id:N}-S2", "已落实")),
+            () => new CommandEnvelope(Staff("340101-HEALTH"), new IssueReply(id, ReplyDecision.PartiallySupported, "答复")),
+            () => new CommandEnvelope(Engine.As(Citizen), new EvaluatePetition(id, Satisfaction.Dissatisfied)),
+            () => new CommandEnvelope(Engine.As(Citizen), new RequestReview(id, "不服")),
+            () => new CommandEnvelope(Staff("340100-HEALTH"), new AssignOfficer(id, "r-1")),
+            () => new CommandEnvelope(Staff("340100-HEALTH"), new DecideReview(id, ReviewOutcome.Upheld, "维持")),
+            () => new CommandEnvelope(Engine.As(Citizen), new RequestReReview(id, "仍不服")),
+            () => new CommandEnvelope(Staff("340000-HEALTH"), new StartHearing(id, "复核听证")),
+            () => new CommandEnvelope(Staff("340000-HEALTH"), new ConcludeHearing(id, "结束")),
+            () => new CommandEnvelope(Supervisor("340000-PO"), new SupervisePetition(id, "督办复核", due())),
+            () => new CommandEnvelope(Staff("340000-HEALTH"), new RespondToSupervision(id, $"{id:N}-S3", "已落实")),
+            () => new CommandEnvelope(Staff("340000-HEALTH"), new DecideReReview(id, ReviewOutcome.Upheld, "维持")),
         ];
         foreach (var step in script)
         {
@@ -112,16 +106,16 @@ public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) :
         for (var i = 0; i < 4; i++)
         {
             engine.Clock.Advance(TimeSpan.FromHours(1));
-            await engine.SendAsync(new ReclassifyPetitionMessage(Staff("340101-PO") with { CorrelationId = $"req-{i}" },
+            await engine.SendAsync(new CommandEnvelope(Staff("340101-PO") with { CorrelationId = $"req-{i}" },
                 new ReclassifyPetition(id, i % 2 == 0 ? PetitionCategory.Suggestion : PetitionCategory.ComplaintRequest, "更正")));
         }
         engine.Clock.Advance(TimeSpan.FromHours(1));
-        await engine.SendAsync(new ForwardPetitionMessage(Staff("340101-PO") with { CorrelationId = "req-f" },
+        await engine.SendAsync(new CommandEnvelope(Staff("340101-PO") with { CorrelationId = "req-f" },
             new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
         for (var i = 0; i < 3; i++)
         {
             engine.Clock.Advance(TimeSpan.FromHours(1));
-            await engine.SendAsync(new AssignOfficerMessage(Staff("340101-EDU"), new AssignOfficer(id, $"e-{i}")));
+            await engine.SendAsync(new CommandEnvelope(Staff("340101-EDU"), new AssignOfficer(id, $"e-{i}")));
         }
 
         await using var session = engine.Store.QuerySession();

@@ -50,11 +50,11 @@ public sealed class Engine : IAsyncDisposable
         new(commandId ?? Guid.NewGuid(), Actor.AnonymousPetitioner, Anonymous: true, AccessCode: accessCode);
 
     /// <summary>Sends a command through the bus and waits for its result.</summary>
-    public Task<CommandResult> SendAsync(object message) => Bus.InvokeAsync<CommandResult>(message);
+    public Task<CommandResult> SendAsync(CommandEnvelope command) => Bus.InvokeAsync<CommandResult>(command);
 
     /// <summary>A WEBSITE complaint by citizen-1 to the county 340101, unless told otherwise.</summary>
     public Task<CommandResult> SubmitAsync(SubmitPetition? command = null, CommandMeta? meta = null) =>
-        SendAsync(new SubmitPetitionMessage(meta ?? As(new Actor("citizen-1", Role.Petitioner, null)), command ?? Samples.Complaint()));
+        SendAsync(new CommandEnvelope(meta ?? As(new Actor("citizen-1", Role.Petitioner, null)), command ?? Samples.Complaint()));
 
     public async Task<Petition> PetitionAsync(Guid id)
     {

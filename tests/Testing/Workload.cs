@@ -11,14 +11,8 @@ using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Domain.Petitions.Supervising;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
-using CaseEngine.Workflow.Duplicates;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.PetitionerActs;
-using CaseEngine.Workflow.Reviewing;
-using CaseEngine.Workflow.Routing;
 using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Submitting;
-using CaseEngine.Workflow.Supervising;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -62,7 +56,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         var submitted = 0;
         for (var tick = 0; tick < ticks; tick++)
         {
-            var actions = new List<(Guid? Petition, string Name, Func<object> Build, Action<Guid, string?>? After)>();
+            var actions = new List<(Guid? Petition, string Name, Func<CommandEnvelope> Build, Action<Guid, string?>? After)>();
             var quota = tick == submitTicks - 1 ? petitions - submitted : Math.Min(petitions - submitted, (petitions + submitTicks - 1) / submitTicks);
             for (var i = 0; i < quota; i++, submitted++)
                 actions.Add(Submission(submitted));
@@ -86,7 +80,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             new Dictionary<string, int>(_byCommand), start, end);
     }
 
-    private async Task RunAsync(List<(Guid? Petition, string Name, Func<object> Build, Action<Guid, string?>? After)> actions)
+    private async Task RunAsync(List<(Guid? Petition, string Name, Func<CommandEnvelope> Build, Action<Guid, string?>? After)> actions)
     {
         if (batchSize > 0)
         {
@@ -132,13 +126,13 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
     /// The step's commands as batches; the petitions' states follow from the events each command
     /// appended (the snapshot projection folds them the same way), so nothing is read back.
     /// </summary>
-    private async Task RunInBatchesAsync(List<(Guid? Petition, string Name, Func<object> Build, Action<Guid, string?>? After)> actions)
+    private async Task RunInBatchesAsync(List<(Guid? Petition, string Name, Func<CommandEnvelope> Build, Action<Guid, string?>? After)> actions)
     {
-        var services = engine.Host.Services.GetRequiredService<CommandServices>();
+        var batch = engine.Host.Services.GetRequiredService<CommandBatch>();
         var chunks = actions.Chunk(batchSize).ToList();
         var outcomes = new IReadOnlyList<BatchOutcome>[chunks.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, chunks.Count), new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (i, ct) =>
-            outcomes[i] = await CommandBatch.RunAsync(engine.Store, services, [.. chunks[i].Select(a => a.Build())], ct));
+            outcomes[i] = await batch.RunAsync([.. chunks[i].Select(a => a.Build())], ct));
         foreach (var (chunk, results) in chunks.Zip(outcomes))
         {
             foreach (var (a, outcome) in chunk.Zip(results))
@@ -190,7 +184,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         }
     }
 
-    private (Guid?, string, Func<object>, Action<Guid, string?>?) Submission(int index)
+    private (Guid?, string, Func<CommandEnvelope>, Action<Guid, string?>?) Submission(int index)
     {
         var region = _entryRegions[_rng.Next(_entryRegions.Count)];
         var channels = Enum.GetValues<Channel>();
@@ -211,7 +205,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                 Petitioner = Petitioner(index, region),
             };
             var meta = channel.IsOnline() ? Engine.As(citizen) : Engine.As(new Actor($"officer-{office}", Role.Officer, office));
-            return new SubmitPetitionMessage(meta, command);
+            return new CommandEnvelope(meta, command);
         }, (petitionId, code) =>
         {
             _profile[petitionId] = (activity,
@@ -232,14 +226,14 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
 
     private static readonly string[] Topics = ["村道损坏", "拖欠工资", "学校收费", "医保报销", "征地补偿", "噪音扰民", "低保申请", "违章建筑"];
 
-    private (string Name, Func<object> Build)? Choose(Petition s)
+    private (string Name, Func<CommandEnvelope> Build)? Choose(Petition s)
     {
-        var options = new List<(double Weight, string Name, Func<object> Build)>();
+        var options = new List<(double Weight, string Name, Func<CommandEnvelope> Build)>();
         var id = s.Id;
         var staff = Engine.As(new Actor($"officer-{s.CurrentDepartmentId}", Role.Officer, s.CurrentDepartmentId));
         var petitioner = _profile[id].Petitioner;
         var now = engine.Clock.GetUtcNow();
-        void Add(double weight, string name, Func<object> build) => options.Add((weight, name, build));
+        void Add(double weight, string name, Func<CommandEnvelope> build) => options.Add((weight, name, build));
 
         switch (s.Status)
         {
@@ -249,18 +243,18 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                     {
                         var agency = agencies[_rng.Next(agencies.Count)];
                         var mode = _rng.Next(2) == 0 ? ForwardMode.Transfer : ForwardMode.Assign;
-                        Add(5, "forwardPetition", () => new ForwardPetitionMessage(staff, new ForwardPetition(id, agency, mode, "请依法处理")));
+                        Add(5, "forwardPetition", () => new CommandEnvelope(staff, new ForwardPetition(id, agency, mode, "请依法处理")));
                     }
                     if (RelatedOffices(s.CurrentDepartmentId) is { Count: > 0 } offices)
                     {
                         var target = offices[_rng.Next(offices.Count)];
                         var supervisor = Engine.As(new Actor($"sup-{s.CurrentDepartmentId}", Role.Supervisor, s.CurrentDepartmentId));
-                        Add(1, "transferLevel", () => (new TransferLevelMessage(supervisor, new TransferLevel(id, target, "属地管理"))));
+                        Add(1, "transferLevel", () => (new CommandEnvelope(supervisor, new TransferLevel(id, target, "属地管理"))));
                     }
                     var route = s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Litigation : (LegalRoute?)null;
-                    Add(1, "declinePetition", () => (new DeclinePetitionMessage(staff, new DeclinePetition(id, "不属于信访事项", route))));
+                    Add(1, "declinePetition", () => (new CommandEnvelope(staff, new DeclinePetition(id, "不属于信访事项", route))));
                     var other = Enum.GetValues<PetitionCategory>().Where(c => c != s.Category).ToArray()[_rng.Next(3)];
-                    Add(0.6, "reclassifyPetition", () => (new ReclassifyPetitionMessage(staff, new ReclassifyPetition(id, other, "更正分类"))));
+                    Add(0.6, "reclassifyPetition", () => (new CommandEnvelope(staff, new ReclassifyPetition(id, other, "更正分类"))));
                     // A few draws, not a scan: the national workload holds a million petitions.
                     if (Enumerable.Range(0, 4).Select(_ => _order[_rng.Next(_order.Count)]).FirstOrDefault(o => o != id
                         && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var original
@@ -269,72 +263,72 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                         // The office links to an original it may read (a petition once at its department) or to one the
                         // engine flagged on this petition; anything else is NOT_FOUND for it.
                         if (_state[original].Departments.Contains(s.CurrentDepartmentId))
-                            Add(0.6, "linkDuplicate", () => (new LinkDuplicateMessage(staff, new LinkDuplicate(id, original, "同一事项"))));
-                        Add(0.4, "flagSuspectedDuplicate", () => (new FlagSuspectedDuplicateMessage(
+                            Add(0.6, "linkDuplicate", () => (new CommandEnvelope(staff, new LinkDuplicate(id, original, "同一事项"))));
+                        Add(0.4, "flagSuspectedDuplicate", () => (new CommandEnvelope(
                             CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
                     }
                     if (s.SuspectedDuplicates.Select(d => d.CandidatePetitionId).FirstOrDefault(c => _state.TryGetValue(c, out var flagged)
                         && flagged.Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var candidate
                         && candidate != Guid.Empty)
-                        Add(0.6, "linkDuplicate", () => (new LinkDuplicateMessage(staff, new LinkDuplicate(id, candidate, "同一事项"))));
+                        Add(0.6, "linkDuplicate", () => (new CommandEnvelope(staff, new LinkDuplicate(id, candidate, "同一事项"))));
                     if (s.SuspectedDuplicates.Count > 0)
                     {
                         var judged = s.SuspectedDuplicates[0].CandidatePetitionId;
-                        Add(0.2, "dismissSuspectedDuplicate", () => (new DismissSuspectedDuplicateMessage(staff, new DismissSuspectedDuplicate(id, judged, "不同事项"))));
+                        Add(0.2, "dismissSuspectedDuplicate", () => (new CommandEnvelope(staff, new DismissSuspectedDuplicate(id, judged, "不同事项"))));
                     }
-                    Add(0.3, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id, "已解决"))));
+                    Add(0.3, "withdrawPetition", () => (new CommandEnvelope(petitioner(), new WithdrawPetition(id, "已解决"))));
                     break;
                 }
             case PetitionStatus.Forwarded:
-                Add(5, "acceptPetition", () => (new AcceptPetitionMessage(staff, new AcceptPetition(id))));
-                Add(1, "declinePetition", () => (new DeclinePetitionMessage(staff,
+                Add(5, "acceptPetition", () => (new CommandEnvelope(staff, new AcceptPetition(id))));
+                Add(1, "declinePetition", () => (new CommandEnvelope(staff,
                     new DeclinePetition(id, "不予受理", s.Category == PetitionCategory.LegalProcedure ? LegalRoute.Arbitration : null))));
-                Add(1, "returnPetition", () => (new ReturnPetitionMessage(staff, new ReturnPetition(id, "不属于本机关职权"))));
-                Add(1, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
-                Add(0.2, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(1, "returnPetition", () => (new CommandEnvelope(staff, new ReturnPetition(id, "不属于本机关职权"))));
+                Add(1, "assignOfficer", () => (new CommandEnvelope(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
+                Add(0.2, "withdrawPetition", () => (new CommandEnvelope(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.InHandling:
                 if (s.HearingOpen)
-                    Add(3, "concludeHearing", () => (new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
+                    Add(3, "concludeHearing", () => (new CommandEnvelope(staff, new ConcludeHearing(id, "听证结束"))));
                 else
                 {
-                    Add(4, "issueReply", () => (new IssueReplyMessage(staff, new IssueReply(id,
+                    Add(4, "issueReply", () => (new CommandEnvelope(staff, new IssueReply(id,
                         Enum.GetValues<ReplyDecision>()[_rng.Next(4)], "经调查，答复如下。"))));
-                    Add(1, "startHearing", () => (new StartHearingMessage(staff, new StartHearing(id, "需要听证"))));
+                    Add(1, "startHearing", () => (new CommandEnvelope(staff, new StartHearing(id, "需要听证"))));
                     if (!s.Extended)
                     {
                         var days = _rng.Next(1, 31);
-                        Add(1, "extendDeadline", () => (new ExtendDeadlineMessage(staff, new ExtendDeadline(id, days, "情况复杂"))));
+                        Add(1, "extendDeadline", () => (new CommandEnvelope(staff, new ExtendDeadline(id, days, "情况复杂"))));
                     }
                 }
-                Add(1, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
-                Add(0.2, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(1, "assignOfficer", () => (new CommandEnvelope(staff, new AssignOfficer(id, $"handler-{_rng.Next(5)}"))));
+                Add(0.2, "withdrawPetition", () => (new CommandEnvelope(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.Replied:
                 AddEvaluation(s, petitioner, Add);
-                Add(0.7, "requestReview", () => (new RequestReviewMessage(petitioner(), new RequestReview(id, "对答复不服"))));
-                Add(0.1, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(0.7, "requestReview", () => (new CommandEnvelope(petitioner(), new RequestReview(id, "对答复不服"))));
+                Add(0.1, "withdrawPetition", () => (new CommandEnvelope(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.UnderReview:
-                Add(4, "decideReview", () => (new DecideReviewMessage(staff, new DecideReview(id,
+                Add(4, "decideReview", () => (new CommandEnvelope(staff, new DecideReview(id,
                     Enum.GetValues<ReviewOutcome>()[_rng.Next(3)], "复查意见"))));
-                Add(1, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, $"reviewer-{_rng.Next(3)}"))));
-                Add(0.2, "withdrawPetition", () => (new WithdrawPetitionMessage(petitioner(), new WithdrawPetition(id))));
+                Add(1, "assignOfficer", () => (new CommandEnvelope(staff, new AssignOfficer(id, $"reviewer-{_rng.Next(3)}"))));
+                Add(0.2, "withdrawPetition", () => (new CommandEnvelope(petitioner(), new WithdrawPetition(id))));
                 break;
             case PetitionStatus.Reviewed:
                 AddEvaluation(s, petitioner, Add);
-                Add(0.7, "requestReReview", () => (new RequestReReviewMessage(petitioner(), new RequestReReview(id, "对复查不服"))));
+                Add(0.7, "requestReReview", () => (new CommandEnvelope(petitioner(), new RequestReReview(id, "对复查不服"))));
                 break;
             case PetitionStatus.UnderReReview:
                 if (s.HearingOpen)
-                    Add(3, "concludeHearing", () => (new ConcludeHearingMessage(staff, new ConcludeHearing(id, "听证结束"))));
+                    Add(3, "concludeHearing", () => (new CommandEnvelope(staff, new ConcludeHearing(id, "听证结束"))));
                 else
                 {
-                    Add(3, "decideReReview", () => (new DecideReReviewMessage(staff, new DecideReReview(id,
+                    Add(3, "decideReReview", () => (new CommandEnvelope(staff, new DecideReReview(id,
                         Enum.GetValues<ReviewOutcome>()[_rng.Next(3)], "复核意见"))));
-                    Add(1, "startHearing", () => (new StartHearingMessage(staff, new StartHearing(id, "复核听证"))));
+                    Add(1, "startHearing", () => (new CommandEnvelope(staff, new StartHearing(id, "复核听证"))));
                 }
-                Add(0.5, "assignOfficer", () => (new AssignOfficerMessage(staff, new AssignOfficer(id, "rereviewer"))));
+                Add(0.5, "assignOfficer", () => (new CommandEnvelope(staff, new AssignOfficer(id, "rereviewer"))));
                 break;
             case PetitionStatus.Closed:
                 AddEvaluation(s, petitioner, Add);
@@ -346,12 +340,12 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         {
             var supervisor = Engine.As(new Actor($"sup-{supervisorOffice.Id}", Role.Supervisor, supervisorOffice.Id));
             var due = now + TimeSpan.FromDays(_rng.Next(3, 21));
-            Add(0.3, "supervisePetition", () => (new SupervisePetitionMessage(supervisor, new SupervisePetition(id, "请加快办理", due))));
+            Add(0.3, "supervisePetition", () => (new CommandEnvelope(supervisor, new SupervisePetition(id, "请加快办理", due))));
         }
         foreach (var v in s.Supervisions.Where(v => v.IsOpen))
         {
             var answerer = Engine.As(new Actor($"officer-{v.SupervisedDepartmentId}", Role.Officer, v.SupervisedDepartmentId));
-            Add(1, "respondToSupervision", () => (new RespondToSupervisionMessage(answerer, new RespondToSupervision(id, v.Id, "已落实"))));
+            Add(1, "respondToSupervision", () => (new CommandEnvelope(answerer, new RespondToSupervision(id, v.Id, "已落实"))));
         }
 
         if (options.Count == 0)
@@ -366,12 +360,12 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         return (options[^1].Name, options[^1].Build);
     }
 
-    private void AddEvaluation(Petition s, Func<CommandMeta> petitioner, Action<double, string, Func<object>> add)
+    private void AddEvaluation(Petition s, Func<CommandMeta> petitioner, Action<double, string, Func<CommandEnvelope>> add)
     {
         if (s.Reply is null || s.Evaluation is not null)
             return;
         var satisfaction = Enum.GetValues<Satisfaction>()[_rng.Next(3)];
-        add(2, "evaluatePetition", () => (new EvaluatePetitionMessage(petitioner(), new EvaluatePetition(s.Id, satisfaction, "评价"))));
+        add(2, "evaluatePetition", () => (new CommandEnvelope(petitioner(), new EvaluatePetition(s.Id, satisfaction, "评价"))));
     }
 
     private readonly Dictionary<string, List<string>> _agencies = [];

@@ -9,14 +9,7 @@ using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Domain.Petitions.Supervising;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Duplicates;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.PetitionerActs;
-using CaseEngine.Workflow.Reviewing;
-using CaseEngine.Workflow.Routing;
 using CaseEngine.Workflow.Rules;
-using CaseEngine.Workflow.Submitting;
-using CaseEngine.Workflow.Supervising;
 using GraphQL;
 using GraphQL.Types;
 using Wolverine;
@@ -80,7 +73,7 @@ public sealed class MutationType : ObjectGraphType
                     input.Text("subject") ?? "", input.Text("content") ?? "",
                     new PetitionerDetails(petitioner.Text("name") ?? "", petitioner.Text("phone"), petitioner.Text("idNumber"), petitioner.Text("address")),
                     input.Get<DateTimeOffset?>("receivedAt"));
-                var result = await Send(c, new SubmitPetitionMessage(meta, command));
+                var result = await Send(c, new CommandEnvelope(meta, command));
                 // A fresh submission carries the petition its commit stored; a repeat reads it.
                 var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
                     ?? throw new InvalidOperationException("a submitted petition is missing");
@@ -90,53 +83,53 @@ public sealed class MutationType : ObjectGraphType
                 return new SubmitPetitionPayload(new PetitionNode(petition, lens), result.CaseNumber ?? petition.CaseNumber, result.AccessCode ?? "");
             });
 
-        Command<ForwardPetitionInput>("forwardPetition", (i, m) =>
-            new ForwardPetitionMessage(m, new ForwardPetition(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Get<ForwardMode>("mode"), i.Text("note"))));
-        Command<TransferLevelInput>("transferLevel", (i, m) =>
-            new TransferLevelMessage(m, new TransferLevel(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Text("reason") ?? "")));
-        Command<AcceptPetitionInput>("acceptPetition", (i, m) =>
-            new AcceptPetitionMessage(m, new AcceptPetition(i.Id("petitionId"))));
-        Command<DeclinePetitionInput>("declinePetition", (i, m) =>
-            new DeclinePetitionMessage(m, new DeclinePetition(i.Id("petitionId"), i.Text("reason") ?? "", i.Get<LegalRoute?>("legalRoute"))));
-        Command<ReturnPetitionInput>("returnPetition", (i, m) =>
-            new ReturnPetitionMessage(m, new ReturnPetition(i.Id("petitionId"), i.Text("reason") ?? "")));
-        Command<AssignOfficerInput>("assignOfficer", (i, m) =>
-            new AssignOfficerMessage(m, new AssignOfficer(i.Id("petitionId"), i.Text("officerId") ?? "")));
-        Command<ExtendDeadlineInput>("extendDeadline", (i, m) =>
-            new ExtendDeadlineMessage(m, new ExtendDeadline(i.Id("petitionId"), i.Int("days") ?? 0, i.Text("reason") ?? "")));
-        Command<IssueReplyInput>("issueReply", (i, m) =>
-            new IssueReplyMessage(m, new IssueReply(i.Id("petitionId"), i.Get<ReplyDecision>("decision"), i.Text("text") ?? "")));
-        Command<SupervisePetitionInput>("supervisePetition", (i, m) =>
-            new SupervisePetitionMessage(m, new SupervisePetition(i.Id("petitionId"), i.Text("instruction") ?? "", i.Get<DateTimeOffset>("dueAt"))));
-        Command<RespondToSupervisionInput>("respondToSupervision", (i, m) =>
-            new RespondToSupervisionMessage(m, new RespondToSupervision(i.Id("petitionId"), i.Text("supervisionId") ?? "", i.Text("response") ?? "")));
-        Command<RequestReviewInput>("requestReview", (i, m) =>
-            new RequestReviewMessage(m, new RequestReview(i.Id("petitionId"), i.Text("reason") ?? "")), petitionerAct: true);
-        Command<DecideReviewInput>("decideReview", (i, m) =>
-            new DecideReviewMessage(m, new DecideReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? "")));
-        Command<RequestReviewInput>("requestReReview", (i, m) =>
-            new RequestReReviewMessage(m, new RequestReReview(i.Id("petitionId"), i.Text("reason") ?? "")), petitionerAct: true);
-        Command<DecideReviewInput>("decideReReview", (i, m) =>
-            new DecideReReviewMessage(m, new DecideReReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? "")));
-        Command<EvaluatePetitionInput>("evaluatePetition", (i, m) =>
-            new EvaluatePetitionMessage(m, new EvaluatePetition(i.Id("petitionId"), i.Get<Satisfaction>("satisfaction"), i.Text("comment"))), petitionerAct: true);
-        Command<LinkDuplicateInput>("linkDuplicate", (i, m) =>
-            new LinkDuplicateMessage(m, new LinkDuplicate(i.Id("petitionId"), i.Id("duplicateOfPetitionId"), i.Text("reason"))));
-        Command<DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", (i, m) =>
-            new DismissSuspectedDuplicateMessage(m, new DismissSuspectedDuplicate(i.Id("petitionId"), i.Id("candidatePetitionId"), i.Text("reason"))),
+        Command<ForwardPetitionInput>("forwardPetition", i =>
+            new ForwardPetition(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Get<ForwardMode>("mode"), i.Text("note")));
+        Command<TransferLevelInput>("transferLevel", i =>
+            new TransferLevel(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Text("reason") ?? ""));
+        Command<AcceptPetitionInput>("acceptPetition", i =>
+            new AcceptPetition(i.Id("petitionId")));
+        Command<DeclinePetitionInput>("declinePetition", i =>
+            new DeclinePetition(i.Id("petitionId"), i.Text("reason") ?? "", i.Get<LegalRoute?>("legalRoute")));
+        Command<ReturnPetitionInput>("returnPetition", i =>
+            new ReturnPetition(i.Id("petitionId"), i.Text("reason") ?? ""));
+        Command<AssignOfficerInput>("assignOfficer", i =>
+            new AssignOfficer(i.Id("petitionId"), i.Text("officerId") ?? ""));
+        Command<ExtendDeadlineInput>("extendDeadline", i =>
+            new ExtendDeadline(i.Id("petitionId"), i.Int("days") ?? 0, i.Text("reason") ?? ""));
+        Command<IssueReplyInput>("issueReply", i =>
+            new IssueReply(i.Id("petitionId"), i.Get<ReplyDecision>("decision"), i.Text("text") ?? ""));
+        Command<SupervisePetitionInput>("supervisePetition", i =>
+            new SupervisePetition(i.Id("petitionId"), i.Text("instruction") ?? "", i.Get<DateTimeOffset>("dueAt")));
+        Command<RespondToSupervisionInput>("respondToSupervision", i =>
+            new RespondToSupervision(i.Id("petitionId"), i.Text("supervisionId") ?? "", i.Text("response") ?? ""));
+        Command<RequestReviewInput>("requestReview", i =>
+            new RequestReview(i.Id("petitionId"), i.Text("reason") ?? ""), petitionerAct: true);
+        Command<DecideReviewInput>("decideReview", i =>
+            new DecideReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? ""));
+        Command<RequestReviewInput>("requestReReview", i =>
+            new RequestReReview(i.Id("petitionId"), i.Text("reason") ?? ""), petitionerAct: true);
+        Command<DecideReviewInput>("decideReReview", i =>
+            new DecideReReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? ""));
+        Command<EvaluatePetitionInput>("evaluatePetition", i =>
+            new EvaluatePetition(i.Id("petitionId"), i.Get<Satisfaction>("satisfaction"), i.Text("comment")), petitionerAct: true);
+        Command<LinkDuplicateInput>("linkDuplicate", i =>
+            new LinkDuplicate(i.Id("petitionId"), i.Id("duplicateOfPetitionId"), i.Text("reason")));
+        Command<DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", i =>
+            new DismissSuspectedDuplicate(i.Id("petitionId"), i.Id("candidatePetitionId"), i.Text("reason")),
             description: "the current office judged a suspected duplicate wrong: the flag leaves the petition and its inbox item. An extension of the contract.");
-        Command<ReclassifyPetitionInput>("reclassifyPetition", (i, m) =>
-            new ReclassifyPetitionMessage(m, new ReclassifyPetition(i.Id("petitionId"), i.Get<PetitionCategory>("category"), i.Text("reason") ?? "")),
+        Command<ReclassifyPetitionInput>("reclassifyPetition", i =>
+            new ReclassifyPetition(i.Id("petitionId"), i.Get<PetitionCategory>("category"), i.Text("reason") ?? ""),
             description: "the petition office corrects the category the petitioner chose");
-        Command<StartHearingInput>("startHearing", (i, m) =>
-            new StartHearingMessage(m, new StartHearing(i.Id("petitionId"), i.Text("reason") ?? "")),
+        Command<StartHearingInput>("startHearing", i =>
+            new StartHearing(i.Id("petitionId"), i.Text("reason") ?? ""),
             description: "a hearing (听证) stops the stage's clock until it is concluded");
-        Command<ConcludeHearingInput>("concludeHearing", (i, m) =>
-            new ConcludeHearingMessage(m, new ConcludeHearing(i.Id("petitionId"), i.Text("summary") ?? "")));
-        Command<WithdrawPetitionInput>("withdrawPetition", (i, m) =>
-            new WithdrawPetitionMessage(m, new WithdrawPetition(i.Id("petitionId"), i.Text("reason"))), petitionerAct: true);
+        Command<ConcludeHearingInput>("concludeHearing", i =>
+            new ConcludeHearing(i.Id("petitionId"), i.Text("summary") ?? ""));
+        Command<WithdrawPetitionInput>("withdrawPetition", i =>
+            new WithdrawPetition(i.Id("petitionId"), i.Text("reason")), petitionerAct: true);
 
-        void Command<TInput>(string name, Func<IReadOnlyDictionary<string, object?>, CommandMeta, object> message,
+        void Command<TInput>(string name, Func<IReadOnlyDictionary<string, object?>, IPetitionCommand> command,
             bool petitionerAct = false, string? description = null) where TInput : ContractInput
         {
             var field = Field<NonNullGraphType<PetitionPayloadType>, PetitionPayload>(name)
@@ -152,7 +145,7 @@ public sealed class MutationType : ObjectGraphType
                             : "this act needs a token");
                     var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous,
                         input.Int("expectedVersion"), accessCode, c.Request().CorrelationId);
-                    var result = await Send(c, message(input, meta));
+                    var result = await Send(c, new CommandEnvelope(meta, command(input)));
                     return await Payload(c, result, accessCode, rules);
                 });
             if (description is not null)
@@ -160,8 +153,8 @@ public sealed class MutationType : ObjectGraphType
         }
     }
 
-    private static Task<CommandResult> Send(IResolveFieldContext c, object message) =>
-        c.Service<IMessageBus>().InvokeAsync<CommandResult>(message, c.CancellationToken, CommandTimeout);
+    private static Task<CommandResult> Send(IResolveFieldContext c, CommandEnvelope command) =>
+        c.Service<IMessageBus>().InvokeAsync<CommandResult>(command, c.CancellationToken, CommandTimeout);
 
     private static async Task<PetitionPayload> Payload(IResolveFieldContext c, CommandResult result, string? accessCode, RuleBook rules)
     {

@@ -3,99 +3,159 @@ using System.Text;
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Submitting;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CaseEngine.Workflow.Commands;
 
-/// <summary>The singletons every command handler needs; one parameter keeps the handlers thin.</summary>
-public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, TimeProvider time, ILogger<CommandServices> logger)
-{
-    public RuleBook Rules { get; } = rules;
-    public AccessCodes AccessCodes { get; } = accessCodes;
-    public TimeProvider Time { get; } = time;
-    public ILogger Logger { get; } = logger;
-}
+/// <summary>
+/// What deciding a command produced, ready to be written: the events, the petition before and
+/// after them, and the command record. The single path and <see cref="CommandBatch"/> both decide
+/// into one and write it with <see cref="PetitionCommands.Write"/>.
+/// </summary>
+/// <param name="Before">the petition the command was decided on; null for a submission (a new stream)</param>
+/// <param name="CaseNumber">the case number a submission was given; null otherwise</param>
+internal sealed record Decision(
+    Guid PetitionId, Petition? Before, IPetitionEvent[] Events, Petition After, DecisionContext Context, CommandRecord Record,
+    string? CaseNumber) : ConfidentialRecord;
 
 /// <summary>
-/// The one way a command on an existing petition runs: answer a repeat with its first result;
-/// load the petition with the version read in this transaction; decide (Domain); append the
-/// events with their metadata; keep the deadline timers in step; record the command id; commit;
-/// read the events back with their sequences. Every handler delegates here and holds no rule.
+/// The one pipeline of every command, a submission or a command on an existing petition: answer a
+/// repeat with its first result (<see cref="AnswerRepeatAsync"/>, the only place repeats are
+/// answered); load the petition; decide (Domain); write the decision (<see cref="Write"/>: metadata
+/// on each event, the append with the expected version, the deadline timers, the command record);
+/// commit; read the events back with their sequences. The Wolverine handler, the batch and its
+/// one-by-one fallback all run here and hold no rule.
 /// </summary>
 public static class PetitionCommands
 {
     public const string ActorHeader = StoredEvent.ActorHeader;
     public const string CommandIdHeader = "commandId";
 
-    public static async Task<CommandResult> RunAsync(IDocumentSession session, CommandServices services, IPetitionMessage message, CancellationToken ct)
+    /// <summary>Runs one command in <paramref name="session"/> (enrolled in Wolverine's Marten outbox) and commits it.</summary>
+    public static async Task<CommandResult> RunAsync(IDocumentSession session, CommandServices services, CommandEnvelope command, CancellationToken ct)
     {
-        var (meta, command) = (message.Meta, message.Body);
-        var identity = Identity(message.Name, command, meta);
-        if (await FindRepeatAsync(session, meta.CommandId, identity, ct) is { } first)
-        {
-            await EnsureMayHearRepeatAsync(session, services, message, first, ct);
-            return await ResultAsync(session, first, repeated: true, ct);
-        }
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(command);
+        var identity = Identity(command);
+        if (await session.LoadAsync<CommandRecord>(command.Meta.CommandId, ct) is { } first)
+            return await AnswerRepeatAsync(session, services, command, identity, first, ct);
 
-        var stream = await session.Events.FetchForWriting<Petition>(command.PetitionId, ct);
-        var state = stream.Aggregate ?? throw RuleViolation.NotFound("no petition with that id");
-        var other = command is IRefersToAnotherPetition refers ? await session.LoadAsync<Petition>(refers.OtherPetitionId, ct) : null;
-
-        var ctx = Context(meta, services, state.Id);
-        IPetitionEvent[] events;
-        try
+        Decision decision;
+        if (command.Command is SubmitPetition submit)
         {
-            events = Decider.Decide(command, state, ctx, other);
+            var (ctx, region, year) = Validate(submit, command.Meta, services);
+            var number = await CaseNumbers.NextAsync(session.DocumentStore, region, year, ct);
+            decision = DecideSubmission(command, identity, submit, ctx, number);
         }
-        catch (RuleViolation)
+        else
         {
-            // A twin of this command id may have committed after our first look and moved the petition on.
-            if (await FindCommittedTwinAsync(session, services, message, meta.CommandId, identity, ct) is { } twin)
-                return twin;
-            throw;
+            var petitionCommand = Of(command);
+            var state = await session.LoadAsync<Petition>(petitionCommand.PetitionId, ct);
+            var other = petitionCommand is IRefersToAnotherPetition refers ? await session.LoadAsync<Petition>(refers.OtherPetitionId, ct) : null;
+            try
+            {
+                decision = Decide(command, identity, services, state, other);
+            }
+            catch (RuleViolation)
+            {
+                // A twin of this command id may have committed after our first look and moved the petition on.
+                if (await FindCommittedTwinAsync(session, services, command, identity, ct) is { } twin)
+                    return twin;
+                throw;
+            }
         }
+        Write(session, decision, command.Meta);
+        return await CommitAsync(session, services, command, decision, ct);
+    }
 
-        Stamp(session, meta, ctx.Actor);
-        if (events.Length > 0)
-            stream.AppendMany(events.Cast<object>().ToArray());
-        var after = events.Aggregate(state, Petition.Evolve);
-        ReconcileTimers(session, state, after);
-        var record = new CommandRecord
-        {
-            Id = meta.CommandId,
-            Identity = identity,
-            Name = message.Name,
-            PetitionId = state.Id,
-            FromVersion = state.Version + 1,
-            ToVersion = state.Version + events.Length,
-            ExecutedAt = ctx.Now,
-        };
-        session.Insert(record);
-        return await CommitAsync(session, record, ct, after: after);
+    /// <summary>A command on an existing petition, decided on <paramref name="state"/> (and the petition it refers to).</summary>
+    internal static Decision Decide(CommandEnvelope command, string identity, CommandServices services, Petition? state, Petition? other)
+    {
+        if (state is null)
+            throw RuleViolation.NotFound("no petition with that id");
+        var ctx = Context(command.Meta, services, state.Id);
+        var events = Decider.Decide(Of(command), state, ctx, other);
+        return new Decision(state.Id, state, events, events.Aggregate(state, Petition.Evolve), ctx,
+            Record(command, identity, state.Id, state.Version, events.Length, ctx.Now), null);
     }
 
     /// <summary>
-    /// A repeat is answered only to a caller that may read the petition now, with this request's
-    /// access code (Domain: <see cref="Jurisdiction.EnsureMayHearRepeat"/>); otherwise NOT_FOUND.
+    /// 登记, checked before a case number is spent on it: the decision context, and the entry region
+    /// and year whose counter numbers it.
     /// </summary>
-    public static async Task EnsureMayHearRepeatAsync(IQuerySession session, CommandServices services, IPetitionMessage message,
-        CommandRecord first, CancellationToken ct)
+    internal static (DecisionContext Context, string Region, int Year) Validate(SubmitPetition submit, CommandMeta meta, CommandServices services)
     {
-        var petition = await session.LoadAsync<Petition>(first.PetitionId, ct) ?? throw RuleViolation.NotFound("no petition with that id");
-        Jurisdiction.EnsureMayHearRepeat(message.Body, petition, Context(message.Meta, services, petition.Id));
+        var ctx = Context(meta, services, petitionId: null);
+        var office = Submission.Validate(submit, ctx);
+        return (ctx, office.RegionCode, services.Rules.Clock.DateOf(submit.ReceivedAt ?? ctx.Now).Year);
     }
 
-    /// <summary>The decision context for this caller: the access code is checked here, never stored.</summary>
-    public static DecisionContext Context(CommandMeta meta, CommandServices services, Guid petitionId) =>
-        new(meta.Caller, services.Time.GetUtcNow(), services.Rules.Directory, services.Rules.Clock,
-            meta.Anonymous, meta.AccessCode is not null && services.AccessCodes.Verify(petitionId, meta.AccessCode))
+    /// <summary>A validated submission with its number: a new stream id, the events that start it.</summary>
+    internal static Decision DecideSubmission(CommandEnvelope command, string identity, SubmitPetition submit, DecisionContext ctx, string caseNumber)
+    {
+        // The context it was validated and numbered with: one "now" for the year, the id and the events.
+        var petitionId = Guid.CreateVersion7(ctx.Now);
+        var events = Submission.Decide(submit, new Allocation(petitionId, caseNumber), ctx);
+        return new Decision(petitionId, null, events, Petition.Fold(events), ctx,
+            Record(command, identity, petitionId, 0, events.Length, ctx.Now), caseNumber);
+    }
+
+    /// <summary>
+    /// The one write step of every command: its events, each stamped with the command's metadata,
+    /// appended with the expected version (a new stream for a submission), so that a concurrent change
+    /// of the petition fails the commit; the deadline timers following the running clocks; and the
+    /// command record, whose key makes a concurrent twin fail the commit.
+    /// </summary>
+    internal static void Write(IDocumentSession session, Decision decision, CommandMeta meta)
+    {
+        if (decision.Events.Length > 0)
+        {
+            var events = decision.Events.Cast<object>().ToArray();
+            var action = decision.Before is null
+                ? session.Events.StartStream<Petition>(decision.PetitionId, events)
+                : session.Events.Append(decision.PetitionId, decision.Before.Version + events.Length, events);
+            Stamp(action, meta, decision.Context.Actor);
+        }
+        ReconcileTimers(session, decision.Before, decision.After);
+        session.Insert(decision.Record);
+    }
+
+    /// <summary>
+    /// The one place a repeated command id is answered. A different command under the same id is
+    /// VALIDATION. A repeat on an existing petition is answered only to a caller that may read it now,
+    /// with this request's access code (Domain: <see cref="Jurisdiction.EnsureMayHearRepeat"/>),
+    /// otherwise NOT_FOUND; a repeated submission answers with the same petition, case number and access code.
+    /// </summary>
+    internal static async Task<CommandResult> AnswerRepeatAsync(IQuerySession session, CommandServices services, CommandEnvelope command,
+        string identity, CommandRecord first, CancellationToken ct)
+    {
+        if (first.Identity != identity)
+            throw RuleViolation.Validation("this commandId was already used for a different command");
+        var petition = await session.LoadAsync<Petition>(first.PetitionId, ct);
+        if (command.Command is IPetitionCommand petitionCommand)
+        {
+            if (petition is null)
+                throw RuleViolation.NotFound("no petition with that id");
+            Jurisdiction.EnsureMayHearRepeat(petitionCommand, petition, Context(command.Meta, services, petition.Id));
+            return await ResultAsync(session, first, repeated: true, ct);
+        }
+        var result = await ResultAsync(session, first, repeated: true, ct);
+        return result with { CaseNumber = petition?.CaseNumber, AccessCode = services.AccessCodes.For(first.PetitionId) };
+    }
+
+    /// <summary>The decision context for this caller: the access code is checked here (on an existing petition), never stored.</summary>
+    internal static DecisionContext Context(CommandMeta meta, CommandServices services, Guid? petitionId) =>
+        new(meta.Caller, services.Time.GetUtcNow(), services.Rules.Directory, services.Rules.Clock, meta.Anonymous,
+            petitionId is { } id && meta.AccessCode is not null && services.AccessCodes.Verify(id, meta.AccessCode))
         {
             ExpectedVersion = meta.ExpectedVersion,
         };
@@ -104,39 +164,52 @@ public static class PetitionCommands
     /// A command's identity: the mutation, its input without expectedVersion and accessCode (the
     /// domain command carries neither) and the caller.
     /// </summary>
-    public static string Identity(string name, object command, CommandMeta meta)
+    public static string Identity(CommandEnvelope command)
     {
-        var caller = meta.Anonymous ? "anonymous" : meta.Caller.Id;
-        var input = JsonSerializer.Serialize(command, command.GetType(), EventJson.Options);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}\n{caller}\n{input}")));
+        ArgumentNullException.ThrowIfNull(command);
+        var caller = command.Meta.Anonymous ? "anonymous" : command.Meta.Caller.Id;
+        var input = JsonSerializer.Serialize(command.Command, command.Command.GetType(), EventJson.Options);
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{command.Name}\n{caller}\n{input}")));
     }
 
-    public static async Task<CommandRecord?> FindRepeatAsync(IDocumentSession session, Guid commandId, string identity, CancellationToken ct)
-    {
-        var first = await session.LoadAsync<CommandRecord>(commandId, ct);
-        if (first is not null && first.Identity != identity)
-            throw RuleViolation.Validation("this commandId was already used for a different command");
-        return first;
-    }
+    private static IPetitionCommand Of(CommandEnvelope command) =>
+        command.Command as IPetitionCommand ?? throw new ArgumentException($"not a petition command: {command.Name}", nameof(command));
 
-    private static async Task<CommandResult?> FindCommittedTwinAsync(IDocumentSession session, CommandServices services, IPetitionMessage message,
-        Guid commandId, string identity, CancellationToken ct)
+    private static CommandRecord Record(CommandEnvelope command, string identity, Guid petitionId, int before, int appended, DateTimeOffset now) => new()
+    {
+        Id = command.Meta.CommandId,
+        Identity = identity,
+        Name = command.Name,
+        PetitionId = petitionId,
+        FromVersion = before + 1,
+        ToVersion = before + appended,
+        ExecutedAt = now,
+    };
+
+    private static async Task<CommandResult?> FindCommittedTwinAsync(IDocumentSession session, CommandServices services, CommandEnvelope command,
+        string identity, CancellationToken ct)
     {
         await using var fresh = session.DocumentStore.QuerySession();
-        var first = await fresh.LoadAsync<CommandRecord>(commandId, ct);
+        var first = await fresh.LoadAsync<CommandRecord>(command.Meta.CommandId, ct);
         if (first is null || first.Identity != identity)
             return null;
-        await EnsureMayHearRepeatAsync(fresh, services, message, first, ct);
-        return await ResultAsync(fresh, first, repeated: true, ct);
+        return await AnswerRepeatAsync(fresh, services, command, identity, first, ct);
     }
 
-    /// <summary>Correlation, causation and the actor on every event of this unit of work.</summary>
-    public static void Stamp(IDocumentSession session, CommandMeta meta, Actor actor)
+    /// <summary>
+    /// Correlation, causation and the actor on each event of the command: stamped on the events, not
+    /// the session, because a batch's session holds many commands.
+    /// </summary>
+    private static void Stamp(StreamAction action, CommandMeta meta, Actor actor)
     {
-        session.CorrelationId = meta.CorrelationId ?? meta.CommandId.ToString();
-        session.CausationId = meta.CommandId.ToString();
-        session.SetHeader(CommandIdHeader, meta.CommandId.ToString());
-        session.SetHeader(ActorHeader, ActorHeaderValue(actor));
+        var actorHeader = ActorHeaderValue(actor);
+        foreach (var e in action.Events)
+        {
+            e.CorrelationId = meta.CorrelationId ?? meta.CommandId.ToString();
+            e.CausationId = meta.CommandId.ToString();
+            e.SetHeader(CommandIdHeader, meta.CommandId.ToString());
+            e.SetHeader(ActorHeader, actorHeader);
+        }
     }
 
     /// <summary>The actor header: who acted, in what role, for which department.</summary>
@@ -163,8 +236,8 @@ public static class PetitionCommands
     /// Commits; a concurrent repeat of the same command id loses on the command record's key and
     /// answers with the winner's result; a concurrent change of the stream is CONCURRENCY_CONFLICT.
     /// </summary>
-    public static async Task<CommandResult> CommitAsync(IDocumentSession session, CommandRecord record, CancellationToken ct,
-        string? caseNumber = null, string? accessCode = null, Petition? after = null)
+    private static async Task<CommandResult> CommitAsync(IDocumentSession session, CommandServices services, CommandEnvelope command,
+        Decision decision, CancellationToken ct)
     {
         try
         {
@@ -177,16 +250,17 @@ public static class PetitionCommands
             // The failed unit of work stays queued in the session; Wolverine's transaction would save it again.
             session.EjectAllPendingChanges();
             await using var fresh = session.DocumentStore.QuerySession();
-            var first = await fresh.LoadAsync<CommandRecord>(record.Id, ct);
+            var first = await fresh.LoadAsync<CommandRecord>(decision.Record.Id, ct);
             if (first is null)
                 throw IsDuplicateKey(e)
                     ? e
                     : RuleViolation.Concurrency("the petition changed while this command was decided; reload and retry");
-            if (first.Identity != record.Identity)
-                throw RuleViolation.Validation("this commandId was already used for a different command");
-            return await ResultAsync(fresh, first, repeated: true, ct);
+            return await AnswerRepeatAsync(fresh, services, command, decision.Record.Identity, first, ct);
         }
-        return await ResultAsync(session, record, repeated: false, ct, caseNumber, accessCode, after);
+        var result = await ResultAsync(session, decision.Record, repeated: false, ct, decision.After);
+        return decision.CaseNumber is null
+            ? result
+            : result with { CaseNumber = decision.CaseNumber, AccessCode = services.AccessCodes.For(decision.PetitionId) };
     }
 
     private static bool IsDuplicateKey(Exception e) =>
@@ -196,8 +270,8 @@ public static class PetitionCommands
             && pg.TableName?.Contains("commandrecord", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>The petition now and the events of the command's (first) execution, read back with their sequences.</summary>
-    public static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,
-        CancellationToken ct, string? caseNumber = null, string? accessCode = null, Petition? after = null)
+    private static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,
+        CancellationToken ct, Petition? after = null)
     {
         // Only the command's own versions: reading the whole stream back would make long streams quadratic.
         // FetchStream by version range rather than a LINQ query: no expression parsing or compiling per command.
@@ -208,8 +282,8 @@ public static class PetitionCommands
             // version, so the read-back of its events is the only round trip needed.
             var own = await session.Events.FetchStreamAsync(record.PetitionId, version: record.ToVersion,
                 fromVersion: record.FromVersion, token: ct);
-            return new CommandResult(record.PetitionId, record.ToVersion, [.. own.Select(ToStored)], repeated, caseNumber, accessCode,
-                after?.Version == record.ToVersion ? after : null);
+            return new CommandResult(record.PetitionId, record.ToVersion, [.. own.Select(ToStored)], repeated,
+                State: after?.Version == record.ToVersion ? after : null);
         }
 
         // A repeat (or a command that appended nothing): its events and the stream's version now, in one batch.
@@ -221,7 +295,7 @@ public static class PetitionCommands
         await batch.Execute(ct);
         var slice = events is null ? [] : (await events).Select(ToStored).ToList();
         var version = (int)((await state)?.Version ?? 0);
-        return new CommandResult(record.PetitionId, version, slice, repeated, caseNumber, accessCode);
+        return new CommandResult(record.PetitionId, version, slice, repeated);
     }
 
     public static StoredEvent ToStored(IEvent e) => StoredEvent.From(e);

@@ -39,7 +39,7 @@ public sealed class CalendarReload(RuleBook rules, IDocumentStore store, IServic
             // One command id per petition and calendar version: reloading the same data twice appends once.
             var commandId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"recount:{calendar.Version}:{id}")).AsSpan(0, 16));
             var result = await bus.InvokeAsync<CommandResult>(
-                new RecalculateDeadlinesMessage(CommandMeta.System(commandId), new RecalculateDeadlines(id)), ct);
+                new CommandEnvelope(CommandMeta.System(commandId), new RecalculateDeadlines(id)), ct);
             if (result.Events.Count > 0)
                 recounted++;
         }

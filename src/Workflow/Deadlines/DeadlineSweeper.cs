@@ -17,7 +17,7 @@ namespace CaseEngine.Workflow.Deadlines;
 /// system command each one stands for, a batch at a time (<see cref="CommandBatch"/>). Each firing has a command id derived from the timer, and
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, CommandServices services, TimeProvider time, ILogger<DeadlineSweeper> logger)
+public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, TimeProvider time, ILogger<DeadlineSweeper> logger)
     : BackgroundService
 {
     public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
@@ -78,7 +78,7 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandServices servic
     {
         if (timers.Count == 0)
             return 0;
-        var outcomes = await CommandBatch.RunAsync(store, services, [.. timers.Select(Message)], ct);
+        var outcomes = await batch.RunAsync([.. timers.Select(Command)], ct);
         await using var session = store.LightweightSession();
         RuleViolation? failure = null;
         foreach (var (timer, outcome) in timers.Zip(outcomes))
@@ -100,13 +100,10 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandServices servic
         return failure is null ? timers.Count : throw failure;
     }
 
-    private static object Message(DeadlineTimer timer)
-    {
-        var meta = CommandMeta.System(FiringId(timer));
-        return timer.Act == TimerAct.MarkMissed
-            ? new MarkDeadlineMissedMessage(meta, new MarkDeadlineMissed(timer.PetitionId, timer.Stage, timer.Instance, timer.SupervisionId))
-            : new CloseLapsedWindowMessage(meta, new CloseLapsedWindow(timer.PetitionId, timer.Stage, timer.Instance));
-    }
+    private static CommandEnvelope Command(DeadlineTimer timer) =>
+        new(CommandMeta.System(FiringId(timer)), timer.Act == TimerAct.MarkMissed
+            ? new MarkDeadlineMissed(timer.PetitionId, timer.Stage, timer.Instance, timer.SupervisionId)
+            : new CloseLapsedWindow(timer.PetitionId, timer.Stage, timer.Instance));
 
     /// <summary>One command id per timer: a repeated firing is a repeated command and appends nothing.</summary>
     public static Guid FiringId(DeadlineTimer timer) =>

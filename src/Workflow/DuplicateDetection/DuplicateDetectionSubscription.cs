@@ -6,7 +6,6 @@ using CaseEngine.Domain.Petitions.Duplicates;
 using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Duplicates;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
@@ -86,7 +85,7 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
 
     private async Task FlagAsync(IMessageBus bus, Guid petitionId, DuplicateCandidate candidate, CancellationToken ct)
     {
-        var message = new FlagSuspectedDuplicateMessage(
+        var message = new CommandEnvelope(
             CommandMeta.System(FlagId(petitionId, candidate.PetitionId)),
             new FlagSuspectedDuplicate(petitionId, candidate.PetitionId, candidate.Score));
         for (var attempt = 1; ; attempt++)

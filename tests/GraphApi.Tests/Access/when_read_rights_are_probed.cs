@@ -7,7 +7,6 @@ using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
-using CaseEngine.Workflow.Duplicates;
 using Marten;
 using Marten.Events;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,7 +55,7 @@ public sealed class ProbeWorld : IAsyncLifetime
     {
         using var scope = Api.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(
-            new FlagSuspectedDuplicateMessage(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(petition, candidate, 0.9)));
+            new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(petition, candidate, 0.9)));
     }
 
     public async Task DisposeAsync()

@@ -145,6 +145,9 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
 
     // --- the table ------------------------------------------------------------------------------
 
+    /// <summary>The root fields the matrix states a rule for (when_a_command_is_added checks every command has one).</summary>
+    internal static IReadOnlyCollection<string> RuledFields => Table().Keys;
+
     private static Dictionary<string, Row> Table() => new()
     {
         ["Query.petition"] = Q(ReadPetition, x => ("petition(id: $id) { id }", new { id = x.Set.Id[x.Sit] }, "$id: ID!")),

@@ -6,7 +6,6 @@ using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.PetitionerActs;
 using CaseEngine.Workflow.Submitting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -144,11 +143,11 @@ public sealed class RefusalRun : IAsyncLifetime
         Logs.Phase = "bus-refusals";
         var bus = api.Services.GetRequiredService<IMessageBus>();
         var anonymous = new CommandMeta(Guid.NewGuid(), Actor.AnonymousPetitioner, Anonymous: true, AccessCode: wCode);
-        await BusRefused("INVALID_TRANSITION", bus.InvokeAsync<CommandResult>(new WithdrawPetitionMessage(anonymous, new WithdrawPetition(w, Reason))));
-        await BusRefused("VALIDATION", bus.InvokeAsync<CommandResult>(new SubmitPetitionMessage(
+        await BusRefused("INVALID_TRANSITION", bus.InvokeAsync<CommandResult>(new CommandEnvelope(anonymous, new WithdrawPetition(w, Reason))));
+        await BusRefused("VALIDATION", bus.InvokeAsync<CommandResult>(new CommandEnvelope(
             new CommandMeta(Guid.NewGuid(), new Actor("citizen-1", Role.Petitioner, null)),
             new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest, " ", Content, new PetitionerDetails(Name, Phone, IdNumber, Address), null))));
-        await BusRefused("NOT_FOUND", bus.InvokeAsync<CommandResult>(new EvaluatePetitionMessage(anonymous with { AccessCode = WrongCode, CommandId = Guid.NewGuid() },
+        await BusRefused("NOT_FOUND", bus.InvokeAsync<CommandResult>(new CommandEnvelope(anonymous with { AccessCode = WrongCode, CommandId = Guid.NewGuid() },
             new EvaluatePetition(a, Satisfaction.Satisfied, Reason))));
 
         // A command the database fails: a unique index on the petitioner's phone, broken by a second
@@ -165,7 +164,7 @@ public sealed class RefusalRun : IAsyncLifetime
         var failed = await api.GraphQL(Petitions.SubmitMutation, Input(content: FailingContent), api.Citizen());
         Codes.Add(("failure", failed.Code));
         Logs.Phase = "failure-bus";
-        var thrown = await Should.ThrowAsync<Exception>(() => bus.InvokeAsync<CommandResult>(new SubmitPetitionMessage(
+        var thrown = await Should.ThrowAsync<Exception>(() => bus.InvokeAsync<CommandResult>(new CommandEnvelope(
             new CommandMeta(Guid.NewGuid(), new Actor("citizen-1", Role.Petitioner, null)),
             new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest, Subject, FailingContent, new PetitionerDetails(Name, Phone, IdNumber, Address), null))));
         thrown.ShouldNotBeOfType<RuleViolation>();

@@ -26,7 +26,7 @@ public class when_records_are_printed
         var carriers = Ours.SelectMany(a => a.GetTypes())
             .Where(t => t is { IsAbstract: false, IsInterface: false } && !t.IsGenericTypeDefinition)
             .Where(t => typeof(IPetitionEvent).IsAssignableFrom(t) || typeof(IPetitionCommand).IsAssignableFrom(t)
-                || typeof(IPetitionMessage).IsAssignableFrom(t) || t == typeof(SubmitPetition) || t == typeof(SubmitPetitionMessage)
+                || typeof(ICaseCommand).IsAssignableFrom(t) || t == typeof(CommandEnvelope)
                 || t.GetProperties().Any(p => p.PropertyType == typeof(PetitionerDetails) || p.PropertyType == typeof(Petition)
                     || p.Name == "AccessCode" || p.PropertyType == typeof(IReadOnlyList<StoredEvent>)))
             .ToList();
@@ -45,7 +45,7 @@ public class when_records_are_printed
     {
         var petitioner = new PetitionerDetails("司马懿琳", "13987650321", "11010519491231002X", "幽州市蓟县燕王路99号");
         var meta = new CommandMeta(Guid.NewGuid(), Actor.AnonymousPetitioner, Anonymous: true, AccessCode: "ABCDEFGH2345");
-        var message = new SubmitPetitionMessage(meta, new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest,
+        var message = new CommandEnvelope(meta, new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest,
             "主题-标记", "内容-标记", petitioner));
         var result = new CommandResult(Guid.NewGuid(), 1, [], false, "340101-2025-000001", "ABCDEFGH2345");
         var printed = string.Join("\n", petitioner, meta, message, message.Command, result);

@@ -1,3 +1,4 @@
+using CaseEngine.Workflow.Commands;
 using System.Diagnostics;
 using System.Globalization;
 using CaseEngine.Domain;
@@ -8,7 +9,7 @@ using CaseEngine.Projections.ChineseText;
 using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Projections.Statistics;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Duplicates;
+using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Submitting;
 using Marten;
 using Marten.Events;
@@ -35,7 +36,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
         foreach (var p in seeded)
         {
             engine.Clock.SetUtcNow(p.ReceivedAt);
-            var result = await engine.SendAsync(new SubmitPetitionMessage(
+            var result = await engine.SendAsync(new CommandEnvelope(
                 Engine.As(new Actor($"citizen-{p.Index}", Role.Petitioner, null)), p.Command(p.Index)));
             ids.Add(result.PetitionId);
         }
@@ -73,7 +74,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
         // A June land petition of the county linked as a duplicate leaves the count (the original counts).
         var june = seeded.Where(p => p.EntryRegion == SurgeWorkload.SurgeCounty && p.ReceivedAt >= new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.FromHours(8))
             && p.Subject.Length > 0 && p.Category == PetitionCategory.ComplaintRequest).Take(2).ToList();
-        await engine.SendAsync(new LinkDuplicateMessage(Engine.As(new Actor("officer", Role.Officer, $"{SurgeWorkload.SurgeCounty}-PO")),
+        await engine.SendAsync(new CommandEnvelope(Engine.As(new Actor("officer", Role.Officer, $"{SurgeWorkload.SurgeCounty}-PO")),
             new LinkDuplicate(ids[june[1].Index], ids[june[0].Index], "同一事项")));
         await engine.Store.SettleAsync(Settle);
         SituationReport afterLink;

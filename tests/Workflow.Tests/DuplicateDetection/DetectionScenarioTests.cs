@@ -8,7 +8,6 @@ using CaseEngine.Testing;
 using CaseEngine.Testing.Text;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.DuplicateDetection;
-using CaseEngine.Workflow.Duplicates;
 using CaseEngine.Workflow.Submitting;
 using Marten;
 using Marten.Events;
@@ -33,7 +32,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     private static Task<CommandResult> Submit(Engine engine, SubmitPetition command, string submitter = "citizen-1")
     {
         engine.Clock.Advance(TimeSpan.FromMinutes(5));
-        return engine.SendAsync(new SubmitPetitionMessage(Engine.As(new Actor(submitter, Role.Petitioner, null)), command));
+        return engine.SendAsync(new CommandEnvelope(Engine.As(new Actor(submitter, Role.Petitioner, null)), command));
     }
 
     [Fact]
@@ -58,7 +57,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
             .ShouldBe(DuplicateDetectionSubscription.FlagId(repeat.PetitionId, original.PetitionId).ToString());
 
         // The office of the province confirms: counted once from now on, and no longer a candidate.
-        var linked = await engine.SendAsync(new LinkDuplicateMessage(Engine.As(Officer("340000-PO")),
+        var linked = await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340000-PO")),
             new LinkDuplicate(repeat.PetitionId, original.PetitionId, "同一事项")));
         linked.Types().ShouldBe([nameof(DuplicateLinked)]);
         (await StatusAsync(repeat.PetitionId)).ShouldBe(IndexStatus.Merged);
@@ -130,8 +129,8 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
         var who = new PetitionerDetails("钱七", null, "34010119900101567X", null);
         var both = await Task.WhenAll(
-            engine.SendAsync(new SubmitPetitionMessage(Engine.As(Citizen), Petition(0, who: who))),
-            engine.SendAsync(new SubmitPetitionMessage(Engine.As(Citizen), Petition(1, who: who))));
+            engine.SendAsync(new CommandEnvelope(Engine.As(Citizen), Petition(0, who: who))),
+            engine.SendAsync(new CommandEnvelope(Engine.As(Citizen), Petition(1, who: who))));
         await engine.Store.SettleAsync(Settle);
         var flags = await FlagCountAsync(engine, both[0].PetitionId) + await FlagCountAsync(engine, both[1].PetitionId);
         flags.ShouldBe(1);

@@ -1,3 +1,4 @@
+using CaseEngine.Workflow.Commands;
 using System.Diagnostics;
 using System.Globalization;
 using CaseEngine.Domain;
@@ -7,9 +8,7 @@ using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Projections.Duplicates;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.PetitionerActs;
-using CaseEngine.Workflow.Reviewing;
-using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Submitting;
 using Marten;
 using Marten.Events;
@@ -89,7 +88,7 @@ public class when_a_labelled_set_of_petitions_goes_through_the_workflow(Database
     private static async Task<Guid> SubmitAsync(Engine engine, PlannedPetition p)
     {
         engine.Clock.Advance(TimeSpan.FromMinutes(7));
-        var result = await engine.SendAsync(new SubmitPetitionMessage(Engine.As(p.Person.Actor), p.Command));
+        var result = await engine.SendAsync(new CommandEnvelope(Engine.As(p.Person.Actor), p.Command));
         return result.PetitionId;
     }
 
@@ -102,20 +101,20 @@ public class when_a_labelled_set_of_petitions_goes_through_the_workflow(Database
         switch (ending)
         {
             case Ending.Withdrawn:
-                await engine.SendAsync(new WithdrawPetitionMessage(Engine.As(p.Person.Actor), new WithdrawPetition(id, "已协商解决")));
+                await engine.SendAsync(new CommandEnvelope(Engine.As(p.Person.Actor), new WithdrawPetition(id, "已协商解决")));
                 break;
             case Ending.Declined:
-                await engine.SendAsync(new DeclinePetitionMessage(Engine.As(Officer($"{county}-PO")),
+                await engine.SendAsync(new CommandEnvelope(Engine.As(Officer($"{county}-PO")),
                     new DeclinePetition(id, "属于诉讼途径解决的事项", LegalRoute.Litigation)));
                 break;
             case Ending.Terminated:
                 await engine.Forward(id, to: $"{county}-EDU", by: $"{county}-PO");
                 await engine.Accept(id, by: $"{county}-EDU");
                 await engine.Reply(id, by: $"{county}-EDU");
-                await engine.SendAsync(new RequestReviewMessage(Engine.As(p.Person.Actor), new RequestReview(id, "不服处理意见")));
-                await engine.SendAsync(new DecideReviewMessage(Engine.As(Officer($"{city}-EDU")), new DecideReview(id, ReviewOutcome.Upheld, "维持")));
-                await engine.SendAsync(new RequestReReviewMessage(Engine.As(p.Person.Actor), new RequestReReview(id, "仍不服")));
-                var result = await engine.SendAsync(new DecideReReviewMessage(Engine.As(Officer("340000-EDU")),
+                await engine.SendAsync(new CommandEnvelope(Engine.As(p.Person.Actor), new RequestReview(id, "不服处理意见")));
+                await engine.SendAsync(new CommandEnvelope(Engine.As(Officer($"{city}-EDU")), new DecideReview(id, ReviewOutcome.Upheld, "维持")));
+                await engine.SendAsync(new CommandEnvelope(Engine.As(p.Person.Actor), new RequestReReview(id, "仍不服")));
+                var result = await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340000-EDU")),
                     new DecideReReview(id, ReviewOutcome.Upheld, "维持复查意见")));
                 result.Types().ShouldContain(nameof(PetitionTerminated));
                 break;

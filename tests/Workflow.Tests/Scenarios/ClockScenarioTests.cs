@@ -2,8 +2,8 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Supervising;
 using CaseEngine.Testing;
+using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
-using CaseEngine.Workflow.Supervising;
 using Marten;
 using static CaseEngine.Workflow.Tests.Scenarios.Steps;
 
@@ -50,7 +50,7 @@ public class when_the_clock_passes_a_due_moment(DatabaseFixture db) : IClassFixt
 
         // The petition moves on (replied); the agency still answers the first supervision, on its own account.
         await engine.Reply(id);
-        var answered = (await engine.SendAsync(new RespondToSupervisionMessage(Engine.As(Officer("340101-EDU")),
+        var answered = (await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")),
             new RespondToSupervision(id, auto.SupervisionId, "已受理并答复，今后注意时限")))).Data<SupervisionAnswered>();
         answered.OnTime.ShouldBeFalse();                             // its 30 days from 19 March had passed
         (await engine.PetitionAsync(id)).Supervisions.Single(s => s.Id == auto.SupervisionId).IsOpen.ShouldBeFalse();
@@ -63,7 +63,7 @@ public class when_the_clock_passes_a_due_moment(DatabaseFixture db) : IClassFixt
         var id = (await engine.SubmitAsync()).PetitionId;
         await engine.Forward(id);
         await engine.Accept(id);
-        await engine.SendAsync(new SupervisePetitionMessage(Engine.As(Supervisor("340100-PO")),
+        await engine.SendAsync(new CommandEnvelope(Engine.As(Supervisor("340100-PO")),
             new SupervisePetition(id, "请加快办理", Midnight(2025, 3, 10))));
 
         engine.Clock.SetUtcNow(Midnight(2025, 3, 10).AddMinutes(1));
@@ -99,7 +99,7 @@ public class when_the_clock_passes_a_due_moment(DatabaseFixture db) : IClassFixt
         await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
         var id = (await engine.SubmitAsync()).PetitionId;
         await engine.Forward(id);
-        await engine.SendAsync(new SupervisePetitionMessage(Engine.As(Supervisor("340100-PO")),
+        await engine.SendAsync(new CommandEnvelope(Engine.As(Supervisor("340100-PO")),
             new SupervisePetition(id, "请加快办理", Shanghai(2025, 3, 10))));
         (await TimersAsync(engine, id)).Count.ShouldBe(2);
 

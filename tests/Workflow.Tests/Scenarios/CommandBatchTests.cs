@@ -4,8 +4,6 @@ using CaseEngine.Domain.Petitions.Handling;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.Routing;
 using CaseEngine.Workflow.Submitting;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,10 +13,10 @@ namespace CaseEngine.Workflow.Tests.Scenarios;
 
 public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
-    private static Task<IReadOnlyList<BatchOutcome>> RunAsync(Engine engine, params object[] messages) =>
-        CommandBatch.RunAsync(engine.Store, engine.Host.Services.GetRequiredService<CommandServices>(), messages);
+    private static Task<IReadOnlyList<BatchOutcome>> RunAsync(Engine engine, params CommandEnvelope[] commands) =>
+        engine.Host.Services.GetRequiredService<CommandBatch>().RunAsync(commands);
 
-    private static SubmitPetitionMessage Submission(string region = "340101") =>
+    private static CommandEnvelope Submission(string region = "340101") =>
         new(Engine.As(Citizen), Samples.Complaint(entryRegion: region));
 
     [Fact]
@@ -33,9 +31,9 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
         submitted.ShouldAllBe(o => codes.Verify(o.PetitionId, o.AccessCode!));
 
         var (a, b, c) = (submitted[0].PetitionId, submitted[1].PetitionId, submitted[2].PetitionId);
-        var forward = new ForwardPetitionMessage(Engine.As(Officer("340101-PO")), new ForwardPetition(a, "340101-EDU", ForwardMode.Transfer, "请依法处理"));
-        var assign = new ReclassifyPetitionMessage(Engine.As(Officer("340101-PO")), new ReclassifyPetition(b, PetitionCategory.Suggestion, "更正分类"));
-        var acceptTooEarly = new AcceptPetitionMessage(Engine.As(Officer("340101-EDU")), new AcceptPetition(c));
+        var forward = new CommandEnvelope(Engine.As(Officer("340101-PO")), new ForwardPetition(a, "340101-EDU", ForwardMode.Transfer, "请依法处理"));
+        var assign = new CommandEnvelope(Engine.As(Officer("340101-PO")), new ReclassifyPetition(b, PetitionCategory.Suggestion, "更正分类"));
+        var acceptTooEarly = new CommandEnvelope(Engine.As(Officer("340101-EDU")), new AcceptPetition(c));
         var outcomes = await RunAsync(engine, forward, acceptTooEarly, assign);
 
         outcomes[0].Succeeded.ShouldBeTrue();
@@ -60,12 +58,13 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
         again.Repeated.ShouldBeTrue();
         (again.PetitionId, again.CaseNumber, again.AccessCode, again.Version).ShouldBe((first.PetitionId, first.CaseNumber, first.AccessCode, 1));
 
-        var forward = new ForwardPetitionMessage(Engine.As(Officer("340101-PO")), new ForwardPetition(first.PetitionId, "340101-EDU", ForwardMode.Transfer));
+        var forwardPetition = new ForwardPetition(first.PetitionId, "340101-EDU", ForwardMode.Transfer);
+        var forward = new CommandEnvelope(Engine.As(Officer("340101-PO")), forwardPetition);
         await RunAsync(engine, forward);
         var repeated = (await RunAsync(engine, forward)).Single();
         repeated.Repeated.ShouldBeTrue();
         (await engine.StreamAsync(first.PetitionId)).Count.ShouldBe(2);
-        var reused = forward with { Command = forward.Command with { Note = "另一内容" } };
+        var reused = forward with { Command = forwardPetition with { Note = "另一内容" } };
         (await RunAsync(engine, reused)).Single().Refusal.ShouldNotBeNull().Code.ShouldBe(RuleCode.Validation);
     }
 
@@ -74,8 +73,8 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
     {
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync()).PetitionId;
-        var one = new AssignOfficerMessage(Engine.As(Officer("340101-PO")), new AssignOfficer(id, "a"));
-        var two = new AssignOfficerMessage(Engine.As(Officer("340101-PO")), new AssignOfficer(id, "b"));
+        var one = new CommandEnvelope(Engine.As(Officer("340101-PO")), new AssignOfficer(id, "a"));
+        var two = new CommandEnvelope(Engine.As(Officer("340101-PO")), new AssignOfficer(id, "b"));
         (await Should.ThrowAsync<RuleViolation>(() => RunAsync(engine, one, two))).Code.ShouldBe(RuleCode.Validation);
         (await engine.StreamAsync(id)).Count.ShouldBe(1);
     }
@@ -87,8 +86,8 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
         // time, and each of its commands is decided again on the new state.
         await using var engine = await Engine.StartAsync(db);
         var ids = (await RunAsync(engine, [.. Enumerable.Range(0, 10).Select(_ => Submission())])).Select(o => o.PetitionId).ToArray();
-        await RunAsync(engine, [.. ids.Select(id => new ForwardPetitionMessage(Engine.As(Officer("340101-PO")), new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)))]);
-        object[] Batch(string officer) => [.. ids.Select(id => new AssignOfficerMessage(Engine.As(Officer("340101-EDU")), new AssignOfficer(id, officer)))];
+        await RunAsync(engine, [.. ids.Select(id => new CommandEnvelope(Engine.As(Officer("340101-PO")), new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)))]);
+        CommandEnvelope[] Batch(string officer) => [.. ids.Select(id => new CommandEnvelope(Engine.As(Officer("340101-EDU")), new AssignOfficer(id, officer)))];
         var (left, right) = (Batch("left"), Batch("right"));
 
         var results = await Task.WhenAll(Task.Run(() => RunAsync(engine, left)), Task.Run(() => RunAsync(engine, right)));
@@ -99,7 +98,7 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
             var stream = await engine.StreamAsync(id);
             stream.Select(e => e.Version).ShouldBe([1L, 2L, 3L, 4L]);
             stream.Skip(2).Select(e => e.CausationId).Order().ShouldBe(
-                new[] { left, right }.Select(batch => batch.Cast<AssignOfficerMessage>().Single(m => m.Command.PetitionId == id).Meta.CommandId.ToString()).Order());
+                new[] { left, right }.Select(batch => batch.Single(m => m.PetitionId == id).Meta.CommandId.ToString()).Order());
         }
         await using var session = engine.Store.QuerySession();
         (await session.Query<CommandRecord>().Where(r => r.PetitionId.IsOneOf(ids)).CountAsync()).ShouldBe(40);

@@ -3,7 +3,6 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Routing;
 using static CaseEngine.Workflow.Tests.Scenarios.Steps;
 
 namespace CaseEngine.Workflow.Tests.Scenarios;
@@ -37,7 +36,7 @@ public class the_workflow_guarantees(DatabaseFixture db) : IClassFixture<Databas
         {
             try
             {
-                await engine.SendAsync(new CaseEngine.Workflow.Handling.AssignOfficerMessage(Engine.As(Officer("340101-EDU"), expectedVersion: 2),
+                await engine.SendAsync(new CaseEngine.Workflow.Commands.CommandEnvelope(Engine.As(Officer("340101-EDU"), expectedVersion: 2),
                     new CaseEngine.Domain.Petitions.Handling.AssignOfficer(id, $"officer-{i}")));
                 return (RuleCode?)null;
             }
@@ -60,7 +59,7 @@ public class the_workflow_guarantees(DatabaseFixture db) : IClassFixture<Databas
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync()).PetitionId;
         var commandId = Guid.NewGuid();
-        ForwardPetitionMessage Same(int? expectedVersion = null) => new(Engine.As(Officer("340101-PO"), expectedVersion, commandId: commandId),
+        CommandEnvelope Same(int? expectedVersion = null) => new(Engine.As(Officer("340101-PO"), expectedVersion, commandId: commandId),
             new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer));
 
         var first = await engine.SendAsync(Same(1));
@@ -72,7 +71,7 @@ public class the_workflow_guarantees(DatabaseFixture db) : IClassFixture<Databas
             repeat.Events.Select(e => (e.Sequence, e.Version, e.Type)).ShouldBe(first.Events.Select(e => (e.Sequence, e.Version, e.Type)));
 
         var burstId = Guid.NewGuid();
-        var accept = new CaseEngine.Workflow.Handling.AcceptPetitionMessage(Engine.As(Officer("340101-EDU"), commandId: burstId),
+        var accept = new CaseEngine.Workflow.Commands.CommandEnvelope(Engine.As(Officer("340101-EDU"), commandId: burstId),
             new CaseEngine.Domain.Petitions.Handling.AcceptPetition(id));
         var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => engine.SendAsync(accept))));
         burst.Select(r => r.Events.Single().Sequence).Distinct().ShouldHaveSingleItem();
@@ -97,9 +96,9 @@ public class the_workflow_guarantees(DatabaseFixture db) : IClassFixture<Databas
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync()).PetitionId;
         var commandId = Guid.NewGuid();
-        await engine.SendAsync(new ForwardPetitionMessage(Engine.As(Officer("340101-PO"), commandId: commandId),
+        await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-PO"), commandId: commandId),
             new ForwardPetition(id, "340101-EDU", ForwardMode.Transfer)));
-        var other = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new ForwardPetitionMessage(
+        var other = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(Officer("340101-PO"), commandId: commandId), new ForwardPetition(id, "340101-GOV", ForwardMode.Transfer))));
         other.Code.ShouldBe(RuleCode.Validation);
         (await engine.StreamAsync(id)).Count.ShouldBe(2);
@@ -110,10 +109,10 @@ public class the_workflow_guarantees(DatabaseFixture db) : IClassFixture<Databas
     {
         await using var engine = await Engine.StartAsync(db);
         var submitted = await engine.SubmitAsync(meta: Engine.Anonymously());
-        var wrong = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CaseEngine.Workflow.PetitionerActs.WithdrawPetitionMessage(
+        var wrong = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CaseEngine.Workflow.Commands.CommandEnvelope(
             Engine.Anonymously("WRONGCODE123"), new CaseEngine.Domain.Petitions.PetitionerActs.WithdrawPetition(submitted.PetitionId))));
         wrong.Code.ShouldBe(RuleCode.NotFound);
-        var withdrawn = await engine.SendAsync(new CaseEngine.Workflow.PetitionerActs.WithdrawPetitionMessage(
+        var withdrawn = await engine.SendAsync(new CaseEngine.Workflow.Commands.CommandEnvelope(
             Engine.Anonymously(submitted.AccessCode), new CaseEngine.Domain.Petitions.PetitionerActs.WithdrawPetition(submitted.PetitionId)));
         withdrawn.Data<PetitionWithdrawn>().By.ShouldBe(Actor.AnonymousPetitioner);
     }

@@ -3,8 +3,7 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Handling;
 using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.Reviewing;
+using CaseEngine.Workflow.Commands;
 using static CaseEngine.Workflow.Tests.Scenarios.Steps;
 
 namespace CaseEngine.Workflow.Tests.Scenarios;
@@ -36,13 +35,13 @@ public class when_a_petition_goes_all_the_way_to_termination(DatabaseFixture db)
         (await engine.Accept(id)).Types().ShouldBe(["PetitionAccepted"]);
         await Expect(engine, id, PetitionStatus.InHandling, Stage.Handling, new DateOnly(2025, 5, 6), Midnight(2025, 5, 7));
 
-        (await engine.SendAsync(new AssignOfficerMessage(Engine.As(Officer("340101-EDU")), new AssignOfficer(id, "officer-li"))))
+        (await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")), new AssignOfficer(id, "officer-li"))))
             .Types().ShouldBe(["OfficerAssigned"]);
         (await engine.PetitionAsync(id)).AssignedOfficerId.ShouldBe("officer-li");
 
         // Tuesday 25 March: extended by 10 days: 6 May + 10 = Friday 16 May.
         clock.SetUtcNow(Shanghai(2025, 3, 25));
-        (await engine.SendAsync(new ExtendDeadlineMessage(Engine.As(Officer("340101-EDU")), new ExtendDeadline(id, 10, "需要现场勘查"))))
+        (await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")), new ExtendDeadline(id, 10, "需要现场勘查"))))
             .Types().ShouldBe(["DeadlineExtended"]);
         var extended = await Expect(engine, id, PetitionStatus.InHandling, Stage.Handling, new DateOnly(2025, 5, 16), Midnight(2025, 5, 17));
         extended.Extended.ShouldBeTrue();
@@ -66,18 +65,18 @@ public class when_a_petition_goes_all_the_way_to_termination(DatabaseFixture db)
         underReview.CurrentDepartmentId.ShouldBe("340100-EDU");
 
         // The replying agency may not decide the review of its own reply.
-        (await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new DecideReviewMessage(Engine.As(Officer("340101-EDU")),
+        (await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")),
             new DecideReview(id, ReviewOutcome.Upheld, "维持"))))).Code.ShouldBe(RuleCode.Forbidden);
 
         // Sunday 20 April: the review upholds; the re-review window ends Tuesday 20 May.
         clock.SetUtcNow(Shanghai(2025, 4, 20));
-        (await engine.SendAsync(new DecideReviewMessage(Engine.As(Officer("340100-EDU")), new DecideReview(id, ReviewOutcome.Upheld, "维持原处理意见"))))
+        (await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340100-EDU")), new DecideReview(id, ReviewOutcome.Upheld, "维持原处理意见"))))
             .Types().ShouldBe(["ReviewDecided"]);
         await Expect(engine, id, PetitionStatus.Reviewed, Stage.ReReviewWindow, new DateOnly(2025, 5, 20), Midnight(2025, 5, 21));
 
         // Tuesday 22 April: re-review requested; the provincial department decides by Thursday 22 May.
         clock.SetUtcNow(Shanghai(2025, 4, 22));
-        (await engine.SendAsync(new RequestReReviewMessage(Engine.As(Citizen), new RequestReReview(id, "仍不服"))))
+        (await engine.SendAsync(new CommandEnvelope(Engine.As(Citizen), new RequestReReview(id, "仍不服"))))
             .Data<ReReviewRequested>().ChallengedDepartmentId.ShouldBe("340100-EDU");
         (await Expect(engine, id, PetitionStatus.UnderReReview, Stage.ReReview, new DateOnly(2025, 5, 22), Midnight(2025, 5, 23)))
             .CurrentDepartmentId.ShouldBe("340000-EDU");
@@ -85,16 +84,16 @@ public class when_a_petition_goes_all_the_way_to_termination(DatabaseFixture db)
         // A 36-hour hearing stops the clock and moves the last day by 2 days: Saturday 24 May, so Monday 26 May.
         var province = Officer("340000-EDU");
         clock.SetUtcNow(Shanghai(2025, 4, 23));
-        await engine.SendAsync(new StartHearingMessage(Engine.As(province), new StartHearing(id, "听取双方意见")));
+        await engine.SendAsync(new CommandEnvelope(Engine.As(province), new StartHearing(id, "听取双方意见")));
         (await engine.PetitionAsync(id)).Clock!.Paused.ShouldBeTrue();
         clock.SetUtcNow(Shanghai(2025, 4, 24, 21));
-        (await engine.SendAsync(new ConcludeHearingMessage(Engine.As(province), new ConcludeHearing(id, "听证结束"))))
+        (await engine.SendAsync(new CommandEnvelope(Engine.As(province), new ConcludeHearing(id, "听证结束"))))
             .Data<HearingConcluded>().Length.ShouldBe(TimeSpan.FromHours(36));
         await Expect(engine, id, PetitionStatus.UnderReReview, Stage.ReReview, new DateOnly(2025, 5, 26), Midnight(2025, 5, 27));
 
         // Monday 28 April: decided; the matter is final.
         clock.SetUtcNow(Shanghai(2025, 4, 28));
-        (await engine.SendAsync(new DecideReReviewMessage(Engine.As(province), new DecideReReview(id, ReviewOutcome.Upheld, "维持复查意见"))))
+        (await engine.SendAsync(new CommandEnvelope(Engine.As(province), new DecideReReview(id, ReviewOutcome.Upheld, "维持复查意见"))))
             .Types().ShouldBe(["ReReviewDecided", "PetitionTerminated"]);
         var terminated = await engine.PetitionAsync(id);
         terminated.Status.ShouldBe(PetitionStatus.Terminated);

@@ -2,7 +2,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Testing;
-using CaseEngine.Workflow.Routing;
+using CaseEngine.Workflow.Commands;
 using static CaseEngine.Workflow.Tests.Scenarios.Steps;
 
 namespace CaseEngine.Workflow.Tests.Scenarios;
@@ -15,11 +15,11 @@ public class when_a_petition_is_routed(DatabaseFixture db) : IClassFixture<Datab
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync(Samples.Complaint(category: PetitionCategory.LegalProcedure))).PetitionId;
 
-        var withoutRoute = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new DeclinePetitionMessage(
+        var withoutRoute = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(Officer("340101-PO")), new DeclinePetition(id, "属于诉讼事项"))));
         withoutRoute.Code.ShouldBe(RuleCode.Validation);
 
-        var declined = (await engine.SendAsync(new DeclinePetitionMessage(Engine.As(Officer("340101-PO")),
+        var declined = (await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-PO")),
             new DeclinePetition(id, "属于诉讼事项，请向人民法院起诉", LegalRoute.Litigation)))).Data<PetitionDeclined>();
         declined.LegalRoute.ShouldBe(LegalRoute.Litigation);
         declined.OnTime.ShouldBeTrue();
@@ -41,7 +41,7 @@ public class when_a_petition_is_routed(DatabaseFixture db) : IClassFixture<Datab
         await engine.Forward(late);
 
         engine.Clock.SetUtcNow(Shanghai(2025, 9, 30, 23, 59));
-        var returned = await engine.SendAsync(new ReturnPetitionMessage(Engine.As(Officer("340101-EDU")), new ReturnPetition(onTime, "不属于本机关职权")));
+        var returned = await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")), new ReturnPetition(onTime, "不属于本机关职权")));
         returned.Types().ShouldBe(["PetitionReturned"]);
         var back = await engine.PetitionAsync(onTime);
         back.Status.ShouldBe(PetitionStatus.Registered);
@@ -51,7 +51,7 @@ public class when_a_petition_is_routed(DatabaseFixture db) : IClassFixture<Datab
 
         // The 6th working day is Thursday 9 October (1–8 October is the National Day holiday).
         engine.Clock.SetUtcNow(Shanghai(2025, 10, 9));
-        var refused = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new ReturnPetitionMessage(
+        var refused = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(Officer("340101-EDU")), new ReturnPetition(late, "不属于本机关职权"))));
         refused.Code.ShouldBe(RuleCode.DeadlinePassed);
         (await engine.PetitionAsync(late)).Status.ShouldBe(PetitionStatus.Forwarded);
@@ -63,24 +63,24 @@ public class when_a_petition_is_routed(DatabaseFixture db) : IClassFixture<Datab
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync()).PetitionId;
 
-        var officerTry = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new TransferLevelMessage(
+        var officerTry = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(Officer("340101-PO")), new TransferLevel(id, "340100-PO", "涉及全市"))));
         officerTry.Code.ShouldBe(RuleCode.Forbidden);
 
-        var up = (await engine.SendAsync(new TransferLevelMessage(Engine.As(Supervisor("340101-PO")),
+        var up = (await engine.SendAsync(new CommandEnvelope(Engine.As(Supervisor("340101-PO")),
             new TransferLevel(id, "340100-PO", "涉及全市")))).Data<PetitionTransferredLevel>();
         up.FromDepartmentId.ShouldBe("340101-PO");
         up.DepartmentId.ShouldBe("340100-PO");
         (await engine.PetitionAsync(id)).CurrentDepartmentId.ShouldBe("340100-PO");
 
         engine.Clock.Advance(TimeSpan.FromDays(1));
-        await engine.SendAsync(new TransferLevelMessage(Engine.As(Supervisor("340100-PO")), new TransferLevel(id, "340101001-PO", "由乡镇就地处理")));
+        await engine.SendAsync(new CommandEnvelope(Engine.As(Supervisor("340100-PO")), new TransferLevel(id, "340101001-PO", "由乡镇就地处理")));
         var down = await engine.PetitionAsync(id);
         down.Status.ShouldBe(PetitionStatus.Registered);
         down.Stage.ShouldBe(Stage.Routing);
         down.CurrentDepartmentId.ShouldBe("340101001-PO");
 
-        var sideways = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new TransferLevelMessage(
+        var sideways = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(Supervisor("340101001-PO")), new TransferLevel(id, "340101002-PO", "邻镇"))));
         sideways.Code.ShouldBe(RuleCode.InvalidTransition);
     }

@@ -6,10 +6,6 @@ using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Handling;
-using CaseEngine.Workflow.PetitionerActs;
-using CaseEngine.Workflow.Reviewing;
-using CaseEngine.Workflow.Routing;
 
 namespace CaseEngine.Workflow.Tests.Scenarios;
 
@@ -27,22 +23,22 @@ public static class Steps
     public static DateTimeOffset Midnight(int year, int month, int day) => Shanghai(year, month, day, 0);
 
     public static Task<CommandResult> Forward(this Engine e, Guid id, string to = "340101-EDU", ForwardMode mode = ForwardMode.Transfer, string by = "340101-PO") =>
-        e.SendAsync(new ForwardPetitionMessage(Engine.As(Officer(by)), new ForwardPetition(id, to, mode, "请依法处理")));
+        e.SendAsync(new CommandEnvelope(Engine.As(Officer(by)), new ForwardPetition(id, to, mode, "请依法处理")));
 
     public static Task<CommandResult> Accept(this Engine e, Guid id, string by = "340101-EDU") =>
-        e.SendAsync(new AcceptPetitionMessage(Engine.As(Officer(by)), new AcceptPetition(id)));
+        e.SendAsync(new CommandEnvelope(Engine.As(Officer(by)), new AcceptPetition(id)));
 
     public static Task<CommandResult> Reply(this Engine e, Guid id, string by = "340101-EDU") =>
-        e.SendAsync(new IssueReplyMessage(Engine.As(Officer(by)), new IssueReply(id, ReplyDecision.PartiallySupported, "已安排维修，部分诉求不予支持。")));
+        e.SendAsync(new CommandEnvelope(Engine.As(Officer(by)), new IssueReply(id, ReplyDecision.PartiallySupported, "已安排维修，部分诉求不予支持。")));
 
     public static Task<CommandResult> RequestReview(this Engine e, Guid id) =>
-        e.SendAsync(new RequestReviewMessage(Engine.As(Citizen), new RequestReview(id, "维修质量差")));
+        e.SendAsync(new CommandEnvelope(Engine.As(Citizen), new RequestReview(id, "维修质量差")));
 
     public static Task<CommandResult> Withdraw(this Engine e, Guid id) =>
-        e.SendAsync(new WithdrawPetitionMessage(Engine.As(Citizen), new WithdrawPetition(id, "已自行解决")));
+        e.SendAsync(new CommandEnvelope(Engine.As(Citizen), new WithdrawPetition(id, "已自行解决")));
 
     public static Task<CommandResult> Evaluate(this Engine e, Guid id, Satisfaction satisfaction) =>
-        e.SendAsync(new EvaluatePetitionMessage(Engine.As(Citizen), new EvaluatePetition(id, satisfaction, "处理太慢")));
+        e.SendAsync(new CommandEnvelope(Engine.As(Citizen), new EvaluatePetition(id, satisfaction, "处理太慢")));
 
     public static IEnumerable<string> Types(this CommandResult result) => result.Events.Select(x => x.Type);
 

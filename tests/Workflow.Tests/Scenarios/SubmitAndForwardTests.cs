@@ -3,7 +3,6 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
-using CaseEngine.Workflow.Routing;
 
 namespace CaseEngine.Workflow.Tests.Scenarios;
 
@@ -22,7 +21,7 @@ public class when_a_petition_is_submitted_and_forwarded_through_the_bus(Database
 
         engine.Clock.Advance(TimeSpan.FromHours(2));
         var forwardId = Guid.NewGuid();
-        var forwarded = await engine.SendAsync(new ForwardPetitionMessage(
+        var forwarded = await engine.SendAsync(new CommandEnvelope(
             Engine.As(CountyOfficer, expectedVersion: 1, commandId: forwardId) with { CorrelationId = "req-42" },
             new ForwardPetition(submitted.PetitionId, "340101-EDU", ForwardMode.Assign, "请依法处理")));
 
@@ -52,7 +51,7 @@ public class when_a_petition_is_submitted_and_forwarded_through_the_bus(Database
     {
         await using var engine = await Engine.StartAsync(db);
         var submitted = await engine.SubmitAsync();
-        var failure = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new ForwardPetitionMessage(
+        var failure = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(CountyOfficer, expectedVersion: 5), new ForwardPetition(submitted.PetitionId, "340101-EDU", ForwardMode.Transfer))));
         failure.Code.ShouldBe(RuleCode.ConcurrencyConflict);
         (await engine.StreamAsync(submitted.PetitionId)).Count.ShouldBe(1);
@@ -63,7 +62,7 @@ public class when_a_petition_is_submitted_and_forwarded_through_the_bus(Database
     {
         await using var engine = await Engine.StartAsync(db);
         var submitted = await engine.SubmitAsync();
-        var failure = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new ForwardPetitionMessage(
+        var failure = await Should.ThrowAsync<RuleViolation>(() => engine.SendAsync(new CommandEnvelope(
             Engine.As(CountyOfficer), new ForwardPetition(submitted.PetitionId, "340102-EDU", ForwardMode.Transfer))));
         failure.Code.ShouldBe(RuleCode.InvalidTransition);
         (await engine.StreamAsync(submitted.PetitionId)).Count.ShouldBe(1);

@@ -8,13 +8,13 @@ namespace CaseEngine.Domain.Petitions.Deadlines;
 /// scheduled for; when that instance is no longer open the decision yields nothing, so a timer
 /// never needs cancelling and firing twice appends once.
 /// </summary>
-public sealed record MarkDeadlineMissed(Guid PetitionId, Stage Stage, int StageInstance, string? SupervisionId = null) : ConfidentialRecord, IPetitionCommand;
+public sealed record MarkDeadlineMissed(Guid PetitionId, Stage Stage, int StageInstance, string? SupervisionId = null) : ConfidentialRecord, IEngineCommand;
 
 /// <summary>A petitioner's request window (review or re-review) ended unused: the petition closes.</summary>
-public sealed record CloseLapsedWindow(Guid PetitionId, Stage Stage, int StageInstance) : ConfidentialRecord, IPetitionCommand;
+public sealed record CloseLapsedWindow(Guid PetitionId, Stage Stage, int StageInstance) : ConfidentialRecord, IEngineCommand;
 
 /// <summary>A newer business calendar is loaded: recount every open provisional deadline.</summary>
-public sealed record RecalculateDeadlines(Guid PetitionId) : ConfidentialRecord, IPetitionCommand;
+public sealed record RecalculateDeadlines(Guid PetitionId) : ConfidentialRecord, IEngineCommand;
 
 /// <summary>Which clocks of a petition are running, for the sweep and for read models.</summary>
 public sealed record RunningClock(Stage Stage, int Instance, Due Due, string? SupervisionId, string DepartmentId, bool Obligation);

@@ -13,7 +13,7 @@ public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, 
 public sealed record DismissSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, string? Reason = null) : ConfidentialRecord, IPetitionCommand;
 
 /// <summary>The system flags a likely duplicate; only the office links.</summary>
-public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : ConfidentialRecord, IPetitionCommand;
+public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : ConfidentialRecord, IEngineCommand;
 
 public static class DuplicateDecisions
 {

@@ -5,7 +5,7 @@ namespace CaseEngine.Domain.Petitions.Submitting;
 /// <summary>登记: a petition enters at the petition office of the region the petitioner chose.</summary>
 public sealed record SubmitPetition(
     Channel Channel, string EntryRegionCode, PetitionCategory Category, string Subject, string Content,
-    PetitionerDetails Petitioner, DateTimeOffset? ReceivedAt = null) : ConfidentialRecord;
+    PetitionerDetails Petitioner, DateTimeOffset? ReceivedAt = null) : ConfidentialRecord, ICaseCommand;
 
 /// <summary>What the workflow allocates for a new petition before deciding: its stream id and case number.</summary>
 public sealed record Allocation(Guid PetitionId, string CaseNumber);

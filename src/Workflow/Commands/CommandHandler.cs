@@ -1,0 +1,24 @@
+using System.Diagnostics;
+using Marten;
+using Wolverine;
+
+namespace CaseEngine.Workflow.Commands;
+
+/// <summary>
+/// The one Wolverine handler of every command. Wolverine's transaction middleware hands it a
+/// session enrolled in the Marten outbox (messages published in the command's transaction leave
+/// only when it commits); <see cref="PetitionCommands.RunAsync"/> decides, writes and commits.
+/// </summary>
+public static class CommandHandler
+{
+    public static Task<CommandResult> Handle(CommandEnvelope command, Envelope envelope, IDocumentSession session,
+        CommandServices services, CancellationToken ct)
+    {
+        // One message type for all commands: the command's name is the tag that tells them apart on
+        // the execution's span, its metrics and the envelope's headers (kept with a dead letter).
+        Activity.Current?.SetTag(CommandEnvelope.Tag, command.Name);
+        envelope.SetMetricsTag(CommandEnvelope.Tag, command.Name);
+        envelope.Headers[CommandEnvelope.Tag] = command.Name;
+        return PetitionCommands.RunAsync(session, services, command, ct);
+    }
+}
