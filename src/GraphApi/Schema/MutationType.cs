@@ -68,18 +68,17 @@ public sealed class MutationType : ObjectGraphType
         Name = "Mutation";
 
         Field<NonNullGraphType<SubmitPetitionPayloadType>, SubmitPetitionPayload>("submitPetition")
-            .Argument<NonNullGraphType<SubmitPetitionInput>>("input")
+            .Argument<NonNullGraphType<SubmitPetitionInputType>>("input")
             .ResolveAsync(async c =>
             {
-                var input = c.GetArgument<Dictionary<string, object?>>("input");
+                var input = c.GetArgument<SubmitPetitionInput>("input");
                 var caller = c.Caller();
-                var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous, CorrelationId: c.Request().CorrelationId);
-                var petitioner = input.Get<Dictionary<string, object?>>("petitioner") ?? [];
+                var meta = new CommandMeta(InputReading.ParseId(input.CommandId, "commandId"), caller.Actor, caller.Anonymous, CorrelationId: c.Request().CorrelationId);
+                var petitioner = input.Petitioner;
                 var command = new SubmitPetition(
-                    input.Get<Channel>("channel"), input.Text("entryRegionCode") ?? "", input.Get<PetitionCategory>("category"),
-                    input.Text("subject") ?? "", input.Text("content") ?? "",
-                    new PetitionerDetails(petitioner.Text("name") ?? "", petitioner.Text("phone"), petitioner.Text("idNumber"), petitioner.Text("address")),
-                    input.Get<DateTimeOffset?>("receivedAt"));
+                    input.Channel, input.EntryRegionCode, input.Category, input.Subject, input.Content,
+                    new PetitionerDetails(petitioner.Name, petitioner.Phone, petitioner.IdNumber, petitioner.Address),
+                    input.ReceivedAt);
                 var result = await Send(c, new SubmitPetitionMessage(meta, command));
                 // A fresh submission carries the petition its commit stored; a repeat reads it.
                 var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
@@ -90,69 +89,72 @@ public sealed class MutationType : ObjectGraphType
                 return new SubmitPetitionPayload(new PetitionNode(petition, lens), result.CaseNumber ?? petition.CaseNumber, result.AccessCode ?? "");
             });
 
-        Command<ForwardPetitionInput>("forwardPetition", (i, m) =>
-            new ForwardPetitionMessage(m, new ForwardPetition(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Get<ForwardMode>("mode"), i.Text("note"))));
-        Command<TransferLevelInput>("transferLevel", (i, m) =>
-            new TransferLevelMessage(m, new TransferLevel(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Text("reason") ?? "")));
-        Command<AcceptPetitionInput>("acceptPetition", (i, m) =>
-            new AcceptPetitionMessage(m, new AcceptPetition(i.Id("petitionId"))));
-        Command<DeclinePetitionInput>("declinePetition", (i, m) =>
-            new DeclinePetitionMessage(m, new DeclinePetition(i.Id("petitionId"), i.Text("reason") ?? "", i.Get<LegalRoute?>("legalRoute"))));
-        Command<ReturnPetitionInput>("returnPetition", (i, m) =>
-            new ReturnPetitionMessage(m, new ReturnPetition(i.Id("petitionId"), i.Text("reason") ?? "")));
-        Command<AssignOfficerInput>("assignOfficer", (i, m) =>
-            new AssignOfficerMessage(m, new AssignOfficer(i.Id("petitionId"), i.Text("officerId") ?? "")));
-        Command<ExtendDeadlineInput>("extendDeadline", (i, m) =>
-            new ExtendDeadlineMessage(m, new ExtendDeadline(i.Id("petitionId"), i.Int("days") ?? 0, i.Text("reason") ?? "")));
-        Command<IssueReplyInput>("issueReply", (i, m) =>
-            new IssueReplyMessage(m, new IssueReply(i.Id("petitionId"), i.Get<ReplyDecision>("decision"), i.Text("text") ?? "")));
-        Command<SupervisePetitionInput>("supervisePetition", (i, m) =>
-            new SupervisePetitionMessage(m, new SupervisePetition(i.Id("petitionId"), i.Text("instruction") ?? "", i.Get<DateTimeOffset>("dueAt"))));
-        Command<RespondToSupervisionInput>("respondToSupervision", (i, m) =>
-            new RespondToSupervisionMessage(m, new RespondToSupervision(i.Id("petitionId"), i.Text("supervisionId") ?? "", i.Text("response") ?? "")));
-        Command<RequestReviewInput>("requestReview", (i, m) =>
-            new RequestReviewMessage(m, new RequestReview(i.Id("petitionId"), i.Text("reason") ?? "")), petitionerAct: true);
-        Command<DecideReviewInput>("decideReview", (i, m) =>
-            new DecideReviewMessage(m, new DecideReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? "")));
-        Command<RequestReviewInput>("requestReReview", (i, m) =>
-            new RequestReReviewMessage(m, new RequestReReview(i.Id("petitionId"), i.Text("reason") ?? "")), petitionerAct: true);
-        Command<DecideReviewInput>("decideReReview", (i, m) =>
-            new DecideReReviewMessage(m, new DecideReReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? "")));
-        Command<EvaluatePetitionInput>("evaluatePetition", (i, m) =>
-            new EvaluatePetitionMessage(m, new EvaluatePetition(i.Id("petitionId"), i.Get<Satisfaction>("satisfaction"), i.Text("comment"))), petitionerAct: true);
-        Command<LinkDuplicateInput>("linkDuplicate", (i, m) =>
-            new LinkDuplicateMessage(m, new LinkDuplicate(i.Id("petitionId"), i.Id("duplicateOfPetitionId"), i.Text("reason"))));
-        Command<DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", (i, m) =>
-            new DismissSuspectedDuplicateMessage(m, new DismissSuspectedDuplicate(i.Id("petitionId"), i.Id("candidatePetitionId"), i.Text("reason"))),
+        Command<ForwardPetitionInputType, ForwardPetitionInput>("forwardPetition", (i, id, m) =>
+            new ForwardPetitionMessage(m, new ForwardPetition(id, i.ToDepartmentId, i.Mode, i.Note)));
+        Command<TransferLevelInputType, TransferLevelInput>("transferLevel", (i, id, m) =>
+            new TransferLevelMessage(m, new TransferLevel(id, i.ToDepartmentId, i.Reason)));
+        Command<AcceptPetitionInputType, AcceptPetitionInput>("acceptPetition", (i, id, m) =>
+            new AcceptPetitionMessage(m, new AcceptPetition(id)));
+        Command<DeclinePetitionInputType, DeclinePetitionInput>("declinePetition", (i, id, m) =>
+            new DeclinePetitionMessage(m, new DeclinePetition(id, i.Reason, i.LegalRoute)));
+        Command<ReturnPetitionInputType, ReturnPetitionInput>("returnPetition", (i, id, m) =>
+            new ReturnPetitionMessage(m, new ReturnPetition(id, i.Reason)));
+        Command<AssignOfficerInputType, AssignOfficerInput>("assignOfficer", (i, id, m) =>
+            new AssignOfficerMessage(m, new AssignOfficer(id, i.OfficerId)));
+        Command<ExtendDeadlineInputType, ExtendDeadlineInput>("extendDeadline", (i, id, m) =>
+            new ExtendDeadlineMessage(m, new ExtendDeadline(id, i.Days, i.Reason)));
+        Command<IssueReplyInputType, IssueReplyInput>("issueReply", (i, id, m) =>
+            new IssueReplyMessage(m, new IssueReply(id, i.Decision, i.Text)));
+        Command<SupervisePetitionInputType, SupervisePetitionInput>("supervisePetition", (i, id, m) =>
+            new SupervisePetitionMessage(m, new SupervisePetition(id, i.Instruction, i.DueAt)));
+        Command<RespondToSupervisionInputType, RespondToSupervisionInput>("respondToSupervision", (i, id, m) =>
+            new RespondToSupervisionMessage(m, new RespondToSupervision(id, i.SupervisionId, i.Response)));
+        Command<RequestReviewInputType, RequestReviewInput>("requestReview", (i, id, m) =>
+            new RequestReviewMessage(m, new RequestReview(id, i.Reason)));
+        Command<DecideReviewInputType, DecideReviewInput>("decideReview", (i, id, m) =>
+            new DecideReviewMessage(m, new DecideReview(id, i.Outcome, i.Text)));
+        Command<RequestReviewInputType, RequestReviewInput>("requestReReview", (i, id, m) =>
+            new RequestReReviewMessage(m, new RequestReReview(id, i.Reason)));
+        Command<DecideReviewInputType, DecideReviewInput>("decideReReview", (i, id, m) =>
+            new DecideReReviewMessage(m, new DecideReReview(id, i.Outcome, i.Text)));
+        Command<EvaluatePetitionInputType, EvaluatePetitionInput>("evaluatePetition", (i, id, m) =>
+            new EvaluatePetitionMessage(m, new EvaluatePetition(id, i.Satisfaction, i.Comment)));
+        Command<LinkDuplicateInputType, LinkDuplicateInput>("linkDuplicate", (i, id, m) =>
+            new LinkDuplicateMessage(m, new LinkDuplicate(id, InputReading.ParseId(i.DuplicateOfPetitionId, "duplicateOfPetitionId"), i.Reason)));
+        Command<DismissSuspectedDuplicateInputType, DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", (i, id, m) =>
+            new DismissSuspectedDuplicateMessage(m, new DismissSuspectedDuplicate(id, InputReading.ParseId(i.CandidatePetitionId, "candidatePetitionId"), i.Reason)),
             description: "the current office judged a suspected duplicate wrong: the flag leaves the petition and its inbox item. An extension of the contract.");
-        Command<ReclassifyPetitionInput>("reclassifyPetition", (i, m) =>
-            new ReclassifyPetitionMessage(m, new ReclassifyPetition(i.Id("petitionId"), i.Get<PetitionCategory>("category"), i.Text("reason") ?? "")),
+        Command<ReclassifyPetitionInputType, ReclassifyPetitionInput>("reclassifyPetition", (i, id, m) =>
+            new ReclassifyPetitionMessage(m, new ReclassifyPetition(id, i.Category, i.Reason)),
             description: "the petition office corrects the category the petitioner chose");
-        Command<StartHearingInput>("startHearing", (i, m) =>
-            new StartHearingMessage(m, new StartHearing(i.Id("petitionId"), i.Text("reason") ?? "")),
+        Command<StartHearingInputType, StartHearingInput>("startHearing", (i, id, m) =>
+            new StartHearingMessage(m, new StartHearing(id, i.Reason)),
             description: "a hearing (听证) stops the stage's clock until it is concluded");
-        Command<ConcludeHearingInput>("concludeHearing", (i, m) =>
-            new ConcludeHearingMessage(m, new ConcludeHearing(i.Id("petitionId"), i.Text("summary") ?? "")));
-        Command<WithdrawPetitionInput>("withdrawPetition", (i, m) =>
-            new WithdrawPetitionMessage(m, new WithdrawPetition(i.Id("petitionId"), i.Text("reason"))), petitionerAct: true);
+        Command<ConcludeHearingInputType, ConcludeHearingInput>("concludeHearing", (i, id, m) =>
+            new ConcludeHearingMessage(m, new ConcludeHearing(id, i.Summary)));
+        Command<WithdrawPetitionInputType, WithdrawPetitionInput>("withdrawPetition", (i, id, m) =>
+            new WithdrawPetitionMessage(m, new WithdrawPetition(id, i.Reason)));
 
-        void Command<TInput>(string name, Func<IReadOnlyDictionary<string, object?>, CommandMeta, object> message,
-            bool petitionerAct = false, string? description = null) where TInput : ContractInput
+        // A petitioner's act (its input carries accessCode) may come without a token, with the access code.
+        // The message is built from the input, the petition's id (parsed after commandId, as before) and the meta.
+        void Command<TGraphType, TInput>(string name, Func<TInput, Guid, CommandMeta, object> message, string? description = null)
+            where TGraphType : ContractInput<TInput> where TInput : PetitionCommandInput
         {
+            var petitionerAct = typeof(PetitionerActInput).IsAssignableFrom(typeof(TInput));
             var field = Field<NonNullGraphType<PetitionPayloadType>, PetitionPayload>(name)
-                .Argument<NonNullGraphType<TInput>>("input")
+                .Argument<NonNullGraphType<TGraphType>>("input")
                 .ResolveAsync(async c =>
                 {
-                    var input = c.GetArgument<Dictionary<string, object?>>("input");
+                    var input = c.GetArgument<TInput>("input");
                     var caller = c.Caller();
-                    var accessCode = petitionerAct ? input.Text("accessCode") : null;
+                    var accessCode = (input as PetitionerActInput)?.AccessCode;
                     if (caller.Anonymous && (!petitionerAct || string.IsNullOrWhiteSpace(accessCode)))
                         throw new RuleViolation(RuleCode.Unauthenticated, petitionerAct
                             ? "without a token this act needs the petition's accessCode"
                             : "this act needs a token");
-                    var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous,
-                        input.Int("expectedVersion"), accessCode, c.Request().CorrelationId);
-                    var result = await Send(c, message(input, meta));
+                    var meta = new CommandMeta(InputReading.ParseId(input.CommandId, "commandId"), caller.Actor, caller.Anonymous,
+                        input.ExpectedVersion, accessCode, c.Request().CorrelationId);
+                    var result = await Send(c, message(input, InputReading.ParseId(input.PetitionId, "petitionId"), meta));
                     return await Payload(c, result, accessCode, rules);
                 });
             if (description is not null)
@@ -184,7 +186,7 @@ public sealed class SubscriptionType : ObjectGraphType
         Name = "Subscription";
         Field<NonNullGraphType<PetitionEventType>, EventNode>("petitionEvents")
             .Description("Live case events, in sequence order, over the graphql-transport-ws protocol. With `after`, the server first replays every matching stored event with a greater sequence, then continues live with no gap and no duplicate.")
-            .Argument<PetitionEventFilterInput>("filter")
+            .Argument<PetitionEventFilterInputType>("filter")
             .Argument<LongScalar>("after")
             .Resolve(c => c.Source as EventNode)
             .ResolveStream(c =>
@@ -198,17 +200,16 @@ public sealed class SubscriptionType : ObjectGraphType
                 if (after < 0)
                     throw RuleViolation.Validation("after must not be negative");
                 var query = new FeedQuery(after, 100, null, null);
-                if (c.GetArgument<Dictionary<string, object?>?>("filter") is { } f)
+                if (c.GetArgument<PetitionEventFilterInput?>("filter") is { } f)
                 {
-                    var departmentId = f.Text("departmentId");
-                    if (departmentId is not null && rules.Directory.FindDepartment(departmentId) is null)
+                    if (f.DepartmentId is not null && rules.Directory.FindDepartment(f.DepartmentId) is null)
                         throw RuleViolation.Validation("filter.departmentId is not in the directory");
                     query = query with
                     {
-                        PetitionId = f.Text("petitionId") is { } pid ? InputReading.ParseId(pid, "filter.petitionId") : null,
-                        DepartmentId = departmentId,
-                        IncludeSubordinates = f.Get<bool?>("includeSubordinates") ?? false,
-                        Types = f.Get<IEnumerable<object>>("types")?.Select(t => t.ToString()!).ToHashSet(StringComparer.Ordinal),
+                        PetitionId = f.PetitionId is { } pid ? InputReading.ParseId(pid, "filter.petitionId") : null,
+                        DepartmentId = f.DepartmentId,
+                        IncludeSubordinates = f.IncludeSubordinates ?? false,
+                        Types = f.Types?.ToHashSet(StringComparer.Ordinal),
                     };
                 }
                 var live = c.Service<LiveEvents>();
