@@ -37,9 +37,6 @@ public sealed class GraphQLHttpEndpoint(
     public const string Json = "application/json";
     public const string CorrelationHeader = "X-Correlation-ID";
 
-    /// <summary>Request bodies above this are refused with 413 before parsing (contract: 1 MiB).</summary>
-    public static long MaxBodyBytes { get; set; } = 1024 * 1024;
-
     private readonly OperationLimitsRule limitsRule = new(limits);
 
     private sealed record Parameters(string Query, string? OperationName, Inputs? Variables, Inputs? Extensions);
@@ -385,7 +382,7 @@ public sealed class GraphQLHttpEndpoint(
     private sealed record Body(IReadOnlyList<Parameters> Operations, bool Batch);
 
     /// <summary>The body, read once per request (kept in HttpContext.Items): one operation, or a JSON array of them (a batch).</summary>
-    private static async Task<Body> FromBodyAsync(HttpRequest request)
+    private async Task<Body> FromBodyAsync(HttpRequest request)
     {
         if (request.HttpContext.Items.TryGetValue(typeof(Body), out var cached) && cached is Body body)
             return body;
@@ -394,22 +391,22 @@ public sealed class GraphQLHttpEndpoint(
         return body;
     }
 
-    private static async Task<Body> ReadBodyAsync(HttpRequest request)
+    private async Task<Body> ReadBodyAsync(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase)
             || (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
             throw new RequestFailed(StatusCodes.Status415UnsupportedMediaType, "VALIDATION", "send the request as application/json (utf-8)");
-        if (request.ContentLength > MaxBodyBytes)
-            throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {MaxBodyBytes} bytes");
+        if (request.ContentLength > limits.MaxBodyBytes)
+            throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {limits.MaxBodyBytes} bytes");
 
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
-                throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {MaxBodyBytes} bytes");
+            if (buffer.Length + read > limits.MaxBodyBytes)
+                throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {limits.MaxBodyBytes} bytes");
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0)

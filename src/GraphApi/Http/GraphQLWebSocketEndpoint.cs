@@ -28,9 +28,7 @@ public sealed class GraphQLWebSocketEndpoint(
 {
     public const string SubProtocol = "graphql-transport-ws";
 
-    private readonly GraphQLWebSocketOptions _options = options.Invalid() is { } invalid
-        ? throw new InvalidOperationException(invalid)
-        : options;
+    private readonly GraphQLWebSocketOptions _options = options;
     private readonly WebSocketAdmission _admission = new(options);
     private long _lastRefusalLogged = long.MinValue;
 

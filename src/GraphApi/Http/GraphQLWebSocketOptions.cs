@@ -3,6 +3,8 @@ namespace CaseEngine.GraphApi.Http;
 /// <summary>Configuration section <c>GraphQL:WebSocket</c> (docs/operations.md, WebSocket limits).</summary>
 public sealed class GraphQLWebSocketOptions
 {
+    public const string Section = "GraphQL:WebSocket";
+
     /// <summary>A socket that has not sent connection_init within this time is closed with 4408.</summary>
     public double ConnectionInitTimeoutSeconds { get; set; } = 10;
 

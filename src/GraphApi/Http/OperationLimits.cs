@@ -14,6 +14,11 @@ namespace CaseEngine.GraphApi.Http;
 /// </summary>
 public sealed class OperationLimitsOptions
 {
+    public const string Section = "GraphQL:Limits";
+
+    /// <summary>Request bodies above this are refused with 413 before parsing (contract: 1 MiB).</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Levels (fragments expanded; __schema and __type not counted).</summary>
     public int MaxDepth { get; set; } = 15;
 
@@ -47,6 +52,25 @@ public sealed class OperationLimitsOptions
 
     /// <summary>An operation still parsing, validating or running after this is stopped (INTERNAL error naming the limit).</summary>
     public double OperationTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long a mutation's command may take before the request fails (the first one compiles Wolverine's handlers).</summary>
+    public double CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The one line naming a setting that cannot work, or null.</summary>
+    public string? Invalid() =>
+        MaxBodyBytes < 1024 ? $"{Section}:MaxBodyBytes must be at least 1024"
+        : MaxDepth < 1 ? $"{Section}:MaxDepth must be at least 1"
+        : MaxFieldSelections < 1 ? $"{Section}:MaxFieldSelections must be at least 1"
+        : MaxCost < 1 ? $"{Section}:MaxCost must be at least 1"
+        : MaxAccessCodeChecks < 0 ? $"{Section}:MaxAccessCodeChecks must not be negative"
+        : MaxQueryLength < 1 ? $"{Section}:MaxQueryLength must be at least 1"
+        : MaxTokens < 1 ? $"{Section}:MaxTokens must be at least 1"
+        : MaxDirectives < 0 ? $"{Section}:MaxDirectives must not be negative"
+        : MaxErrors < 1 ? $"{Section}:MaxErrors must be at least 1"
+        : MaxBatchSize < 1 ? $"{Section}:MaxBatchSize must be at least 1"
+        : OperationTimeoutSeconds <= 0 ? $"{Section}:OperationTimeoutSeconds must be above 0"
+        : CommandTimeoutSeconds <= 0 ? $"{Section}:CommandTimeoutSeconds must be above 0"
+        : null;
 }
 
 /// <summary>QUERY_TOO_COMPLEX for the executed operation when it breaks <see cref="OperationLimitsOptions"/>.</summary>

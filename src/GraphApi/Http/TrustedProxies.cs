@@ -24,6 +24,20 @@ public sealed class TrustedProxyOptions
 
     public bool Enabled => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
 
+    /// <summary>The one line naming a setting that cannot work, or null.</summary>
+    public string? Invalid()
+    {
+        if (ForwardLimit < 1)
+            return $"{Section}:ForwardLimit must be 1 or more";
+        for (var i = 0; i < KnownProxies.Count; i++)
+            if (!IPAddress.TryParse(KnownProxies[i], out _))
+                return $"{Section}:KnownProxies:{i} is not an IP address; name each trusted proxy by its address";
+        for (var i = 0; i < KnownNetworks.Count; i++)
+            if (!System.Net.IPNetwork.TryParse(KnownNetworks[i], out _))
+                return $"{Section}:KnownNetworks:{i} is not a network in CIDR notation (e.g. 10.0.0.0/8)";
+        return null;
+    }
+
     /// <summary>ASP.NET Core's options, only the named proxies trusted (not its loopback default); a malformed entry names its setting.</summary>
     public ForwardedHeadersOptions ToForwardedHeadersOptions()
     {

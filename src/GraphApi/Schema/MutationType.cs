@@ -7,6 +7,7 @@ using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Domain.Petitions.Supervising;
+using CaseEngine.GraphApi.Http;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Duplicates;
@@ -60,11 +61,10 @@ public sealed class SubmitPetitionPayloadType : ObjectGraphType<SubmitPetitionPa
 /// </summary>
 public sealed class MutationType : ObjectGraphType
 {
-    /// <summary>How long a command may take before the request fails (the first one compiles Wolverine's handlers).</summary>
-    public static TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    public MutationType(RuleBook rules)
+    public MutationType(RuleBook rules, OperationLimitsOptions limits)
     {
+        // How long a command may take before the request fails (the first one compiles Wolverine's handlers).
+        var commandTimeout = TimeSpan.FromSeconds(limits.CommandTimeoutSeconds);
         Name = "Mutation";
 
         Field<NonNullGraphType<SubmitPetitionPayloadType>, SubmitPetitionPayload>("submitPetition")
@@ -79,7 +79,7 @@ public sealed class MutationType : ObjectGraphType
                     input.Channel, input.EntryRegionCode, input.Category, input.Subject, input.Content,
                     new PetitionerDetails(petitioner.Name, petitioner.Phone, petitioner.IdNumber, petitioner.Address),
                     input.ReceivedAt);
-                var result = await Send(c, new SubmitPetitionMessage(meta, command));
+                var result = await Send(c, commandTimeout, new SubmitPetitionMessage(meta, command));
                 // A fresh submission carries the petition its commit stored; a repeat reads it.
                 var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
                     ?? throw new InvalidOperationException("a submitted petition is missing");
@@ -154,7 +154,7 @@ public sealed class MutationType : ObjectGraphType
                             : "this act needs a token");
                     var meta = new CommandMeta(InputReading.ParseId(input.CommandId, "commandId"), caller.Actor, caller.Anonymous,
                         input.ExpectedVersion, accessCode, c.Request().CorrelationId);
-                    var result = await Send(c, message(input, InputReading.ParseId(input.PetitionId, "petitionId"), meta));
+                    var result = await Send(c, commandTimeout, message(input, InputReading.ParseId(input.PetitionId, "petitionId"), meta));
                     return await Payload(c, result, accessCode, rules);
                 });
             if (description is not null)
@@ -162,8 +162,8 @@ public sealed class MutationType : ObjectGraphType
         }
     }
 
-    private static Task<CommandResult> Send(IResolveFieldContext c, object message) =>
-        c.Service<IMessageBus>().InvokeAsync<CommandResult>(message, c.CancellationToken, CommandTimeout);
+    private static Task<CommandResult> Send(IResolveFieldContext c, TimeSpan timeout, object message) =>
+        c.Service<IMessageBus>().InvokeAsync<CommandResult>(message, c.CancellationToken, timeout);
 
     private static async Task<PetitionPayload> Payload(IResolveFieldContext c, CommandResult result, string? accessCode, RuleBook rules)
     {

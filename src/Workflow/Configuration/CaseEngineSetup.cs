@@ -72,6 +72,7 @@ public static class CaseEngineSetup
         // Required outside Development (ServerKeys); no default that anyone could read in the source.
         services.TryAddSingleton(sp => new AccessCodes(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.AccessCode)));
         services.TryAddSingleton<CommandServices>();
+        services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());
         services.AddSingleton<DeadlineSweeper>();
         services.AddSingleton<CalendarReload>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
