@@ -48,6 +48,7 @@ public static class GraphApiSetup
         services.TryAddSingleton(sp => new Projections.Queries.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<IWorkQueues, ReadSideWorkQueues>();
         services.TryAddSingleton<GraphQLHttpEndpoint>();
+        services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);
         services.TryAddSingleton<GraphiQLPage>();
         services.ConfigureMarten(AccessLog.Configure);
 
@@ -58,7 +59,7 @@ public static class GraphApiSetup
         return builder;
     }
 
-    /// <summary>The schema, its graph types and the serializer; needs a <see cref="RuleBook"/> and a <see cref="TimeProvider"/>.</summary>
+    /// <summary>The schema, its graph types and the serializer; needs a <see cref="RuleBook"/>, a <see cref="TimeProvider"/> and the configuration (its <c>GraphQL:Limits</c>).</summary>
     public static IServiceCollection AddCaseEngineSchema(this IServiceCollection services)
     {
         services.AddGraphQL(graphql => graphql
@@ -69,7 +70,7 @@ public static class GraphApiSetup
             .AddErrorInfoProvider<ContractErrorInfoProvider>());
         services.AddSettings<OperationLimitsOptions>(OperationLimitsOptions.Section, o => o.Invalid());
         services.TryAddSingleton<ValidatedDocumentCache>();
-        services.AddSingleton<IConfigureExecution>(sp => sp.GetRequiredService<ValidatedDocumentCache>());
+        services.TryAddSingleton<GraphQLExecution>();
         return services;
     }
 

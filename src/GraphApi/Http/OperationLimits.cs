@@ -91,37 +91,44 @@ public readonly record struct OperationCost(int Fields, int Depth, long Cost, in
 /// </summary>
 public delegate TimeSpan? CostCharge(OperationCost cost);
 
+/// <summary>What the lexer found in a query text: the cap it exceeds (null when none), and whether it names an access code.</summary>
+/// <param name="NamesAccessCode">the name <c>accessCode</c> or <c>trackPetition</c> anywhere in the text (an argument, an input field, any operation or fragment)</param>
+public readonly record struct DocumentScan(string? Exceeded, bool NamesAccessCode);
+
 /// <summary>The document caps, counted with the lexer alone: linear, before any parsing or validation work.</summary>
 public static class DocumentBudget
 {
-    /// <summary>Null when the text is within the caps, else what it exceeds (the text itself is never quoted).</summary>
-    public static string? Exceeded(string query, OperationLimitsOptions limits)
+    /// <summary>One pass of the lexer: the caps (the text itself is never quoted) and the names the transports look for.</summary>
+    public static DocumentScan Scan(string query, OperationLimitsOptions limits)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(limits);
         if (query.Length > limits.MaxQueryLength)
-            return $"the document has {query.Length} characters; at most {limits.MaxQueryLength} are allowed";
+            return new($"the document has {query.Length} characters; at most {limits.MaxQueryLength} are allowed", false);
         var tokens = 0;
         var directives = 0;
         var position = 0;
+        var namesAccessCode = false;
         try
         {
             while (true)
             {
                 var token = Lexer.Lex(query, position);
                 if (token.Kind == TokenKind.EOF)
-                    return null;
+                    return new(null, namesAccessCode);
                 if (++tokens > limits.MaxTokens)
-                    return $"the document has more than {limits.MaxTokens} tokens";
+                    return new($"the document has more than {limits.MaxTokens} tokens", namesAccessCode);
                 if (token.Kind == TokenKind.AT && ++directives > limits.MaxDirectives)
-                    return $"the document has more than {limits.MaxDirectives} directives";
+                    return new($"the document has more than {limits.MaxDirectives} directives", namesAccessCode);
+                if (token.Kind == TokenKind.NAME && token.Value.Span is "accessCode" or "trackPetition")
+                    namesAccessCode = true;
                 position = token.End;
             }
         }
         catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
         {
-            // The parser reports the syntax error (it stops at the first one).
-            return null;
+            // The parser reports the syntax error (it stops at the first one); what was lexed so far counts.
+            return new(null, namesAccessCode);
         }
     }
 }
