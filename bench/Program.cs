@@ -135,7 +135,6 @@ if (data is not null && Runs("t5"))
         $"B2 {b2Rate:0} rows/s", rate / b2Rate, "≥ 0.10 × B2", rate / b2Rate >= 0.10));
     report.Add(WorkingSetRow($"during the T5 rebuild ({events:N0} events)", workingSet, sampler.Interval));
 }
-CaseEngine.Workflow.Deadlines.DeadlineSweeper.Interval = TimeSpan.FromSeconds(1);
 if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
 {
     await using var api = await Api.StartAsync(data, rules);

@@ -79,7 +79,6 @@ public static class Dataset
             await engine.SweepAsync();
             await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromHours(3));
         }
-        DeadlineSweeper.Interval = TimeSpan.FromSeconds(1);
         summary =
             $"{scale} data: {rules.Directory.Regions.Count:N0} regions ({regions.Count:N0} entry regions), {report.Petitions:N0} petitions, " +
             $"{report.Commands:N0} commands ({report.Refused:N0} refused by the rules), {report.Sweeps:N0} timer firings, {report.Events:N0} events, " +

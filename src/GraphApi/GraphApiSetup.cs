@@ -23,23 +23,20 @@ public static class GraphApiSetup
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
 
-        services.TryAddSingleton(sp =>
-        {
-            var options = new AuthOptions();
-            sp.GetRequiredService<IConfiguration>().GetSection(AuthOptions.Section).Bind(options);
-            return options;
-        });
+        // Every section bound the one way (Settings.AddSettings): a bad value stops the start with one line naming its key.
+        services.AddSettings<AuthOptions>(AuthOptions.Section);
         services.TryAddSingleton(sp => TokenService.Create(
             sp.GetRequiredService<AuthOptions>(), sp.GetRequiredService<ServerKeys>(), sp.GetRequiredService<RuleBook>()));
         // Outside Development a host without a token key must not start: checked when the host starts,
         // first, before any hosted service touches the database.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TokenKeyCheck>());
 
-        services.TryAddSingleton(sp => Bind<RateLimitOptions>(sp, "GraphQL:RateLimit"));
-        services.TryAddSingleton(sp => Bind<TrustedProxyOptions>(sp, TrustedProxyOptions.Section));
+        services.AddSettings<RateLimitOptions>(RateLimitOptions.Section, o => o.Invalid());
+        services.AddSettings<TrustedProxyOptions>(TrustedProxyOptions.Section, o => o.Invalid());
         services.AddTransient<IStartupFilter, TrustedProxiesStartupFilter>();
-        services.TryAddSingleton(sp => Bind<GraphQLWebSocketOptions>(sp, "GraphQL:WebSocket"));
-        services.TryAddSingleton(sp => Bind<LiveEventsOptions>(sp, "GraphQL:Subscriptions"));
+        services.AddSettings<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section, o => o.Invalid());
+        services.AddSettings<LiveEventsOptions>(LiveEventsOptions.Section, o => o.Invalid());
+        services.AddSettings<EventFeedOptions>(EventFeedOptions.Section, o => o.Invalid());
         services.TryAddSingleton<CallerRateLimiter>();
         services.TryAddSingleton<LiveEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveEvents>());
@@ -49,6 +46,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<EventFeed>();
         services.TryAddSingleton(sp => new Projections.ReadSide.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<GraphQLHttpEndpoint>();
+        services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);
         services.TryAddSingleton<GraphiQLPage>();
         services.ConfigureMarten(AccessLog.Configure);
 
@@ -59,7 +57,7 @@ public static class GraphApiSetup
         return builder;
     }
 
-    /// <summary>The schema, its graph types and the serializer; needs a <see cref="RuleBook"/> and a <see cref="TimeProvider"/>.</summary>
+    /// <summary>The schema, its graph types and the serializer; needs a <see cref="RuleBook"/>, a <see cref="TimeProvider"/> and the configuration (its <c>GraphQL:Limits</c>).</summary>
     public static IServiceCollection AddCaseEngineSchema(this IServiceCollection services)
     {
         services.AddGraphQL(graphql => graphql
@@ -68,17 +66,10 @@ public static class GraphApiSetup
             // Chinese text and "+08:00" as themselves, not \uXXXX escapes: responses are JSON, never embedded in HTML.
             .AddSystemTextJson(json => json.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
             .AddErrorInfoProvider<ContractErrorInfoProvider>());
-        services.TryAddSingleton(sp => Bind<OperationLimitsOptions>(sp, "GraphQL:Limits"));
+        services.AddSettings<OperationLimitsOptions>(OperationLimitsOptions.Section, o => o.Invalid());
         services.TryAddSingleton<ValidatedDocumentCache>();
-        services.AddSingleton<IConfigureExecution>(sp => sp.GetRequiredService<ValidatedDocumentCache>());
+        services.TryAddSingleton<GraphQLExecution>();
         return services;
-    }
-
-    private static T Bind<T>(IServiceProvider sp, string section) where T : new()
-    {
-        var options = new T();
-        sp.GetService<IConfiguration>()?.GetSection(section).Bind(options);
-        return options;
     }
 
     /// <summary>

@@ -11,8 +11,8 @@ namespace CaseEngine.GraphApi;
 /// <summary>
 /// Starts the server so that a start which cannot succeed ends in ONE line naming the setting and the
 /// fix, exit code 1, no stack trace (<c>CASEENGINE_STARTUP_TRACE=1</c> adds it). Before any database
-/// work it checks, in order: every key, the connection string's form, that each listening port is
-/// free, and that the configured database answers.
+/// work it checks, in order: every key, every setting (Settings.AddSettings), the connection string's
+/// form, that each listening port is free, and that the configured database answers.
 /// </summary>
 public static class ServerStart
 {
@@ -74,6 +74,8 @@ public static class ServerStart
     {
         ArgumentNullException.ThrowIfNull(app);
         app.Services.GetRequiredService<ServerKeys>().CheckRequired();
+        // The sections registered with ValidateOnStart, now rather than when the host starts: before any database work.
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
         app.Services.GetRequiredService<TokenService>();
         var database = app.Services.GetRequiredService<ConfiguredDatabase>();
         CheckPortsFree(app.Configuration);
@@ -95,6 +97,8 @@ public static class ServerStart
         var all = Flatten(failure).ToList();
         if (all.OfType<StartupException>().FirstOrDefault() is { } startup)
             return startup.Message;
+        if (all.Select(Settings.Describe).OfType<string>().FirstOrDefault() is { } setting)
+            return setting;
         if (all.OfType<SocketException>().Any(s => s.SocketErrorCode == SocketError.AddressAlreadyInUse)
             && all.OfType<IOException>().FirstOrDefault() is { } bind)
             return $"{bind.Message.TrimEnd('.')}: stop the program using it or choose another address with --urls (env ASPNETCORE_URLS)";

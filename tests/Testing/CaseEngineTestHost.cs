@@ -1,4 +1,5 @@
 using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Deadlines;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,8 @@ public static class CaseEngineTestHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Every key the engine requires outside Development: random for this test run (TestKeys).
         builder.Configuration.AddInMemoryCollection(TestKeys.Settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+        // The periodic sweep would race the tests' own SweepAsync calls; tests sweep explicitly.
+        builder.Configuration[DeadlineSweepOptions.Section + ":IntervalSeconds"] = "3600";
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddSingleton(clock);
         builder.AddCaseEngine(options =>

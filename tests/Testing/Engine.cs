@@ -37,8 +37,6 @@ public sealed class Engine : IAsyncDisposable
         Action<Microsoft.Extensions.Hosting.HostApplicationBuilder>? configureHost = null)
     {
         clock ??= new FakeClock();
-        // The periodic sweep would race the tests' own SweepAsync calls; tests sweep explicitly.
-        DeadlineSweeper.Interval = TimeSpan.FromHours(1);
         var host = await CaseEngineTestHost.StartAsync(connectionString, clock, configure, configureHost);
         return new Engine(host, clock);
     }

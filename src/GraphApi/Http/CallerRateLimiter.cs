@@ -8,6 +8,8 @@ namespace CaseEngine.GraphApi.Http;
 /// <summary>Configuration section <c>GraphQL:RateLimit</c>: a token bucket per caller (token sub, or client IP when anonymous).</summary>
 public sealed class RateLimitOptions
 {
+    public const string Section = "GraphQL:RateLimit";
+
     public bool Enabled { get; set; } = true;
 
     /// <summary>
@@ -25,6 +27,14 @@ public sealed class RateLimitOptions
 
     /// <summary>Access-code checks per minute a caller gets back.</summary>
     public int AccessCodesPerMinute { get; set; } = 10;
+
+    /// <summary>The one line naming a setting that cannot work, or null.</summary>
+    public string? Invalid() =>
+        Burst < 1 ? $"{Section}:Burst must be at least 1"
+        : PermitsPerSecond < 1 ? $"{Section}:PermitsPerSecond must be at least 1"
+        : AccessCodeBurst < 1 ? $"{Section}:AccessCodeBurst must be at least 1"
+        : AccessCodesPerMinute < 1 ? $"{Section}:AccessCodesPerMinute must be at least 1"
+        : null;
 }
 
 /// <summary>

@@ -5,10 +5,6 @@ using CaseEngine.GraphApi.PersonalData;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.Schema;
 using GraphQL;
-using GraphQL.Types;
-using GraphQL.Validation;
-using GraphQL.Validation.Rules.Custom;
-using GraphQLParser;
 using GraphQLParser.AST;
 using Microsoft.Net.Http.Headers;
 
@@ -23,24 +19,17 @@ namespace CaseEngine.GraphApi.Http;
 /// execution errors 200 with <c>errors</c>.
 /// </summary>
 public sealed class GraphQLHttpEndpoint(
-    IDocumentExecuter executer,
-    ISchema schema,
+    GraphQLExecution execution,
     IGraphQLSerializer serializer,
     TokenService tokens,
     AccessLog accessLog,
     OperationLimitsOptions limits,
     CallerRateLimiter rateLimiter,
-    IHostEnvironment environment,
     ILogger<GraphQLHttpEndpoint> logger)
 {
     public const string GraphQLResponseJson = "application/graphql-response+json";
     public const string Json = "application/json";
     public const string CorrelationHeader = "X-Correlation-ID";
-
-    /// <summary>Request bodies above this are refused with 413 before parsing (contract: 1 MiB).</summary>
-    public static long MaxBodyBytes { get; set; } = 1024 * 1024;
-
-    private readonly OperationLimitsRule limitsRule = new(limits);
 
     private sealed record Parameters(string Query, string? OperationName, Inputs? Variables, Inputs? Extensions);
 
@@ -69,15 +58,15 @@ public sealed class GraphQLHttpEndpoint(
             var parameters = HttpMethods.IsGet(http.Request.Method)
                 ? FromQueryString(http.Request.Query)
                 : (await FromBodyAsync(http.Request)).Operations[0];
-            CheckBudget(parameters, responseType);
-            var operation = OperationOf(parameters);
+            var prepared = Prepare(parameters, responseType);
+            var operation = prepared.Operation;
             if (HttpMethods.IsGet(http.Request.Method) && operation == OperationType.Mutation)
             {
                 http.Response.Headers.Allow = "POST";
                 throw new RequestFailed(StatusCodes.Status405MethodNotAllowed, "VALIDATION", "mutations are sent with POST");
             }
             // A URL ends up in proxy, browser and server logs: an access code never travels in one.
-            if (HttpMethods.IsGet(http.Request.Method) && CarriesAccessCode(parameters))
+            if (HttpMethods.IsGet(http.Request.Method) && CarriesAccessCode(parameters, prepared))
             {
                 http.Response.Headers.Allow = "POST";
                 throw new RequestFailed(StatusCodes.Status405MethodNotAllowed, "VALIDATION", "an access code is sent with POST, never in a URL");
@@ -86,7 +75,7 @@ public sealed class GraphQLHttpEndpoint(
                 throw new RequestFailed(responseType == GraphQLResponseJson ? 400 : 200, "VALIDATION", SubscriptionType.NotOverHttp);
             var caller = await AuthenticateAsync(http.Request, responseType);
             Limit(http, caller, 1);
-            var result = await ExecuteAsync(http, parameters, caller);
+            var result = await ExecuteAsync(http, parameters, prepared, caller);
             var status = !result.Executed && responseType == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
             await WriteAsync(http, status, responseType, result);
         }
@@ -114,39 +103,25 @@ public sealed class GraphQLHttpEndpoint(
         response.Headers.Pragma = "no-cache";
     }
 
-    /// <summary>The document caps, counted before anything parses the text (this endpoint's own look at the operation included).</summary>
-    private void CheckBudget(Parameters parameters, string responseType)
+    /// <summary>
+    /// The document, made ready once (<see cref="GraphQLExecution.Prepare"/>): the caps are counted before
+    /// anything parses the text, and this endpoint's own look at the operation uses the same parse.
+    /// </summary>
+    private PreparedDocument Prepare(Parameters parameters, string responseType)
     {
-        if (DocumentBudget.Exceeded(parameters.Query, limits) is { } exceeded)
+        var prepared = execution.Prepare(parameters.Query, parameters.OperationName);
+        if (prepared.Scan.Exceeded is { } exceeded)
             throw new RequestFailed(responseType == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK,
                 "QUERY_TOO_COMPLEX", exceeded);
+        return prepared;
     }
 
     /// <summary>
     /// Whether the request mentions an access code anywhere: the name <c>accessCode</c> in the document
-    /// (an argument or an input field, in any operation or fragment) or in the variables.
+    /// (an argument or an input field, in any operation or fragment; found by the lexer's one pass) or in the variables.
     /// </summary>
-    private static bool CarriesAccessCode(Parameters parameters)
-    {
-        var position = 0;
-        try
-        {
-            while (true)
-            {
-                var token = Lexer.Lex(parameters.Query, position);
-                if (token.Kind == TokenKind.EOF)
-                    break;
-                if (token.Kind == TokenKind.NAME && token.Value.Span is "accessCode" or "trackPetition")
-                    return true;
-                position = token.End;
-            }
-        }
-        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
-        {
-            // What was lexed so far had none; the parser reports the error.
-        }
-        return Mentions(parameters.Variables);
-    }
+    private static bool CarriesAccessCode(Parameters parameters, PreparedDocument prepared) =>
+        prepared.Scan.NamesAccessCode || Mentions(parameters.Variables);
 
     private static bool Mentions(object? value) => value switch
     {
@@ -183,11 +158,12 @@ public sealed class GraphQLHttpEndpoint(
         {
             try
             {
-                if (DocumentBudget.Exceeded(parameters.Query, limits) is { } exceeded)
+                var prepared = execution.Prepare(parameters.Query, parameters.OperationName);
+                if (prepared.Scan.Exceeded is { } exceeded)
                     throw new RequestFailed(200, "QUERY_TOO_COMPLEX", exceeded);
-                if (OperationOf(parameters) == OperationType.Subscription)
+                if (prepared.Operation == OperationType.Subscription)
                     throw new RequestFailed(200, "VALIDATION", SubscriptionType.NotOverHttp);
-                results.Add(await ExecuteAsync(http, parameters, caller));
+                results.Add(await ExecuteAsync(http, parameters, prepared, caller));
             }
             catch (RequestFailed failed)
             {
@@ -199,7 +175,7 @@ public sealed class GraphQLHttpEndpoint(
         await serializer.WriteAsync(http.Response.Body, results, http.RequestAborted);
     }
 
-    private async Task<ExecutionResult> ExecuteAsync(HttpContext http, Parameters parameters, Caller caller)
+    private async Task<ExecutionResult> ExecuteAsync(HttpContext http, Parameters parameters, PreparedDocument prepared, Caller caller)
     {
         var correlationId = CorrelationId(http.Request);
         var log = accessLog.ForRequest(caller.Actor, caller.Anonymous, correlationId);
@@ -213,8 +189,7 @@ public sealed class GraphQLHttpEndpoint(
         ExecutionResult result;
         try
         {
-            result = await executer.ExecuteAsync(CreateOptions(parameters.Query, parameters.OperationName, parameters.Variables,
-                parameters.Extensions, request, http.RequestServices, timeout.Token));
+            result = await execution.ExecuteAsync(prepared, parameters.Variables, parameters.Extensions, request, http.RequestServices, timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
@@ -244,62 +219,17 @@ public sealed class GraphQLHttpEndpoint(
         return result;
     }
 
-    /// <summary>The execution of one operation for a caller, over HTTP or WebSocket: the contract's limits, introspection rule and error handling.</summary>
-    public ExecutionOptions CreateOptions(string query, string? operationName, Inputs? variables, Inputs? extensions,
-        GraphRequest request, IServiceProvider services, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        // The rules that depend on the caller, the operation chosen or the variables, not only on the
-        // document's text, run again on a cached document (ValidatedDocumentCache): the time limit,
-        // the limits and the cost of the operation actually run, and introspection.
-        IValidationRule[] callerRules = !environment.IsDevelopment() && request.Caller.Role != Role.Admin
-            ? [TimeLimitRule.Instance, limitsRule, NoIntrospectionValidationRule.Instance]
-            : [TimeLimitRule.Instance, limitsRule];
-        var rules = DocumentValidator.CoreRules.Concat(callerRules);
-        return new ExecutionOptions
-        {
-            Schema = schema,
-            Query = query,
-            OperationName = operationName,
-            Variables = variables,
-            Extensions = extensions,
-            UserContext = request,
-            RequestServices = services,
-            CancellationToken = ct,
-            ValidationRules = rules,
-            CachedDocumentValidationRules = callerRules,
-            ThrowOnUnhandledException = false,
-            UnhandledExceptionDelegate = context =>
-            {
-                if (context.OriginalException is RuleViolation violation)
-                {
-                    context.ErrorMessage = violation.Message;
-                }
-                else
-                {
-                    // Exception messages may quote input; only the type and the stack are logged.
-                    var reference = Guid.NewGuid().ToString("N")[..12];
-                    logger.LogError("GraphQL resolver failed with {ExceptionType} (reference {Reference}) at {StackTrace}",
-                        context.OriginalException.GetType().FullName, reference, context.OriginalException.StackTrace);
-                    context.ErrorMessage = $"internal error (reference {reference})";
-                }
-                return Task.CompletedTask;
-            },
-        };
-    }
-
     private async Task<Caller> AuthenticateAsync(HttpRequest request, string responseType)
     {
         var header = request.Headers.Authorization.ToString();
         if (string.IsNullOrWhiteSpace(header))
             return Caller.AnonymousPetitioner;
-        const string scheme = "Bearer ";
         var status = responseType == GraphQLResponseJson ? StatusCodes.Status401Unauthorized : StatusCodes.Status200OK;
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length <= scheme.Length)
+        if (BearerToken.From(header) is not { } token)
             throw new RequestFailed(status, "UNAUTHENTICATED", "the Authorization header must be 'Bearer <token>'");
         try
         {
-            return await tokens.ValidateAsync(header[scheme.Length..].Trim());
+            return await tokens.ValidateAsync(token);
         }
         catch (RuleViolation violation)
         {
@@ -385,7 +315,7 @@ public sealed class GraphQLHttpEndpoint(
     private sealed record Body(IReadOnlyList<Parameters> Operations, bool Batch);
 
     /// <summary>The body, read once per request (kept in HttpContext.Items): one operation, or a JSON array of them (a batch).</summary>
-    private static async Task<Body> FromBodyAsync(HttpRequest request)
+    private async Task<Body> FromBodyAsync(HttpRequest request)
     {
         if (request.HttpContext.Items.TryGetValue(typeof(Body), out var cached) && cached is Body body)
             return body;
@@ -394,22 +324,22 @@ public sealed class GraphQLHttpEndpoint(
         return body;
     }
 
-    private static async Task<Body> ReadBodyAsync(HttpRequest request)
+    private async Task<Body> ReadBodyAsync(HttpRequest request)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase)
             || (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
             throw new RequestFailed(StatusCodes.Status415UnsupportedMediaType, "VALIDATION", "send the request as application/json (utf-8)");
-        if (request.ContentLength > MaxBodyBytes)
-            throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {MaxBodyBytes} bytes");
+        if (request.ContentLength > limits.MaxBodyBytes)
+            throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {limits.MaxBodyBytes} bytes");
 
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
-                throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {MaxBodyBytes} bytes");
+            if (buffer.Length + read > limits.MaxBodyBytes)
+                throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {limits.MaxBodyBytes} bytes");
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0)
@@ -463,24 +393,6 @@ public sealed class GraphQLHttpEndpoint(
         var variables = root.TryGetProperty("variables", out var v) ? Map(v, "variables") : null;
         var extensions = root.TryGetProperty("extensions", out var x) ? Map(x, "extensions") : null;
         return new Parameters(query.GetString()!, operationName, variables, extensions);
-    }
-
-    /// <summary>The type of the operation that will run, or null when the document does not parse (execution reports that).</summary>
-    private static OperationType? OperationOf(Parameters parameters)
-    {
-        try
-        {
-            var document = Parser.Parse(parameters.Query);
-            var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
-            var operation = parameters.OperationName is null
-                ? (operations.Count == 1 ? operations[0] : null)
-                : operations.FirstOrDefault(o => o.Name is not null && (string)o.Name.Value == parameters.OperationName);
-            return operation?.Operation;
-        }
-        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
-        {
-            return null;
-        }
     }
 
     private static string? CorrelationId(HttpRequest request)

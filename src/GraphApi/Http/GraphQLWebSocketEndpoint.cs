@@ -15,9 +15,8 @@ namespace CaseEngine.GraphApi.Http;
 /// at its exp the socket closes with 4403 and nothing is sent after it (docs/operations.md, WebSocket limits).
 /// </summary>
 public sealed class GraphQLWebSocketEndpoint(
-    IDocumentExecuter executer,
+    GraphQLExecution execution,
     IGraphQLSerializer serializer,
-    GraphQLHttpEndpoint http,
     TokenService tokens,
     AccessLog accessLog,
     GraphQLWebSocketOptions options,
@@ -28,15 +27,12 @@ public sealed class GraphQLWebSocketEndpoint(
 {
     public const string SubProtocol = "graphql-transport-ws";
 
-    private readonly GraphQLWebSocketOptions _options = options.Invalid() is { } invalid
-        ? throw new InvalidOperationException(invalid)
-        : options;
+    private readonly GraphQLWebSocketOptions _options = options;
     private readonly WebSocketAdmission _admission = new(options);
     private long _lastRefusalLogged = long.MinValue;
 
-    internal IDocumentExecuter Executer => executer;
+    internal GraphQLExecution Execution => execution;
     internal IGraphQLSerializer Serializer => serializer;
-    internal GraphQLHttpEndpoint Http => http;
     internal TokenService Tokens => tokens;
     internal AccessLog AccessLog => accessLog;
     internal GraphQLWebSocketOptions Options => _options;

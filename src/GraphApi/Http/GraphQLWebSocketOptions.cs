@@ -3,6 +3,8 @@ namespace CaseEngine.GraphApi.Http;
 /// <summary>Configuration section <c>GraphQL:WebSocket</c> (docs/operations.md, WebSocket limits).</summary>
 public sealed class GraphQLWebSocketOptions
 {
+    public const string Section = "GraphQL:WebSocket";
+
     /// <summary>A socket that has not sent connection_init within this time is closed with 4408.</summary>
     public double ConnectionInitTimeoutSeconds { get; set; } = 10;
 
@@ -43,36 +45,4 @@ public sealed class GraphQLWebSocketOptions
         : MaxSubscriptionsPerSocket < 1 ? "GraphQL:WebSocket:MaxSubscriptionsPerSocket must be at least 1"
         : OutboxSize < 1 ? "GraphQL:WebSocket:OutboxSize must be at least 1"
         : null;
-}
-
-/// <summary>
-/// The close codes this server sends: graphql-transport-ws's own (44xx), and RFC 6455's where the
-/// protocol has none. The graphql-ws client reconnects by itself after 4403 and 4408 and gives up
-/// after the others (it treats 1008 and 1009 as fatal).
-/// </summary>
-public static class WebSocketCloseCodes
-{
-    /// <summary>A message that is not JSON, not an object with a string type, or a message the protocol does not know.</summary>
-    public const int BadRequest = 4400;
-
-    /// <summary>subscribe before connection_ack.</summary>
-    public const int Unauthorized = 4401;
-
-    /// <summary>A present but invalid token at connection_init, or the token's exp has passed: sign in again and resume with after.</summary>
-    public const int Forbidden = 4403;
-
-    /// <summary>No connection_init within GraphQL:WebSocket:ConnectionInitTimeoutSeconds.</summary>
-    public const int InitTimeout = 4408;
-
-    /// <summary>A subscribe with the id of an operation still running.</summary>
-    public const int SubscriberAlreadyExists = 4409;
-
-    /// <summary>A second connection_init.</summary>
-    public const int TooManyInitialisationRequests = 4429;
-
-    /// <summary>A message not whole within MessageTimeoutSeconds, or a subscriber too slow for its buffer (RFC 6455 policy violation).</summary>
-    public const int PolicyViolation = 1008;
-
-    /// <summary>A message over MaxMessageBytes (RFC 6455 message too big).</summary>
-    public const int MessageTooBig = 1009;
 }

@@ -8,10 +8,9 @@ namespace CaseEngine.GraphApi.Http;
 /// The page and its assets (GraphiQL 3.9, React 18 UMD builds) are files of the build output's
 /// graphiql/ folder, copied there by the project's GraphiQLAssets target: no CDN, works offline.
 /// </summary>
-public sealed class GraphiQLPage(IConfiguration configuration, IHostEnvironment environment)
+public sealed class GraphiQLPage(GraphiQLOptions options, IHostEnvironment environment)
 {
     public const string AssetPath = "/graphiql";
-    public const string EnabledKey = "GraphiQL:Enabled";
 
     /// <summary>The page's files with their media types; nothing else of the folder is served.</summary>
     private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
@@ -34,7 +33,7 @@ public sealed class GraphiQLPage(IConfiguration configuration, IHostEnvironment 
 
     private readonly string _folder = System.IO.Path.Combine(AppContext.BaseDirectory, "graphiql");
 
-    public bool Enabled => environment.IsDevelopment() || configuration.GetValue<bool>(EnabledKey);
+    public bool Enabled => environment.IsDevelopment() || options.Enabled;
 
     /// <summary>True when the page answers this request: enabled, a GET, and text/html explicitly accepted.</summary>
     public bool Serves(HttpRequest request) => Enabled && HttpMethods.IsGet(request.Method) && AcceptsHtml(request);

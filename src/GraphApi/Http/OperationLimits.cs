@@ -14,6 +14,11 @@ namespace CaseEngine.GraphApi.Http;
 /// </summary>
 public sealed class OperationLimitsOptions
 {
+    public const string Section = "GraphQL:Limits";
+
+    /// <summary>Request bodies above this are refused with 413 before parsing (contract: 1 MiB).</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Levels (fragments expanded; __schema and __type not counted).</summary>
     public int MaxDepth { get; set; } = 15;
 
@@ -47,6 +52,25 @@ public sealed class OperationLimitsOptions
 
     /// <summary>An operation still parsing, validating or running after this is stopped (INTERNAL error naming the limit).</summary>
     public double OperationTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long a mutation's command may take before the request fails (the first one compiles Wolverine's handlers).</summary>
+    public double CommandTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The one line naming a setting that cannot work, or null.</summary>
+    public string? Invalid() =>
+        MaxBodyBytes < 1024 ? $"{Section}:MaxBodyBytes must be at least 1024"
+        : MaxDepth < 1 ? $"{Section}:MaxDepth must be at least 1"
+        : MaxFieldSelections < 1 ? $"{Section}:MaxFieldSelections must be at least 1"
+        : MaxCost < 1 ? $"{Section}:MaxCost must be at least 1"
+        : MaxAccessCodeChecks < 0 ? $"{Section}:MaxAccessCodeChecks must not be negative"
+        : MaxQueryLength < 1 ? $"{Section}:MaxQueryLength must be at least 1"
+        : MaxTokens < 1 ? $"{Section}:MaxTokens must be at least 1"
+        : MaxDirectives < 0 ? $"{Section}:MaxDirectives must not be negative"
+        : MaxErrors < 1 ? $"{Section}:MaxErrors must be at least 1"
+        : MaxBatchSize < 1 ? $"{Section}:MaxBatchSize must be at least 1"
+        : OperationTimeoutSeconds <= 0 ? $"{Section}:OperationTimeoutSeconds must be above 0"
+        : CommandTimeoutSeconds <= 0 ? $"{Section}:CommandTimeoutSeconds must be above 0"
+        : null;
 }
 
 /// <summary>QUERY_TOO_COMPLEX for the executed operation when it breaks <see cref="OperationLimitsOptions"/>.</summary>
@@ -67,37 +91,44 @@ public readonly record struct OperationCost(int Fields, int Depth, long Cost, in
 /// </summary>
 public delegate TimeSpan? CostCharge(OperationCost cost);
 
+/// <summary>What the lexer found in a query text: the cap it exceeds (null when none), and whether it names an access code.</summary>
+/// <param name="NamesAccessCode">the name <c>accessCode</c> or <c>trackPetition</c> anywhere in the text (an argument, an input field, any operation or fragment)</param>
+public readonly record struct DocumentScan(string? Exceeded, bool NamesAccessCode);
+
 /// <summary>The document caps, counted with the lexer alone: linear, before any parsing or validation work.</summary>
 public static class DocumentBudget
 {
-    /// <summary>Null when the text is within the caps, else what it exceeds (the text itself is never quoted).</summary>
-    public static string? Exceeded(string query, OperationLimitsOptions limits)
+    /// <summary>One pass of the lexer: the caps (the text itself is never quoted) and the names the transports look for.</summary>
+    public static DocumentScan Scan(string query, OperationLimitsOptions limits)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(limits);
         if (query.Length > limits.MaxQueryLength)
-            return $"the document has {query.Length} characters; at most {limits.MaxQueryLength} are allowed";
+            return new($"the document has {query.Length} characters; at most {limits.MaxQueryLength} are allowed", false);
         var tokens = 0;
         var directives = 0;
         var position = 0;
+        var namesAccessCode = false;
         try
         {
             while (true)
             {
                 var token = Lexer.Lex(query, position);
                 if (token.Kind == TokenKind.EOF)
-                    return null;
+                    return new(null, namesAccessCode);
                 if (++tokens > limits.MaxTokens)
-                    return $"the document has more than {limits.MaxTokens} tokens";
+                    return new($"the document has more than {limits.MaxTokens} tokens", namesAccessCode);
                 if (token.Kind == TokenKind.AT && ++directives > limits.MaxDirectives)
-                    return $"the document has more than {limits.MaxDirectives} directives";
+                    return new($"the document has more than {limits.MaxDirectives} directives", namesAccessCode);
+                if (token.Kind == TokenKind.NAME && token.Value.Span is "accessCode" or "trackPetition")
+                    namesAccessCode = true;
                 position = token.End;
             }
         }
         catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
         {
-            // The parser reports the syntax error (it stops at the first one).
-            return null;
+            // The parser reports the syntax error (it stops at the first one); what was lexed so far counts.
+            return new(null, namesAccessCode);
         }
     }
 }

@@ -24,23 +24,34 @@ public sealed class TrustedProxyOptions
 
     public bool Enabled => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
 
-    /// <summary>ASP.NET Core's options, only the named proxies trusted (not its loopback default); a malformed entry names its setting.</summary>
+    /// <summary>The one line naming a setting that cannot work, or null.</summary>
+    public string? Invalid()
+    {
+        if (ForwardLimit < 1)
+            return $"{Section}:ForwardLimit must be 1 or more";
+        for (var i = 0; i < KnownProxies.Count; i++)
+            if (!IPAddress.TryParse(KnownProxies[i], out _))
+                return $"{Section}:KnownProxies:{i} is not an IP address; name each trusted proxy by its address";
+        for (var i = 0; i < KnownNetworks.Count; i++)
+            if (!System.Net.IPNetwork.TryParse(KnownNetworks[i], out _))
+                return $"{Section}:KnownNetworks:{i} is not a network in CIDR notation (e.g. 10.0.0.0/8)";
+        return null;
+    }
+
+    /// <summary>ASP.NET Core's options, only the named proxies trusted (not its loopback default); the entries were checked at the start (<see cref="Invalid"/>).</summary>
     public ForwardedHeadersOptions ToForwardedHeadersOptions()
     {
         var options = new ForwardedHeadersOptions
         {
             ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
-            ForwardLimit = ForwardLimit >= 1 ? ForwardLimit
-                : throw new InvalidOperationException($"{Section}:ForwardLimit must be 1 or more"),
+            ForwardLimit = ForwardLimit,
         };
         options.KnownProxies.Clear();
         options.KnownIPNetworks.Clear();
-        for (var i = 0; i < KnownProxies.Count; i++)
-            options.KnownProxies.Add(IPAddress.TryParse(KnownProxies[i], out var address) ? address
-                : throw new InvalidOperationException($"{Section}:KnownProxies:{i} is not an IP address; name each trusted proxy by its address"));
-        for (var i = 0; i < KnownNetworks.Count; i++)
-            options.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(KnownNetworks[i], out var network) ? network
-                : throw new InvalidOperationException($"{Section}:KnownNetworks:{i} is not a network in CIDR notation (e.g. 10.0.0.0/8)"));
+        foreach (var proxy in KnownProxies)
+            options.KnownProxies.Add(IPAddress.Parse(proxy));
+        foreach (var network in KnownNetworks)
+            options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
         return options;
     }
 }

@@ -23,10 +23,10 @@ public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? 
 /// <summary>A run of the committed log: the events in (after, <see cref="ScannedTo"/>] with their petitions' current state.</summary>
 public sealed record RawEvents(IReadOnlyList<(IEvent Event, Petition? Petition)> Events, long ScannedTo);
 
-public sealed class EventFeed(IDocumentStore store, RuleBook rules)
+public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOptions options)
 {
     /// <summary>A hole in the sequence seen for longer than this is a rolled-back append, not one still committing.</summary>
-    public static TimeSpan DeadGapAge { get; set; } = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _deadGapAge = TimeSpan.FromSeconds(options.DeadGapSeconds);
 
     private const int Batch = 500;
 
@@ -37,7 +37,7 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
     /// The sequence up to which every event is committed or known dead: the async daemon's high-water
     /// mark (mt_event_progression 'HighWaterMark') when it runs, then the contiguous run of committed
     /// sequences above it. A hole (a number reserved by an append still in flight, or rolled back)
-    /// stops the run until it has been seen for <see cref="DeadGapAge"/>, the daemon's own rule for
+    /// stops the run until it has been seen for <see cref="EventFeedOptions.DeadGapSeconds"/>, the daemon's own rule for
     /// dead gaps; an append that commits within that time is delivered in order.
     /// </summary>
     public async Task<long> SafeSequenceAsync(CancellationToken ct)
@@ -78,7 +78,7 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules)
         var first = _holesSeen.GetOrAdd(missing, now);
         if (_holesSeen.Count > 10_000)
             _holesSeen.Clear();
-        return Stopwatch.GetElapsedTime(first, now) >= DeadGapAge;
+        return Stopwatch.GetElapsedTime(first, now) >= _deadGapAge;
     }
 
     /// <summary>One page of the feed for the caller, with each event's lens.</summary>

@@ -7,11 +7,19 @@ namespace CaseEngine.GraphApi.Reading;
 /// <summary>Configuration section <c>GraphQL:Subscriptions</c>.</summary>
 public sealed class LiveEventsOptions
 {
+    public const string Section = "GraphQL:Subscriptions";
+
     /// <summary>How often this node polls the committed log for new events (milliseconds).</summary>
     public int PollMilliseconds { get; set; } = 150;
 
     /// <summary>Events waiting for one subscriber; more means a slow consumer, and its socket is closed.</summary>
     public int SubscriberBuffer { get; set; } = 1000;
+
+    /// <summary>The one line naming a setting that cannot work, or null.</summary>
+    public string? Invalid() =>
+        PollMilliseconds < 1 ? $"{Section}:PollMilliseconds must be at least 1"
+        : SubscriberBuffer < 1 ? $"{Section}:SubscriberBuffer must be at least 1"
+        : null;
 }
 
 /// <summary>

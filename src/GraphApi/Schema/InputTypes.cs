@@ -1,9 +1,16 @@
+using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
 using GraphQL.Types;
 
 namespace CaseEngine.GraphApi.Schema;
 
-/// <summary>An input object read as a dictionary (see <see cref="InputReading"/>); one subclass per contract input.</summary>
-public abstract class ContractInput : InputObjectGraphType
+/// <summary>
+/// A contract input bound to its record: GraphQL.NET's <see cref="InputObjectGraphType{TSourceType}"/>
+/// maps each field to the record's property of the same name (<c>ParseDictionary</c>), so resolvers
+/// read <c>GetArgument&lt;TInput&gt;("input")</c>, never a dictionary by key. Ids stay text in the records:
+/// a malformed one is VALIDATION naming the field (<see cref="InputReading.ParseId"/>), never a server error.
+/// </summary>
+public abstract class ContractInput<TInput> : InputObjectGraphType<TInput>
 {
     protected ContractInput(string name, string? description = null)
     {
@@ -35,9 +42,34 @@ public abstract class ContractInput : InputObjectGraphType
     }
 }
 
-public sealed class InboxFilterInput : ContractInput
+/// <summary>The head of every command on a petition (<see cref="ContractInput{TInput}.CommandOnPetition"/>).</summary>
+public abstract record PetitionCommandInput : ConfidentialRecord
 {
-    public InboxFilterInput() : base("InboxFilter")
+    public string CommandId { get; init; } = "";
+    public string PetitionId { get; init; } = "";
+
+    /// <summary>Null when the input has no such field or the client left it out.</summary>
+    public int? ExpectedVersion { get; init; }
+}
+
+/// <summary>A petitioner's act: without a token it needs the petition's access code.</summary>
+public abstract record PetitionerActInput : PetitionCommandInput
+{
+    public string? AccessCode { get; init; }
+}
+
+public sealed record InboxFilterInput : ConfidentialRecord
+{
+    public IReadOnlyList<Stage>? Stages { get; init; }
+    public bool? OverdueOnly { get; init; }
+    public string? AssignedOfficerId { get; init; }
+    public PetitionCategory? Category { get; init; }
+    public string? Text { get; init; }
+}
+
+public sealed class InboxFilterInputType : ContractInput<InboxFilterInput>
+{
+    public InboxFilterInputType() : base("InboxFilter")
     {
         Optional<ListGraphType<NonNullGraphType<StageEnum>>>("stages");
         Optional<BooleanGraphType>("overdueOnly");
@@ -47,9 +79,17 @@ public sealed class InboxFilterInput : ContractInput
     }
 }
 
-public sealed class PetitionerInput : ContractInput
+public sealed record PetitionerInput : ConfidentialRecord
 {
-    public PetitionerInput() : base("PetitionerInput")
+    public string Name { get; init; } = "";
+    public string? Phone { get; init; }
+    public string? IdNumber { get; init; }
+    public string? Address { get; init; }
+}
+
+public sealed class PetitionerInputType : ContractInput<PetitionerInput>
+{
+    public PetitionerInputType() : base("PetitionerInput")
     {
         Required<StringGraphType>("name");
         Optional<StringGraphType>("phone");
@@ -58,9 +98,21 @@ public sealed class PetitionerInput : ContractInput
     }
 }
 
-public sealed class SubmitPetitionInput : ContractInput
+public sealed record SubmitPetitionInput : ConfidentialRecord
 {
-    public SubmitPetitionInput() : base("SubmitPetitionInput")
+    public string CommandId { get; init; } = "";
+    public Channel Channel { get; init; }
+    public string EntryRegionCode { get; init; } = "";
+    public PetitionCategory Category { get; init; }
+    public string Subject { get; init; } = "";
+    public string Content { get; init; } = "";
+    public PetitionerInput Petitioner { get; init; } = new();
+    public DateTimeOffset? ReceivedAt { get; init; }
+}
+
+public sealed class SubmitPetitionInputType : ContractInput<SubmitPetitionInput>
+{
+    public SubmitPetitionInputType() : base("SubmitPetitionInput")
     {
         Required<IdGraphType>("commandId");
         Required<ChannelEnum>("channel");
@@ -68,14 +120,21 @@ public sealed class SubmitPetitionInput : ContractInput
         Required<PetitionCategoryEnum>("category");
         Required<StringGraphType>("subject");
         Required<StringGraphType>("content");
-        Required<PetitionerInput>("petitioner");
+        Required<PetitionerInputType>("petitioner");
         Optional<DateTimeScalar>("receivedAt", "when a LETTER or VISIT actually arrived, registered later by staff; defaults to now");
     }
 }
 
-public sealed class ForwardPetitionInput : ContractInput
+public sealed record ForwardPetitionInput : PetitionCommandInput
 {
-    public ForwardPetitionInput() : base("ForwardPetitionInput")
+    public string ToDepartmentId { get; init; } = "";
+    public ForwardMode Mode { get; init; }
+    public string? Note { get; init; }
+}
+
+public sealed class ForwardPetitionInputType : ContractInput<ForwardPetitionInput>
+{
+    public ForwardPetitionInputType() : base("ForwardPetitionInput")
     {
         CommandOnPetition();
         Required<IdGraphType>("toDepartmentId");
@@ -84,9 +143,15 @@ public sealed class ForwardPetitionInput : ContractInput
     }
 }
 
-public sealed class TransferLevelInput : ContractInput
+public sealed record TransferLevelInput : PetitionCommandInput
 {
-    public TransferLevelInput() : base("TransferLevelInput")
+    public string ToDepartmentId { get; init; } = "";
+    public string Reason { get; init; } = "";
+}
+
+public sealed class TransferLevelInputType : ContractInput<TransferLevelInput>
+{
+    public TransferLevelInputType() : base("TransferLevelInput")
     {
         CommandOnPetition();
         Required<IdGraphType>("toDepartmentId", "a petition office at another level (up or down the hierarchy)");
@@ -94,14 +159,22 @@ public sealed class TransferLevelInput : ContractInput
     }
 }
 
-public sealed class AcceptPetitionInput : ContractInput
+public sealed record AcceptPetitionInput : PetitionCommandInput;
+
+public sealed class AcceptPetitionInputType : ContractInput<AcceptPetitionInput>
 {
-    public AcceptPetitionInput() : base("AcceptPetitionInput") => CommandOnPetition();
+    public AcceptPetitionInputType() : base("AcceptPetitionInput") => CommandOnPetition();
 }
 
-public sealed class DeclinePetitionInput : ContractInput
+public sealed record DeclinePetitionInput : PetitionCommandInput
 {
-    public DeclinePetitionInput() : base("DeclinePetitionInput")
+    public string Reason { get; init; } = "";
+    public LegalRoute? LegalRoute { get; init; }
+}
+
+public sealed class DeclinePetitionInputType : ContractInput<DeclinePetitionInput>
+{
+    public DeclinePetitionInputType() : base("DeclinePetitionInput")
     {
         CommandOnPetition();
         Required<StringGraphType>("reason");
@@ -109,27 +182,43 @@ public sealed class DeclinePetitionInput : ContractInput
     }
 }
 
-public sealed class ReturnPetitionInput : ContractInput
+public sealed record ReturnPetitionInput : PetitionCommandInput
 {
-    public ReturnPetitionInput() : base("ReturnPetitionInput")
+    public string Reason { get; init; } = "";
+}
+
+public sealed class ReturnPetitionInputType : ContractInput<ReturnPetitionInput>
+{
+    public ReturnPetitionInputType() : base("ReturnPetitionInput")
     {
         CommandOnPetition();
         Required<StringGraphType>("reason");
     }
 }
 
-public sealed class AssignOfficerInput : ContractInput
+public sealed record AssignOfficerInput : PetitionCommandInput
 {
-    public AssignOfficerInput() : base("AssignOfficerInput")
+    public string OfficerId { get; init; } = "";
+}
+
+public sealed class AssignOfficerInputType : ContractInput<AssignOfficerInput>
+{
+    public AssignOfficerInputType() : base("AssignOfficerInput")
     {
         CommandOnPetition();
         Required<IdGraphType>("officerId");
     }
 }
 
-public sealed class ExtendDeadlineInput : ContractInput
+public sealed record ExtendDeadlineInput : PetitionCommandInput
 {
-    public ExtendDeadlineInput() : base("ExtendDeadlineInput")
+    public int Days { get; init; }
+    public string Reason { get; init; } = "";
+}
+
+public sealed class ExtendDeadlineInputType : ContractInput<ExtendDeadlineInput>
+{
+    public ExtendDeadlineInputType() : base("ExtendDeadlineInput")
     {
         CommandOnPetition();
         Required<IntGraphType>("days");
@@ -137,9 +226,15 @@ public sealed class ExtendDeadlineInput : ContractInput
     }
 }
 
-public sealed class IssueReplyInput : ContractInput
+public sealed record IssueReplyInput : PetitionCommandInput
 {
-    public IssueReplyInput() : base("IssueReplyInput")
+    public ReplyDecision Decision { get; init; }
+    public string Text { get; init; } = "";
+}
+
+public sealed class IssueReplyInputType : ContractInput<IssueReplyInput>
+{
+    public IssueReplyInputType() : base("IssueReplyInput")
     {
         CommandOnPetition();
         Required<ReplyDecisionEnum>("decision");
@@ -147,9 +242,15 @@ public sealed class IssueReplyInput : ContractInput
     }
 }
 
-public sealed class SupervisePetitionInput : ContractInput
+public sealed record SupervisePetitionInput : PetitionCommandInput
 {
-    public SupervisePetitionInput() : base("SupervisePetitionInput")
+    public string Instruction { get; init; } = "";
+    public DateTimeOffset DueAt { get; init; }
+}
+
+public sealed class SupervisePetitionInputType : ContractInput<SupervisePetitionInput>
+{
+    public SupervisePetitionInputType() : base("SupervisePetitionInput")
     {
         CommandOnPetition(expectedVersion: false);
         Required<StringGraphType>("instruction");
@@ -157,9 +258,15 @@ public sealed class SupervisePetitionInput : ContractInput
     }
 }
 
-public sealed class RespondToSupervisionInput : ContractInput
+public sealed record RespondToSupervisionInput : PetitionCommandInput
 {
-    public RespondToSupervisionInput() : base("RespondToSupervisionInput")
+    public string SupervisionId { get; init; } = "";
+    public string Response { get; init; } = "";
+}
+
+public sealed class RespondToSupervisionInputType : ContractInput<RespondToSupervisionInput>
+{
+    public RespondToSupervisionInputType() : base("RespondToSupervisionInput")
     {
         CommandOnPetition(expectedVersion: false);
         Required<IdGraphType>("supervisionId");
@@ -167,9 +274,14 @@ public sealed class RespondToSupervisionInput : ContractInput
     }
 }
 
-public sealed class RequestReviewInput : ContractInput
+public sealed record RequestReviewInput : PetitionerActInput
 {
-    public RequestReviewInput() : base("RequestReviewInput")
+    public string Reason { get; init; } = "";
+}
+
+public sealed class RequestReviewInputType : ContractInput<RequestReviewInput>
+{
+    public RequestReviewInputType() : base("RequestReviewInput")
     {
         CommandOnPetition(expectedVersion: false);
         Required<StringGraphType>("reason");
@@ -177,9 +289,15 @@ public sealed class RequestReviewInput : ContractInput
     }
 }
 
-public sealed class DecideReviewInput : ContractInput
+public sealed record DecideReviewInput : PetitionCommandInput
 {
-    public DecideReviewInput() : base("DecideReviewInput")
+    public ReviewOutcome Outcome { get; init; }
+    public string Text { get; init; } = "";
+}
+
+public sealed class DecideReviewInputType : ContractInput<DecideReviewInput>
+{
+    public DecideReviewInputType() : base("DecideReviewInput")
     {
         CommandOnPetition();
         Required<ReviewOutcomeEnum>("outcome");
@@ -187,9 +305,15 @@ public sealed class DecideReviewInput : ContractInput
     }
 }
 
-public sealed class EvaluatePetitionInput : ContractInput
+public sealed record EvaluatePetitionInput : PetitionerActInput
 {
-    public EvaluatePetitionInput() : base("EvaluatePetitionInput")
+    public Satisfaction Satisfaction { get; init; }
+    public string? Comment { get; init; }
+}
+
+public sealed class EvaluatePetitionInputType : ContractInput<EvaluatePetitionInput>
+{
+    public EvaluatePetitionInputType() : base("EvaluatePetitionInput")
     {
         CommandOnPetition(expectedVersion: false);
         Required<SatisfactionEnum>("satisfaction");
@@ -198,9 +322,15 @@ public sealed class EvaluatePetitionInput : ContractInput
     }
 }
 
-public sealed class LinkDuplicateInput : ContractInput
+public sealed record LinkDuplicateInput : PetitionCommandInput
 {
-    public LinkDuplicateInput() : base("LinkDuplicateInput")
+    public string DuplicateOfPetitionId { get; init; } = "";
+    public string? Reason { get; init; }
+}
+
+public sealed class LinkDuplicateInputType : ContractInput<LinkDuplicateInput>
+{
+    public LinkDuplicateInputType() : base("LinkDuplicateInput")
     {
         CommandOnPetition(expectedVersion: false);
         Required<IdGraphType>("duplicateOfPetitionId");
@@ -208,9 +338,15 @@ public sealed class LinkDuplicateInput : ContractInput
     }
 }
 
-public sealed class DismissSuspectedDuplicateInput : ContractInput
+public sealed record DismissSuspectedDuplicateInput : PetitionCommandInput
 {
-    public DismissSuspectedDuplicateInput() : base("DismissSuspectedDuplicateInput")
+    public string CandidatePetitionId { get; init; } = "";
+    public string? Reason { get; init; }
+}
+
+public sealed class DismissSuspectedDuplicateInputType : ContractInput<DismissSuspectedDuplicateInput>
+{
+    public DismissSuspectedDuplicateInputType() : base("DismissSuspectedDuplicateInput")
     {
         CommandOnPetition();
         Required<IdGraphType>("candidatePetitionId", "the candidate of a suspected duplicate flagged on this petition");
@@ -218,9 +354,15 @@ public sealed class DismissSuspectedDuplicateInput : ContractInput
     }
 }
 
-public sealed class ReclassifyPetitionInput : ContractInput
+public sealed record ReclassifyPetitionInput : PetitionCommandInput
 {
-    public ReclassifyPetitionInput() : base("ReclassifyPetitionInput")
+    public PetitionCategory Category { get; init; }
+    public string Reason { get; init; } = "";
+}
+
+public sealed class ReclassifyPetitionInputType : ContractInput<ReclassifyPetitionInput>
+{
+    public ReclassifyPetitionInputType() : base("ReclassifyPetitionInput")
     {
         CommandOnPetition();
         Required<PetitionCategoryEnum>("category");
@@ -228,27 +370,42 @@ public sealed class ReclassifyPetitionInput : ContractInput
     }
 }
 
-public sealed class StartHearingInput : ContractInput
+public sealed record StartHearingInput : PetitionCommandInput
 {
-    public StartHearingInput() : base("StartHearingInput")
+    public string Reason { get; init; } = "";
+}
+
+public sealed class StartHearingInputType : ContractInput<StartHearingInput>
+{
+    public StartHearingInputType() : base("StartHearingInput")
     {
         CommandOnPetition();
         Required<StringGraphType>("reason");
     }
 }
 
-public sealed class ConcludeHearingInput : ContractInput
+public sealed record ConcludeHearingInput : PetitionCommandInput
 {
-    public ConcludeHearingInput() : base("ConcludeHearingInput")
+    public string Summary { get; init; } = "";
+}
+
+public sealed class ConcludeHearingInputType : ContractInput<ConcludeHearingInput>
+{
+    public ConcludeHearingInputType() : base("ConcludeHearingInput")
     {
         CommandOnPetition();
         Required<StringGraphType>("summary");
     }
 }
 
-public sealed class WithdrawPetitionInput : ContractInput
+public sealed record WithdrawPetitionInput : PetitionerActInput
 {
-    public WithdrawPetitionInput() : base("WithdrawPetitionInput")
+    public string? Reason { get; init; }
+}
+
+public sealed class WithdrawPetitionInputType : ContractInput<WithdrawPetitionInput>
+{
+    public WithdrawPetitionInputType() : base("WithdrawPetitionInput")
     {
         CommandOnPetition(expectedVersion: false);
         Optional<StringGraphType>("reason");
@@ -256,9 +413,17 @@ public sealed class WithdrawPetitionInput : ContractInput
     }
 }
 
-public sealed class PetitionEventFilterInput : ContractInput
+public sealed record PetitionEventFilterInput : ConfidentialRecord
 {
-    public PetitionEventFilterInput() : base("PetitionEventFilter")
+    public string? PetitionId { get; init; }
+    public string? DepartmentId { get; init; }
+    public bool? IncludeSubordinates { get; init; }
+    public IReadOnlyList<string>? Types { get; init; }
+}
+
+public sealed class PetitionEventFilterInputType : ContractInput<PetitionEventFilterInput>
+{
+    public PetitionEventFilterInputType() : base("PetitionEventFilter")
     {
         Optional<IdGraphType>("petitionId");
         Optional<IdGraphType>("departmentId", "events whose stored responsible department is this one");
@@ -267,22 +432,11 @@ public sealed class PetitionEventFilterInput : ContractInput
     }
 }
 
-/// <summary>Reading input dictionaries: malformed ids are VALIDATION, never a server error.</summary>
+/// <summary>Ids arrive as text: a malformed one is VALIDATION naming the field, never a server error.</summary>
 public static class InputReading
 {
-    public static T? Get<T>(this IReadOnlyDictionary<string, object?> input, string name) =>
-        input.TryGetValue(name, out var value) && value is not null ? (T)value : default;
-
-    public static string? Text(this IReadOnlyDictionary<string, object?> input, string name) =>
-        input.TryGetValue(name, out var value) ? value?.ToString() : null;
-
-    public static Guid Id(this IReadOnlyDictionary<string, object?> input, string name) => ParseId(input.Text(name), name);
-
     public static Guid ParseId(string? text, string name) =>
         Guid.TryParse(text, out var id)
             ? id
             : throw Domain.RuleViolation.Validation($"{name} must be a UUID");
-
-    public static int? Int(this IReadOnlyDictionary<string, object?> input, string name) =>
-        input.TryGetValue(name, out var value) && value is not null ? Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) : null;
 }

@@ -7,6 +7,7 @@ using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Domain.Petitions.Supervising;
+using CaseEngine.GraphApi.Http;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Rules;
@@ -53,27 +54,25 @@ public sealed class SubmitPetitionPayloadType : ObjectGraphType<SubmitPetitionPa
 /// </summary>
 public sealed class MutationType : ObjectGraphType
 {
-    /// <summary>How long a command may take before the request fails (the first one compiles Wolverine's handlers).</summary>
-    public static TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    public MutationType(RuleBook rules)
+    public MutationType(RuleBook rules, OperationLimitsOptions limits)
     {
+        // How long a command may take before the request fails (the first one compiles Wolverine's handlers).
+        var commandTimeout = TimeSpan.FromSeconds(limits.CommandTimeoutSeconds);
         Name = "Mutation";
 
         Field<NonNullGraphType<SubmitPetitionPayloadType>, SubmitPetitionPayload>("submitPetition")
-            .Argument<NonNullGraphType<SubmitPetitionInput>>("input")
+            .Argument<NonNullGraphType<SubmitPetitionInputType>>("input")
             .ResolveAsync(async c =>
             {
-                var input = c.GetArgument<Dictionary<string, object?>>("input");
+                var input = c.GetArgument<SubmitPetitionInput>("input");
                 var caller = c.Caller();
-                var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous, CorrelationId: c.Request().CorrelationId);
-                var petitioner = input.Get<Dictionary<string, object?>>("petitioner") ?? [];
+                var meta = new CommandMeta(InputReading.ParseId(input.CommandId, "commandId"), caller.Actor, caller.Anonymous, CorrelationId: c.Request().CorrelationId);
+                var petitioner = input.Petitioner;
                 var command = new SubmitPetition(
-                    input.Get<Channel>("channel"), input.Text("entryRegionCode") ?? "", input.Get<PetitionCategory>("category"),
-                    input.Text("subject") ?? "", input.Text("content") ?? "",
-                    new PetitionerDetails(petitioner.Text("name") ?? "", petitioner.Text("phone"), petitioner.Text("idNumber"), petitioner.Text("address")),
-                    input.Get<DateTimeOffset?>("receivedAt"));
-                var result = await Send(c, new CommandEnvelope(meta, command));
+                    input.Channel, input.EntryRegionCode, input.Category, input.Subject, input.Content,
+                    new PetitionerDetails(petitioner.Name, petitioner.Phone, petitioner.IdNumber, petitioner.Address),
+                    input.ReceivedAt);
+                var result = await Send(c, commandTimeout, new CommandEnvelope(meta, command));
                 // A fresh submission carries the petition its commit stored; a repeat reads it.
                 var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
                     ?? throw new InvalidOperationException("a submitted petition is missing");
@@ -83,69 +82,72 @@ public sealed class MutationType : ObjectGraphType
                 return new SubmitPetitionPayload(new PetitionNode(petition, lens), result.CaseNumber ?? petition.CaseNumber, result.AccessCode ?? "");
             });
 
-        Command<ForwardPetitionInput>("forwardPetition", i =>
-            new ForwardPetition(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Get<ForwardMode>("mode"), i.Text("note")));
-        Command<TransferLevelInput>("transferLevel", i =>
-            new TransferLevel(i.Id("petitionId"), i.Text("toDepartmentId") ?? "", i.Text("reason") ?? ""));
-        Command<AcceptPetitionInput>("acceptPetition", i =>
-            new AcceptPetition(i.Id("petitionId")));
-        Command<DeclinePetitionInput>("declinePetition", i =>
-            new DeclinePetition(i.Id("petitionId"), i.Text("reason") ?? "", i.Get<LegalRoute?>("legalRoute")));
-        Command<ReturnPetitionInput>("returnPetition", i =>
-            new ReturnPetition(i.Id("petitionId"), i.Text("reason") ?? ""));
-        Command<AssignOfficerInput>("assignOfficer", i =>
-            new AssignOfficer(i.Id("petitionId"), i.Text("officerId") ?? ""));
-        Command<ExtendDeadlineInput>("extendDeadline", i =>
-            new ExtendDeadline(i.Id("petitionId"), i.Int("days") ?? 0, i.Text("reason") ?? ""));
-        Command<IssueReplyInput>("issueReply", i =>
-            new IssueReply(i.Id("petitionId"), i.Get<ReplyDecision>("decision"), i.Text("text") ?? ""));
-        Command<SupervisePetitionInput>("supervisePetition", i =>
-            new SupervisePetition(i.Id("petitionId"), i.Text("instruction") ?? "", i.Get<DateTimeOffset>("dueAt")));
-        Command<RespondToSupervisionInput>("respondToSupervision", i =>
-            new RespondToSupervision(i.Id("petitionId"), i.Text("supervisionId") ?? "", i.Text("response") ?? ""));
-        Command<RequestReviewInput>("requestReview", i =>
-            new RequestReview(i.Id("petitionId"), i.Text("reason") ?? ""), petitionerAct: true);
-        Command<DecideReviewInput>("decideReview", i =>
-            new DecideReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? ""));
-        Command<RequestReviewInput>("requestReReview", i =>
-            new RequestReReview(i.Id("petitionId"), i.Text("reason") ?? ""), petitionerAct: true);
-        Command<DecideReviewInput>("decideReReview", i =>
-            new DecideReReview(i.Id("petitionId"), i.Get<ReviewOutcome>("outcome"), i.Text("text") ?? ""));
-        Command<EvaluatePetitionInput>("evaluatePetition", i =>
-            new EvaluatePetition(i.Id("petitionId"), i.Get<Satisfaction>("satisfaction"), i.Text("comment")), petitionerAct: true);
-        Command<LinkDuplicateInput>("linkDuplicate", i =>
-            new LinkDuplicate(i.Id("petitionId"), i.Id("duplicateOfPetitionId"), i.Text("reason")));
-        Command<DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", i =>
-            new DismissSuspectedDuplicate(i.Id("petitionId"), i.Id("candidatePetitionId"), i.Text("reason")),
+        Command<ForwardPetitionInputType, ForwardPetitionInput>("forwardPetition", (i, id) =>
+            new ForwardPetition(id, i.ToDepartmentId, i.Mode, i.Note));
+        Command<TransferLevelInputType, TransferLevelInput>("transferLevel", (i, id) =>
+            new TransferLevel(id, i.ToDepartmentId, i.Reason));
+        Command<AcceptPetitionInputType, AcceptPetitionInput>("acceptPetition", (i, id) =>
+            new AcceptPetition(id));
+        Command<DeclinePetitionInputType, DeclinePetitionInput>("declinePetition", (i, id) =>
+            new DeclinePetition(id, i.Reason, i.LegalRoute));
+        Command<ReturnPetitionInputType, ReturnPetitionInput>("returnPetition", (i, id) =>
+            new ReturnPetition(id, i.Reason));
+        Command<AssignOfficerInputType, AssignOfficerInput>("assignOfficer", (i, id) =>
+            new AssignOfficer(id, i.OfficerId));
+        Command<ExtendDeadlineInputType, ExtendDeadlineInput>("extendDeadline", (i, id) =>
+            new ExtendDeadline(id, i.Days, i.Reason));
+        Command<IssueReplyInputType, IssueReplyInput>("issueReply", (i, id) =>
+            new IssueReply(id, i.Decision, i.Text));
+        Command<SupervisePetitionInputType, SupervisePetitionInput>("supervisePetition", (i, id) =>
+            new SupervisePetition(id, i.Instruction, i.DueAt));
+        Command<RespondToSupervisionInputType, RespondToSupervisionInput>("respondToSupervision", (i, id) =>
+            new RespondToSupervision(id, i.SupervisionId, i.Response));
+        Command<RequestReviewInputType, RequestReviewInput>("requestReview", (i, id) =>
+            new RequestReview(id, i.Reason));
+        Command<DecideReviewInputType, DecideReviewInput>("decideReview", (i, id) =>
+            new DecideReview(id, i.Outcome, i.Text));
+        Command<RequestReviewInputType, RequestReviewInput>("requestReReview", (i, id) =>
+            new RequestReReview(id, i.Reason));
+        Command<DecideReviewInputType, DecideReviewInput>("decideReReview", (i, id) =>
+            new DecideReReview(id, i.Outcome, i.Text));
+        Command<EvaluatePetitionInputType, EvaluatePetitionInput>("evaluatePetition", (i, id) =>
+            new EvaluatePetition(id, i.Satisfaction, i.Comment));
+        Command<LinkDuplicateInputType, LinkDuplicateInput>("linkDuplicate", (i, id) =>
+            new LinkDuplicate(id, InputReading.ParseId(i.DuplicateOfPetitionId, "duplicateOfPetitionId"), i.Reason));
+        Command<DismissSuspectedDuplicateInputType, DismissSuspectedDuplicateInput>("dismissSuspectedDuplicate", (i, id) =>
+            new DismissSuspectedDuplicate(id, InputReading.ParseId(i.CandidatePetitionId, "candidatePetitionId"), i.Reason),
             description: "the current office judged a suspected duplicate wrong: the flag leaves the petition and its inbox item. An extension of the contract.");
-        Command<ReclassifyPetitionInput>("reclassifyPetition", i =>
-            new ReclassifyPetition(i.Id("petitionId"), i.Get<PetitionCategory>("category"), i.Text("reason") ?? ""),
+        Command<ReclassifyPetitionInputType, ReclassifyPetitionInput>("reclassifyPetition", (i, id) =>
+            new ReclassifyPetition(id, i.Category, i.Reason),
             description: "the petition office corrects the category the petitioner chose");
-        Command<StartHearingInput>("startHearing", i =>
-            new StartHearing(i.Id("petitionId"), i.Text("reason") ?? ""),
+        Command<StartHearingInputType, StartHearingInput>("startHearing", (i, id) =>
+            new StartHearing(id, i.Reason),
             description: "a hearing (听证) stops the stage's clock until it is concluded");
-        Command<ConcludeHearingInput>("concludeHearing", i =>
-            new ConcludeHearing(i.Id("petitionId"), i.Text("summary") ?? ""));
-        Command<WithdrawPetitionInput>("withdrawPetition", i =>
-            new WithdrawPetition(i.Id("petitionId"), i.Text("reason")), petitionerAct: true);
+        Command<ConcludeHearingInputType, ConcludeHearingInput>("concludeHearing", (i, id) =>
+            new ConcludeHearing(id, i.Summary));
+        Command<WithdrawPetitionInputType, WithdrawPetitionInput>("withdrawPetition", (i, id) =>
+            new WithdrawPetition(id, i.Reason));
 
-        void Command<TInput>(string name, Func<IReadOnlyDictionary<string, object?>, IPetitionCommand> command,
-            bool petitionerAct = false, string? description = null) where TInput : ContractInput
+        // A petitioner's act (its input carries accessCode) may come without a token, with the access code.
+        // The command is built from the input and the petition's id (parsed after commandId, as before); the one envelope carries it.
+        void Command<TGraphType, TInput>(string name, Func<TInput, Guid, IPetitionCommand> command, string? description = null)
+            where TGraphType : ContractInput<TInput> where TInput : PetitionCommandInput
         {
+            var petitionerAct = typeof(PetitionerActInput).IsAssignableFrom(typeof(TInput));
             var field = Field<NonNullGraphType<PetitionPayloadType>, PetitionPayload>(name)
-                .Argument<NonNullGraphType<TInput>>("input")
+                .Argument<NonNullGraphType<TGraphType>>("input")
                 .ResolveAsync(async c =>
                 {
-                    var input = c.GetArgument<Dictionary<string, object?>>("input");
+                    var input = c.GetArgument<TInput>("input");
                     var caller = c.Caller();
-                    var accessCode = petitionerAct ? input.Text("accessCode") : null;
+                    var accessCode = (input as PetitionerActInput)?.AccessCode;
                     if (caller.Anonymous && (!petitionerAct || string.IsNullOrWhiteSpace(accessCode)))
                         throw new RuleViolation(RuleCode.Unauthenticated, petitionerAct
                             ? "without a token this act needs the petition's accessCode"
                             : "this act needs a token");
-                    var meta = new CommandMeta(input.Id("commandId"), caller.Actor, caller.Anonymous,
-                        input.Int("expectedVersion"), accessCode, c.Request().CorrelationId);
-                    var result = await Send(c, new CommandEnvelope(meta, command(input)));
+                    var meta = new CommandMeta(InputReading.ParseId(input.CommandId, "commandId"), caller.Actor, caller.Anonymous,
+                        input.ExpectedVersion, accessCode, c.Request().CorrelationId);
+                    var result = await Send(c, commandTimeout, new CommandEnvelope(meta, command(input, InputReading.ParseId(input.PetitionId, "petitionId"))));
                     return await Payload(c, result, accessCode, rules);
                 });
             if (description is not null)
@@ -153,8 +155,8 @@ public sealed class MutationType : ObjectGraphType
         }
     }
 
-    private static Task<CommandResult> Send(IResolveFieldContext c, CommandEnvelope command) =>
-        c.Service<IMessageBus>().InvokeAsync<CommandResult>(command, c.CancellationToken, CommandTimeout);
+    private static Task<CommandResult> Send(IResolveFieldContext c, TimeSpan timeout, CommandEnvelope command) =>
+        c.Service<IMessageBus>().InvokeAsync<CommandResult>(command, c.CancellationToken, timeout);
 
     private static async Task<PetitionPayload> Payload(IResolveFieldContext c, CommandResult result, string? accessCode, RuleBook rules)
     {
@@ -177,7 +179,7 @@ public sealed class SubscriptionType : ObjectGraphType
         Name = "Subscription";
         Field<NonNullGraphType<PetitionEventType>, EventNode>("petitionEvents")
             .Description("Live case events, in sequence order, over the graphql-transport-ws protocol. With `after`, the server first replays every matching stored event with a greater sequence, then continues live with no gap and no duplicate.")
-            .Argument<PetitionEventFilterInput>("filter")
+            .Argument<PetitionEventFilterInputType>("filter")
             .Argument<LongScalar>("after")
             .Resolve(c => c.Source as EventNode)
             .ResolveStream(c =>
@@ -191,17 +193,16 @@ public sealed class SubscriptionType : ObjectGraphType
                 if (after < 0)
                     throw RuleViolation.Validation("after must not be negative");
                 var query = new FeedQuery(after, 100, null, null);
-                if (c.GetArgument<Dictionary<string, object?>?>("filter") is { } f)
+                if (c.GetArgument<PetitionEventFilterInput?>("filter") is { } f)
                 {
-                    var departmentId = f.Text("departmentId");
-                    if (departmentId is not null && rules.Directory.FindDepartment(departmentId) is null)
+                    if (f.DepartmentId is not null && rules.Directory.FindDepartment(f.DepartmentId) is null)
                         throw RuleViolation.Validation("filter.departmentId is not in the directory");
                     query = query with
                     {
-                        PetitionId = f.Text("petitionId") is { } pid ? InputReading.ParseId(pid, "filter.petitionId") : null,
-                        DepartmentId = departmentId,
-                        IncludeSubordinates = f.Get<bool?>("includeSubordinates") ?? false,
-                        Types = f.Get<IEnumerable<object>>("types")?.Select(t => t.ToString()!).ToHashSet(StringComparer.Ordinal),
+                        PetitionId = f.PetitionId is { } pid ? InputReading.ParseId(pid, "filter.petitionId") : null,
+                        DepartmentId = f.DepartmentId,
+                        IncludeSubordinates = f.IncludeSubordinates ?? false,
+                        Types = f.Types?.ToHashSet(StringComparer.Ordinal),
                     };
                 }
                 var live = c.Service<LiveEvents>();

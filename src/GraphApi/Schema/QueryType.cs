@@ -76,7 +76,7 @@ public sealed class QueryType : ObjectGraphType
 
         Field<NonNullGraphType<InboxConnectionType>, Connection<InboxItemNode>>("inbox")
             .Argument<NonNullGraphType<IdGraphType>>("departmentId")
-            .Argument<InboxFilterInput>("filter")
+            .Argument<InboxFilterInputType>("filter")
             .Argument<InboxOrderEnum>("orderBy", a => a.DefaultValue = InboxOrder.DueAtAsc)
             .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
             .Argument<StringGraphType>("after")
@@ -86,10 +86,8 @@ public sealed class QueryType : ObjectGraphType
                 var first = 0;
                 var (department, _) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "inbox",
                     validate: () => first = Paging.First(c.GetArgument<int?>("first")));
-                var filter = c.GetArgument<Dictionary<string, object?>?>("filter") is { } f
-                    ? new InboxFilter(
-                        f.Get<IEnumerable<object>>("stages")?.Cast<Stage>().ToList(), f.Get<bool?>("overdueOnly") ?? false,
-                        f.Text("assignedOfficerId"), f.Get<PetitionCategory?>("category"), f.Text("text"))
+                var filter = c.GetArgument<InboxFilterInput?>("filter") is { } f
+                    ? new InboxFilter(f.Stages, f.OverdueOnly ?? false, f.AssignedOfficerId, f.Category, f.Text)
                     : null;
                 // One query session per field: sibling fields resolve in parallel and a Marten session is not thread-safe.
                 await using var session = c.Service<IDocumentStore>().QuerySession();

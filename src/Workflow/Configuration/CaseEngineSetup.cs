@@ -75,6 +75,7 @@ public static class CaseEngineSetup
         services.TryAddSingleton(sp => new AccessCodes(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.AccessCode)));
         services.TryAddSingleton<CommandServices>();
         services.TryAddSingleton<CommandBatch>();
+        services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());
         services.AddSingleton<DeadlineSweeper>();
         services.AddSingleton<CalendarReload>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());

@@ -13,20 +13,19 @@ namespace CaseEngine.Workflow.Deadlines;
 /// Fires the deadline timers whose due moment the injected <see cref="TimeProvider"/> has passed.
 /// Wolverine's scheduled messages poll the wall clock, so statutory clocks cannot rest on them
 /// alone: the timers are rows written with each command, and this sweep (every
-/// <see cref="Interval"/> of real time, or when a test calls <see cref="SweepAsync"/>) runs the
+/// <see cref="DeadlineSweepOptions.IntervalSeconds"/> of real time, or when a test calls <see cref="SweepAsync"/>) runs the
 /// system command each one stands for, a batch at a time (<see cref="CommandBatch"/>). Each firing has a command id derived from the timer, and
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, TimeProvider time, ILogger<DeadlineSweeper> logger)
-    : BackgroundService
+public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, TimeProvider time, DeadlineSweepOptions options,
+    ILogger<DeadlineSweeper> logger) : BackgroundService
 {
-    public static TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
     private const int BatchSize = 200;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var ticks = new PeriodicTimer(Interval);
+        using var ticks = new PeriodicTimer(TimeSpan.FromSeconds(options.IntervalSeconds));
         while (await ticks.WaitForNextTickAsync(stoppingToken))
         {
             try

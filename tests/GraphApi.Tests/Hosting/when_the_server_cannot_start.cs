@@ -45,6 +45,25 @@ public class when_the_server_cannot_start
         ShouldBeOneLine(run, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--urls");
     }
 
+    /// <summary>Issue 16, item 5: every setting is bound one way and checked at the start, before the database.</summary>
+    [Theory]
+    [InlineData("GraphQL__WebSocket__MaxSockets", "0", "GraphQL:WebSocket:MaxSockets")]
+    [InlineData("GraphQL__Limits__MaxBodyBytes", "10", "GraphQL:Limits:MaxBodyBytes")]
+    [InlineData("GraphQL__Limits__MaxDepth", "deep", "GraphQL:Limits:MaxDepth")]
+    [InlineData("GraphQL__RateLimit__Burst", "0", "GraphQL:RateLimit:Burst")]
+    [InlineData("GraphQL__Feed__DeadGapSeconds", "0", "GraphQL:Feed:DeadGapSeconds")]
+    [InlineData("GraphQL__ForwardedHeaders__KnownProxies__0", "the-proxy", "GraphQL:ForwardedHeaders:KnownProxies:0")]
+    [InlineData("CaseEngine__DeadlineSweep__IntervalSeconds", "0", "CaseEngine:DeadlineSweep:IntervalSeconds")]
+    [InlineData("GraphiQL__Enabled", "maybe", "GraphiQL:Enabled")]
+    public async Task a_bad_setting_names_its_key_in_one_line(string variable, string value, string key)
+    {
+        // The database is unreachable too: the setting must be what the operator hears about first.
+        var run = await ProgramRun.DllAsync(["--urls", $"http://127.0.0.1:{ProgramRun.FreePort()}"],
+            new Dictionary<string, string>(Production(Unreachable())) { [variable] = value });
+
+        ShouldBeOneLine(run, key);
+    }
+
     [Fact]
     public async Task a_malformed_connection_string_names_the_setting()
     {

@@ -2,6 +2,7 @@ using CaseEngine.GraphApi.Schema;
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Workflow.Rules;
 using GraphQL.Types;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseEngine.GraphApi.Tests.Schema;
@@ -14,6 +15,8 @@ public class when_the_schema_is_printed
         var services = new ServiceCollection();
         services.AddSingleton(RuleBook.Demo());
         services.AddSingleton(TimeProvider.System);
+        // No settings: every section at its defaults (GraphQL:Limits among them).
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddCaseEngineSchema();
         using var provider = services.BuildServiceProvider();
         var schema = provider.GetRequiredService<ISchema>();

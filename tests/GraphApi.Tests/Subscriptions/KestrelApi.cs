@@ -45,7 +45,6 @@ public sealed class KestrelApi : WebApplicationFactory<Program>
 
     public static Task<KestrelApi> StartAsync(DatabaseFixture db, IDictionary<string, string?>? settings = null, FakeClock? clock = null)
     {
-        DeadlineSweeper.Interval = TimeSpan.FromHours(1);
         var api = new KestrelApi(db.ConnectionString, clock ?? new FakeClock(), settings ?? new Dictionary<string, string?>());
         api.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         api.StartServer();
@@ -59,6 +58,7 @@ public sealed class KestrelApi : WebApplicationFactory<Program>
         web.UseEnvironment("Development");
         web.UseSetting("ConnectionStrings:Marten", _connectionString);
         web.UseSetting("CaseEngine:DuplicateDetection", "false");
+        web.UseSetting(DeadlineSweepOptions.Section + ":IntervalSeconds", "3600");
         foreach (var (key, value) in _settings)
             web.UseSetting(key, value);
         web.ConfigureTestServices(s =>

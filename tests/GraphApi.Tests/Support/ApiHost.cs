@@ -28,8 +28,6 @@ public sealed class ApiHost : IAsyncDisposable
         Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string environment = "Development")
     {
         clock ??= new FakeClock();
-        // The periodic sweep would race the tests; tests that need it sweep explicitly.
-        DeadlineSweeper.Interval = TimeSpan.FromHours(1);
         var alba = await AlbaHost.For<Program>(web =>
         {
             web.UseEnvironment(environment);
@@ -37,6 +35,8 @@ public sealed class ApiHost : IAsyncDisposable
             // Detection appends DuplicateSuspected in the background, which would race tests that count
             // events; the duplicate tests (tests/Workflow.Tests/DuplicateDetection) switch it on.
             web.UseSetting("CaseEngine:DuplicateDetection", "false");
+            // The periodic sweep would race the tests; tests that need it sweep explicitly.
+            web.UseSetting(DeadlineSweepOptions.Section + ":IntervalSeconds", "3600");
             // Keys random for this test run, in every environment: no host runs on a key from the repository.
             foreach (var (key, value) in TestKeys.Settings)
                 web.UseSetting(key, value);
