@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CaseEngine.GraphApi.Tests.Support;
@@ -20,8 +18,7 @@ namespace CaseEngine.GraphApi.Tests.Docs;
 /// </summary>
 public partial class when_the_api_walkthrough_is_pasted
 {
-    private static readonly string Configuration =
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+    private const int SigInt = 2;
 
     [Fact]
     public async Task every_shell_block_of_docs_api_md_runs_against_a_readme_server_without_an_error()
@@ -34,22 +31,21 @@ public partial class when_the_api_walkthrough_is_pasted
         var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
         WriteAnswerKeepingCurl(bin, answers);
         var dataHome = Directory.CreateDirectory(Path.Combine(work, "data")).FullName;
-        var port = ProgramRun.FreePort();
 
-        await using var server = await ReadmeServer.StartAsync(port, dataHome);
+        await using var server = await ServerProcess.StartAsTheReadmeSaysAsync(dataHome);
         var environment = new Dictionary<string, string>
         {
-            ["API"] = $"http://127.0.0.1:{port}/graphql",
+            ["API"] = server.GraphQLUri.ToString(),
             ["XDG_DATA_HOME"] = dataHome,
             // `dotnet run --no-build` in the page's token function picks the configuration the tests built.
-            ["Configuration"] = Configuration,
+            ["Configuration"] = ProgramRun.Configuration,
             ["PATH"] = bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
         };
         var script = Path.Combine(work, "walkthrough.sh");
         await File.WriteAllTextAsync(script, "set -euo pipefail\n" + string.Join("\n", blocks) + "\n");
         var run = await Bash(script, environment, TimeSpan.FromMinutes(6));
 
-        run.ExitCode.ShouldBe(0, $"a shell block of docs/api.md failed:\n{run.All}\nserver:\n{server.Tail}");
+        run.ExitCode.ShouldBe(0, $"a shell block of docs/api.md failed:\n{run.All}\nserver:\n{Tail(server.Output)}");
         var files = Directory.GetFiles(answers).Order(StringComparer.Ordinal).ToList();
         files.Count.ShouldBeGreaterThanOrEqualTo(15, "the walkthrough sends a request in every block but the first");
         foreach (var file in files)
@@ -63,11 +59,14 @@ public partial class when_the_api_walkthrough_is_pasted
             data.ValueKind.ShouldBe(JsonValueKind.Object, text);
         }
 
-        // Ctrl+C: the server stops gracefully and its embedded cluster's folder is deleted with it.
-        var cluster = server.ClusterDirectory;
-        cluster.ShouldNotBeNull($"the server did not say where its embedded PostgreSQL lives:\n{server.Tail}");
+        // Ctrl+C: SIGINT to the server (the child of `dotnet run`; its pid names the cluster folder), as the
+        // terminal sends it; the server stops gracefully and its embedded cluster's folder goes with it.
+        var folder = EmbeddedFolder().Match(server.Output);
+        folder.Success.ShouldBeTrue($"the server did not say where its embedded PostgreSQL lives:\n{Tail(server.Output)}");
+        var cluster = folder.Groups["folder"].Value;
         Directory.Exists(cluster).ShouldBeTrue(cluster);
-        (await server.InterruptAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, server.Tail);
+        ServerProcess.Signal(int.Parse(cluster[(cluster.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture), SigInt);
+        (await server.ExitCodeWithinAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, Tail(server.Output));
         for (var poll = 0; poll < 40 && Directory.Exists(cluster); poll++)
             await Task.Delay(250);
         Directory.Exists(cluster).ShouldBeFalse($"the embedded database outlived the server: {cluster}");
@@ -118,6 +117,8 @@ public partial class when_the_api_walkthrough_is_pasted
         }
     }
 
+    private static string Tail(string text) => text.Length <= 8000 ? text : text[^8000..];
+
     private static async Task<ProgramRunResult> Bash(string script, IDictionary<string, string> environment, TimeSpan timeout)
     {
         var start = new ProcessStartInfo("bash")
@@ -128,7 +129,7 @@ public partial class when_the_api_walkthrough_is_pasted
             WorkingDirectory = Repository.Root,
         };
         start.ArgumentList.Add(script);
-        ReadmeServer.CleanEnvironment(start);
+        ProgramRun.CleanEnvironment(start);
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
@@ -148,145 +149,6 @@ public partial class when_the_api_walkthrough_is_pasted
         return new ProgramRunResult(process.ExitCode, await output, await error);
     }
 
-    /// <summary>
-    /// <c>dotnet run --no-build --project src/GraphApi -- --urls …</c> with nothing configured: no
-    /// environment name, keys or connection string, a private XDG_DATA_HOME.
-    /// </summary>
-    private sealed partial class ReadmeServer : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-
-        private ReadmeServer(Process process) => _process = process;
-
-        public string Tail
-        {
-            get
-            {
-                lock (_output)
-                {
-                    var text = _output.ToString();
-                    return text.Length <= 8000 ? text : text[^8000..];
-                }
-            }
-        }
-
-        /// <summary>From the start log line "started embedded PostgreSQL on port … in &lt;folder&gt; (initdb …".</summary>
-        public string? ClusterDirectory
-        {
-            get
-            {
-                lock (_output)
-                    return EmbeddedFolder().Match(_output.ToString()) is { Success: true } m ? m.Groups["folder"].Value : null;
-            }
-        }
-
-        public static async Task<ReadmeServer> StartAsync(int port, string dataHome)
-        {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = Repository.Root,
-            };
-            foreach (var arg in new[] { "run", "--no-build", "-c", Configuration, "--project", Path.Combine("src", "GraphApi"), "--", "--urls", $"http://127.0.0.1:{port}" })
-                start.ArgumentList.Add(arg);
-            CleanEnvironment(start);
-            start.Environment["XDG_DATA_HOME"] = dataHome;
-            var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet run");
-            var server = new ReadmeServer(process);
-            process.OutputDataReceived += (_, e) => server.Append(e.Data);
-            process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                await server.WaitHealthyAsync(new Uri($"http://127.0.0.1:{port}/health"), TimeSpan.FromMinutes(3));
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-            return server;
-        }
-
-        /// <summary>As in ProgramRun: nothing the test run's environment configures reaches the README's server.</summary>
-        public static void CleanEnvironment(ProcessStartInfo start)
-        {
-            string[] configured = ["ASPNETCORE_", "DOTNET_ENVIRONMENT", "Auth__", "CaseEngine__", "ConnectionStrings__", "CASEENGINE_DEFAULT", "GraphQL__", "GraphiQL__"];
-            foreach (var name in start.Environment.Keys.ToList())
-                if (configured.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
-                    start.Environment.Remove(name);
-        }
-
-        /// <summary>
-        /// SIGINT to the server itself (the child of <c>dotnet run</c>, whose pid names the cluster folder), as
-        /// Ctrl+C in its terminal sends it; the exit code of <c>dotnet run</c>, or null when it did not stop.
-        /// </summary>
-        public async Task<int?> InterruptAsync(TimeSpan timeout)
-        {
-            var folder = ClusterDirectory ?? throw new InvalidOperationException("no embedded cluster");
-            var pid = folder[(folder.LastIndexOf('-') + 1)..];
-            using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", pid } })!)
-                await kill.WaitForExitAsync();
-            using var limit = new CancellationTokenSource(timeout);
-            try
-            {
-                await _process.WaitForExitAsync(limit.Token);
-                return _process.ExitCode;
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-                return;
-            lock (_output)
-                _output.AppendLine(line);
-        }
-
-        private async Task WaitHealthyAsync(Uri health, TimeSpan timeout)
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var deadline = DateTime.UtcNow + timeout;
-            while (DateTime.UtcNow < deadline)
-            {
-                if (_process.HasExited)
-                    throw new InvalidOperationException($"the server exited with {_process.ExitCode.ToString(CultureInfo.InvariantCulture)}:\n{Tail}");
-                try
-                {
-                    using var response = await http.GetAsync(health);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                        return;
-                }
-                catch (HttpRequestException)
-                {
-                }
-                catch (TaskCanceledException)
-                {
-                }
-                await Task.Delay(250);
-            }
-            throw new TimeoutException($"the server did not become healthy within {timeout}:\n{Tail}");
-        }
-
-        [GeneratedRegex(@"started embedded PostgreSQL on port \d+ in (?<folder>\S+) \(initdb")]
-        private static partial Regex EmbeddedFolder();
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-        }
-    }
+    [GeneratedRegex(@"started embedded PostgreSQL on port \d+ in (?<folder>\S+) \(initdb")]
+    private static partial Regex EmbeddedFolder();
 }
