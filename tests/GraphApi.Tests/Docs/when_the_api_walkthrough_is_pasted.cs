@@ -27,6 +27,18 @@ public partial class when_the_api_walkthrough_is_pasted
         blocks.Count.ShouldBeGreaterThan(10, "docs/api.md should hold the walkthrough's shell blocks");
 
         var work = ProgramRun.NewDataFolder();
+        try
+        {
+            await RunWalkthroughAsync(blocks, work);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task RunWalkthroughAsync(IReadOnlyList<string> blocks, string work)
+    {
         var answers = Directory.CreateDirectory(Path.Combine(work, "answers")).FullName;
         var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
         WriteAnswerKeepingCurl(bin, answers);
