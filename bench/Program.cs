@@ -116,7 +116,7 @@ if (data is not null && Runs("t5"))
 {
     // A national log touches about 160,000 streams in 244,000 events (three quarters of a petition's
     // next events come within that), more than the default room: as a national deployment would, the
-    // bench gives the inbox and overdue projections room for 300,000 streams (README, "Read side").
+    // bench gives the inbox and overdue projections room for 300,000 streams (docs/operations.md, "The read side").
     int? cachedStreams = scale == "national" && !quick ? 300_000 : null;
     if (cachedStreams is { } room)
         report.Note($"T5 ran with CaseEngine:ReadSideCachedStreams = {room:N0} (default {CaseEngine.Projections.ReadSide.PetitionStreamsProjection.DefaultCachedStreams:N0}).");

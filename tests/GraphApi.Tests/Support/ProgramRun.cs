@@ -23,7 +23,7 @@ public sealed record ProgramRunResult(int? ExitCode, string Output, string Error
 /// </summary>
 public static class ProgramRun
 {
-    private static string Configuration =>
+    public static string Configuration =>
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
     public static string Dll => Path.Combine(Repository.Root, "src", "GraphApi", "bin", Configuration, "net10.0", "CaseEngine.GraphApi.dll");
@@ -51,6 +51,22 @@ public static class ProgramRun
         RunAsync(["run", "--no-build", "-c", Configuration, "--project", Path.Combine(Repository.Root, "src", "GraphApi"), "--", .. args],
             environment, timeout);
 
+    /// <summary>
+    /// Removes what the test run's environment would configure (environment name, keys, connection
+    /// string, the launch profile's default), so the program runs as on a machine where nothing is set.
+    /// </summary>
+    public static void CleanEnvironment(ProcessStartInfo start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        foreach (var name in start.Environment.Keys.ToList())
+        {
+            if (name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("Auth__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("CaseEngine__", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("CASEENGINE_DEFAULT", StringComparison.OrdinalIgnoreCase))
+                start.Environment.Remove(name);
+        }
+    }
+
     private static async Task<ProgramRunResult> RunAsync(IEnumerable<string> args, IDictionary<string, string> environment, TimeSpan? timeout)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -62,13 +78,7 @@ public static class ProgramRun
         };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
-        foreach (var name in start.Environment.Keys.ToList())
-        {
-            if (name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || name.StartsWith("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)
-                || name.StartsWith("Auth__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("CaseEngine__", StringComparison.OrdinalIgnoreCase)
-                || name.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase) || name.StartsWith("CASEENGINE_DEFAULT", StringComparison.OrdinalIgnoreCase))
-                start.Environment.Remove(name);
-        }
+        CleanEnvironment(start);
         start.Environment["XDG_DATA_HOME"] = NewDataFolder();
         foreach (var (name, value) in environment)
             start.Environment[name] = value;

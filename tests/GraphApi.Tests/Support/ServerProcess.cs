@@ -52,20 +52,60 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
+        return await LaunchAsync(start, port, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>
+    /// The README's quick start, <c>dotnet run --project src/GraphApi</c> (built already, so <c>--no-build</c>),
+    /// with nothing configured: the launch profile's Development, the server's own embedded PostgreSQL,
+    /// keys from the development key file under <paramref name="dataHome"/> (XDG_DATA_HOME). On a free
+    /// loopback port instead of 5080, so that it never meets another server.
+    /// </summary>
+    public static Task<ServerProcess> StartAsTheReadmeSaysAsync(string dataHome)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Repository.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "run", "--no-build", "-c", ProgramRun.Configuration, "--project", Path.Combine("src", "GraphApi"), "--", "--urls", $"http://127.0.0.1:{port}" })
+            start.ArgumentList.Add(arg);
+        ProgramRun.CleanEnvironment(start);
+        start.Environment["XDG_DATA_HOME"] = dataHome;
+        // initdb and the first start of a cluster, on a machine other test processes share.
+        return LaunchAsync(start, port, TimeSpan.FromMinutes(3));
+    }
+
+    private static async Task<ServerProcess> LaunchAsync(ProcessStartInfo start, int port, TimeSpan healthy)
+    {
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
         var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitHealthyAsync(TimeSpan.FromSeconds(90));
+        try
+        {
+            await server.WaitHealthyAsync(healthy);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return server;
     }
 
     /// <summary>Sends a POSIX signal to the server process (e.g. 1 = SIGHUP, as a closed terminal does).</summary>
-    public void Signal(int signal)
+    public void Signal(int signal) => Signal(_process.Id, signal);
+
+    /// <summary>Sends a POSIX signal to a process this test started (or a child of one).</summary>
+    public static void Signal(int pid, int signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
         kill.WaitForExit();
     }
 
