@@ -7,6 +7,7 @@ using CaseEngine.GraphApi.Schema;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Rules;
 using GraphQL.Types;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseEngine.GraphApi.Tests.Access;
@@ -45,6 +46,8 @@ public class when_a_command_is_added
         var services = new ServiceCollection();
         services.AddSingleton(Rules);
         services.AddSingleton(TimeProvider.System);
+        // The schema's fields read their limits from configuration (GraphQL:Limits): the defaults here.
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddCaseEngineSchema();
         using var provider = services.BuildServiceProvider();
         var schema = provider.GetRequiredService<ISchema>();
