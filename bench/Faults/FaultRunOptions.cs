@@ -2,7 +2,7 @@ namespace CaseEngine.Bench.Faults;
 
 /// <summary>
 /// The size of a fault run. <see cref="Load"/> is the minimum time the clients send commands while
-/// the faults are spread over it; a fault that takes longer to recover from pushes the next one back.
+/// the faults are spread over it; a kill waits until every node is up again, so slow restarts make the run longer (every fault asked for is made).
 /// </summary>
 public sealed record FaultRunOptions
 {
