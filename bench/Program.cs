@@ -7,7 +7,11 @@ using Microsoft.Extensions.DependencyInjection;
 using static CaseEngine.Bench.Harness.Report;
 
 // dotnet run -c Release --project bench -- <scenario|all> --scale province|national [--quick]
+// dotnet run -c Release --project bench -- faults [--nodes N --clients N --kills N --crashes N --seconds N --seed N]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+// The fault run (issue 15) brings its own PostgreSQL and server processes and its own options.
+if (string.Equals(scenario, "faults", StringComparison.OrdinalIgnoreCase))
+    return await Faults.RunAsync(args);
 var scale = args.SkipWhile(a => a != "--scale").Skip(1).FirstOrDefault() ?? "province";
 var quick = args.Contains("--quick");
 if (scale is not ("province" or "national"))

@@ -1,0 +1,481 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CaseEngine.Domain;
+using CaseEngine.Workflow.Hosting;
+using Npgsql;
+
+namespace CaseEngine.Bench.Faults;
+
+/// <summary>
+/// Issue 15's fault run: nodes of the real server on one durable PostgreSQL, clients sending every
+/// command kind, nodes SIGKILLed and PostgreSQL crashed at random moments, then the checks — nothing
+/// acknowledged lost, nothing applied twice, the feed and a resuming subscriber equal to the log,
+/// every read model equal to its rebuild, all within 60 s of the last fault. The bench runs it large,
+/// tests/FaultRun.Tests small; both call <see cref="RunAsync"/>.
+/// </summary>
+public static class FaultRun
+{
+    private const string Schema = "caseengine";
+
+    /// <summary>
+    /// Marten writes a tombstone event where an append failed after taking sequence numbers, so the
+    /// numbers stay used; it belongs to no petition, and the feed and the subscription skip it.
+    /// </summary>
+    private const string NotTombstone = "type <> 'tombstone'";
+    private static readonly TimeSpan NodeStart = TimeSpan.FromMinutes(2);
+
+    public static async Task<FaultRunResult> RunAsync(FaultRunOptions options, TextWriter log, CancellationToken ct = default)
+    {
+        var watch = Stopwatch.StartNew();
+        void Say(string line) => log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{watch.Elapsed.TotalSeconds,7:0.0} s] {line}"));
+
+        await using var postgres = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "faults", FastUnsafe = false }, ct);
+        var admin = Unpooled(postgres.ConnectionString);
+        await PostgresDatabases.CreateAsync(admin, "faults", ct);
+        var database = postgres.ConnectionStringFor("faults");
+        var result = new FaultRunResult { Options = options, Server = await SettingsAsync(admin) };
+        Say($"PostgreSQL {result.Server["server_version"]} fsync={result.Server["fsync"]} synchronous_commit={result.Server["synchronous_commit"]}");
+
+        var environment = new Dictionary<string, string>(options.Keys)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Marten"] = database,
+            ["Logging__LogLevel__Default"] = "Warning",
+            // Every client calls from 127.0.0.1, and the anonymous and access-code buckets are per address:
+            // the limits stay on, sized for a dozen clients behind one address.
+            ["GraphQL__RateLimit__Burst"] = "100000",
+            ["GraphQL__RateLimit__PermitsPerSecond"] = "100000",
+            ["GraphQL__RateLimit__AccessCodeBurst"] = "100000",
+            ["GraphQL__RateLimit__AccessCodesPerMinute"] = "1000000",
+        };
+        var nodes = Enumerable.Range(0, options.Nodes).Select(i => new NodeProcess(i, options.ServerDll, environment)).ToList();
+        var up = nodes.ToDictionary(n => n.Index, _ => true);
+        NodeProcess Pick(Random rng)
+        {
+            lock (up)
+            {
+                var live = nodes.Where(n => up[n.Index]).ToList();
+                return live.Count > 0 ? live[rng.Next(live.Count)] : nodes[rng.Next(nodes.Count)];
+            }
+        }
+        try
+        {
+            // The first node creates the schema; the others start against it.
+            await nodes[0].StartAsync(NodeStart, ct);
+            await Task.WhenAll(nodes.Skip(1).Select(n => n.StartAsync(NodeStart, ct)));
+            Say($"{nodes.Count} nodes healthy: {string.Join(", ", nodes)}");
+
+            using var api = new GraphQLCaller(options.SigningKey);
+            var ledger = new Ledger();
+            using var stopLoad = new CancellationTokenSource();
+            using var stopSubscriber = new CancellationTokenSource();
+            var subscriber = new ResumingSubscriber(Pick, api.Token(Role.Auditor, "fault-run-subscriber"));
+            var following = Task.Run(() => subscriber.RunAsync(stopSubscriber.Token), CancellationToken.None);
+            var clients = Enumerable.Range(0, options.Clients)
+                .Select(i => Task.Run(() => new FaultClient(i, options.Seed * 1000 + i, api, Pick, ledger,
+                    i == 0 && Environment.GetEnvironmentVariable("CASEENGINE_FAULTRUN_TRACE") == "1" ? Say : null).RunAsync(stopLoad.Token), CancellationToken.None))
+                .ToList();
+
+            // The faults at random moments spread over the load time. A killed node is started again
+            // after up to 2 s, in the background (its start takes a while under load); the next kill
+            // takes a node that is up, so the cluster keeps serving between faults.
+            var rng = new Random(options.Seed);
+            var faults = Enumerable.Repeat(true, options.Kills).Concat(Enumerable.Repeat(false, options.Crashes)).OrderBy(_ => rng.Next()).ToList();
+            var load = Stopwatch.StartNew();
+            var slot = options.Load / Math.Max(1, faults.Count + 1);
+            var restarts = new List<Task>();
+            var lastFault = TimeSpan.Zero;
+            var lastRepair = TimeSpan.Zero;
+            for (var i = 0; i < faults.Count; i++)
+            {
+                var at = slot * (i + 0.5 + rng.NextDouble());
+                if (at > load.Elapsed)
+                    await Task.Delay(at - load.Elapsed, ct);
+                if (clients.FirstOrDefault(c => c.IsFaulted) is { } failed)
+                    throw new InvalidOperationException("a client failed", failed.Exception);
+                if (restarts.FirstOrDefault(r => r.IsFaulted) is { } broken)
+                    await broken;
+                if (faults[i])
+                {
+                    // A node is killed only while every node is up: the cluster always has one serving (with
+                    // one node it is down until the restart), and a restart slower than the faults' spacing
+                    // delays the next kill instead of taking the cluster down for good.
+                    NodeProcess victim;
+                    while (true)
+                    {
+                        lock (up)
+                            victim = nodes.All(n => up[n.Index]) ? nodes[rng.Next(nodes.Count)] : null!;
+                        if (victim is not null)
+                            break;
+                        await Task.Delay(200, ct);
+                    }
+                    lock (up)
+                        up[victim.Index] = false;
+                    lastFault = watch.Elapsed;
+                    await victim.KillAsync();
+                    result.Kills++;
+                    var pause = rng.Next(0, 2000);
+                    var number = i + 1;
+                    Say($"fault {number}/{faults.Count}: killed node {victim.Index}; {ledger.Entries.Count} commands so far, unknown answers: {Describe(ledger.UnknownKinds)}");
+                    await Task.Delay(pause, ct);
+                    lastRepair = watch.Elapsed;
+                    victim.Launch();
+                    restarts.Add(Task.Run(async () =>
+                    {
+                        var restart = Stopwatch.StartNew();
+                        await victim.WaitHealthyRelaunchingAsync(NodeStart, ct);
+                        lock (up)
+                            up[victim.Index] = true;
+                        Say($"node {victim.Index} healthy again {restart.Elapsed.TotalSeconds:0.0} s after its restart (fault {number})");
+                    }, ct));
+                }
+                else
+                {
+                    var recovery = Stopwatch.StartNew();
+                    lastFault = watch.Elapsed;
+                    postgres.StopServer(immediate: true);
+                    await Task.Delay(rng.Next(500, 3000), ct);
+                    postgres.StartServer();
+                    lastRepair = watch.Elapsed;
+                    result.Crashes++;
+                    Say($"fault {i + 1}/{faults.Count}: crashed PostgreSQL, up again after {recovery.Elapsed.TotalSeconds:0.0} s; {ledger.Entries.Count} commands so far");
+                }
+            }
+            if (load.Elapsed < options.Load)
+                await Task.Delay(options.Load - load.Elapsed, ct);
+
+            // The load stops; commands in flight still get their answer (resent until they have one).
+            await stopLoad.CancelAsync();
+            if (faults.Count == 0)
+                lastFault = lastRepair = watch.Elapsed;
+            await Task.WhenAll(clients);
+            await Task.WhenAll(restarts);
+            result.NodeRelaunches = nodes.Sum(n => n.Relaunches);
+            result.LoadElapsed = load.Elapsed;
+            Say($"load stopped: {ledger.Entries.Count} commands, {ledger.UnknownAnswers} unknown answers");
+
+            // Converged: every node healthy, every projection and subscription at the end of the log,
+            // the subscriber too, and the log no longer growing (duplicate flags, deadline firings).
+            long end;
+            try
+            {
+                end = await ConvergeAsync(nodes, database, subscriber, lastRepair, watch, options.ConvergenceLimit + TimeSpan.FromMinutes(2), Say, ct);
+            }
+            catch (TimeoutException e)
+            {
+                // Reported with the other figures rather than thrown: the checks below still say what held.
+                result.Failures.Add(e.Message);
+                end = -1;
+            }
+            result.Convergence = watch.Elapsed - lastRepair;
+            result.SinceLastFault = watch.Elapsed - lastFault;
+            Say($"converged {result.Convergence.TotalSeconds:0.0} s after the last fault was over ({result.SinceLastFault.TotalSeconds:0.0} s after it began); log ends at {end}");
+            if (result.Convergence > options.ConvergenceLimit)
+                result.Failures.Add($"converged {result.Convergence.TotalSeconds:0.0} s after the last fault, more than {options.ConvergenceLimit.TotalSeconds:0} s");
+
+            await CheckLedgerAsync(result, ledger, database);
+            await CheckFeedAsync(result, api, nodes[0], database, ct);
+            await stopSubscriber.CancelAsync();
+            await following;
+            CheckSubscriber(result, subscriber, await SequencesAsync(database));
+        }
+        catch
+        {
+            foreach (var node in nodes)
+                log.WriteLine($"--- last output of {node}:\n{node.Tail}");
+            throw;
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                await node.DisposeAsync();
+        }
+
+        // The nodes are stopped: the rebuild CLI replays the log into the read models; each must equal what the nodes built.
+        await CheckRebuildAsync(result, options, environment, database, Say);
+        Say(result.Failures.Count == 0 ? "every check held" : $"{result.Failures.Count} check(s) failed:\n  " + string.Join("\n  ", result.Failures));
+        return result;
+    }
+
+    private static async Task<long> ConvergeAsync(List<NodeProcess> nodes, string database, ResumingSubscriber subscriber,
+        TimeSpan lastFault, Stopwatch watch, TimeSpan limit, Action<string> say, CancellationToken ct)
+    {
+        long? stable = null;
+        string? lastError = null;
+        var reported = TimeSpan.Zero;
+        while (true)
+        {
+            if (watch.Elapsed - lastFault > limit)
+                throw new TimeoutException($"not converged {limit.TotalSeconds:0} s after the last fault: " +
+                    $"progress {await DescribeProgressAsync(database)}, subscriber at {subscriber.Last}, " +
+                    $"healthy {string.Join(", ", await Task.WhenAll(nodes.Select(async n => $"{n.Index}: {await n.HealthyAsync(ct)}")))}; " +
+                    $"last database error: {lastError ?? "none"}");
+            try
+            {
+                var health = await Task.WhenAll(nodes.Select(n => n.HealthyAsync(ct)));
+                var healthy = health.All(h => h);
+                var (end, lastEvent, behind) = await ProgressAsync(database);
+                if (watch.Elapsed - reported > TimeSpan.FromSeconds(10))
+                {
+                    reported = watch.Elapsed;
+                    say($"converging: healthy [{string.Join(", ", health)}], {behind} shard(s) behind {end}, subscriber at {subscriber.Last}");
+                }
+                if (healthy && behind == 0 && subscriber.Last >= lastEvent)
+                {
+                    // Twice in a row at the same end: nothing is still being appended.
+                    if (stable == end)
+                        return end;
+                    stable = end;
+                }
+                else
+                    stable = null;
+            }
+            catch (NpgsqlException e)
+            {
+                stable = null;
+                lastError = e.Message;
+            }
+            await Task.Delay(250, ct);
+        }
+    }
+
+    /// <summary>The log's last sequence, its last petition event's (what a subscriber gets), and how many projections or subscriptions are behind the end.</summary>
+    private static async Task<(long End, long LastEvent, int Behind)> ProgressAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select coalesce((select max(seq_id) from {Schema}.mt_events), 0), " +
+            $"coalesce((select max(seq_id) from {Schema}.mt_events where {NotTombstone}), 0), " +
+            // The daemon's own bookkeeping rows (HighWaterStuckGap, HighWaterAllocationFence) are not shards.
+            $"(select count(*) from {Schema}.mt_event_progression where (name = 'HighWaterMark' or name not like 'HighWater%') " +
+            $"and last_seq_id < (select coalesce(max(seq_id), 0) from {Schema}.mt_events))", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), (int)reader.GetInt64(2));
+    }
+
+    private static async Task<string> DescribeProgressAsync(string database)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"select string_agg(name || '=' || last_seq_id, ', ' order by name) || '; max ' || (select max(seq_id) from {Schema}.mt_events) from {Schema}.mt_event_progression", connection);
+            return (string?)await command.ExecuteScalarAsync() ?? "-";
+        }
+        catch (NpgsqlException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Lost, duplicated, refused-but-applied: each command id of the ledger against the events it caused.</summary>
+    private static async Task CheckLedgerAsync(FaultRunResult result, Ledger ledger, string database)
+    {
+        var entries = ledger.Entries;
+        var byCausation = new Dictionary<string, int>();
+        var streamsBySubmission = new Dictionary<string, int>();
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using (var command = new NpgsqlCommand(
+            $"select causation_id, count(*), count(*) filter (where version = 1) from {Schema}.mt_events where causation_id is not null group by causation_id", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                byCausation[reader.GetString(0)] = (int)reader.GetInt64(1);
+                streamsBySubmission[reader.GetString(0)] = (int)reader.GetInt64(2);
+            }
+        }
+        result.DuplicateEvents = (int)await CountAsync(connection,
+            $"select count(*) from (select 1 from {Schema}.mt_events where causation_id is not null group by causation_id, stream_id, type having count(*) > 1) d");
+        result.Events = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where {NotTombstone}");
+        result.Tombstones = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where not ({NotTombstone})");
+        result.Petitions = (int)await CountAsync(connection, $"select count(*) from {Schema}.mt_events where version = 1 and {NotTombstone}");
+        result.DeadlineFirings = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where type = 'deadline_missed'");
+        result.AutomaticSupervisions = await CountAsync(connection,
+            $"select count(*) from {Schema}.mt_events where type = 'supervision_issued' and data ->> 'automatic' = 'true'");
+        result.DuplicateFlags = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where type = 'duplicate_suspected'");
+
+        result.Commands = entries.Count;
+        result.Acknowledged = entries.Count(e => e.Outcome == Answer.Acknowledged);
+        result.Refused = entries.Count(e => e.Outcome == Answer.Refused);
+        result.Unanswered = entries.Count(e => e.Outcome == Answer.Unknown);
+        result.UnknownAnswers = ledger.UnknownAnswers;
+        result.UnknownKinds = ledger.UnknownKinds;
+        result.RateLimited = ledger.RateLimited;
+        result.ResentUnknowns = entries.Count(e => e.Unknowns > 0);
+        result.AcknowledgedAfterUnknown = entries.Count(e => e.Unknowns > 0 && e.Outcome == Answer.Acknowledged);
+        foreach (var e in entries)
+        {
+            var key = e.CommandId.ToString();
+            var logged = byCausation.GetValueOrDefault(key);
+            switch (e.Outcome)
+            {
+                case Answer.Acknowledged when e.Kind == "submitPetition":
+                    var streams = streamsBySubmission.GetValueOrDefault(key);
+                    if (streams == 0)
+                        result.Lost++;
+                    else if (streams > 1 || logged != 1)
+                        result.Duplicated++;
+                    break;
+                case Answer.Acknowledged:
+                    if (logged < e.Events)
+                        result.Lost++;
+                    else if (logged > e.Events)
+                        result.Duplicated++;
+                    break;
+                case Answer.Refused when logged > 0:
+                    result.RefusedButApplied++;
+                    break;
+            }
+        }
+        result.ByKind = FaultClient.CommandKinds.ToDictionary(k => k, k =>
+            (entries.Count(e => e.Kind == k && e.Outcome == Answer.Acknowledged), entries.Count(e => e.Kind == k && e.Outcome == Answer.Refused)));
+        result.RefusalCodes = entries.Where(e => e.Outcome == Answer.Refused).GroupBy(e => e.Code ?? "-").ToDictionary(g => g.Key, g => g.Count());
+
+        void Expect(bool holds, string failure)
+        {
+            if (!holds)
+                result.Failures.Add(failure);
+        }
+        Expect(result.Lost == 0, $"{result.Lost} acknowledged command(s) lost");
+        Expect(result.Duplicated == 0, $"{result.Duplicated} command(s) applied twice");
+        Expect(result.RefusedButApplied == 0, $"{result.RefusedButApplied} refused command(s) appended events");
+        Expect(result.DuplicateEvents == 0, $"{result.DuplicateEvents} (causation, stream, type) groups appended twice");
+        Expect(result.Unanswered == 0, $"{result.Unanswered} command(s) never had an answer");
+        if (!result.Options.RequireCoverage)
+            return;
+        Expect(result.ResentUnknowns > 0, "no unknown outcome was resent: the faults did not hit a command in flight");
+        var missing = result.ByKind.Where(k => k.Value.Acknowledged == 0).Select(k => k.Key).ToList();
+        Expect(missing.Count == 0, $"command kinds never acknowledged: {string.Join(", ", missing)}");
+        Expect(result.DeadlineFirings > 0, "no deadline fired");
+        Expect(result.DuplicateFlags > 0, "no duplicate was flagged");
+    }
+
+    /// <summary>The <c>events</c> feed over GraphQL, page by page, equals the log (sequence, petition, version).</summary>
+    private static async Task CheckFeedAsync(FaultRunResult result, GraphQLCaller api, NodeProcess node, string database, CancellationToken ct)
+    {
+        var token = api.Token(Role.Auditor, "fault-run-auditor");
+        var feed = new List<string>();
+        long after = 0;
+        while (true)
+        {
+            var reply = await api.SendAsync(node.GraphQLUri, "query($after: Long) { events(after: $after, first: 100) { sequence petitionId version } }", new { after }, token, ct);
+            if (reply.Answer != Answer.Acknowledged)
+                throw new InvalidOperationException($"the event feed did not answer after {after}: {reply.Code} {reply.Detail}");
+            var page = reply.Data.GetProperty("events").EnumerateArray()
+                .Select(e => (Sequence: e.GetProperty("sequence").GetInt64(), Row: $"{e.GetProperty("sequence").GetInt64()}|{e.GetProperty("petitionId").GetString()}|{e.GetProperty("version").GetInt32()}"))
+                .ToList();
+            if (page.Count == 0)
+                break;
+            feed.AddRange(page.Select(p => p.Row));
+            after = page[^1].Sequence;
+        }
+        var log = new List<string>();
+        var types = new Dictionary<string, string>();
+        await using (var connection = new NpgsqlConnection(database))
+        {
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand($"select seq_id, stream_id, version, type from {Schema}.mt_events where {NotTombstone} order by seq_id", connection);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                log.Add($"{reader.GetInt64(0)}|{reader.GetGuid(1)}|{reader.GetInt64(2)}");
+                types[log[^1]] = reader.GetString(3);
+            }
+        }
+        result.FeedEvents = feed.Count;
+        result.FeedEqualsLog = feed.SequenceEqual(log);
+        if (!result.FeedEqualsLog)
+            result.Failures.Add($"the event feed ({feed.Count} events) differs from the log ({log.Count}): " +
+                $"not in the feed {string.Join(", ", log.Except(feed).Take(5).Select(r => $"{r} {types[r]}"))}; not in the log {string.Join(", ", feed.Except(log).Take(5))}");
+    }
+
+    private static void CheckSubscriber(FaultRunResult result, ResumingSubscriber subscriber, List<long> log)
+    {
+        var seen = subscriber.Sequences;
+        result.SubscriberDeliveries = seen.Count;
+        result.SubscriberConnections = subscriber.Connections;
+        result.SubscriberDuplicates = seen.Count - seen.Distinct().Count();
+        result.SubscriberMissing = log.Except(seen).Count();
+        result.SubscriberOutOfOrder = seen.Zip(seen.Skip(1)).Count(p => p.Second <= p.First);
+        if (!seen.SequenceEqual(log))
+            result.Failures.Add($"the resuming subscriber saw {seen.Count} events against {log.Count} in the log: " +
+                $"{result.SubscriberMissing} missing, {result.SubscriberDuplicates} twice, {result.SubscriberOutOfOrder} out of order");
+    }
+
+    private static async Task CheckRebuildAsync(FaultRunResult result, FaultRunOptions options, Dictionary<string, string> environment,
+        string database, Action<string> say)
+    {
+        var tables = await ReadModelSnapshot.TablesAsync(database, Schema);
+        var live = await ReadModelSnapshot.TakeAsync(database, Schema, tables);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(options.ServerDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(options.ServerDll);
+        start.ArgumentList.Add("rebuild");
+        start.ArgumentList.Add("all");
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        var watch = Stopwatch.StartNew();
+        using (var rebuild = Process.Start(start) ?? throw new InvalidOperationException("could not start the rebuild"))
+        {
+            var output = rebuild.StandardOutput.ReadToEndAsync();
+            var error = rebuild.StandardError.ReadToEndAsync();
+            await rebuild.WaitForExitAsync();
+            if (rebuild.ExitCode != 0)
+                throw new InvalidOperationException($"rebuild all exited with {rebuild.ExitCode}:\n{await output}\n{await error}");
+            say($"rebuild all: {(await output).Trim().Replace('\n', ';')} ({watch.Elapsed.TotalSeconds:0.0} s)");
+        }
+        var rebuilt = await ReadModelSnapshot.TakeAsync(database, Schema, tables);
+        result.ReadModelRows = live.ToDictionary(t => t.Key, t => t.Value.Count);
+        result.ReadModelDifferences = ReadModelSnapshot.Compare(live, rebuilt);
+        foreach (var difference in result.ReadModelDifferences)
+            result.Failures.Add($"read model differs from its rebuild: {difference}");
+    }
+
+    private static async Task<List<long>> SequencesAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"select seq_id from {Schema}.mt_events where {NotTombstone} order by seq_id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var sequences = new List<long>();
+        while (await reader.ReadAsync())
+            sequences.Add(reader.GetInt64(0));
+        return sequences;
+    }
+
+    private static string Describe(IReadOnlyDictionary<string, int> counts) =>
+        counts.Count == 0 ? "none" : string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}"));
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<Dictionary<string, string>> SettingsAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var facts = new Dictionary<string, string>();
+        foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "full_page_writes" })
+        {
+            await using var command = new NpgsqlCommand($"show {setting}", connection);
+            facts[setting] = (string)(await command.ExecuteScalarAsync())!;
+        }
+        return facts;
+    }
+
+    private static string Unpooled(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+}
