@@ -187,4 +187,14 @@ public static partial class Jurisdiction
         if (actor.Role is not (Role.Integrator or Role.Auditor or Role.Admin))
             throw RuleViolation.Forbidden("the event log's roots are for integrators and auditors");
     }
+
+    /// <summary>
+    /// Reading the schema itself (introspection, and the field suggestions that describe it): ADMIN only outside
+    /// Development, where a deployment's API surface is not advertised; in Development everyone, for GraphiQL.
+    /// </summary>
+    public static bool MayIntrospect(Actor actor, bool development)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return development || actor.Role == Role.Admin;
+    }
 }

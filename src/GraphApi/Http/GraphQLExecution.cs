@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Reading;
 using GraphQL;
 using GraphQL.Execution;
@@ -110,7 +111,7 @@ public sealed class GraphQLExecution(
         // document's text, run on every request, also on a cached document: the time limit, the limits
         // and the cost of the operation actually run, and introspection. The variables are checked on
         // every request whatever the rules (GraphQL.NET coerces them).
-        IValidationRule[] callerRules = !environment.IsDevelopment() && request.Caller.Role != Role.Admin
+        IValidationRule[] callerRules = !Jurisdiction.MayIntrospect(request.Caller.Actor, environment.IsDevelopment())
             ? [TimeLimitRule.Instance, _limitsRule, NoIntrospectionValidationRule.Instance]
             : [TimeLimitRule.Instance, _limitsRule];
         var result = await executer.ExecuteAsync(new ExecutionOptions

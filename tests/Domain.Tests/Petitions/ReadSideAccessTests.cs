@@ -154,3 +154,20 @@ public class when_a_stage_is_classified
     public void staff_stages_are_the_main_line_stages_of_the_offices_not_the_petitioner_s_windows(Stage stage, bool staff) =>
         stage.IsStaffStage().ShouldBe(staff);
 }
+
+/// <summary>Who may read the schema itself (introspection).</summary>
+public class when_the_schema_is_introspected
+{
+    // Given a deployment outside Development, when each caller asks for the schema, then only ADMIN gets it;
+    // in Development everyone does (GraphiQL).
+    [Fact]
+    public void only_admin_outside_development_and_everyone_in_development()
+    {
+        Jurisdiction.MayIntrospect(Callers.Admin, development: false).ShouldBeTrue();
+        foreach (var caller in new[] { Callers.Officer(CountyOffice), Callers.Supervisor(CityOffice), Actor.AnonymousPetitioner })
+        {
+            Jurisdiction.MayIntrospect(caller, development: false).ShouldBeFalse(caller.Role.ToString());
+            Jurisdiction.MayIntrospect(caller, development: true).ShouldBeTrue(caller.Role.ToString());
+        }
+    }
+}
