@@ -129,3 +129,66 @@ public class when_the_event_feed_is_followed
         Jurisdiction.MayFollow(p, Callers.Officer(OtherCountyOffice), false, Story.Directory).ShouldBeFalse();
     }
 }
+
+/// <summary>
+/// access.md: a caller who may not read a petition gets NOT_FOUND whatever it sends. A command's input
+/// was checked before the read right (e.g. forwardPetition's target department): malformed input to
+/// another department's petition answered VALIDATION, so the answer told an existing petition from none.
+/// </summary>
+public class when_a_caller_who_may_not_read_the_petition_sends_malformed_input
+{
+    private static readonly Guid Id = Story.PetitionId;
+    private const string NoSuchDepartment = "999999-XX";
+    private static readonly string TooLong = new('长', 5_000);
+
+    public static TheoryData<string, IPetitionCommand> Commands() => new()
+    {
+        { "forward", new ForwardPetition(Id, NoSuchDepartment, ForwardMode.Transfer, TooLong) },
+        { "transfer", new TransferLevel(Id, NoSuchDepartment, "") },
+        { "decline", new DeclinePetition(Id, "") },
+        { "return", new ReturnPetition(Id, "") },
+        { "reclassify", new ReclassifyPetition(Id, PetitionCategory.ComplaintRequest, "") },
+        { "assign", new CaseEngine.Domain.Petitions.Handling.AssignOfficer(Id, "") },
+        { "extend", new CaseEngine.Domain.Petitions.Handling.ExtendDeadline(Id, -3, "") },
+        { "hearing", new CaseEngine.Domain.Petitions.Handling.StartHearing(Id, "") },
+        { "conclude", new CaseEngine.Domain.Petitions.Handling.ConcludeHearing(Id, "") },
+        { "reply", new CaseEngine.Domain.Petitions.Handling.IssueReply(Id, ReplyDecision.Supported, "") },
+        { "supervise", new CaseEngine.Domain.Petitions.Supervising.SupervisePetition(Id, "", Story.Monday.AddDays(-30)) },
+        { "respond", new CaseEngine.Domain.Petitions.Supervising.RespondToSupervision(Id, "", "") },
+        { "decide review", new CaseEngine.Domain.Petitions.Reviewing.DecideReview(Id, ReviewOutcome.Upheld, "") },
+        { "decide re-review", new CaseEngine.Domain.Petitions.Reviewing.DecideReReview(Id, ReviewOutcome.Upheld, "") },
+        { "dismiss flag", new CaseEngine.Domain.Petitions.Duplicates.DismissSuspectedDuplicate(Id, Guid.Empty, TooLong) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void another_department_s_officer_gets_not_found_not_validation(string act, IPetitionCommand command)
+    {
+        var outcome = Story.Submitted().Forwarded().When(command, by: Callers.Officer(OtherCityOffice));
+        (outcome.Failure?.Code).ShouldBe(RuleCode.NotFound, $"{act}: {outcome.Failure?.Message ?? "succeeded"}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void another_region_s_supervisor_gets_not_found_not_validation(string act, IPetitionCommand command)
+    {
+        var outcome = Story.Submitted().Forwarded().When(command, by: Callers.Supervisor(OtherCityOffice));
+        (outcome.Failure?.Code).ShouldBe(RuleCode.NotFound, $"{act}: {outcome.Failure?.Message ?? "succeeded"}");
+    }
+
+    [Theory]
+    [InlineData("evaluate")]
+    [InlineData("review")]
+    [InlineData("withdraw")]
+    public void another_citizen_gets_not_found_not_validation(string act)
+    {
+        IPetitionCommand command = act switch
+        {
+            "evaluate" => new EvaluatePetition(Id, Satisfaction.Satisfied, TooLong),
+            "review" => new CaseEngine.Domain.Petitions.Reviewing.RequestReview(Id, ""),
+            _ => new WithdrawPetition(Id, TooLong),
+        };
+        var outcome = Story.Submitted().Forwarded().Accepted().Replied().When(command, by: Callers.OtherCitizen);
+        (outcome.Failure?.Code).ShouldBe(RuleCode.NotFound, $"{act}: {outcome.Failure?.Message ?? "succeeded"}");
+    }
+}
