@@ -22,6 +22,9 @@ public static class Decider
         // token only the petitioner's access-code acts exist: a staff act is refused before its input is read.
         if (ctx.Anonymous && !Jurisdiction.IsPetitionerAct(command))
             throw new RuleViolation(RuleCode.Unauthenticated, "this act needs a token");
+        // Then the read right, before the command's input: a caller who may not read the petition gets
+        // NOT_FOUND whatever it sends, so a VALIDATION answer never tells an existing petition from none.
+        Jurisdiction.EnsureReadable(state, ctx, petitionerAct: Jurisdiction.IsPetitionerAct(command));
         return command switch
         {
             ForwardPetition c => RoutingDecisions.Decide(c, state, ctx),
