@@ -153,6 +153,34 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         return (string?)await command.ExecuteScalarAsync();
     }
 
+    // A petitioner who files hundreds of petitions must not make each new one cost all the earlier ones
+    // (the fault run's repeat petitioners left detection 97,000 events behind): a submission is compared
+    // with the petitioner's DuplicateDetector.MaxCompared most recent earlier petitions only.
+    [Fact]
+    public async Task a_submission_is_compared_with_the_petitioner_s_most_recent_earlier_petitions_only()
+    {
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
+        var prolific = new PetitionerDetails("赵多件", "13700007777", "340101197001017777", null);
+        var first = await Submit(engine, Petition(0, who: prolific), "citizen-zhao");
+        // Then MaxCompared other matters, each its own text (random characters: no two alike).
+        var rng = new Random(7);
+        string Text(int length) => new([.. Enumerable.Range(0, length).Select(_ => (char)rng.Next(0x4E00, 0x9FA5))]);
+        for (var i = 0; i < 200; i++)
+            await Submit(engine, new SubmitPetition(Channel.Website, "340101", PetitionCategory.Suggestion, Text(12), Text(60), prolific), "citizen-zhao");
+        var again = await Submit(engine, Petition(1, who: prolific), "citizen-zhao");
+        await engine.Store.SettleAsync(Settle);
+
+        (await engine.PetitionAsync(again.PetitionId)).SuspectedDuplicates.Select(d => d.CandidatePetitionId)
+            .ShouldNotContain(first.PetitionId);
+
+        // Detection itself still runs: a petitioner with one earlier filing of the matter is flagged.
+        var sameMatter = await Submit(engine, Petition(2, who: prolific with { IdNumber = null, Phone = "13700008888" }), "citizen-zhao-2");
+        var third = await Submit(engine, Petition(3, who: prolific with { IdNumber = null, Phone = "13700008888" }), "citizen-zhao-2");
+        await engine.Store.SettleAsync(Settle);
+        (await engine.PetitionAsync(third.PetitionId)).SuspectedDuplicates.Select(d => d.CandidatePetitionId)
+            .ShouldBe([sameMatter.PetitionId]);
+    }
+
     /// <summary>Every row, every column, as text (bytea as hex), ordered by petition id.</summary>
     private async Task<List<string>> RowsAsync()
     {
