@@ -165,7 +165,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         // Then MaxCompared other matters, each its own text (random characters: no two alike).
         var rng = new Random(7);
         string Text(int length) => new([.. Enumerable.Range(0, length).Select(_ => (char)rng.Next(0x4E00, 0x9FA5))]);
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < DuplicateDetector.MaxCompared; i++)
             await Submit(engine, new SubmitPetition(Channel.Website, "340101", PetitionCategory.Suggestion, Text(12), Text(60), prolific), "citizen-zhao");
         var again = await Submit(engine, Petition(1, who: prolific), "citizen-zhao");
         await engine.Store.SettleAsync(Settle);
