@@ -1,4 +1,3 @@
-using System.Globalization;
 using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.Monitoring;
@@ -76,6 +75,7 @@ public static class CaseEngineSetup
         services.TryAddSingleton<CommandServices>();
         services.TryAddSingleton<CommandBatch>();
         services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());
+        services.AddSettings<ReadSideRoomOptions>(ReadSideRoomOptions.Section, o => o.Invalid());
         services.AddSingleton<DeadlineSweeper>();
         services.AddSingleton<CalendarReload>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
@@ -148,26 +148,9 @@ public static class CaseEngineSetup
         return builder;
     }
 
+    /// <summary>The room of the inbox and overdue projections: the option given in code, else the setting (<see cref="ReadSideRoomOptions"/>).</summary>
     private static int CachedStreams(CaseEngineOptions options, IServiceProvider sp) =>
-        ReadSideCachedStreams(options, sp.GetRequiredService<IConfiguration>());
-
-    /// <summary>
-    /// The room of the inbox and overdue projections: <see cref="CaseEngineOptions.ReadSideCachedStreams"/>,
-    /// else configuration <c>CaseEngine:ReadSideCachedStreams</c>, else the default. A value that is not
-    /// a whole number of streams, 0 or more, stops the start with a message naming the setting.
-    /// </summary>
-    public static int ReadSideCachedStreams(CaseEngineOptions options, IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(configuration);
-        var configured = options.ReadSideCachedStreams?.ToString(CultureInfo.InvariantCulture)
-            ?? configuration["CaseEngine:ReadSideCachedStreams"];
-        if (string.IsNullOrWhiteSpace(configured))
-            return PetitionStreamsProjection.DefaultCachedStreams;
-        return int.TryParse(configured.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var streams)
-            ? streams
-            : throw new StartupException("CaseEngine:ReadSideCachedStreams (env CaseEngine__ReadSideCachedStreams) must be a whole number of streams, 0 or more");
-    }
+        options.ReadSideCachedStreams ?? sp.GetRequiredService<ReadSideRoomOptions>().ReadSideCachedStreams;
 }
 
 /// <summary>Resolves every key of <see cref="KeySettings.Required"/> when the host starts, before the hosted services that use the database.</summary>
