@@ -11,7 +11,7 @@ public class when_the_read_side_room_is_configured
     private static ReadSideRoomOptions Resolve(string? value)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["CaseEngine:ReadSideCachedStreams"] = value })
+            .AddInMemoryCollection(value is null ? [] : new Dictionary<string, string?> { ["CaseEngine:ReadSideCachedStreams"] = value })
             .Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
         services.AddSettings<ReadSideRoomOptions>(ReadSideRoomOptions.Section, o => o.Invalid());
@@ -29,6 +29,7 @@ public class when_the_read_side_room_is_configured
         Resolve(value).ReadSideCachedStreams.ShouldBe(expected);
 
     [Theory]
+    [InlineData("")]
     [InlineData("lots")]
     [InlineData("-1")]
     [InlineData("1.5")]
