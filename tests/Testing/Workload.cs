@@ -350,14 +350,8 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
 
         if (options.Count == 0)
             return null;
-        var pick = _rng.NextDouble() * options.Sum(o => o.Weight);
-        foreach (var o in options)
-        {
-            pick -= o.Weight;
-            if (pick <= 0)
-                return (o.Name, o.Build);
-        }
-        return (options[^1].Name, options[^1].Build);
+        var chosen = _rng.PickWeighted(options, o => o.Weight);
+        return (chosen.Name, chosen.Build);
     }
 
     private void AddEvaluation(Petition s, Func<CommandMeta> petitioner, Action<double, string, Func<CommandEnvelope>> add)
