@@ -176,9 +176,14 @@ public static class FaultRun
 
             await CheckLedgerAsync(result, ledger, database);
             await CheckFeedAsync(result, api, nodes[0], database, ct);
+            // The subscriber is compared with the log up to where it stopped, and must have reached the end
+            // the log had before it was stopped: an event appended after the stop (a late duplicate flag or
+            // deadline firing) is not one it missed.
+            var committedEnd = (await SequencesAsync(database)).LastOrDefault();
+            await WaitForSubscriberAsync(subscriber, committedEnd, TimeSpan.FromSeconds(30), ct);
             await stopSubscriber.CancelAsync();
             await following;
-            CheckSubscriber(result, subscriber, await SequencesAsync(database));
+            CheckSubscriber(result, subscriber, committedEnd, await SequencesAsync(database));
         }
         catch
         {
@@ -395,9 +400,20 @@ public static class FaultRun
                 $"not in the feed {string.Join(", ", log.Except(feed).Take(5).Select(r => $"{r} {types[r]}"))}; not in the log {string.Join(", ", feed.Except(log).Take(5))}");
     }
 
-    private static void CheckSubscriber(FaultRunResult result, ResumingSubscriber subscriber, List<long> log)
+    private static async Task WaitForSubscriberAsync(ResumingSubscriber subscriber, long end, TimeSpan limit, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (subscriber.Last < end && watch.Elapsed < limit)
+            await Task.Delay(100, ct);
+    }
+
+    private static void CheckSubscriber(FaultRunResult result, ResumingSubscriber subscriber, long committedEnd, List<long> all)
     {
         var seen = subscriber.Sequences;
+        var last = subscriber.Last;
+        if (last < committedEnd)
+            result.Failures.Add($"the resuming subscriber stopped at {last}, before the log's end {committedEnd}");
+        var log = all.Where(s => s <= Math.Max(last, committedEnd)).ToList();
         result.SubscriberDeliveries = seen.Count;
         result.SubscriberConnections = subscriber.Connections;
         result.SubscriberDuplicates = seen.Count - seen.Distinct().Count();
