@@ -5,7 +5,7 @@ using Marten;
 namespace CaseEngine.GraphApi;
 
 /// <summary>
-/// <c>dotnet run --project src/GraphApi -- rebuild [inbox|overdue|statistics|all ...] [--ConnectionStrings:Marten=...]</c>:
+/// <c>dotnet run --project src/GraphApi -- rebuild [inbox|overdue|statistics|all ...]</c>, with <c>ConnectionStrings__Marten</c> in the environment (arguments show in <c>ps</c>):
 /// rebuilds read models from the event log. Run it on one node (or with the API nodes stopped):
 /// under HotCold the rebuild takes the projection away from the running daemon while it works.
 /// </summary>

@@ -6,7 +6,7 @@ using Marten;
 namespace CaseEngine.GraphApi;
 
 /// <summary>
-/// <c>dotnet run --project src/GraphApi -- verify-chain [--roots=kept.json] [--CaseEngine:EventChainKey=... | --CaseEngine:EventChainKeys:0:Id=... --CaseEngine:EventChainKeys:0:Secret=...] [--ConnectionStrings:Marten=...]</c>:
+/// <c>dotnet run --project src/GraphApi -- verify-chain [--roots=kept.json]</c>, with the key (<c>CaseEngine__EventChainKey</c> or <c>CaseEngine__EventChainKeys__0__Id</c>/<c>__Secret</c>) and <c>ConnectionStrings__Marten</c> in the environment: arguments show in <c>ps</c> to every local user. It
 /// recomputes every stream's event chain with the configured key (and retired keys) and, with
 /// <c>--roots</c>, compares the day roots an integrator kept (<c>{"2025-03-03": "&lt;hex root&gt;", ...}</c>)
 /// with the roots of the events stored now: a rewrite that recomputed the chains with the key shows
