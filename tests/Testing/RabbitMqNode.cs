@@ -112,16 +112,7 @@ public sealed class RabbitMqNode : IAsyncDisposable
     {
         if (_server is { HasExited: false })
             return;
-        var start = new ProcessStartInfo(Path.Combine(_bin, "rabbitmq-server"))
-        {
-            WorkingDirectory = _folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var (key, value) in _environment)
-            start.Environment[key] = value;
-        var server = Process.Start(start) ?? throw new InvalidOperationException("rabbitmq-server did not start");
+        var server = Process.Start(Tool("rabbitmq-server")) ?? throw new InvalidOperationException("rabbitmq-server did not start");
         // Drained, so a chatty node never blocks on a full pipe.
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, _) => { };
@@ -168,9 +159,10 @@ public sealed class RabbitMqNode : IAsyncDisposable
         }
     }
 
-    private async Task RunCtlAsync(string verb)
+    /// <summary>One of RabbitMQ's scripts, run in the node's folder with the node's environment, output captured.</summary>
+    private ProcessStartInfo Tool(string script, params string[] arguments)
     {
-        var ctl = new ProcessStartInfo(Path.Combine(_bin, "rabbitmqctl"), ["-n", NodeName, verb])
+        var start = new ProcessStartInfo(Path.Combine(_bin, script), arguments)
         {
             WorkingDirectory = _folder,
             RedirectStandardOutput = true,
@@ -178,8 +170,13 @@ public sealed class RabbitMqNode : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (var (key, value) in _environment)
-            ctl.Environment[key] = value;
-        using var process = Process.Start(ctl) ?? throw new InvalidOperationException("rabbitmqctl did not start");
+            start.Environment[key] = value;
+        return start;
+    }
+
+    private async Task RunCtlAsync(string verb)
+    {
+        using var process = Process.Start(Tool("rabbitmqctl", "-n", NodeName, verb)) ?? throw new InvalidOperationException("rabbitmqctl did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
