@@ -44,6 +44,13 @@ public static partial class Jurisdiction
         return PersonalDataView.Masked;
     }
 
+    /// <summary>
+    /// What the integration events on the message broker show of the petitioner. Any integrator of any
+    /// region may bind to the exchange, so they carry what the feed shows an INTEGRATOR without a
+    /// department: the masked view (never clear, never the petitioner's own view).
+    /// </summary>
+    public static PersonalDataView IntegrationEventView => PersonalDataView.Masked;
+
     /// <summary>Who may follow the event feed: AUDITOR, ADMIN, INTEGRATOR (its scope); staff for petitions they may read.</summary>
     public static void EnsureMayFollowFeed(Actor actor, bool anonymous)
     {
@@ -166,6 +173,19 @@ public static partial class Jurisdiction
             throw new RuleViolation(RuleCode.Unauthenticated, "the access log needs a token");
         if (actor.Role is not (Role.Auditor or Role.Admin))
             throw RuleViolation.Forbidden("only AUDITOR and ADMIN read the personal-data access log");
+    }
+
+    /// <summary>
+    /// The dead letters (messages and engine commands that kept failing): listing and replaying them is
+    /// operating the engine, ADMIN only. UNAUTHENTICATED without a token, else FORBIDDEN.
+    /// </summary>
+    public static void EnsureMayManageDeadLetters(Actor actor, bool anonymous)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, "the dead letters need a token");
+        if (actor.Role != Role.Admin)
+            throw RuleViolation.Forbidden("only ADMIN lists and replays dead letters");
     }
 
     /// <summary>Verifying a petition's chain of events: AUDITOR and ADMIN (<paramref name="what"/> names the act in the message).</summary>

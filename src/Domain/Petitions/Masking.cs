@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace CaseEngine.Domain.Petitions;
 
@@ -12,6 +14,24 @@ public static class Masking
         PersonalDataView.Hidden => new PetitionerDetails("***", null, null, null),
         _ => new PetitionerDetails(MaskName(details.Name), details.Phone is null ? null : MaskPhone(details.Phone), null, null),
     };
+
+    /// <summary>
+    /// An event's data as JSON (<see cref="EventJson"/>) as one reader sees it: the petitioner masked by
+    /// <paramref name="view"/>, and in the petitioner's own view no staff actor. The GraphQL feed, the
+    /// subscriptions and the broker's integration events all show event data through this.
+    /// </summary>
+    public static JsonNode EventData(IPetitionEvent data, PersonalDataView view, bool ownView)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var node = JsonSerializer.SerializeToNode(data, data.GetType(), EventJson.Options)!;
+        if (node is not JsonObject o)
+            return node;
+        if (Jurisdiction.ActorAsSeen(data.By, ownView) is null)
+            o["by"] = null;
+        if (data is PetitionSubmitted submitted && view != PersonalDataView.Clear)
+            o["petitioner"] = JsonSerializer.SerializeToNode(Apply(submitted.Petitioner, view), EventJson.Options);
+        return node;
+    }
 
     /// <summary>The first character (a whole text element, so a surrogate pair stays whole) followed by one '*'.</summary>
     public static string MaskName(string name)

@@ -127,6 +127,8 @@ public sealed class MutationType : ObjectGraphType
             new ConcludeHearing(id, i.Summary));
         Command<WithdrawPetitionInputType, WithdrawPetitionInput>("withdrawPetition", (i, id) =>
             new WithdrawPetition(id, i.Reason));
+        // Not a petition command: an ADMIN's act on the dead letters (Query.deadLetters).
+        DeadLetterFields.AddTo(this);
 
         // A petitioner's act (its input carries accessCode) may come without a token, with the access code.
         // The command is built from the input and the petition's id (parsed after commandId, as before); the one envelope carries it.

@@ -236,6 +236,8 @@ public sealed class QueryType : ObjectGraphType
 
         // The tamper-evident log: verifyPetitionChain, eventDayRoot, eventInclusionProof.
         IntegrityQueries.AddTo(this);
+        // What kept failing, for an ADMIN: deadLetters (replayDeadLetter on Mutation).
+        DeadLetterFields.AddTo(this);
     }
 
     public static IReadOnlyList<Department> Departments(DepartmentDirectory directory, string? regionCode, Level? level, DepartmentKind? kind)

@@ -46,6 +46,12 @@ public sealed class CaseEngineOptions
     /// </summary>
     public bool EventChain { get; set; } = true;
 
+    /// <summary>
+    /// The message broker for integration events given in code (tests, the bench); wins over configuration
+    /// <c>CaseEngine:Broker</c>. Null and unconfigured: no broker, nothing is published.
+    /// </summary>
+    public Integration.BrokerSettings? Broker { get; set; }
+
     /// <summary>Embedded cluster only, tests only: fsync and synchronous commit off.</summary>
     public bool EmbeddedFastUnsafe { get; set; }
 

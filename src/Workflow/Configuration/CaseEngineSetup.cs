@@ -3,9 +3,11 @@ using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.Monitoring;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.DeadLetters;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Integration;
 using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
 using JasperFx;
@@ -80,6 +82,11 @@ public static class CaseEngineSetup
         services.AddSingleton<CalendarReload>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
 
+        // Integration events on a message broker: only when one is configured; checked now, because
+        // Wolverine's transports are configured with the host (outside Development: its credentials).
+        var broker = options.Broker?.Check(builder.Environment.IsDevelopment())
+            ?? BrokerSettings.From(builder.Configuration, builder.Environment.IsDevelopment());
+
         // Before AddMarten: else the daemon starts relaying events before Wolverine runs.
         builder.UseWolverine(opts =>
         {
@@ -90,8 +97,12 @@ public static class CaseEngineSetup
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            // Engine commands that failed where they ran: tried again from a durable queue, then dead-lettered.
+            opts.LocalQueue(InternalCommand.Queue).UseDurableInbox().Sequential();
             // Refusals are answers, not errors; no failure line prints a command's personal data.
             PersonalDataLogging.Apply(opts);
+            if (broker is not null)
+                IntegrationSetup.ConfigureWolverine(opts, broker);
             options.ConfigureWolverine?.Invoke(opts);
         });
 
@@ -132,6 +143,8 @@ public static class CaseEngineSetup
             .IntegrateWithWolverine()
             // HotCold: one elected node runs the projections, so several API nodes may share a database.
             .AddAsyncDaemon(DaemonMode.HotCold);
+        if (broker is not null)
+            IntegrationSetup.AddPublisher(marten, services, broker);
         options.ConfigureMartenServices?.Invoke(marten);
         // After Marten's schema step: the backfill of events stored before the chain needs its table.
         if (options.EventChain)
@@ -141,6 +154,9 @@ public static class CaseEngineSetup
 
         // Projection lag gauges, and a check that turns unhealthy when a projection stalls.
         services.AddProjectionMonitoring();
+        services.TryAddSingleton<DeadLetterBox>();
+        // Outbox, dead-letter and broker state as plain values, with or without a broker.
+        services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<BrokerSettings>()));
         // After Marten's schema step (registered with AddMarten above): counts an inbox written before ce_inbox_count.
         services.AddHostedService<InboxCountSeeding>();
         services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine")

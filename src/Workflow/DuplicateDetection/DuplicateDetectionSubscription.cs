@@ -99,6 +99,12 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
             {
                 // The office acted on the new petition at the same moment: decide again on its new state.
             }
+            catch (RuleViolation e) when (e.Code == RuleCode.ConcurrencyConflict)
+            {
+                // Still conflicting: tried again from the durable queue, dead-lettered if it keeps failing.
+                await DeadLetters.InternalCommand.RetryLaterAsync(bus, message);
+                return;
+            }
             catch (RuleViolation e)
             {
                 // Ids and codes only: never personal data in logs.

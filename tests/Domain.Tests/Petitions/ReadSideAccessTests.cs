@@ -114,6 +114,23 @@ public class when_the_log_and_its_audit_records_are_read
     }
 
     [Fact]
+    public void dead_letters_are_listed_and_replayed_by_admins_only()
+    {
+        Jurisdiction.EnsureMayManageDeadLetters(Callers.Admin, anonymous: false);
+        Should.Throw<RuleViolation>(() => Jurisdiction.EnsureMayManageDeadLetters(Actor.AnonymousPetitioner, anonymous: true)).Code.ShouldBe(RuleCode.Unauthenticated);
+        Should.Throw<RuleViolation>(() => Jurisdiction.EnsureMayManageDeadLetters(Callers.Auditor, anonymous: false)).Code.ShouldBe(RuleCode.Forbidden);
+        Should.Throw<RuleViolation>(() => Jurisdiction.EnsureMayManageDeadLetters(Callers.Integrator, anonymous: false)).Code.ShouldBe(RuleCode.Forbidden);
+    }
+
+    [Fact]
+    public void the_broker_carries_what_the_feed_shows_an_integrator_without_a_department()
+    {
+        foreach (var p in new[] { Story.Submitted().Forwarded().Petition, Story.Submitted(category: PetitionCategory.ReportAccusation).Forwarded().Petition })
+            Jurisdiction.PersonalDataViewOf(p, Callers.Integrator, Story.Directory, ownView: false).ShouldBe(Jurisdiction.IntegrationEventView);
+        Jurisdiction.IntegrationEventView.ShouldBe(PersonalDataView.Masked);
+    }
+
+    [Fact]
     public void chains_are_verified_by_auditors_and_admins_and_roots_followed_by_integrators_too()
     {
         Jurisdiction.EnsureMayAudit(Callers.Auditor, false, "verify");

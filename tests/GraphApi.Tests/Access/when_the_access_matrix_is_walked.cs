@@ -96,6 +96,13 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
         _ => Expect.Forbid,
     };
 
+    private static Expect AdminOnly(Caller c, Sit s) => c switch
+    {
+        Caller.Anonymous => Expect.Unauth,
+        Caller.Admin => Expect.Allow,
+        _ => Expect.Forbid,
+    };
+
     private static Expect Integrity(Caller c, Sit s, bool hideMissing) => c switch
     {
         Caller.Integrator => hideMissing && s == Sit.Missing ? Expect.Hide : Expect.Allow,
@@ -170,6 +177,9 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
             new { r = Region(x.Sit) }, "$r: ID!")),
         ["Query.personalDataAccessLog"] = Q((c, s) => AuditorOnly(c, s, false),
             x => ("personalDataAccessLog(petitionId: $id) { totalCount }", new { id = x.Set.Id[x.Sit] }, "$id: ID")),
+        ["Query.deadLetters"] = Q(AdminOnly, x => ("deadLetters(first: $n) { totalCount }", new { n = 10 }, "$n: Int")),
+        ["Mutation.replayDeadLetter"] = new Row("Mutation", AdminOnly, async x =>
+            Classify(await x.Api.GraphQL("mutation($id: ID!) { r: replayDeadLetter(id: $id) }", new { id = Guid.NewGuid() }, x.Token), "r")),
         ["Query.verifyPetitionChain"] = Q((c, s) => AuditorOnly(c, s, true),
             x => ("verifyPetitionChain(id: $id) { __typename }", new { id = x.Set.Id[x.Sit] }, "$id: ID!")),
         ["Query.eventDayRoot"] = Q((c, s) => Integrity(c, s, false),
@@ -337,7 +347,8 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
             // Each command gets petitions of its own; the cells expected to be refused run first on one set,
             // then each allowed caller on a fresh set: an allowed act changes the state (a forward moves the
             // petition away), and no cell may depend on another's act.
-            var command = row.Kind == "Mutation" && field != "Mutation.submitPetition";
+            // replayDeadLetter is an ADMIN's act on the dead letters, not a petition command: no command id to replay.
+            var command = row.Kind == "Mutation" && field is not ("Mutation.submitPetition" or "Mutation.replayDeadLetter");
             var supervised = field == "Mutation.respondToSupervision";
             var refusals = command ? await NewSet(api, supervised) : shared;
             var cellsOf = Callers.SelectMany(c => Situations.Select(s => (c, s))).ToList();

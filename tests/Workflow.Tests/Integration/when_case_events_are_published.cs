@@ -1,0 +1,179 @@
+using System.Text.Json;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Integration;
+using CaseEngine.Workflow.Tests.Scenarios;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace CaseEngine.Workflow.Tests.Integration;
+
+/// <summary>
+/// Integration events on a real RabbitMQ node of this test class: every committed event, through the
+/// outbox in the publishing subscription's transaction, routed by region and type, masked as the feed
+/// masks it for an INTEGRATOR, read by a plain RabbitMQ client as an integrator would.
+/// </summary>
+public sealed class when_case_events_are_published(DatabaseFixture db, RabbitMqFixture broker, ITestOutputHelper output)
+    : IClassFixture<DatabaseFixture>, IClassFixture<RabbitMqFixture>
+{
+    private static readonly TimeSpan Arrival = TimeSpan.FromSeconds(90);
+
+    private Task<Engine> StartAsync(string exchange) =>
+        Engine.StartAsync(db, configure: o => o.Broker = broker.Node.Settings(exchange));
+
+    private static async Task<IReadOnlyList<JasperFx.Events.IEvent>> LogAsync(Engine engine)
+    {
+        await using var session = engine.Store.QuerySession();
+        return await session.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync();
+    }
+
+    [Fact]
+    public async Task each_committed_event_arrives_once_routed_by_region_and_type_with_the_petitioner_masked()
+    {
+        var exchange = $"ce-{Guid.NewGuid():N}"[..12];
+        await using var engine = await StartAsync(exchange);
+        var all = await BrokerQueue.BindAsync(broker.Node, exchange, "#");
+        var county = await BrokerQueue.BindAsync(broker.Node, exchange, "340000.340100.340101.#");
+        var otherCounty = await BrokerQueue.BindAsync(broker.Node, exchange, "340000.340100.340102.#");
+        var forwards = await BrokerQueue.BindAsync(broker.Node, exchange, "*.*.*.PetitionForwarded");
+
+        var submitted = await engine.SubmitAsync();
+        var id = submitted.PetitionId;
+        await engine.Forward(id);
+        await engine.Accept(id);
+        var log = (await LogAsync(engine)).Where(e => e.StreamId == id).ToList();
+
+        await all.WaitUntilAsync(m => m.Count >= log.Count, Arrival);
+        all.Messages.Select(m => (m.Sequence, m.Version, m.Json.GetProperty("type").GetString()))
+            .ShouldBe(log.Select(e => (e.Sequence, (int)e.Version, (string?)e.EventType.Name)));
+        all.Messages.Select(m => m.RoutingKey).ShouldAllBe(k => k.StartsWith("340000.340100.340101.", StringComparison.Ordinal));
+        all.Messages[0].RoutingKey.ShouldBe("340000.340100.340101.PetitionSubmitted");
+        (await county.DrainAsync()).ShouldBe(log.Count);
+        (await forwards.DrainAsync()).ShouldBe(1);
+        (await otherCounty.CountAsync()).ShouldBe(0u);
+
+        // The integrator's view: the feed's masking, the sequence and the version to order and deduplicate by.
+        var first = all.Messages[0];
+        first.PetitionId.ShouldBe(id);
+        var petitioner = first.Json.GetProperty("data").GetProperty("petitioner");
+        petitioner.GetProperty("name").GetString().ShouldBe("张*");
+        petitioner.GetProperty("phone").GetString().ShouldBe("138****5678");
+        petitioner.GetProperty("idNumber").ValueKind.ShouldBe(JsonValueKind.Null);
+        petitioner.GetProperty("address").ValueKind.ShouldBe(JsonValueKind.Null);
+        first.Json.GetProperty("data").GetProperty("channel").GetString().ShouldBe("WEBSITE");
+        foreach (var secret in new[] { "张三丰", "13812345678", "340101199001011234", "示范市1县1镇1", submitted.AccessCode! })
+            all.Messages.ShouldAllBe(m => !m.Body.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task the_outbox_holds_a_message_until_its_transaction_commits_and_drops_it_when_it_does_not()
+    {
+        var exchange = $"ce-{Guid.NewGuid():N}"[..12];
+        await using var engine = await StartAsync(exchange);
+        var markers = await BrokerQueue.BindAsync(broker.Node, exchange, "test.#");
+        var services = engine.Host.Services.GetRequiredService<CommandServices>();
+        var status = engine.Host.Services.GetRequiredService<IntegrationStatus>();
+
+        // The class's other tests may still be deleting what they sent: compare with the count before.
+        var before = (await status.ReadAsync()).Outgoing;
+        await using (var rolledBack = services.OpenSession())
+        {
+            await rolledBack.Outbox.PublishAsync(Marker(1));
+            (await status.ReadAsync()).Outgoing.ShouldBeLessThanOrEqualTo(before);
+            // disposed without SaveChanges: the transaction never commits
+        }
+
+        await using (var committed = services.OpenSession())
+        {
+            await committed.Outbox.PublishAsync(Marker(2));
+            // Stored with the transaction, not before: nothing in the outbox table, nothing on the broker.
+            (await status.ReadAsync()).Outgoing.ShouldBeLessThanOrEqualTo(before);
+            (await markers.CountAsync()).ShouldBe(0u);
+            await committed.Session.SaveChangesAsync();
+        }
+
+        // Marker 2 arriving first and alone: marker 1 (published earlier) was never stored, so never sent.
+        await markers.WaitUntilAsync(m => m.Count >= 1, Arrival);
+        markers.Messages.Select(m => m.Sequence).ToArray().ShouldBe(new[] { 2L });
+        (await markers.DrainAsync()).ShouldBe(0);
+    }
+
+    private static CaseEventMessage Marker(long sequence) =>
+        new(sequence, Guid.NewGuid(), 1, "Marker", DateTimeOffset.UnixEpoch, "-", "-", null, $"test.marker.{sequence}",
+            System.Text.Json.Nodes.JsonValue.Create("marker")!);
+
+    [Fact]
+    public async Task a_broker_stopped_and_restarted_under_load_loses_nothing_and_keeps_each_petitions_order()
+    {
+        var exchange = $"ce-{Guid.NewGuid():N}"[..12];
+        await using var engine = await StartAsync(exchange);
+        var integrator = await BrokerQueue.BindAsync(broker.Node, exchange, "#");
+
+        // Four petitioners' workers, each petition submitted, forwarded, accepted and answered (4 events),
+        // the broker stopped after the first third of the petitions and started again after the second.
+        const int Workers = 4, PetitionsPerWorker = 12;
+        var started = 0;
+        var petitions = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        var stopped = new TaskCompletionSource();
+        var restart = new TaskCompletionSource();
+        async Task WorkAsync()
+        {
+            for (var i = 0; i < PetitionsPerWorker; i++)
+            {
+                var n = Interlocked.Increment(ref started);
+                if (n == Workers * PetitionsPerWorker / 3)
+                    stopped.TrySetResult();
+                if (n == 2 * Workers * PetitionsPerWorker / 3)
+                    await restart.Task;
+                var id = (await engine.SubmitAsync()).PetitionId;
+                petitions.Add(id);
+                await engine.Forward(id);
+                await engine.Accept(id);
+                await engine.Reply(id);
+            }
+        }
+        var load = Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(WorkAsync)));
+        await stopped.Task;
+        await broker.Node.StopAsync();
+        var status = engine.Host.Services.GetRequiredService<IntegrationStatus>();
+        // Commands keep committing while the broker is down; their events wait (in the log and the outbox).
+        var waitingWhileDown = (await status.ReadAsync()).Outgoing;
+        await broker.Node.StartAsync();
+        restart.SetResult();
+        await load;
+
+        // This class's database also holds the other tests' petitions: only this test's count.
+        var ours = petitions.ToHashSet();
+        var log = (await LogAsync(engine)).Where(e => ours.Contains(e.StreamId)).ToList();
+        log.Count.ShouldBe(Workers * PetitionsPerWorker * 4);
+        await integrator.WaitUntilAsync(m => m.Where(x => ours.Contains(x.PetitionId)).Select(x => x.Sequence).Distinct().Count() >= log.Count,
+            TimeSpan.FromMinutes(3));
+
+        var arrived = integrator.Messages.Where(m => ours.Contains(m.PetitionId)).ToList();
+        var duplicates = arrived.Count - arrived.Select(m => m.Sequence).Distinct().Count();
+        // Per petition, the versions in the order they first arrived: 1, 2, 3, 4 when nothing overtook.
+        var firstArrivals = arrived.GroupBy(m => m.PetitionId)
+            .ToDictionary(g => g.Key, g => g.Select(m => m.Version).Distinct().ToList());
+        var overtaken = firstArrivals.Values.Count(v => !v.SequenceEqual(Enumerable.Range(1, 4)));
+        output.WriteLine($"{log.Count} events logged, {arrived.Count} messages received, {duplicates} duplicates, "
+            + $"{waitingWhileDown} waiting in the outbox while the broker was down, "
+            + $"{overtaken} of {firstArrivals.Count} petitions with an event that overtook an earlier one");
+        arrived.Select(m => m.Sequence).ToHashSet().SetEquals(log.Select(e => e.Sequence)).ShouldBeTrue("every logged event arrives, none missing, none invented");
+        // What a consumer applies, deduplicating by version and holding a version until the one before it
+        // has arrived (docs/examples/case-event-consumer.cs): every petition's events, once, in version order.
+        foreach (var (petition, versions) in firstArrivals)
+        {
+            var applied = new List<int>();
+            var held = new SortedSet<int>();
+            foreach (var version in versions)
+            {
+                held.Add(version);
+                while (held.Remove(applied.Count + 1))
+                    applied.Add(applied.Count + 1);
+            }
+            applied.ShouldBe(Enumerable.Range(1, 4).ToList(), $"petition {petition}");
+        }
+    }
+}
