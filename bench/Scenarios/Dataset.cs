@@ -90,6 +90,32 @@ public static class Dataset
         return (connection, summary, false);
     }
 
+    /// <summary>The highest event sequence in the log now.</summary>
+    public static async Task<long> MaxSequenceAsync(string connectionString, string schema)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {schema}.mt_events", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Petitions submitted after <paramref name="after"/>, and how many of them duplicate detection flagged.</summary>
+    public static async Task<(long Petitions, long Flagged)> FlagRateAsync(string connectionString, string schema, long after)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            select count(*) filter (where type = 'petition_submitted'),
+                   count(distinct stream_id) filter (where type = 'duplicate_suspected')
+            from {schema}.mt_events where seq_id > @after
+            """, conn);
+        cmd.Parameters.AddWithValue("after", after);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     private static async Task<string?> MarkerAsync(string connectionString)
     {
         await using var conn = new NpgsqlConnection(connectionString);
