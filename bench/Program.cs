@@ -197,18 +197,23 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
     // clients would still saturate the server and measure its queue, not its latency).
     var rate = best.PerSecond / 2;
     Measured? t2 = null;
+    var (resubmissionsSent, submissionsSent) = (t1.Resubmissions, t1.Submitted);
     if (Runs("t2"))
     {
         await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
-        t2 = (await SubmissionClients.InProcessOfTheirOwnAsync(Spec(api.Url, 64, rate))).Measured;
+        var o = await SubmissionClients.InProcessOfTheirOwnAsync(Spec(api.Url, 64, rate));
+        t2 = o.Measured;
+        (resubmissionsSent, submissionsSent) = (resubmissionsSent + o.Resubmissions, submissionsSent + o.Operations);
+        if (o.Failures > 0)
+            report.Note($"T2: {o.Failures} of {o.Operations} submissions FAILED, first: {o.FirstFailure}");
     }
 
     // The workload's flag rate (issue 17): what duplicate detection flagged among the submissions of T1 and T2.
     await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
     var (petitionsSince, flaggedSince) = await Dataset.FlagRateAsync(data, api.Store.Options.Events.DatabaseSchemaName, logStart);
     report.Note($"Workload (tests/Testing/Workload.cs, SubmissionMix): every submission from a petitioner of its own except about " +
-        $"{CaseEngine.Testing.SubmissionMix.ResubmissionRate:P0} resubmissions (the same petitioner's matter reworded); T1 probes sent {t1.Resubmissions:N0} " +
-        $"resubmissions in {t1.Submitted:N0} submissions ({(double)t1.Resubmissions / Math.Max(1, t1.Submitted):P1}). Observed flag rate over T1 and T2: " +
+        $"{CaseEngine.Testing.SubmissionMix.ResubmissionRate:P0} resubmissions (the same petitioner's matter reworded); T1 and T2 sent {resubmissionsSent:N0} " +
+        $"resubmissions in {submissionsSent:N0} submissions ({(double)resubmissionsSent / Math.Max(1, submissionsSent):P1}). Observed flag rate over T1 and T2: " +
         $"{flaggedSince:N0} of {petitionsSince:N0} new petitions flagged as suspected duplicates ({(double)flaggedSince / Math.Max(1, petitionsSince):P2}).");
 
     // B6 and B6R: the peer service (bench/Baselines/PeerService.cs) under the same clients, after CaseEngine

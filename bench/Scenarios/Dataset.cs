@@ -99,16 +99,20 @@ public static class Dataset
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Petitions submitted after <paramref name="after"/>, and how many of them duplicate detection flagged.</summary>
+    /// <summary>
+    /// Petitions submitted after <paramref name="after"/>, and how many of those duplicate detection flagged
+    /// (flags that arrive late on petitions submitted before, e.g. by a warm-up, are not counted).
+    /// </summary>
     public static async Task<(long Petitions, long Flagged)> FlagRateAsync(string connectionString, string schema, long after)
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(
             $"""
-            select count(*) filter (where type = 'petition_submitted'),
-                   count(distinct stream_id) filter (where type = 'duplicate_suspected')
-            from {schema}.mt_events where seq_id > @after
+            with submitted as (select stream_id from {schema}.mt_events where seq_id > @after and type = 'petition_submitted')
+            select (select count(*) from submitted),
+                   (select count(distinct e.stream_id) from {schema}.mt_events e join submitted s on s.stream_id = e.stream_id
+                    where e.seq_id > @after and e.type = 'duplicate_suspected')
             """, conn);
         cmd.Parameters.AddWithValue("after", after);
         await using var reader = await cmd.ExecuteReaderAsync();
