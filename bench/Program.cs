@@ -313,7 +313,7 @@ if (Runs("t9"))
         $"duplicates {r.Duplicates:N0}, out of order {r.OutOfOrder:N0}; {r.ClosedCleanly} of {r.Subscribers} sockets closed cleanly; " +
         $"the clients' own process used {r.ClientCpuDriveMs:N0} ms CPU during the {r.Drive.TotalSeconds:0.0} s of submissions ({r.ClientCpuDriveMs / r.Drive.TotalMilliseconds:P0} of a core), {r.ClientCpuMs:N0} ms in all"));
     report.Note($"T9: each client is a distinct caller (an INTEGRATOR token of its own) and subscribes with after = {r.After} (the committed end of the log once the warm-up has settled), so nothing is replayed; " +
-        $"the filtered ones follow the petition offices of {string.Join(", ", entryRegions)} in turn, where the submissions enter in turn. " +
+        $"the filtered ones follow the petition offices of the demo directory's {entryRegions.Count} regions with an office of their own ({string.Join(", ", entryRegions.Take(3))}, …) in turn, where the submissions enter in turn. " +
         $"All {r.Subscribers} had joined the server's live tail {r.Connect.TotalMilliseconds:0} ms after the client process started. Latency = client receipt − the event's occurredAt, " +
         "which is Marten's event timestamp (TimeProvider.System in the server, the same clock as the client's process) taken when the event is appended, before the commit, " +
         "so it includes the append → commit time and is an upper bound on commit → delivery. Measured from the submission's HTTP response instead (a lower bound), " +
@@ -330,4 +330,4 @@ return 0;
 
 static ResultRow WorkingSetRow(string during, WorkingSet ws, TimeSpan interval) =>
     new("WS", $"peak working set of the bench process {during}", $"{ws.PeakMiB:0} MiB", "—", null, "report", null,
-        $"the server runs in-process with the load generator (and PostgreSQL's memory is not counted), so the figure includes the client; {ws.Describe(interval)}");
+        $"the engine runs in the bench process (PostgreSQL's memory is not counted); {ws.Describe(interval)}");

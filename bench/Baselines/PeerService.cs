@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.GraphApi.Schema;
 using CaseEngine.Projections.PetitionView;
 using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
@@ -95,6 +96,9 @@ public sealed class PeerService : IAsyncDisposable
             .ApplyAllDatabaseChangesOnStartup();
         if (withInbox)
             marten.AddAsyncDaemon(DaemonMode.Solo);
+        // The contract's own enum types (the same input as CaseEngine's), registered as AddGraphTypes registers the peer's.
+        builder.Services.AddTransient<ChannelEnum>();
+        builder.Services.AddTransient<PetitionCategoryEnum>();
         builder.Services.AddGraphQL(graphql => graphql
             .AddSchema<PeerSchema>()
             .AddGraphTypes(typeof(PeerSchema).Assembly)
@@ -254,16 +258,6 @@ public sealed class PeerPetitionType : ObjectGraphType<PeerPetition>
     }
 }
 
-public sealed class PeerChannelType : EnumerationGraphType<Channel>
-{
-    public PeerChannelType() => Name = "Channel";
-}
-
-public sealed class PeerCategoryType : EnumerationGraphType<PetitionCategory>
-{
-    public PeerCategoryType() => Name = "PetitionCategory";
-}
-
 public sealed class PeerPetitionerInputType : InputObjectGraphType<PetitionerDetails>
 {
     public PeerPetitionerInputType()
@@ -289,9 +283,9 @@ public sealed class PeerSubmitInputType : InputObjectGraphType<PeerSubmitInput>
     {
         Name = "SubmitPetitionInput";
         Field<NonNullGraphType<IdGraphType>>("commandId");
-        Field<NonNullGraphType<PeerChannelType>>("channel");
+        Field<NonNullGraphType<ChannelEnum>>("channel");
         Field<NonNullGraphType<IdGraphType>>("entryRegionCode");
-        Field<NonNullGraphType<PeerCategoryType>>("category");
+        Field<NonNullGraphType<PetitionCategoryEnum>>("category");
         Field<NonNullGraphType<StringGraphType>>("subject");
         Field<NonNullGraphType<StringGraphType>>("content");
         Field<NonNullGraphType<PeerPetitionerInputType>>("petitioner");

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using CaseEngine.Bench.Baselines;
 using CaseEngine.Bench.Harness;
@@ -16,7 +14,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CaseEngine.Bench.Scenarios;
@@ -164,17 +161,7 @@ public sealed class Api : IAsyncDisposable
         return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt64(1)) : ("340102-PO", 0);
     }
 
-    private async Task<string> PostAsync(string body, string? token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (token is not null)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode || text.Contains("\"errors\"", StringComparison.Ordinal))
-            throw new InvalidOperationException($"GraphQL request failed ({(int)response.StatusCode}): {text[..Math.Min(300, text.Length)]}");
-        return text;
-    }
+    private Task<string> PostAsync(string body, string? token) => SubmissionClients.PostGraphQLAsync(_http, body, token);
 
     public async ValueTask DisposeAsync()
     {

@@ -49,6 +49,14 @@ public static class SubmissionClients
     /// <summary>Posts one submission; returns the new petition's id, throws on a transport or GraphQL error.</summary>
     public static async Task<string> PostAsync(HttpClient http, string body, string? token)
     {
+        using var json = JsonDocument.Parse(await PostGraphQLAsync(http, body, token));
+        return json.RootElement.GetProperty("data").GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetString()!;
+    }
+
+    /// <summary>POST /graphql with an optional bearer token: the response's text; throws on a transport or GraphQL error.</summary>
+    public static async Task<string> PostGraphQLAsync(HttpClient http, string body, string? token)
+    {
+        ArgumentNullException.ThrowIfNull(http);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (token is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -56,8 +64,7 @@ public static class SubmissionClients
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode || text.Contains("\"errors\"", StringComparison.Ordinal))
             throw new InvalidOperationException($"GraphQL request failed ({(int)response.StatusCode}): {text[..Math.Min(300, text.Length)]}");
-        using var json = JsonDocument.Parse(text);
-        return json.RootElement.GetProperty("data").GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetString()!;
+        return text;
     }
 
     /// <summary>In the client process: the closed loop (<see cref="ClientSpec.Clients"/>) or the open loop (<see cref="ClientSpec.Rate"/>).</summary>
