@@ -217,46 +217,49 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         $"{flaggedSince:N0} of {petitionsSince:N0} new petitions flagged as suspected duplicates ({(double)flaggedSince / Math.Max(1, petitionsSince):P2}).");
 
     // B6 and B6R: the peer service (bench/Baselines/PeerService.cs) under the same clients, after CaseEngine
-    // has settled, on a fresh database of the same cluster.
-    (SubmitOutcome Best, int Clients, string Cpu, int Resubmissions, int Submitted) b6, b6r;
-    Measured? b6AtRate = null;
-    await using (var peer = await PeerService.StartAsync(await database.CreateDatabaseAsync("bench_peer"), rules!, withInbox: false))
+    // has settled, on a fresh database of the same cluster; only where a target needs them (T1, T2).
+    if (Runs("t1") || Runs("t2"))
     {
-        await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 4) with { Seconds = 2 });   // warm up
-        b6 = await ProbeAsync("B6", peer.Url, null);
-        if (t2 is not null)
-            b6AtRate = (await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 64, rate))).Measured;
-    }
-    await using (var peer = await PeerService.StartAsync(await database.CreateDatabaseAsync("bench_peer_inbox"), rules!, withInbox: true))
-    {
-        await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 4) with { Seconds = 2 });   // warm up
-        b6r = await ProbeAsync("B6R", peer.Url, peer.Store);
-    }
-    report.Add(new ResultRow("B6", $"peer service (minimal ASP.NET Core + GraphQL.NET + Marten StartStream, inline snapshot), submitPetition, best at {b6.Clients} clients",
-        $"{b6.Best.Measured.PerSecond:0}/s, p50 {Ms(b6.Best.Measured.P50)}, p99 {Ms(b6.Best.Measured.P99)}", "—", null, "baseline", null, b6.Cpu));
-    report.Add(new ResultRow("B6R", $"B6 + one async inbox projection on the same cores, best at {b6r.Clients} clients",
-        $"{b6r.Best.Measured.PerSecond:0}/s, p50 {Ms(b6r.Best.Measured.P50)}, p99 {Ms(b6r.Best.Measured.P99)}", "—", null, "baseline", null, b6r.Cpu));
-    if (b6AtRate is not null)
-        report.Add(new ResultRow("B6", $"peer service at T2's offered rate, {rate:0}/s as an open loop ({b6AtRate.PerSecond:0}/s done)",
-            $"p50 {Ms(b6AtRate.P50)}, p99 {Ms(b6AtRate.P99)}, p99.9 {Ms(b6AtRate.P999)}", "—", null, "baseline", null));
+        (SubmitOutcome Best, int Clients, string Cpu, int Resubmissions, int Submitted) b6, b6r;
+        Measured? b6AtRate = null;
+        await using (var peer = await PeerService.StartAsync(await database.CreateDatabaseAsync("bench_peer"), rules!, withInbox: false))
+        {
+            await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 4) with { Seconds = 2 });   // warm up
+            b6 = await ProbeAsync("B6", peer.Url, null);
+            if (t2 is not null)
+                b6AtRate = (await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 64, rate))).Measured;
+        }
+        await using (var peer = await PeerService.StartAsync(await database.CreateDatabaseAsync("bench_peer_inbox"), rules!, withInbox: true))
+        {
+            await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 4) with { Seconds = 2 });   // warm up
+            b6r = await ProbeAsync("B6R", peer.Url, peer.Store);
+        }
+        report.Add(new ResultRow("B6", $"peer service (minimal ASP.NET Core + GraphQL.NET + Marten StartStream, inline snapshot), submitPetition, best at {b6.Clients} clients",
+            $"{b6.Best.Measured.PerSecond:0}/s, p50 {Ms(b6.Best.Measured.P50)}, p99 {Ms(b6.Best.Measured.P99)}", "—", null, "baseline", null, b6.Cpu));
+        report.Add(new ResultRow("B6R", $"B6 + one async inbox projection on the same cores, best at {b6r.Clients} clients",
+            $"{b6r.Best.Measured.PerSecond:0}/s, p50 {Ms(b6r.Best.Measured.P50)}, p99 {Ms(b6r.Best.Measured.P99)}", "—", null, "baseline", null, b6r.Cpu));
+        if (b6AtRate is not null)
+            report.Add(new ResultRow("B6", $"peer service at T2's offered rate, {rate:0}/s as an open loop ({b6AtRate.PerSecond:0}/s done)",
+                $"p50 {Ms(b6AtRate.P50)}, p99 {Ms(b6AtRate.P99)}, p99.9 {Ms(b6AtRate.P999)}", "—", null, "baseline", null));
 
-    if (Runs("t1"))
-    {
-        var toB6R = best.PerSecond / b6r.Best.Measured.PerSecond;
-        var toB6 = best.PerSecond / b6.Best.Measured.PerSecond;
-        report.Add(new ResultRow("T1", $"sustained submitPetition mutations over GraphQL/HTTP, best at {bestClients} clients",
-            $"{best.PerSecond:0}/s, p50 {Ms(best.P50)}, p99 {Ms(best.P99)}", $"B6R {b6r.Best.Measured.PerSecond:0}/s; B6 {b6.Best.Measured.PerSecond:0}/s", toB6R,
-            "≥ 0.8 × B6R and ≥ 0.5 × B6", toB6R >= 0.8 && toB6 >= 0.5, $"{toB6:0.00} × B6; {t1.Cpu}"));
-        if (b1.TryGetValue(32, out var b132))
-            report.Note($"T1 against the physical floor: {best.PerSecond / b132.PerSecond:0.00} × B1(32) ({b132.PerSecond:0} tps).");
-    }
-    if (t2 is not null)
-    {
-        var limit = b6AtRate is null ? double.NaN : 1.5 * b6AtRate.P99;
-        report.Add(new ResultRow("T2", $"mutation latency at half of T1's best, {rate:0}/s offered as an open loop ({t2.PerSecond:0}/s done)",
-            $"p50 {Ms(t2.P50)}, p99 {Ms(t2.P99)}, p99.9 {Ms(t2.P999)}", $"B6 p99 {Ms(b6AtRate?.P99 ?? double.NaN)} at the same rate",
-            t2.P99 / (b6AtRate?.P99 ?? double.NaN), "p99 ≤ 1.5 × B6 p99", t2.P99 <= limit,
-            "latency from each request's scheduled start" + (b1.TryGetValue(8, out var b18) ? $"; {t2.P99 / b18.P99:0.0} × B1(8) p99 {Ms(b18.P99)}" : "")));
+        if (Runs("t1"))
+        {
+            var toB6R = best.PerSecond / b6r.Best.Measured.PerSecond;
+            var toB6 = best.PerSecond / b6.Best.Measured.PerSecond;
+            report.Add(new ResultRow("T1", $"sustained submitPetition mutations over GraphQL/HTTP, best at {bestClients} clients",
+                $"{best.PerSecond:0}/s, p50 {Ms(best.P50)}, p99 {Ms(best.P99)}", $"B6R {b6r.Best.Measured.PerSecond:0}/s; B6 {b6.Best.Measured.PerSecond:0}/s", toB6R,
+                "≥ 0.8 × B6R and ≥ 0.5 × B6", toB6R >= 0.8 && toB6 >= 0.5, $"{toB6:0.00} × B6; {t1.Cpu}"));
+            if (b1.TryGetValue(32, out var b132))
+                report.Note($"T1 against the physical floor: {best.PerSecond / b132.PerSecond:0.00} × B1(32) ({b132.PerSecond:0} tps).");
+        }
+        if (t2 is not null)
+        {
+            var limit = b6AtRate is null ? double.NaN : 1.5 * b6AtRate.P99;
+            report.Add(new ResultRow("T2", $"mutation latency at half of T1's best, {rate:0}/s offered as an open loop ({t2.PerSecond:0}/s done)",
+                $"p50 {Ms(t2.P50)}, p99 {Ms(t2.P99)}, p99.9 {Ms(t2.P999)}", $"B6 p99 {Ms(b6AtRate?.P99 ?? double.NaN)} at the same rate",
+                t2.P99 / (b6AtRate?.P99 ?? double.NaN), "p99 ≤ 1.5 × B6 p99", t2.P99 <= limit,
+                "latency from each request's scheduled start" + (b1.TryGetValue(8, out var b18) ? $"; {t2.P99 / b18.P99:0.0} × B1(8) p99 {Ms(b18.P99)}" : "")));
+        }
     }
     if (Runs("t3"))
     {
