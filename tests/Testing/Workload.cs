@@ -431,7 +431,11 @@ public sealed class SubmissionMix(long run, IReadOnlyList<string> entryRegions, 
     public sealed class Client(long run, int client, IReadOnlyList<string> entryRegions, double resubmissionRate)
     {
         private readonly Random _rng = new(unchecked((int)(run ^ (run >> 32)) * 31 + client));
+        /// <summary>ID numbers a run can tell apart: 50 birth years × 12 months × 28 days × 10,000 sequence numbers.</summary>
+        private const long IdSlots = 50L * 12 * 28 * 10_000;
+
         private readonly List<(BenchSubmission First, Text.Matter Matter, int Wording)> _earlier = [];
+        private long _petitioners;
 
         public BenchSubmission Next()
         {
@@ -451,12 +455,14 @@ public sealed class SubmissionMix(long run, IReadOnlyList<string> entryRegions, 
             var kind = Text.PetitionTexts.Pick(_rng, Text.PetitionTexts.Kinds);
             var m = Text.PetitionTexts.NewMatter(kind, _rng);
             var w = _rng.Next(4);
-            // Made-up data of the right shape; phone and ID number drawn from the run's random stream,
-            // so petitioners are distinct (a collision needs the same 9 random digits and the same matter).
+            // Made-up data of the right shape, distinct within a run by construction: the client and its
+            // count of petitioners pick a slot, the run turns it; ID number and phone are one-to-one in the slot.
+            var slot = (client * 1_000_000L + _petitioners++ + (run & 0x7fff_ffff)) % IdSlots;
+            var (sequence, day, month, year) = (slot % 10_000, slot / 10_000 % 28, slot / 280_000 % 12, slot / 3_360_000);
             var submission = new BenchSubmission(region, CategoryName(kind.Category), m.Subject(w), m.Content(w),
                 Text.PetitionTexts.Pick(_rng, ["张", "王", "李", "赵", "刘", "陈"]) + Text.PetitionTexts.Pick(_rng, ["伟", "芳", "敏", "静", "强", "磊"]) + "某",
-                $"13{_rng.Next(0, 1_000_000_000):000000000}",
-                $"{region.PadRight(6, '0')[..6]}19{_rng.Next(50, 100)}{_rng.Next(1, 13):00}{_rng.Next(1, 29):00}{_rng.Next(0, 10_000):0000}",
+                $"13{(slot * 7_919 + (run & 0xffff)) % 1_000_000_000:000000000}",
+                $"{region.PadRight(6, '0')[..6]}19{50 + year:00}{1 + month:00}{1 + day:00}{sequence:0000}",
                 $"{m.Place}{_rng.Next(1, 200)}号", false);
             if (_earlier.Count >= Remembered)
                 _earlier.RemoveAt(_rng.Next(_earlier.Count));
