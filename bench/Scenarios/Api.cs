@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using CaseEngine.Bench.Baselines;
 using CaseEngine.Bench.Harness;
@@ -7,6 +5,7 @@ using CaseEngine.Domain;
 using CaseEngine.GraphApi;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.Projections.ReadSide;
+using CaseEngine.Testing;
 using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
 using Marten;
@@ -15,7 +14,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace CaseEngine.Bench.Scenarios;
@@ -23,9 +21,6 @@ namespace CaseEngine.Bench.Scenarios;
 /// <summary>T1, T2 and T6: the real server on Kestrel (loopback), driven over GraphQL over HTTP.</summary>
 public sealed class Api : IAsyncDisposable
 {
-    private const string Submit = """
-        mutation($input: SubmitPetitionInput!) { submitPetition(input: $input) { caseNumber petition { id version } } }
-        """;
     private const string Inbox = """
         query($department: ID!) { inbox(departmentId: $department, first: 50) { totalCount pageInfo { hasNextPage endCursor }
           edges { cursor node { stage receivedAt dueAt overdue petition { id caseNumber subject status } } } } }
@@ -53,18 +48,28 @@ public sealed class Api : IAsyncDisposable
     public string Mint(string subject, Role role, string? departmentId) =>
         _app.Services.GetRequiredService<TokenService>().Mint(subject, role, departmentId, TimeSpan.FromHours(4));
 
+    /// <summary>The server's base address.</summary>
+    public Uri Url => _http.BaseAddress!;
+
+    /// <summary>
+    /// <paramref name="count"/> PETITIONER tokens of distinct callers: the bench's load clients each hold
+    /// one, as petitioners on their own devices do, so the per-caller rate limit applies to each as shipped.
+    /// </summary>
+    public string[] PetitionerTokens(int count, string prefix = "bench") =>
+        [.. Enumerable.Range(0, count).Select(i => Mint($"petitioner-{prefix}-{i}", Role.Petitioner, null))];
+
     /// <param name="rules">The directory the data was generated with (default: the demo directory).</param>
     public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null)
     {
         var port = MinimalEndpoint.FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        builder.Logging.ClearProviders();
+        // Production defaults (issue 17): the Production environment, rate limits on, the host's logging as shipped.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Configuration["GraphQL:RateLimit:Enabled"] = "false";
         // Random keys for this run: no key from the repository, nothing written to the user's data folder.
         foreach (var (key, value) in CaseEngine.Testing.TestKeys.Settings)
             builder.Configuration[key] = value;
-        // T9's subscribers all connect from this process's one address: the per-client socket cap would refuse most.
+        // The one setting changed from its default: T9's 1,000 subscribers all connect from this machine's
+        // one address, and the per-address socket cap (meant for one client machine) would refuse most.
         builder.Configuration["GraphQL:WebSocket:MaxSocketsPerClient"] = "100000";
         builder.AddCaseEngine(o =>
         {
@@ -83,40 +88,58 @@ public sealed class Api : IAsyncDisposable
 
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
 
-    /// <summary>Anonymous WEBSITE submissions, each its own petition and command id.</summary>
+    private readonly SubmissionMix.Client _mix = new SubmissionMix(SubmissionMix.NewRun(), [EntryRegion]).For(0);
+    private string[]? _tokens;
+    private int _next;
+
+    /// <summary>
+    /// Warms the server up (handler code generation, JIT) with submissions whose failures do not count:
+    /// on a loaded machine the very first one, which generates the handlers, may outlast the 30 s time limit.
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                await SubmitAsync(0, 0);
+                break;
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+        await Load.RunAsync(4, TimeSpan.FromSeconds(2), async (client, i) =>
+        {
+            try
+            {
+                await SubmitAsync(client, i);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        });
+    }
+
+    /// <summary>Submissions from this process (warm-up, T3's background and probes, T9's driver), each its own petition.</summary>
     public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
         Load.RunAsync(clients, duration, (client, i) => SubmitAsync(client, i), maxOperationsPerClient);
-
-    /// <summary>Submissions started at a fixed rate (an open loop), each its own petition.</summary>
-    public Task<Measured> SubmissionsAtRateAsync(double perSecond, TimeSpan duration) =>
-        Load.AtRateAsync(perSecond, duration, i => SubmitAsync(1000, i));
 
     /// <summary>Submissions started at a fixed rate until <paramref name="stop"/>: the background load of T3.</summary>
     public Task<Measured> SubmissionsAtRateAsync(double perSecond, CancellationToken stop) =>
         Load.AtRateAsync(perSecond, TimeSpan.FromHours(1), i => SubmitAsync(1000, i), stop);
 
-    /// <summary>One anonymous WEBSITE submission (a new petition): its id; throws when the server answers with errors.</summary>
+    /// <summary>
+    /// One WEBSITE submission from <see cref="SubmissionMix"/> (a petitioner of their own, now and then a
+    /// resubmission) with one of 64 petitioner tokens in turn: its petition's id; throws when the server answers with errors.
+    /// </summary>
     public async Task<string> SubmitAsync(int client, int i, string entryRegion = EntryRegion)
     {
-        var body = JsonSerializer.Serialize(new
-        {
-            query = Submit,
-            variables = new
-            {
-                input = new
-                {
-                    commandId = Guid.NewGuid(),
-                    channel = "WEBSITE",
-                    entryRegionCode = entryRegion,
-                    category = "COMPLAINT_REQUEST",
-                    subject = $"村道损坏无人维修 {client}-{i}",
-                    content = "村里的道路损坏已有半年，请求尽快维修。",
-                    petitioner = new { name = "张三丰", phone = $"138{client:0000}{i % 10000:0000}" },
-                },
-            },
-        });
-        using var response = JsonDocument.Parse(await PostAsync(body, null));
-        return response.RootElement.GetProperty("data").GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetString()!;
+        _tokens ??= PetitionerTokens(64, "inprocess");
+        BenchSubmission s;
+        lock (_mix)
+            s = _mix.Next() with { EntryRegion = entryRegion };
+        return await SubmissionClients.PostAsync(_http, SubmissionClients.Body(s), _tokens[(uint)Interlocked.Increment(ref _next) % _tokens.Length]);
     }
 
     /// <summary>The first inbox page of a department, read by an officer of that department.</summary>
@@ -138,17 +161,7 @@ public sealed class Api : IAsyncDisposable
         return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt64(1)) : ("340102-PO", 0);
     }
 
-    private async Task<string> PostAsync(string body, string? token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (token is not null)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode || text.Contains("\"errors\"", StringComparison.Ordinal))
-            throw new InvalidOperationException($"GraphQL request failed ({(int)response.StatusCode}): {text[..Math.Min(300, text.Length)]}");
-        return text;
-    }
+    private Task<string> PostAsync(string body, string? token) => SubmissionClients.PostGraphQLAsync(_http, body, token);
 
     public async ValueTask DisposeAsync()
     {

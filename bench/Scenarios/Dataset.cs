@@ -90,6 +90,36 @@ public static class Dataset
         return (connection, summary, false);
     }
 
+    /// <summary>The highest event sequence in the log now.</summary>
+    public static async Task<long> MaxSequenceAsync(string connectionString, string schema)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {schema}.mt_events", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// Petitions submitted after <paramref name="after"/>, and how many of those duplicate detection flagged
+    /// (flags that arrive late on petitions submitted before, e.g. by a warm-up, are not counted).
+    /// </summary>
+    public static async Task<(long Petitions, long Flagged)> FlagRateAsync(string connectionString, string schema, long after)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            with submitted as (select stream_id from {schema}.mt_events where seq_id > @after and type = 'petition_submitted')
+            select (select count(*) from submitted),
+                   (select count(distinct e.stream_id) from {schema}.mt_events e join submitted s on s.stream_id = e.stream_id
+                    where e.seq_id > @after and e.type = 'duplicate_suspected')
+            """, conn);
+        cmd.Parameters.AddWithValue("after", after);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     private static async Task<string?> MarkerAsync(string connectionString)
     {
         await using var conn = new NpgsqlConnection(connectionString);

@@ -388,3 +388,88 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
         return _related[officeId] = list;
     }
 }
+
+/// <summary>
+/// One submission as the bench's load clients send it over GraphQL (enum values in the schema's spelling).
+/// <paramref name="Resubmission"/>: the same petitioner submitting a matter of theirs again, reworded.
+/// </summary>
+public sealed record BenchSubmission(string EntryRegion, string Category, string Subject, string Content,
+    string Name, string Phone, string IdNumber, string Address, bool Resubmission);
+
+/// <summary>
+/// The bench's submission workload (issue 17): every new submission comes from a petitioner of their own,
+/// and about <see cref="ResubmissionRate"/> of them are genuine resubmissions — a petitioner this client
+/// served before brings the same matter again in other words (the next wording of the same
+/// <see cref="Text.Matter"/>: same place, party, amount and date, other sentences), as people do when
+/// they write to a higher level or lose patience. So duplicate detection does the work it does in
+/// production: it segments every text and compares each petitioner's earlier petitions, and flags only
+/// the resubmissions (distinct petitioners are never candidates of each other). One <see cref="Client"/>
+/// per load client; <paramref name="run"/> keeps the petitioners of one run apart from those of an
+/// earlier run on a kept database.
+/// </summary>
+public sealed class SubmissionMix(long run, IReadOnlyList<string> entryRegions, double resubmissionRate = SubmissionMix.ResubmissionRate)
+{
+    /// <summary>About 3 % of submissions repeat a matter of the same petitioner (issue 17's realistic rate).</summary>
+    public const double ResubmissionRate = 0.03;
+
+    /// <summary>How many of its earlier petitioners a client remembers to resubmit for.</summary>
+    private const int Remembered = 256;
+
+    /// <summary>A new run key: random, so two runs never share a petitioner.</summary>
+    public static long NewRun() => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * 4_294_967_296L
+        + System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+
+    public Client For(int client) => new(run, client, entryRegions, resubmissionRate);
+
+    /// <summary>The submissions of one load client, in order; not thread-safe (one per client).</summary>
+    public sealed class Client(long run, int client, IReadOnlyList<string> entryRegions, double resubmissionRate)
+    {
+        private readonly Random _rng = new(unchecked((int)(run ^ (run >> 32)) * 31 + client));
+        /// <summary>ID numbers a run can tell apart: 50 birth years × 12 months × 28 days × 10,000 sequence numbers.</summary>
+        private const long IdSlots = 50L * 12 * 28 * 10_000;
+
+        private readonly List<(BenchSubmission First, Text.Matter Matter, int Wording)> _earlier = [];
+        private long _petitioners;
+
+        public BenchSubmission Next()
+        {
+            if (_earlier.Count > 0 && _rng.NextDouble() < resubmissionRate)
+            {
+                var pick = _rng.Next(_earlier.Count);
+                var (first, matter, wording) = _earlier[pick];
+                _earlier[pick] = (first, matter, wording + 1);
+                return first with
+                {
+                    Subject = matter.Subject(wording + 1),
+                    Content = matter.Content(wording + 1),
+                    Resubmission = true,
+                };
+            }
+            var region = entryRegions[_rng.Next(entryRegions.Count)];
+            var kind = Text.PetitionTexts.Pick(_rng, Text.PetitionTexts.Kinds);
+            var m = Text.PetitionTexts.NewMatter(kind, _rng);
+            var w = _rng.Next(4);
+            // Made-up data of the right shape, distinct within a run by construction: the client and its
+            // count of petitioners pick a slot, the run turns it; ID number and phone are one-to-one in the slot.
+            var slot = (client * 1_000_000L + _petitioners++ + (run & 0x7fff_ffff)) % IdSlots;
+            var (sequence, day, month, year) = (slot % 10_000, slot / 10_000 % 28, slot / 280_000 % 12, slot / 3_360_000);
+            var submission = new BenchSubmission(region, CategoryName(kind.Category), m.Subject(w), m.Content(w),
+                Text.PetitionTexts.Pick(_rng, ["张", "王", "李", "赵", "刘", "陈"]) + Text.PetitionTexts.Pick(_rng, ["伟", "芳", "敏", "静", "强", "磊"]) + "某",
+                $"13{(slot * 7_919 + (run & 0xffff)) % 1_000_000_000:000000000}",
+                $"{region.PadRight(6, '0')[..6]}19{50 + year:00}{1 + month:00}{1 + day:00}{sequence:0000}",
+                $"{m.Place}{_rng.Next(1, 200)}号", false);
+            if (_earlier.Count >= Remembered)
+                _earlier.RemoveAt(_rng.Next(_earlier.Count));
+            _earlier.Add((submission, m, w));
+            return submission;
+        }
+
+        private static string CategoryName(Domain.PetitionCategory category) => category switch
+        {
+            Domain.PetitionCategory.ComplaintRequest => "COMPLAINT_REQUEST",
+            Domain.PetitionCategory.Suggestion => "SUGGESTION",
+            Domain.PetitionCategory.ReportAccusation => "REPORT_ACCUSATION",
+            _ => "LEGAL_PROCEDURE",
+        };
+    }
+}
