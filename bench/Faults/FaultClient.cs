@@ -36,8 +36,8 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
 
     private readonly Random _rng = new(seed);
     private readonly List<Own> _active = [];
-    private readonly List<Matter> _matters = [];
-    private int _submitted;
+    // Four in five submissions enter at the county, one in five at the city.
+    private readonly SubmissionMix.Client _submissions = new SubmissionMix(seed, ["340101", "340101", "340101", "340101", "340100"]).For(index);
 
     /// <summary>A petition this client submitted, with what its petitioner needs to act on it.</summary>
     private sealed record Own(Guid Id, string? PetitionerToken, string? AccessCode);
@@ -78,37 +78,22 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
 
     private async Task SubmitAsync()
     {
-        var n = _submitted++;
-        // A petitioner of its own per submission, except about 3 % genuine resubmissions: an earlier
-        // petitioner of this client raising the same matter again in other words (issue 17's realistic
-        // mix). One person filing hundreds of petitions made detection quadratic and the flags most of
-        // the log; this keeps flags to what production sees while every run still has some.
-        var resubmission = _matters.Count > 0 && _rng.NextDouble() < 0.03;
+        // Issue 17's realistic mix (SubmissionMix): a petitioner of their own per submission, about 3 %
+        // resubmissions reworded by the same person. One person filing a quarter of all petitions made
+        // detection quadratic and flags most of the log in the first full run.
+        var submission = _submissions.Next();
         var letter = _rng.NextDouble() < 0.3;
-        var region = _rng.NextDouble() < 0.8 ? "340101" : "340100";
+        var region = submission.EntryRegion;
         var office = $"{region}-PO";
-        var matter = resubmission
-            ? _matters[_rng.Next(_matters.Count)]
-            : new Matter(
-                $"李{n % 100}",
-                $"139{index:00}{n % 1_000_000:000000}",
-                $"34010219{60 + n % 40:00}{1 + n % 12:00}{1 + n % 28:00}{(index * 7919 + n) % 1000:000}{n % 10}",
-                Streets[_rng.Next(Streets.Length)], Topics[_rng.Next(Topics.Length)], n);
-        if (!resubmission)
-            _matters.Add(matter);
-        var citizen = $"citizen-{index}-{matter.Number}";
-        var categories = new[] { "COMPLAINT_REQUEST", "SUGGESTION", "REPORT_ACCUSATION", "LEGAL_PROCEDURE" };
-        var (subject, content) = resubmission
-            ? ($"再次反映{matter.Street}{matter.Topic}问题", $"我此前反映的{matter.Street}{matter.Topic}问题至今没有解决，现再次反映，请求依法尽快处理。")
-            : ($"{matter.Street}{matter.Topic}", $"{matter.Street}一带{matter.Topic}，已持续一段时间，请求依法处理。第{index}-{n}件。");
+        var citizen = $"citizen-{submission.IdNumber}";
         var input = new Dictionary<string, object?>
         {
             ["channel"] = letter ? "LETTER" : "WEBSITE",
             ["entryRegionCode"] = region,
-            ["category"] = categories[_rng.Next(categories.Length)],
-            ["subject"] = subject,
-            ["content"] = content,
-            ["petitioner"] = new { name = matter.Name, phone = matter.Phone, idNumber = matter.IdNumber, address = "示范市示范县" },
+            ["category"] = submission.Category,
+            ["subject"] = submission.Subject,
+            ["content"] = submission.Content,
+            ["petitioner"] = new { name = submission.Name, phone = submission.Phone, idNumber = submission.IdNumber, address = submission.Address },
             // A letter received weeks ago: its routing time limit has passed, so the deadline sweep fires it.
             ["receivedAt"] = letter ? DateTimeOffset.UtcNow.AddDays(-_rng.Next(20, 60)).ToString("O", CultureInfo.InvariantCulture) : null,
         };
@@ -293,10 +278,4 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
         var chosen = _rng.PickWeighted(options, o => o.Weight);
         return (chosen.Kind, chosen.InputType, chosen.Input(), chosen.Token);
     }
-
-    /// <summary>A petitioner and the matter they raised first (a resubmission rewords it).</summary>
-    private sealed record Matter(string Name, string Phone, string IdNumber, string Street, string Topic, int Number);
-
-    private static readonly string[] Streets = ["和平路", "长江路", "黄山路", "淮河路", "望江路", "金寨路", "芜湖路", "宿州路"];
-    private static readonly string[] Topics = ["村道损坏", "拖欠工资", "学校收费", "医保报销", "征地补偿", "噪音扰民", "低保申请", "违章建筑"];
 }
