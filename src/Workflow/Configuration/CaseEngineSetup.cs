@@ -9,6 +9,7 @@ using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Hosting;
 using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Telemetry;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -143,8 +144,11 @@ public static class CaseEngineSetup
         services.AddProjectionMonitoring();
         // After Marten's schema step (registered with AddMarten above): counts an inbox written before ce_inbox_count.
         services.AddHostedService<InboxCountSeeding>();
-        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine")
-            .AddCheck<ProjectionHealthCheck>("projections");
+        // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).
+        services.AddCaseEngineMetrics();
+        // Both checks decide readiness (/health/ready); liveness asks nothing of the database (HealthTags).
+        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine", tags: [HealthTags.Ready])
+            .AddCheck<ProjectionHealthCheck>("projections", tags: [HealthTags.Ready]);
         return builder;
     }
 
