@@ -10,6 +10,9 @@ using CaseEngine.Workflow.Submitting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Wolverine;
 
 namespace CaseEngine.GraphApi.Tests.Logs;
@@ -37,6 +40,11 @@ public sealed class RefusalRun : IAsyncLifetime
     public EveryLogLine Logs { get; } = new();
     public ApiHost Api { get; private set; } = null!;
 
+    /// <summary>Every span exported (in memory) and every metric exported, OpenTelemetry's and the Prometheus scrape's text.</summary>
+    public List<System.Diagnostics.Activity> Spans { get; } = [];
+    public List<Metric> Metrics { get; } = [];
+    public string Scrape { get; private set; } = "";
+
     /// <summary>Strings that must appear in no log entry: the personal data, the access codes issued and guessed, the free text.</summary>
     public List<string> Secrets { get; } = [Name, Phone, IdNumber, Address, Subject, Content, Reason, BadPhone, WrongCode, FailingContent];
 
@@ -54,11 +62,18 @@ public sealed class RefusalRun : IAsyncLifetime
             // An operator who turned everything up, and asked Npgsql for the server's error details.
             ["ConnectionStrings:Marten"] = Db.ConnectionString + ";Include Error Detail=true",
         };
+        var scrapePort = FreePort();
+        settings["Metrics:Prometheus:Enabled"] = "true";
+        settings["Metrics:Prometheus:Port"] = scrapePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.AspNetCore.Hosting.Diagnostics",
                      "Microsoft.Extensions.Diagnostics.HealthChecks", "System", "Wolverine", "Marten", "JasperFx", "Npgsql", "Weasel", "GraphQL", "CaseEngine" })
             settings[$"Logging:LogLevel:{category}"] = "Trace";
         Api = await ApiHost.StartAsync(Db, new FakeClock(new DateTimeOffset(2025, 3, 3, 9, 0, 0, TimeSpan.FromHours(8))),
-            services => services.AddSingleton<ILoggerProvider>(Logs), settings, environment: "Production");
+            services =>
+            {
+                services.AddSingleton<ILoggerProvider>(Logs);
+                services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(Spans)).WithMetrics(m => m.AddInMemoryExporter(Metrics));
+            }, settings, environment: "Production");
         var api = Api;
 
         // Set-up: two petitions that exist, with the personal data in them.
@@ -171,6 +186,23 @@ public sealed class RefusalRun : IAsyncLifetime
         // What a caller that logs the exception (e.g. the deadline sweeper) would print.
         FailureText = thrown.ToString();
         Logs.Phase = "end";
+
+        // What the exporters hold after the run.
+        await Api.Services.GetRequiredService<CaseEngine.Workflow.Telemetry.OperationsSampler>().SampleAsync();
+        using var http = new HttpClient();
+        var url = $"http://127.0.0.1:{scrapePort}/metrics";
+        await http.GetStringAsync(url);
+        Scrape = await http.GetStringAsync(url);
+        Api.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        Api.Services.GetRequiredService<TracerProvider>().ForceFlush();
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private async Task<(Guid Id, string CaseNumber, string AccessCode)> Submit(string? token)
@@ -237,6 +269,52 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
         leaks.Count.ShouldBe(0, $"{leaks.Select(l => l.Entry).Distinct().Count()} entries leak:\n" + string.Join("\n---\n",
             leaks.GroupBy(l => (l.Entry.Category, l.Entry.Level)).Select(g =>
                 $"{g.Count()} x {g.Key.Level} {g.Key.Category} [{string.Join(", ", g.Select(l => l.Secret).Distinct())}] e.g. {Cut(g.First().Entry.Text)}")));
+    }
+
+    [Fact]
+    public void no_exported_span_holds_personal_data_an_access_code_or_free_text()
+    {
+        List<System.Diagnostics.Activity> spans;
+        lock (run.Spans)
+            spans = [.. run.Spans];
+        spans.Count.ShouldBeGreaterThan(50);
+        // The handler spans of refused commands are there, with the command's name and its refusal's code, nothing more.
+        spans.ShouldContain(a => a.Source.Name == "Wolverine" && (a.GetTagItem("outcome") as string) == "NOT_FOUND");
+        var leaks = spans.SelectMany(a => run.Secrets.Where(secret => SpanText(a).Contains(secret, StringComparison.Ordinal))
+            .Select(secret => $"{secret} in {a.Source.Name} {a.DisplayName}: {Cut(SpanText(a))}")).ToList();
+        leaks.Count.ShouldBe(0, string.Join("\n---\n", leaks.Take(5)));
+    }
+
+    [Fact]
+    public void no_exported_metric_holds_personal_data_an_access_code_or_free_text()
+    {
+        run.Scrape.ShouldContain("caseengine_commands");
+        var points = run.Metrics.SelectMany(m => Points(m).Select(tags => $"{m.MeterName} {m.Name} {tags}")).ToList();
+        points.ShouldContain(p => p.Contains("caseengine.commands", StringComparison.Ordinal));
+        foreach (var secret in run.Secrets)
+        {
+            run.Scrape.ShouldNotContain(secret);
+            points.ShouldNotContain(p => p.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    private static string SpanText(System.Diagnostics.Activity a) => string.Join(" | ", new[] { a.DisplayName, a.OperationName, a.StatusDescription ?? "" }
+        .Concat(a.TagObjects.Select(t => $"{t.Key}={t.Value}"))
+        .Concat(a.Events.SelectMany(e => e.Tags.Select(t => $"{e.Name} {t.Key}={t.Value}")))
+        .Concat(a.Links.SelectMany(l => l.Tags?.Select(t => $"{t.Key}={t.Value}") ?? []))
+        .Concat(a.Baggage.Select(b => $"{b.Key}={b.Value}")));
+
+    private static List<string> Points(Metric metric)
+    {
+        var points = new List<string>();
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            var tags = new List<string>();
+            foreach (var tag in point.Tags)
+                tags.Add($"{tag.Key}={tag.Value}");
+            points.Add(string.Join(",", tags));
+        }
+        return points;
     }
 
     [Fact]
