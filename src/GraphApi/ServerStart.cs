@@ -61,9 +61,7 @@ public static class ServerStart
         var database = app.Services.GetRequiredService<CaseEngineDatabase>();
         var where = database.Embedded ? "the embedded PostgreSQL (thrown away at stop)" : Describe(new NpgsqlConnectionStringBuilder(database.ConnectionString));
         var otlp = Telemetry.TelemetrySetup.OtlpConfigured(app.Configuration) ? "OTLP export on (OTEL_* variables)" : "OTLP export off";
-        var prometheus = app.Services.GetRequiredService<Telemetry.PrometheusOptions>();
-        var scrape = prometheus.Enabled ? $"Prometheus scrape on {prometheus.Host}:{prometheus.Port.ToString(CultureInfo.InvariantCulture)}" : "Prometheus scrape off";
-        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, one tenant; {otlp}; {scrape}";
+        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, one tenant; {otlp}";
     }
 
     private static string Describe(NpgsqlConnectionStringBuilder b) =>

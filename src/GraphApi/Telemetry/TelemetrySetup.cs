@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Projections.Monitoring;
-using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Telemetry;
 using JasperFx.OpenTelemetry;
 using Marten;
@@ -18,7 +17,6 @@ namespace CaseEngine.GraphApi.Telemetry;
 /// <c>OTEL_SDK_DISABLED</c> is not true), or <c>Telemetry:Tracing=true</c> for an exporter added in
 /// code; without them no span is recorded and nothing is sent. What they collect is configured here
 /// either way: the engine's, ASP.NET Core's, Wolverine's, Marten's and Npgsql's sources and meters.
-/// The Prometheus scrape (<see cref="PrometheusEndpoint"/>) listens to the meters directly.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -34,9 +32,6 @@ public static class TelemetrySetup
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddSettings<PrometheusOptions>(PrometheusOptions.Section, o => o.Invalid());
-        services.AddSingleton<PrometheusEndpoint>();
-        services.AddHostedService(sp => sp.GetRequiredService<PrometheusEndpoint>());
         // The node's live subscriptions, read when the gauge is collected.
         services.AddHostedService<SubscriberGauge>();
 

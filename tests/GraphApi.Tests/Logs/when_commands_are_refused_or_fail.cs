@@ -40,10 +40,9 @@ public sealed class RefusalRun : IAsyncLifetime
     public EveryLogLine Logs { get; } = new();
     public ApiHost Api { get; private set; } = null!;
 
-    /// <summary>Every span exported (in memory) and every metric exported, OpenTelemetry's and the Prometheus scrape's text.</summary>
+    /// <summary>Every span and every metric exported (in memory).</summary>
     public List<System.Diagnostics.Activity> Spans { get; } = [];
     public List<Metric> Metrics { get; } = [];
-    public string Scrape { get; private set; } = "";
 
     /// <summary>Strings that must appear in no log entry: the personal data, the access codes issued and guessed, the free text.</summary>
     public List<string> Secrets { get; } = [Name, Phone, IdNumber, Address, Subject, Content, Reason, BadPhone, WrongCode, FailingContent];
@@ -62,9 +61,6 @@ public sealed class RefusalRun : IAsyncLifetime
             // An operator who turned everything up, and asked Npgsql for the server's error details.
             ["ConnectionStrings:Marten"] = Db.ConnectionString + ";Include Error Detail=true",
         };
-        var scrapePort = FreePort();
-        settings["Metrics:Prometheus:Enabled"] = "true";
-        settings["Metrics:Prometheus:Port"] = scrapePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var category in new[] { "Default", "Microsoft", "Microsoft.AspNetCore", "Microsoft.AspNetCore.Hosting.Diagnostics",
                      "Microsoft.Extensions.Diagnostics.HealthChecks", "System", "Wolverine", "Marten", "JasperFx", "Npgsql", "Weasel", "GraphQL", "CaseEngine" })
             settings[$"Logging:LogLevel:{category}"] = "Trace";
@@ -189,20 +185,8 @@ public sealed class RefusalRun : IAsyncLifetime
 
         // What the exporters hold after the run.
         await Api.Services.GetRequiredService<CaseEngine.Workflow.Telemetry.OperationsSampler>().SampleAsync();
-        using var http = new HttpClient();
-        var url = $"http://127.0.0.1:{scrapePort}/metrics";
-        await http.GetStringAsync(url);
-        Scrape = await http.GetStringAsync(url);
         Api.Services.GetRequiredService<MeterProvider>().ForceFlush();
         Api.Services.GetRequiredService<TracerProvider>().ForceFlush();
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream,
-            System.Net.Sockets.ProtocolType.Tcp);
-        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private async Task<(Guid Id, string CaseNumber, string AccessCode)> Submit(string? token)
@@ -278,8 +262,10 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
         lock (run.Spans)
             spans = [.. run.Spans];
         spans.Count.ShouldBeGreaterThan(50);
-        // The handler spans of refused commands are there, with the command's name and its refusal's code, nothing more.
-        spans.ShouldContain(a => a.Source.Name == "Wolverine" && (a.GetTagItem("outcome") as string) == "NOT_FOUND");
+        // The handler spans of the commands, refused ones included, are there.
+        spans.Count(a => a.Source.Name == "Wolverine" && a.DisplayName.EndsWith("CommandEnvelope")).ShouldBeGreaterThan(10);
+        // The span of this test's own set-up statement (the failing index, written with the marker) is the test's, not the server's.
+        spans.RemoveAll(a => (a.GetTagItem("db.statement") as string)?.StartsWith("CREATE UNIQUE INDEX logs_test_phone", StringComparison.Ordinal) == true);
         var leaks = spans.SelectMany(a => run.Secrets.Where(secret => SpanText(a).Contains(secret, StringComparison.Ordinal))
             .Select(secret => $"{secret} in {a.Source.Name} {a.DisplayName}: {Cut(SpanText(a))}")).ToList();
         leaks.Count.ShouldBe(0, string.Join("\n---\n", leaks.Take(5)));
@@ -288,12 +274,10 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
     [Fact]
     public void no_exported_metric_holds_personal_data_an_access_code_or_free_text()
     {
-        run.Scrape.ShouldContain("caseengine_commands");
         var points = run.Metrics.SelectMany(m => Points(m).Select(tags => $"{m.MeterName} {m.Name} {tags}")).ToList();
         points.ShouldContain(p => p.Contains("caseengine.commands", StringComparison.Ordinal));
         foreach (var secret in run.Secrets)
         {
-            run.Scrape.ShouldNotContain(secret);
             points.ShouldNotContain(p => p.Contains(secret, StringComparison.Ordinal));
         }
     }
