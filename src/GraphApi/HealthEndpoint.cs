@@ -1,16 +1,32 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using CaseEngine.Workflow.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CaseEngine.GraphApi;
 
-/// <summary><c>GET /health</c>: 200 with <c>{"status":"Healthy",...}</c>, or 503 when a check fails.</summary>
+/// <summary>
+/// <c>GET /health</c>: every check, 200 with <c>{"status":"Healthy",...}</c> (or <c>Degraded</c>: the read side
+/// lags but advances), 503 when a check fails. <c>/health/live</c>: the process answers (no check; restart the
+/// node only when this fails). <c>/health/ready</c>: the checks tagged <see cref="HealthTags.Ready"/> — the
+/// database, the read side (a stalled projection or subscription is not ready), a broker when configured;
+/// route traffic to the node only while it answers 200.
+/// </summary>
 public static class HealthEndpoint
 {
+    public const string Path = "/health";
+    public const string LivePath = "/health/live";
+    public const string ReadyPath = "/health/ready";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static IEndpointConventionBuilder MapCaseEngineHealth(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteAsync });
+    public static IEndpointRouteBuilder MapCaseEngineHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks(Path, new HealthCheckOptions { ResponseWriter = WriteAsync });
+        endpoints.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
+        endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains(HealthTags.Ready), ResponseWriter = WriteAsync });
+        return endpoints;
+    }
 
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {

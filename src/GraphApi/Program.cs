@@ -1,4 +1,5 @@
 using CaseEngine.GraphApi;
+using CaseEngine.GraphApi.Telemetry;
 using CaseEngine.Workflow.Configuration;
 using JasperFx;
 
@@ -22,14 +23,17 @@ try
     // The operator's environment wins; Development only when nothing is set and the launch profile asks (ServerEnvironment).
     var builder = WebApplication.CreateBuilder(ServerEnvironment.Options(args));
     ServerEnvironment.UseDefaultUrls(builder);
+    ServerStart.QuietDefaults(builder.Configuration);
     ServerStart.QuietFailedStart(builder.Logging);
     builder.AddCaseEngine();
     builder.AddCaseEngineGraphApi();
+    builder.AddCaseEngineTelemetry();
     app = builder.Build();
     // Keys, the connection string, free ports, the database's answer: before mapping the endpoints,
     // which resolves the store and so starts an embedded database.
     if (serve)
         await ServerStart.CheckAsync(app);
+    app.UseCaseEngineRequestLog();
     app.UseWebSockets();
     app.MapCaseEngineHealth();
     app.MapCaseEngineGraphQL();

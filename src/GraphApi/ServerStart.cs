@@ -19,13 +19,53 @@ public static class ServerStart
     public const string TraceVariable = "CASEENGINE_STARTUP_TRACE";
 
     private static volatile bool s_starting = true;
+    private static volatile bool s_stopping;
 
-    /// <summary>The host logs a failed start with its stack trace: not while we report it in one line.</summary>
+    /// <summary>
+    /// The host logs a failed start with its stack trace: not while we report it in one line. And a
+    /// graceful stop prints no stack: once stopping, the daemon's LISTEN connection cut by the database
+    /// going away (57P01, logged by Marten as a Warning with its stack) is expected, not news.
+    /// </summary>
     public static void QuietFailedStart(ILoggingBuilder logging)
     {
         ArgumentNullException.ThrowIfNull(logging);
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => !(s_starting && level >= LogLevel.Error) && level >= LogLevel.Information);
+        logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
     }
+
+    /// <summary>
+    /// Defaults an operator's configuration overrides (the lowest-priority source): libraries' start-up
+    /// chatter and schema DDL below the start log (Wolverine logs its DDL at Information), ASP.NET Core's
+    /// per-request lines off (<see cref="Telemetry.RequestLog"/> writes one line per request instead).
+    /// </summary>
+    public static void QuietDefaults(IConfigurationBuilder configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                ["Logging:LogLevel:Wolverine"] = "Warning",
+                ["Logging:LogLevel:JasperFx"] = "Warning",
+                ["Logging:LogLevel:Weasel"] = "Warning",
+            },
+        });
+    }
+
+    /// <summary>What an operator needs to know of this start, in one line: environment, database, telemetry.</summary>
+    public static string Summary(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var database = app.Services.GetRequiredService<CaseEngineDatabase>();
+        var where = database.Embedded ? "the embedded PostgreSQL (thrown away at stop)" : Describe(new NpgsqlConnectionStringBuilder(database.ConnectionString));
+        var otlp = Telemetry.TelemetrySetup.OtlpConfigured(app.Configuration) ? "OTLP export on (OTEL_* variables)" : "OTLP export off";
+        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, one tenant; {otlp}";
+    }
+
+    private static string Describe(NpgsqlConnectionStringBuilder b) =>
+        $"PostgreSQL {b.Host}:{b.Port.ToString(CultureInfo.InvariantCulture)}/{b.Database} as {b.Username}";
 
     /// <summary>Starts the host (after <see cref="CheckAsync"/>) and serves until shut down.</summary>
     public static async Task<int> RunAsync(WebApplication app, TextWriter error)
@@ -51,6 +91,8 @@ public static class ServerStart
             return 1;
         }
         s_starting = false;
+        app.Lifetime.ApplicationStopping.Register(() => s_stopping = true);
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CaseEngine").LogInformation("{Summary}", Summary(app));
         await app.WaitForShutdownAsync();
         await app.DisposeAsync();
         return 0;

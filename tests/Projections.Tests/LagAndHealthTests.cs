@@ -75,8 +75,12 @@ public class projection_lag_is_measured_and_a_stalled_daemon_is_unhealthy(Databa
         }
         (await health.CheckHealthAsync(r => r.Name == "projections")).Status.ShouldBe(HealthStatus.Healthy);
 
+        // Its oldest unprocessed event older than DegradedAfter, but not stalled yet: degraded (still ready).
+        engine.Clock.Advance(monitor.Options.DegradedAfter + TimeSpan.FromSeconds(1));
+        (await health.CheckHealthAsync(r => r.Name == "projections")).Status.ShouldBe(HealthStatus.Degraded);
+
         // No progress for longer than StallAfter (on the injected clock): unhealthy.
-        engine.Clock.Advance(monitor.Options.StallAfter + TimeSpan.FromSeconds(1));
+        engine.Clock.Advance(monitor.Options.StallAfter - monitor.Options.DegradedAfter);
         var report = await health.CheckHealthAsync(r => r.Name == "projections");
         report.Status.ShouldBe(HealthStatus.Unhealthy);
         output.WriteLine(report.Entries["projections"].Description);

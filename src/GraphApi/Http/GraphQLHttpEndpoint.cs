@@ -398,8 +398,10 @@ public sealed class GraphQLHttpEndpoint(
     private static string? CorrelationId(HttpRequest request)
     {
         var value = request.Headers[CorrelationHeader].ToString().Trim();
-        return value.Length is > 0 and <= 100 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
-            ? value
-            : null;
+        if (value.Length is > 0 and <= 100 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            return value;
+        // Traced and no id of the caller's: the request's W3C trace context, so that the projection work on
+        // the command's events links back to this trace (Projections.Monitoring.ProjectionTracing).
+        return System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C, Recorded: true } traced ? traced.Id : null;
     }
 }

@@ -25,9 +25,14 @@ public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealt
         }
         var data = lags.ToDictionary(l => l.Projection, l => (object)$"behind {l.Behind}, age {l.AgeSeconds:0.#} s");
         var stalled = lags.Where(l => l.Stalled).Select(l => l.Projection).ToList();
-        return stalled.Count > 0
-            ? HealthCheckResult.Unhealthy(
-                $"stalled projections or subscriptions: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data)
+        if (stalled.Count > 0)
+            return HealthCheckResult.Unhealthy(
+                $"stalled projections or subscriptions: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data);
+        // Behind but moving: the read side trails (a backlog, a rebuild); the node still serves, so ready, flagged.
+        var lagging = lags.Where(l => l.AgeSeconds >= monitor.Options.DegradedAfter.TotalSeconds).Select(l => l.Projection).ToList();
+        return lagging.Count > 0
+            ? HealthCheckResult.Degraded(
+                $"projections or subscriptions lagging: {string.Join(", ", lagging)} (oldest unprocessed event older than {monitor.Options.DegradedAfter})", data: data)
             : HealthCheckResult.Healthy("projections advancing", data);
     }
 }

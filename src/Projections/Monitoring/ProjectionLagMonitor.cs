@@ -11,6 +11,9 @@ public sealed class ProjectionMonitorOptions
     /// <summary>A projection behind the head of the log that has not advanced for this long is stalled.</summary>
     public TimeSpan StallAfter { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>A projection whose oldest unprocessed event is older than this is reported Degraded (still ready: it advances).</summary>
+    public TimeSpan DegradedAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the background sampler refreshes the gauges (real time).</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,4 +1,5 @@
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.Monitoring;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
@@ -40,6 +41,8 @@ public abstract class PetitionStreamsProjection : IProjection
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
+        // The page's span, linked to the traces of the commands behind its events (docs/operations.md, Traces).
+        using var span = ProjectionTracing.StartPage(ReadModelTable, events);
         await _gate.WaitAsync(cancellation);
         try
         {

@@ -1,4 +1,5 @@
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.Monitoring;
 using CaseEngine.Projections.ReadSide;
 using JasperFx.Events;
 using Marten;
@@ -23,6 +24,7 @@ public sealed class StatisticsProjection : IProjection
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
+        using var span = ProjectionTracing.StartPage(ReadSideSchema.StatisticsTable, events);
         var counters = ReadSideSchema.CounterColumns.Length;
         // One row per (event, bucket): the unit the mark filters on.
         var rows = new List<(long Sequence, StatisticsKey Key, int[] Counts, double HandlingDays)>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CaseEngine.Workflow.Telemetry;
 using Marten;
 using Wolverine;
 
@@ -11,14 +12,28 @@ namespace CaseEngine.Workflow.Commands;
 /// </summary>
 public static class CommandHandler
 {
-    public static Task<CommandResult> Handle(CommandEnvelope command, Envelope envelope, IDocumentSession session,
-        CommandServices services, CancellationToken ct)
+    public static async Task<CommandResult> Handle(CommandEnvelope command, Envelope envelope, IDocumentSession session,
+        CommandServices services, CaseEngineMetrics metrics, CancellationToken ct)
     {
         // One message type for all commands: the command's name is the tag that tells them apart on
         // the execution's span, its metrics and the envelope's headers (kept with a dead letter).
         Activity.Current?.SetTag(CommandEnvelope.Tag, command.Name);
         envelope.SetMetricsTag(CommandEnvelope.Tag, command.Name);
         envelope.Headers[CommandEnvelope.Tag] = command.Name;
-        return PetitionCommands.RunAsync(session, services, command, ct);
+        var started = services.Time.GetTimestamp();
+        try
+        {
+            var result = await PetitionCommands.RunAsync(session, services, command, ct);
+            metrics.Command(command.Name, CaseEngineMetrics.OutcomeOf(result), services.Time.GetElapsedTime(started));
+            return result;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A refusal is counted under its code (an answer, not an error); anything else as INTERNAL.
+            var outcome = CaseEngineMetrics.OutcomeOf(e);
+            Activity.Current?.SetTag(CaseEngineMetrics.OutcomeTag, outcome);
+            metrics.Command(command.Name, outcome, services.Time.GetElapsedTime(started));
+            throw;
+        }
     }
 }

@@ -10,6 +10,7 @@ using CaseEngine.Workflow.Hosting;
 using CaseEngine.Workflow.Integration;
 using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Telemetry;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -159,8 +160,11 @@ public static class CaseEngineSetup
         services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<BrokerSettings>()));
         // After Marten's schema step (registered with AddMarten above): counts an inbox written before ce_inbox_count.
         services.AddHostedService<InboxCountSeeding>();
-        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine")
-            .AddCheck<ProjectionHealthCheck>("projections");
+        // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).
+        services.AddCaseEngineMetrics();
+        // Both checks decide readiness (/health/ready); liveness asks nothing of the database (HealthTags).
+        services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine", tags: [HealthTags.Ready])
+            .AddCheck<ProjectionHealthCheck>("projections", tags: [HealthTags.Ready]);
         return builder;
     }
 

@@ -91,7 +91,8 @@ public sealed class ValueFreeMartenLogger(ILogger logger) : IMartenLogger, IMart
 {
     public IMartenSessionLogger StartSession(IQuerySession session) => this;
 
-    public void SchemaChange(string sql) => logger.LogInformation("Executed schema update SQL:\n{SQL}", sql);
+    // DDL is for whoever debugs a schema step, not the start log an operator reads (Debug).
+    public void SchemaChange(string sql) => logger.LogDebug("Executed schema update SQL:\n{SQL}", sql);
 
     public void LogSuccess(NpgsqlCommand command)
     {

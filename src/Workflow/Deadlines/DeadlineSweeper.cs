@@ -3,6 +3,7 @@ using System.Text;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Telemetry;
 using Marten;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ namespace CaseEngine.Workflow.Deadlines;
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
 public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, TimeProvider time, DeadlineSweepOptions options,
-    ILogger<DeadlineSweeper> logger) : BackgroundService
+    ILogger<DeadlineSweeper> logger, CaseEngineMetrics? metrics = null) : BackgroundService
 {
     private const int BatchSize = 200;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -77,11 +78,13 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
     {
         if (timers.Count == 0)
             return 0;
-        var outcomes = await batch.RunAsync([.. timers.Select(Command)], ct);
+        var commands = timers.Select(Command).ToList();
+        var outcomes = await batch.RunAsync(commands, ct);
         await using var session = store.LightweightSession();
         RuleViolation? failure = null;
-        foreach (var (timer, outcome) in timers.Zip(outcomes))
+        foreach (var (timer, outcome, command) in timers.Zip(outcomes, commands))
         {
+            Count(timer, outcome, command);
             if (outcome.Refusal is { Code: RuleCode.ConcurrencyConflict })
             {
                 // Another command (or node) changed the petition meanwhile: the timer is still there if still due.
@@ -97,6 +100,17 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
         await session.SaveChangesAsync(ct);
         // The engine's own decisions are not refused; if one is, the sweep fails loudly and retries.
         return failure is null ? timers.Count : throw failure;
+    }
+
+    /// <summary>The firing in the command metrics (as any command) and, when it appended, as a deadline fired.</summary>
+    private void Count(DeadlineTimer timer, BatchOutcome outcome, CommandEnvelope command)
+    {
+        if (metrics is null)
+            return;
+        metrics.Command(command.Name, outcome.Refusal is { } refusal ? refusal.WireCode
+            : outcome.Repeated ? CaseEngineMetrics.Repeat : CaseEngineMetrics.Accepted);
+        if (outcome.Refusal is null && !outcome.Repeated && outcome.Events.Count > 0)
+            metrics.Deadline(timer.Stage.ToString());
     }
 
     private static CommandEnvelope Command(DeadlineTimer timer) =>

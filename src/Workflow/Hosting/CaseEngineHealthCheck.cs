@@ -6,6 +6,16 @@ using Microsoft.Extensions.Hosting;
 namespace CaseEngine.Workflow.Hosting;
 
 /// <summary>
+/// Which probe a health check answers: <c>/health/live</c> runs none (the process answers), <c>/health/ready</c>
+/// runs the checks tagged <see cref="Ready"/> (the database, the read side, and a message broker when one is
+/// configured: its check is added with this tag), <c>/health</c> runs every check.
+/// </summary>
+public static class HealthTags
+{
+    public const string Ready = "ready";
+}
+
+/// <summary>
 /// Healthy when the host has finished starting (schema applied, Wolverine and the daemon coordinator
 /// started) and the database answers <c>SELECT 1</c>.
 /// </summary>

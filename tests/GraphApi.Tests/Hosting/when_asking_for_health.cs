@@ -25,6 +25,22 @@ public class when_asking_for_health(DatabaseFixture db) : IClassFixture<Database
         });
         using (var body = JsonDocument.Parse(await healthy.ReadAsTextAsync()))
             body.RootElement.GetProperty("status").GetString().ShouldBe("Healthy");
+        var ready = await host.Scenario(s =>
+        {
+            s.Get.Url(HealthEndpoint.ReadyPath);
+            s.StatusCodeShouldBeOk();
+        });
+        using (var body = JsonDocument.Parse(await ready.ReadAsTextAsync()))
+        {
+            var checks = body.RootElement.GetProperty("checks");
+            checks.TryGetProperty("caseengine", out _).ShouldBeTrue();
+            checks.TryGetProperty("projections", out _).ShouldBeTrue();
+        }
+        await host.Scenario(s =>
+        {
+            s.Get.Url(HealthEndpoint.LivePath);
+            s.StatusCodeShouldBeOk();
+        });
 
         await db.DisposeAsync();
 
@@ -32,6 +48,17 @@ public class when_asking_for_health(DatabaseFixture db) : IClassFixture<Database
         {
             s.Get.Url("/health");
             s.StatusCodeShouldBe(HttpStatusCode.ServiceUnavailable);
+        });
+        await host.Scenario(s =>
+        {
+            s.Get.Url(HealthEndpoint.ReadyPath);
+            s.StatusCodeShouldBe(HttpStatusCode.ServiceUnavailable);
+        });
+        // The process is alive: no reason to restart it, only to route around it.
+        await host.Scenario(s =>
+        {
+            s.Get.Url(HealthEndpoint.LivePath);
+            s.StatusCodeShouldBeOk();
         });
     }
 }

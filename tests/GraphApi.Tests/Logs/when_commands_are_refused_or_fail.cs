@@ -10,6 +10,9 @@ using CaseEngine.Workflow.Submitting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Wolverine;
 
 namespace CaseEngine.GraphApi.Tests.Logs;
@@ -37,6 +40,10 @@ public sealed class RefusalRun : IAsyncLifetime
     public EveryLogLine Logs { get; } = new();
     public ApiHost Api { get; private set; } = null!;
 
+    /// <summary>Every span and every metric exported (in memory).</summary>
+    public List<System.Diagnostics.Activity> Spans { get; } = [];
+    public List<Metric> Metrics { get; } = [];
+
     /// <summary>Strings that must appear in no log entry: the personal data, the access codes issued and guessed, the free text.</summary>
     public List<string> Secrets { get; } = [Name, Phone, IdNumber, Address, Subject, Content, Reason, BadPhone, WrongCode, FailingContent];
 
@@ -58,7 +65,11 @@ public sealed class RefusalRun : IAsyncLifetime
                      "Microsoft.Extensions.Diagnostics.HealthChecks", "System", "Wolverine", "Marten", "JasperFx", "Npgsql", "Weasel", "GraphQL", "CaseEngine" })
             settings[$"Logging:LogLevel:{category}"] = "Trace";
         Api = await ApiHost.StartAsync(Db, new FakeClock(new DateTimeOffset(2025, 3, 3, 9, 0, 0, TimeSpan.FromHours(8))),
-            services => services.AddSingleton<ILoggerProvider>(Logs), settings, environment: "Production");
+            services =>
+            {
+                services.AddSingleton<ILoggerProvider>(Logs);
+                services.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(Spans)).WithMetrics(m => m.AddInMemoryExporter(Metrics));
+            }, settings, environment: "Production");
         var api = Api;
 
         // Set-up: two petitions that exist, with the personal data in them.
@@ -171,6 +182,11 @@ public sealed class RefusalRun : IAsyncLifetime
         // What a caller that logs the exception (e.g. the deadline sweeper) would print.
         FailureText = thrown.ToString();
         Logs.Phase = "end";
+
+        // What the exporters hold after the run.
+        await Api.Services.GetRequiredService<CaseEngine.Workflow.Telemetry.OperationsSampler>().SampleAsync();
+        Api.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        Api.Services.GetRequiredService<TracerProvider>().ForceFlush();
     }
 
     private async Task<(Guid Id, string CaseNumber, string AccessCode)> Submit(string? token)
@@ -237,6 +253,52 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
         leaks.Count.ShouldBe(0, $"{leaks.Select(l => l.Entry).Distinct().Count()} entries leak:\n" + string.Join("\n---\n",
             leaks.GroupBy(l => (l.Entry.Category, l.Entry.Level)).Select(g =>
                 $"{g.Count()} x {g.Key.Level} {g.Key.Category} [{string.Join(", ", g.Select(l => l.Secret).Distinct())}] e.g. {Cut(g.First().Entry.Text)}")));
+    }
+
+    [Fact]
+    public void no_exported_span_holds_personal_data_an_access_code_or_free_text()
+    {
+        List<System.Diagnostics.Activity> spans;
+        lock (run.Spans)
+            spans = [.. run.Spans];
+        spans.Count.ShouldBeGreaterThan(50);
+        // The handler spans of the commands, refused ones included, are there.
+        spans.Count(a => a.Source.Name == "Wolverine" && a.DisplayName.EndsWith("CommandEnvelope")).ShouldBeGreaterThan(10);
+        // The span of this test's own set-up statement (the failing index, written with the marker) is the test's, not the server's.
+        spans.RemoveAll(a => (a.GetTagItem("db.statement") as string)?.StartsWith("CREATE UNIQUE INDEX logs_test_phone", StringComparison.Ordinal) == true);
+        var leaks = spans.SelectMany(a => run.Secrets.Where(secret => SpanText(a).Contains(secret, StringComparison.Ordinal))
+            .Select(secret => $"{secret} in {a.Source.Name} {a.DisplayName}: {Cut(SpanText(a))}")).ToList();
+        leaks.Count.ShouldBe(0, string.Join("\n---\n", leaks.Take(5)));
+    }
+
+    [Fact]
+    public void no_exported_metric_holds_personal_data_an_access_code_or_free_text()
+    {
+        var points = run.Metrics.SelectMany(m => Points(m).Select(tags => $"{m.MeterName} {m.Name} {tags}")).ToList();
+        points.ShouldContain(p => p.Contains("caseengine.commands", StringComparison.Ordinal));
+        foreach (var secret in run.Secrets)
+        {
+            points.ShouldNotContain(p => p.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    private static string SpanText(System.Diagnostics.Activity a) => string.Join(" | ", new[] { a.DisplayName, a.OperationName, a.StatusDescription ?? "" }
+        .Concat(a.TagObjects.Select(t => $"{t.Key}={t.Value}"))
+        .Concat(a.Events.SelectMany(e => e.Tags.Select(t => $"{e.Name} {t.Key}={t.Value}")))
+        .Concat(a.Links.SelectMany(l => l.Tags?.Select(t => $"{t.Key}={t.Value}") ?? []))
+        .Concat(a.Baggage.Select(b => $"{b.Key}={b.Value}")));
+
+    private static List<string> Points(Metric metric)
+    {
+        var points = new List<string>();
+        foreach (ref readonly var point in metric.GetMetricPoints())
+        {
+            var tags = new List<string>();
+            foreach (var tag in point.Tags)
+                tags.Add($"{tag.Key}={tag.Value}");
+            points.Add(string.Join(",", tags));
+        }
+        return points;
     }
 
     [Fact]
