@@ -9,6 +9,7 @@ using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Hosting;
 using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Submitting;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -73,6 +74,8 @@ public static class CaseEngineSetup
         services.TryAddSingleton(_ => options.RuleBook ?? RuleBook.Demo());
         // Required outside Development (ServerKeys); no default that anyone could read in the source.
         services.TryAddSingleton(sp => new AccessCodes(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.AccessCode)));
+        // Case numbers from blocks this node reserved: one per host, so its blocks are not shared with another host's.
+        services.TryAddSingleton<CaseNumbers>();
         services.TryAddSingleton<CommandServices>();
         services.TryAddSingleton<CommandBatch>();
         services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());
