@@ -1,4 +1,5 @@
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Submitting;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,9 +9,10 @@ namespace CaseEngine.Workflow.Commands;
 
 /// <summary>The singletons every command needs; one parameter keeps the pipeline's signatures short.</summary>
 public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, TimeProvider time, IDocumentStore store,
-    IServiceScopeFactory scopes, ILogger<CommandServices> logger)
+    CaseNumbers caseNumbers, IServiceScopeFactory scopes, ILogger<CommandServices> logger)
 {
     public RuleBook Rules { get; } = rules;
+    public CaseNumbers CaseNumbers { get; } = caseNumbers;
     public AccessCodes AccessCodes { get; } = accessCodes;
     public TimeProvider Time { get; } = time;
     public IDocumentStore Store { get; } = store;

@@ -27,12 +27,14 @@ internal sealed record Decision(
     string? CaseNumber) : ConfidentialRecord;
 
 /// <summary>
-/// The one pipeline of every command, a submission or a command on an existing petition: answer a
-/// repeat with its first result (<see cref="AnswerRepeatAsync"/>, the only place repeats are
-/// answered); load the petition; decide (Domain); write the decision (<see cref="Write"/>: metadata
-/// on each event, the append with the expected version, the deadline timers, the command record);
-/// commit; read the events back with their sequences. The Wolverine handler, the batch and its
-/// one-by-one fallback all run here and hold no rule.
+/// The one pipeline of every command, a submission or a command on an existing petition: load the
+/// petition with the command's first record, if any, in one round trip (a submission loads nothing);
+/// answer a repeat with its first result (<see cref="AnswerRepeatAsync"/>, the only place repeats are
+/// answered); decide (Domain); write the decision (<see cref="Write"/>: metadata on each event, the
+/// append with the expected version, the deadline timers, the command record); commit. A fresh
+/// command's result is built from the events as the append stored them (Marten assigns their
+/// sequences and versions from the append's answer), so nothing is read back. The Wolverine handler,
+/// the batch and its one-by-one fallback all run here and hold no rule.
 /// </summary>
 public static class PetitionCommands
 {
@@ -46,21 +48,40 @@ public static class PetitionCommands
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(command);
         var identity = Identity(command);
-        if (await session.LoadAsync<CommandRecord>(command.Meta.CommandId, ct) is { } first)
-            return await AnswerRepeatAsync(session, services, command, identity, first, ct);
 
         Decision decision;
         if (command.Command is SubmitPetition submit)
         {
-            var (ctx, region, year) = Validate(submit, command.Meta, services);
-            var number = await CaseNumbers.NextAsync(session.DocumentStore, region, year, ct);
-            decision = DecideSubmission(command, identity, submit, ctx, number);
+            // No look for a first execution before a submission: its command record's primary key answers a
+            // repeat at commit (CommitAsync), so a fresh submission, by far the common case, writes at once.
+            // A repeat spends a case number (a gap, which numbers may have).
+            try
+            {
+                var (ctx, region, year) = Validate(submit, command.Meta, services);
+                var number = await services.CaseNumbers.NextAsync(region, year, ct);
+                decision = DecideSubmission(command, identity, submit, ctx, number);
+            }
+            catch (RuleViolation)
+            {
+                // A repeat is answered as the first execution was, even if the rules or the clock moved since.
+                if (await FindCommittedTwinAsync(session, services, command, identity, ct) is { } twin)
+                    return twin;
+                throw;
+            }
         }
         else
         {
             var petitionCommand = Of(command);
-            var state = await session.LoadAsync<Petition>(petitionCommand.PetitionId, ct);
-            var other = petitionCommand is IRefersToAnotherPetition refers ? await session.LoadAsync<Petition>(refers.OtherPetitionId, ct) : null;
+            // The command's first record and the petitions it decides on, in one round trip.
+            var batch = session.CreateBatchQuery();
+            var firstRecord = batch.Load<CommandRecord>(command.Meta.CommandId);
+            var petition = batch.Load<Petition>(petitionCommand.PetitionId);
+            var referred = petitionCommand is IRefersToAnotherPetition refers ? batch.Load<Petition>(refers.OtherPetitionId) : null;
+            await batch.Execute(ct);
+            if (await firstRecord is { } first)
+                return await AnswerRepeatAsync(session, services, command, identity, first, ct);
+            var state = await petition;
+            var other = referred is null ? null : await referred;
             try
             {
                 decision = Decide(command, identity, services, state, other);
@@ -73,8 +94,8 @@ public static class PetitionCommands
                 throw;
             }
         }
-        Write(session, decision, command.Meta);
-        return await CommitAsync(session, services, command, decision, ct);
+        var appended = Write(session, decision, command.Meta);
+        return await CommitAsync(session, services, command, decision, appended, ct);
     }
 
     /// <summary>A command on an existing petition, decided on <paramref name="state"/> (and the petition it refers to).</summary>
@@ -115,18 +136,21 @@ public static class PetitionCommands
     /// of the petition fails the commit; the deadline timers following the running clocks; and the
     /// command record, whose key makes a concurrent twin fail the commit.
     /// </summary>
-    internal static void Write(IDocumentSession session, Decision decision, CommandMeta meta)
+    /// <returns>the stream action of the append (its events get their sequences at commit); null when nothing is appended</returns>
+    internal static StreamAction? Write(IDocumentSession session, Decision decision, CommandMeta meta)
     {
+        StreamAction? action = null;
         if (decision.Events.Length > 0)
         {
             var events = decision.Events.Cast<object>().ToArray();
-            var action = decision.Before is null
+            action = decision.Before is null
                 ? session.Events.StartStream<Petition>(decision.PetitionId, events)
                 : session.Events.Append(decision.PetitionId, decision.Before.Version + events.Length, events);
             Stamp(action, meta, decision.Context.Actor);
         }
         ReconcileTimers(session, decision.Before, decision.After);
         session.Insert(decision.Record);
+        return action;
     }
 
     /// <summary>
@@ -237,7 +261,7 @@ public static class PetitionCommands
     /// answers with the winner's result; a concurrent change of the stream is CONCURRENCY_CONFLICT.
     /// </summary>
     private static async Task<CommandResult> CommitAsync(IDocumentSession session, CommandServices services, CommandEnvelope command,
-        Decision decision, CancellationToken ct)
+        Decision decision, StreamAction? appended, CancellationToken ct)
     {
         try
         {
@@ -257,7 +281,7 @@ public static class PetitionCommands
                     : RuleViolation.Concurrency("the petition changed while this command was decided; reload and retry");
             return await AnswerRepeatAsync(fresh, services, command, decision.Record.Identity, first, ct);
         }
-        var result = await ResultAsync(session, decision.Record, repeated: false, ct, decision.After);
+        var result = Committed(decision, appended) ?? await ResultAsync(session, decision.Record, repeated: false, ct, decision.After);
         return decision.CaseNumber is null
             ? result
             : result with { CaseNumber = decision.CaseNumber, AccessCode = services.AccessCodes.For(decision.PetitionId) };
@@ -268,6 +292,24 @@ public static class PetitionCommands
         || e is ExistingStreamIdCollisionException
         || (e.InnerException ?? e) is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg
             && pg.TableName?.Contains("commandrecord", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>
+    /// A fresh command's result from its own append: the quick append returns each event's sequence and
+    /// version and Marten sets them on the events, so they are what the log now holds. The timestamp is
+    /// cut to PostgreSQL's microseconds, as a read-back would return it. Null (read back instead) if an
+    /// event came back without its sequence, which only another append mode would do.
+    /// </summary>
+    private static CommandResult? Committed(Decision decision, StreamAction? appended)
+    {
+        if (appended is null || appended.Events.Any(e => e.Sequence <= 0))
+            return null;
+        var events = appended.Events.Select(e => ToStored(e) with { OccurredAt = ToMicroseconds(e.Timestamp) }).ToList();
+        return new CommandResult(decision.PetitionId, decision.Record.ToVersion, events, Repeated: false,
+            State: decision.After.Version == decision.Record.ToVersion ? decision.After : null);
+    }
+
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset t) =>
+        new DateTimeOffset(t.UtcTicks - t.UtcTicks % 10, TimeSpan.Zero);
 
     /// <summary>The petition now and the events of the command's (first) execution, read back with their sequences.</summary>
     private static async Task<CommandResult> ResultAsync(IQuerySession session, CommandRecord record, bool repeated,

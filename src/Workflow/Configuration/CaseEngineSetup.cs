@@ -10,6 +10,7 @@ using CaseEngine.Workflow.Hosting;
 using CaseEngine.Workflow.Integration;
 using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Submitting;
 using CaseEngine.Workflow.Telemetry;
 using JasperFx;
 using JasperFx.Events;
@@ -75,6 +76,8 @@ public static class CaseEngineSetup
         services.TryAddSingleton(_ => options.RuleBook ?? RuleBook.Demo());
         // Required outside Development (ServerKeys); no default that anyone could read in the source.
         services.TryAddSingleton(sp => new AccessCodes(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.AccessCode)));
+        // Case numbers from blocks this node reserved: one per host, so its blocks are not shared with another host's.
+        services.TryAddSingleton<CaseNumbers>();
         services.TryAddSingleton<CommandServices>();
         services.TryAddSingleton<CommandBatch>();
         services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());

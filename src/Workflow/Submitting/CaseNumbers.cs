@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Marten;
 using Npgsql;
 using Weasel.Postgresql;
@@ -7,12 +8,23 @@ namespace CaseEngine.Workflow.Submitting;
 
 /// <summary>
 /// Case numbers "&lt;entry region&gt;-&lt;year&gt;-&lt;6-digit counter&gt;", one counter per entry region and
-/// year. The counter is taken in its own short transaction so submissions to one region never
-/// wait on each other's commits; a submission that then fails leaves a gap, which is allowed.
+/// year. A node reserves a block of <see cref="BlockSize"/> numbers from the counter in one short
+/// transaction and hands them out from memory, so a submission normally spends no round trip and no
+/// transaction of its own on its number (issue 17). The price, stated in docs/operations.md: numbers
+/// are unique but may have gaps (a refused or failed submission, a repeat, and the unused rest of a
+/// block when a node stops or crashes), and across nodes they need not follow submission order.
 /// </summary>
-public static class CaseNumbers
+public sealed class CaseNumbers(IDocumentStore store)
 {
     public const string TableName = "case_number_counters";
+
+    /// <summary>
+    /// Numbers a node reserves at a time per region and year: a round trip per 100 submissions, and at
+    /// most 99 numbers skipped per region and year when the node stops.
+    /// </summary>
+    public const int BlockSize = 100;
+
+    private readonly ConcurrentDictionary<string, Block> _blocks = new(StringComparer.Ordinal);
 
     public static Table CounterTable(string schema)
     {
@@ -22,24 +34,54 @@ public static class CaseNumbers
         return table;
     }
 
-    /// <summary>
-    /// The next number of a region and year, in its own short transaction (never rolled back with
-    /// the command: a refused or failed command leaves a gap, as before). That transaction commits
-    /// with <c>synchronous_commit = off</c>: otherwise every submission holds the one counter row's
-    /// lock across a WAL flush and submissions queue behind each other one flush at a time. Still
-    /// no number is handed out twice for a committed petition: the command that uses the number
-    /// commits durably afterwards, and its flush covers the counter's earlier commit record (WAL is
-    /// flushed in order); a crash can only lose increments whose numbers no committed petition holds.
-    /// </summary>
-    public static async Task<string> NextAsync(IDocumentStore store, string entryRegionCode, int year, CancellationToken ct) =>
-        (await NextRangeAsync(store, entryRegionCode, year, 1, ct))[0];
+    /// <summary>The next number of a region and year from this node's block; a new block when it is used up.</summary>
+    public async ValueTask<string> NextAsync(string entryRegionCode, int year, CancellationToken ct)
+    {
+        var key = Key(entryRegionCode, year);
+        var block = _blocks.GetOrAdd(key, _ => new Block());
+        while (true)
+        {
+            if (block.TryTake(out var value))
+                return Format(key, value);
+            // One reservation at a time per key: the others wait for it rather than reserving blocks of their own.
+            await block.Refill.WaitAsync(ct);
+            try
+            {
+                if (!block.HasNumbers)
+                    block.Reset(await ReserveAsync(store, key, BlockSize, ct), BlockSize);
+            }
+            finally
+            {
+                block.Refill.Release();
+            }
+        }
+    }
 
-    /// <summary><paramref name="count"/> consecutive numbers in one counter update (bulk intake), as <see cref="NextAsync"/>.</summary>
+    /// <summary>
+    /// <paramref name="count"/> consecutive numbers in one counter update, outside any block: bulk intake
+    /// (<see cref="Commands.CommandBatch"/>) takes exactly what it needs.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> NextRangeAsync(IDocumentStore store, string entryRegionCode, int year, int count, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var key = Key(entryRegionCode, year);
+        var last = await ReserveAsync(store, key, count, ct);
+        return [.. Enumerable.Range(last - count + 1, count).Select(value => Format(key, value))];
+    }
+
+    /// <summary>
+    /// Moves the counter on by <paramref name="count"/> and returns its new last value, in its own short
+    /// transaction (never rolled back with a command). That transaction commits with
+    /// <c>synchronous_commit = off</c>: otherwise every reservation holds the counter row's lock across a
+    /// WAL flush. No number is handed out twice for a committed petition all the same: a command that
+    /// uses a number commits durably afterwards, and its flush covers the reservation's earlier commit
+    /// record (WAL is flushed in order); a crash can only lose reservations whose numbers no committed
+    /// petition holds, and the node that held them lost its block with its memory.
+    /// </summary>
+    private static async Task<int> ReserveAsync(IDocumentStore store, string key, int count, CancellationToken ct)
+    {
         var schema = store.Options.DatabaseSchemaName;
-        // A pool of its own whose sessions commit without waiting for the flush (see NextAsync).
+        // A pool of its own whose sessions commit without waiting for the flush (see above).
         using var template = store.Storage.Database.CreateConnection();
         var lazyCommit = new NpgsqlConnectionStringBuilder(template.ConnectionString)
         {
@@ -52,11 +94,52 @@ public static class CaseNumbers
         await using var next = new NpgsqlCommand(
             $"insert into {schema}.{TableName} as c (counter_key, last_value) values (@key, @count) " +
             "on conflict (counter_key) do update set last_value = c.last_value + @count returning c.last_value", conn);
-        next.Parameters.AddWithValue("key", $"{entryRegionCode}-{year}");
+        next.Parameters.AddWithValue("key", key);
         next.Parameters.AddWithValue("count", count);
-        await using var reader = await next.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var last = reader.GetInt32(0);
-        return [.. Enumerable.Range(last - count + 1, count).Select(value => $"{entryRegionCode}-{year}-{value:000000}")];
+        return (int)(await next.ExecuteScalarAsync(ct))!;
+    }
+
+    private static string Key(string entryRegionCode, int year) => $"{entryRegionCode}-{year}";
+
+    private static string Format(string key, int value) => $"{key}-{value:000000}";
+
+    /// <summary>The numbers this node holds for one key: next..last, empty until the first reservation.</summary>
+    private sealed class Block
+    {
+        private readonly Lock _lock = new();
+        private int _next = 1;
+        private int _last;
+
+        public SemaphoreSlim Refill { get; } = new(1, 1);
+
+        public bool HasNumbers
+        {
+            get
+            {
+                lock (_lock)
+                    return _next <= _last;
+            }
+        }
+
+        public bool TryTake(out int value)
+        {
+            lock (_lock)
+            {
+                value = _next;
+                if (_next > _last)
+                    return false;
+                _next++;
+                return true;
+            }
+        }
+
+        public void Reset(int last, int count)
+        {
+            lock (_lock)
+            {
+                _next = last - count + 1;
+                _last = last;
+            }
+        }
     }
 }
