@@ -37,6 +37,9 @@ public sealed class when_a_mutation_is_traced(DatabaseFixture db) : IClassFixtur
         // The handler (Wolverine), the commit (Npgsql's statements, Marten's connection) under the request.
         trace.ShouldContain(a => a.Source.Name == "Wolverine" && a.DisplayName.EndsWith("CommandEnvelope"), Describe(all));
         trace.ShouldContain(a => a.Source.Name == "Npgsql", Describe(all));
+        // One message type carries every command: the command's own span names it (caseengine.command).
+        trace.ShouldContain(a => a.Source.Name == "CaseEngine" && a.GetTagItem("caseengine.command") as string == "submitPetition"
+            && a.ParentSpanId != default, Describe(all));
         // The commit: the session's connection (Marten) and its statements (Npgsql) under the request.
         trace.ShouldContain(a => a.Source.Name == "Marten" && a.DisplayName == "marten.connection", Describe(all));
         request.GetTagItem("url.query").ShouldBeNull();
