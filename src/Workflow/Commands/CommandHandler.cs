@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Telemetry;
 using Marten;
 using Wolverine;
@@ -16,22 +16,26 @@ public static class CommandHandler
         CommandServices services, CaseEngineMetrics metrics, CancellationToken ct)
     {
         // One message type for all commands: the command's name is the tag that tells them apart on
-        // the execution's span, its metrics and the envelope's headers (kept with a dead letter).
-        Activity.Current?.SetTag(CommandEnvelope.Tag, command.Name);
+        // its own span (under Wolverine's execution span; tagging Activity.Current tagged whichever span
+        // was current, e.g. Marten's connection), its metrics and the envelope's headers (kept with a dead letter).
+        using var span = ProjectionTracing.Source.StartActivity($"{CommandEnvelope.Tag} {command.Name}");
+        span?.SetTag(CommandEnvelope.Tag, command.Name);
         envelope.SetMetricsTag(CommandEnvelope.Tag, command.Name);
         envelope.Headers[CommandEnvelope.Tag] = command.Name;
         var started = services.Time.GetTimestamp();
         try
         {
             var result = await PetitionCommands.RunAsync(session, services, command, ct);
-            metrics.Command(command.Name, CaseEngineMetrics.OutcomeOf(result), services.Time.GetElapsedTime(started));
+            var outcome = CaseEngineMetrics.OutcomeOf(result);
+            span?.SetTag(CaseEngineMetrics.OutcomeTag, outcome);
+            metrics.Command(command.Name, outcome, services.Time.GetElapsedTime(started));
             return result;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A refusal is counted under its code (an answer, not an error); anything else as INTERNAL.
             var outcome = CaseEngineMetrics.OutcomeOf(e);
-            Activity.Current?.SetTag(CaseEngineMetrics.OutcomeTag, outcome);
+            span?.SetTag(CaseEngineMetrics.OutcomeTag, outcome);
             metrics.Command(command.Name, outcome, services.Time.GetElapsedTime(started));
             throw;
         }
