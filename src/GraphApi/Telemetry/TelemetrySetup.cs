@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Projections.Monitoring;
+using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Telemetry;
 using JasperFx.OpenTelemetry;
 using Marten;
@@ -59,14 +60,26 @@ public static class TelemetrySetup
 
         var configuration = builder.Configuration;
         var otlp = OtlpConfigured(configuration);
-        if (otlp || configuration.GetValue<bool>(TracingSetting))
+        var tracing = otlp || configuration.GetValue<bool>(TracingSetting);
+        // The scrape (off unless Telemetry:Prometheus:Port is set) needs only the meter provider, not tracing.
+        services.AddSettings<PrometheusOptions>(PrometheusOptions.Section, o => o.Invalid());
+        var prometheus = PrometheusOptions.From(configuration);
+        var scrape = prometheus.Enabled && prometheus.Invalid() is null;
+        if (tracing || scrape)
         {
             var telemetry = services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService(configuration["OTEL_SERVICE_NAME"] ?? ServiceName))
-                .WithTracing()
-                .WithMetrics();
+                .WithMetrics(metrics =>
+                {
+                    if (scrape)
+                        metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0); // every scrape collects: no stale answer to a second scraper
+                });
+            if (tracing)
+                telemetry.WithTracing();
             if (otlp)
                 telemetry.UseOtlpExporter();
+            if (scrape)
+                services.AddHostedService<PrometheusScrape>();
         }
         return builder;
     }
