@@ -16,7 +16,8 @@ namespace CaseEngine.GraphApi.Telemetry;
 /// Traces and metrics (docs/operations.md, Telemetry). OpenTelemetry's providers exist only when an
 /// exporter needs them: OTLP when a standard <c>OTEL_EXPORTER_OTLP_*ENDPOINT</c> variable is set (and
 /// <c>OTEL_SDK_DISABLED</c> is not true), or <c>Telemetry:Tracing=true</c> for an exporter added in
-/// code; without them no span is recorded and nothing is sent. What they collect is configured here
+/// code; the Prometheus scrape (<see cref="PrometheusScrape"/>, <c>Telemetry:Prometheus:Port</c>) needs the
+/// meter provider only; without them no span is recorded and nothing is sent. What they collect is configured here
 /// either way: the engine's, ASP.NET Core's, Wolverine's, Marten's and Npgsql's sources and meters.
 /// </summary>
 public static class TelemetrySetup
