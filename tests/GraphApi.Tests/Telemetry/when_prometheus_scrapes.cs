@@ -22,8 +22,12 @@ namespace CaseEngine.GraphApi.Tests.Telemetry;
 /// The real host with the scrape on (OpenTelemetry's Prometheus exporter on its own loopback Kestrel
 /// listener, real HTTP): every metric of issue 18 by its Prometheus name and labels, a command counter
 /// that moves, the lag gauge rising while the daemon is paused, Marten's, Wolverine's and Npgsql's
-/// meters, and none of the petitioner's data.
+/// meters, and none of the petitioner's data. Alone: an OpenTelemetry MeterProvider listens to every
+/// meter of its name in the process, so another test host's <c>CaseEngine</c> meter (same instrument
+/// names, disposed when that host stops) would take our instruments' streams (a duplicate is dropped).
+/// In production one host is one process.
 /// </summary>
+[Collection(nameof(PrometheusScrapeAlone))]
 public sealed class when_prometheus_scrapes(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private static readonly HttpClient Http = new();
@@ -175,3 +179,6 @@ public sealed class when_prometheus_scrapes(DatabaseFixture db, ITestOutputHelpe
                 : throw new ShouldAssertException($"no sample {name} {string.Join(",", labels)}");
     }
 }
+
+[CollectionDefinition(nameof(PrometheusScrapeAlone), DisableParallelization = true)]
+public sealed class PrometheusScrapeAlone;
