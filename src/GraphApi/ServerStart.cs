@@ -61,7 +61,9 @@ public static class ServerStart
         var database = app.Services.GetRequiredService<CaseEngineDatabase>();
         var where = database.Embedded ? "the embedded PostgreSQL (thrown away at stop)" : Describe(new NpgsqlConnectionStringBuilder(database.ConnectionString));
         var otlp = Telemetry.TelemetrySetup.OtlpConfigured(app.Configuration) ? "OTLP export on (OTEL_* variables)" : "OTLP export off";
-        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, one tenant; {otlp}";
+        var prometheus = Telemetry.PrometheusOptions.From(app.Configuration);
+        var scrape = prometheus.Enabled ? $"Prometheus scrape on http://{prometheus.Endpoint}{Telemetry.PrometheusScrape.Path}" : "no Prometheus scrape";
+        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, one tenant; {otlp}; {scrape}";
     }
 
     private static string Describe(NpgsqlConnectionStringBuilder b) =>
@@ -186,6 +188,7 @@ public static class ServerStart
                 // Not an address this machine has (or no IPv6): Kestrel reports it when it binds.
             }
         }
+        Telemetry.PrometheusScrape.CheckPortFree(configuration);
     }
 
     private static IEnumerable<string> Urls(IConfiguration configuration)

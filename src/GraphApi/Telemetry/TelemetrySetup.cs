@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Projections.Monitoring;
+using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Telemetry;
 using JasperFx.OpenTelemetry;
 using Marten;
@@ -15,7 +16,8 @@ namespace CaseEngine.GraphApi.Telemetry;
 /// Traces and metrics (docs/operations.md, Telemetry). OpenTelemetry's providers exist only when an
 /// exporter needs them: OTLP when a standard <c>OTEL_EXPORTER_OTLP_*ENDPOINT</c> variable is set (and
 /// <c>OTEL_SDK_DISABLED</c> is not true), or <c>Telemetry:Tracing=true</c> for an exporter added in
-/// code; without them no span is recorded and nothing is sent. What they collect is configured here
+/// code; the Prometheus scrape (<see cref="PrometheusScrape"/>, <c>Telemetry:Prometheus:Port</c>) needs the
+/// meter provider only; without them no span is recorded and nothing is sent. What they collect is configured here
 /// either way: the engine's, ASP.NET Core's, Wolverine's, Marten's and Npgsql's sources and meters.
 /// </summary>
 public static class TelemetrySetup
@@ -59,14 +61,26 @@ public static class TelemetrySetup
 
         var configuration = builder.Configuration;
         var otlp = OtlpConfigured(configuration);
-        if (otlp || configuration.GetValue<bool>(TracingSetting))
+        var tracing = otlp || configuration.GetValue<bool>(TracingSetting);
+        // The scrape (off unless Telemetry:Prometheus:Port is set) needs only the meter provider, not tracing.
+        services.AddSettings<PrometheusOptions>(PrometheusOptions.Section, o => o.Invalid());
+        var prometheus = PrometheusOptions.From(configuration);
+        var scrape = prometheus.Enabled && prometheus.Invalid() is null;
+        if (tracing || scrape)
         {
             var telemetry = services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService(configuration["OTEL_SERVICE_NAME"] ?? ServiceName))
-                .WithTracing()
-                .WithMetrics();
+                .WithMetrics(metrics =>
+                {
+                    if (scrape)
+                        metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0); // every scrape collects: no stale answer to a second scraper
+                });
+            if (tracing)
+                telemetry.WithTracing();
             if (otlp)
                 telemetry.UseOtlpExporter();
+            if (scrape)
+                services.AddHostedService<PrometheusScrape>();
         }
         return builder;
     }
