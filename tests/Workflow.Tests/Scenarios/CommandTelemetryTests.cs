@@ -23,12 +23,13 @@ public class when_a_command_runs_on_the_bus(DatabaseFixture db) : IClassFixture<
         var all = new ConcurrentBag<string>();
         using var activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name.StartsWith("Wolverine", StringComparison.Ordinal),
+            // Wolverine's execution span and, under it, the command's own span (source CaseEngine) named by the tag.
+            ShouldListenTo = source => source.Name.StartsWith("Wolverine", StringComparison.Ordinal) || source.Name == "CaseEngine",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = a =>
             {
                 all.Add(a.Source.Name + "/" + a.OperationName + ": " + string.Join(",", a.TagObjects.Select(t => $"{t.Key}={t.Value}")));
-                if (a.GetTagItem(CommandEnvelope.Tag) is string name)
+                if (a.GetTagItem(CommandEnvelope.Tag) is string name && a.Parent?.Source.Name.StartsWith("Wolverine", StringComparison.Ordinal) == true)
                     traced.Add(name);
             },
         };
