@@ -9,7 +9,7 @@ using Npgsql;
 
 namespace CaseEngine.Projections.Monitoring;
 
-/// <summary>Unhealthy while any shard the daemon runs (async projection or subscription) is stalled (behind and not advancing); healthy once it catches up.</summary>
+/// <summary>Unhealthy while any shard the daemon runs (async projection or subscription) is stalled (behind and not advancing), except one that waits on an outside system (Degraded); healthy once it catches up.</summary>
 public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -24,12 +24,14 @@ public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealt
             return HealthCheckResult.Unhealthy("projection progress cannot be read", e);
         }
         var data = lags.ToDictionary(l => l.Projection, l => (object)$"behind {l.Behind}, age {l.AgeSeconds:0.#} s");
-        var stalled = lags.Where(l => l.Stalled).Select(l => l.Projection).ToList();
+        var outside = monitor.Options.WaitOnOutsideSystems;
+        var stalled = lags.Where(l => l.Stalled && !outside.Contains(l.Projection)).Select(l => l.Projection).ToList();
         if (stalled.Count > 0)
             return HealthCheckResult.Unhealthy(
                 $"stalled projections or subscriptions: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data);
         // Behind but moving: the read side trails (a backlog, a rebuild); the node still serves, so ready, flagged.
-        var lagging = lags.Where(l => l.AgeSeconds >= monitor.Options.DegradedAfter.TotalSeconds).Select(l => l.Projection).ToList();
+        var lagging = lags.Where(l => l.AgeSeconds >= monitor.Options.DegradedAfter.TotalSeconds || (l.Stalled && outside.Contains(l.Projection)))
+            .Select(l => l.Projection).ToList();
         return lagging.Count > 0
             ? HealthCheckResult.Degraded(
                 $"projections or subscriptions lagging: {string.Join(", ", lagging)} (oldest unprocessed event older than {monitor.Options.DegradedAfter})", data: data)

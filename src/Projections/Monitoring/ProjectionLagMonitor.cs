@@ -14,6 +14,13 @@ public sealed class ProjectionMonitorOptions
     /// <summary>A projection whose oldest unprocessed event is older than this is reported Degraded (still ready: it advances).</summary>
     public TimeSpan DegradedAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Subscriptions that wait on a system outside the database (the broker's publisher): stalled, they
+    /// make the node Degraded, not unready, since the node still serves every command and query and
+    /// taking every node out of the load balancer because a downstream system is down helps no one.
+    /// </summary>
+    public ISet<string> WaitOnOutsideSystems { get; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>How often the background sampler refreshes the gauges (real time).</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -86,8 +86,8 @@ public static class CaseEngineSetup
         services.AddSingleton<CalendarReload>();
         services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
 
-        // Integration events on a message broker: only when one is configured; checked now, because
-        // Wolverine's transports are configured with the host (outside Development: its credentials).
+        // Integration events on a message broker: only when one is configured; checked now, so a missing
+        // credential stops the start before any database work (outside Development).
         var broker = options.Broker?.Check(builder.Environment.IsDevelopment())
             ?? BrokerSettings.From(builder.Configuration, builder.Environment.IsDevelopment());
 
@@ -105,8 +105,6 @@ public static class CaseEngineSetup
             opts.LocalQueue(InternalCommand.Queue).UseDurableInbox().Sequential();
             // Refusals are answers, not errors; no failure line prints a command's personal data.
             PersonalDataLogging.Apply(opts);
-            if (broker is not null)
-                IntegrationSetup.ConfigureWolverine(opts, broker);
             options.ConfigureWolverine?.Invoke(opts);
         });
 
@@ -157,10 +155,15 @@ public static class CaseEngineSetup
         ChineseTextSetup.AddChineseTextFeatures(services, marten, options.DuplicateDetection);
 
         // Projection lag gauges, and a check that turns unhealthy when a projection stalls.
-        services.AddProjectionMonitoring();
+        // The broker's publisher waits while the broker is down: that degrades the node, it does not make it unready.
+        services.AddProjectionMonitoring(o =>
+        {
+            if (broker is not null)
+                o.WaitOnOutsideSystems.Add(CaseEventPublisher.SubscriptionName);
+        });
         services.TryAddSingleton<DeadLetterBox>();
         // Outbox, dead-letter and broker state as plain values, with or without a broker.
-        services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<BrokerSettings>()));
+        services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<CaseEventSender>()));
         // After Marten's schema step (registered with AddMarten above): counts an inbox written before ce_inbox_count.
         services.AddHostedService<InboxCountSeeding>();
         // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using CaseEngine.Domain.Petitions;
 using JasperFx.Events;
-using Wolverine.Attributes;
 
 namespace CaseEngine.Workflow.Integration;
 
@@ -12,7 +11,6 @@ namespace CaseEngine.Workflow.Integration;
 /// order). A consumer keeps, per petition, the highest version it applied: a message at or below it is a
 /// duplicate (delivery is at least once), one above it by more than one waits for the ones between.
 /// </summary>
-[MessageIdentity("caseengine.case-event.v1")]
 public sealed record CaseEventMessage(
     long Sequence, Guid PetitionId, int Version, string Type, DateTimeOffset OccurredAt,
     string DepartmentId, string RegionPath, string? CorrelationId, string RoutingKey, JsonNode Data)

@@ -2,39 +2,40 @@ using CaseEngine.Domain.Petitions;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
-using Wolverine;
-using Wolverine.Marten.Subscriptions;
+using Marten.Subscriptions;
 
 namespace CaseEngine.Workflow.Integration;
 
 /// <summary>
-/// Publishes every committed case event to the broker. A subscription on the committed log, run by the
+/// Publishes every committed case event to the broker: a subscription on the committed log, run by the
 /// async daemon like the projections (the feed's rule: a page is handed over only once every lower
-/// sequence is committed, so each message carries its final sequence). The bus Wolverine passes is
-/// enlisted in this page's Marten session: the messages are stored in Wolverine's outbox table in the
-/// same transaction that moves the subscription's progress, and sent after it commits. A crash before
-/// the commit replays the page (nothing was stored); after it, the outbox sends what it holds. A broker
-/// that is down leaves the messages in the outbox until it returns: at least once, never lost.
+/// sequence is committed, so each message carries its final sequence). A page's messages go to
+/// <see cref="CaseEventSender"/>, which returns once the broker has confirmed all of them; only then
+/// does the daemon store this subscription's progress. So the log is the outbox: a crash before the
+/// progress is stored sends the page again (at least once), a broker that is down holds the
+/// subscription at that page until it returns (nothing lost; commands keep committing), and each
+/// petition's events first arrive in version order.
 /// </summary>
-public sealed class CaseEventPublisher : BatchSubscription
+public sealed class CaseEventPublisher : SubscriptionBase
 {
-    public const string Name = "IntegrationEvents";
+    public const string SubscriptionName = "IntegrationEvents";
 
-    public CaseEventPublisher() : base(Name)
+    private readonly CaseEventSender _sender;
+
+    public CaseEventPublisher(CaseEventSender sender)
     {
+        _sender = sender;
+        Name = SubscriptionName;
         foreach (var type in EventJson.EventTypes)
             IncludeType(type);
     }
 
-    public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller,
-        IDocumentOperations operations, IMessageBus bus, CancellationToken cancellationToken)
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
+        IDocumentOperations operations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(page);
-        ArgumentNullException.ThrowIfNull(bus);
-        foreach (var e in page.Events)
-        {
-            if (e.Data is IPetitionEvent)
-                await bus.PublishAsync(CaseEventMessage.From(e));
-        }
+        var messages = page.Events.Where(e => e.Data is IPetitionEvent).Select(CaseEventMessage.From).ToList();
+        await _sender.SendAsync(messages, cancellationToken);
+        return NullChangeListener.Instance;
     }
 }
