@@ -5,6 +5,7 @@ using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Telemetry;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,10 +20,15 @@ namespace CaseEngine.Workflow.Deadlines;
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
 public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, TimeProvider time, DeadlineSweepOptions options,
-    ILogger<DeadlineSweeper> logger, CaseEngineMetrics? metrics = null) : BackgroundService
+    IServiceScopeFactory scopes, ILogger<DeadlineSweeper> logger, CaseEngineMetrics? metrics = null) : BackgroundService
 {
     private const int BatchSize = 200;
+
+    /// <summary>Firings of one timer that failed (not refused) before it is set aside to the internal-commands queue.</summary>
+    public const int AttemptsBeforeSettingAside = 3;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -79,7 +85,24 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
         if (timers.Count == 0)
             return 0;
         var commands = timers.Select(Command).ToList();
-        var outcomes = await batch.RunAsync(commands, ct);
+        IReadOnlyList<BatchOutcome> outcomes;
+        try
+        {
+            outcomes = await batch.RunAsync(commands, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not RuleViolation)
+        {
+            if (timers.Count == 1)
+                return await FailedAsync(timers[0], commands[0], e, ct);
+            // One firing that fails must not hold back every other deadline (the earliest due always
+            // comes first): each alone, so only the failing one waits, and is set aside if it keeps failing.
+            var fired = 0;
+            foreach (var timer in timers)
+                fired += await FireAsync([timer], ct);
+            return fired;
+        }
+        foreach (var timer in timers)
+            _failures.Remove(timer.Id);
         await using var session = store.LightweightSession();
         RuleViolation? failure = null;
         foreach (var (timer, outcome, command) in timers.Zip(outcomes, commands))
@@ -100,6 +123,38 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
         await session.SaveChangesAsync(ct);
         // The engine's own decisions are not refused; if one is, the sweep fails loudly and retries.
         return failure is null ? timers.Count : throw failure;
+    }
+
+    /// <summary>
+    /// A timer whose firing failed alone (not a refusal: an error, e.g. a commit the database refused).
+    /// It stays and is tried on the next sweeps; after <see cref="AttemptsBeforeSettingAside"/> failures
+    /// its command goes to the durable internal-commands queue with its command id (tried again there,
+    /// then kept as a dead letter an ADMIN can list and replay) and the row is deleted, so it no longer
+    /// holds a sweep. Nothing is lost: the command is stored before the row goes, and a repeat is
+    /// answered by its command id.
+    /// </summary>
+    private async Task<int> FailedAsync(DeadlineTimer timer, CommandEnvelope command, Exception error, CancellationToken ct)
+    {
+        var failures = _failures[timer.Id] = _failures.GetValueOrDefault(timer.Id) + 1;
+        metrics?.Command(command.Name, "INTERNAL");
+        if (failures < AttemptsBeforeSettingAside)
+        {
+            // Ids and the exception's type only: never a petition's data.
+            logger.LogWarning("Deadline timer {TimerId} failed ({Error}, attempt {Attempt} of {Attempts}); tried again on the next sweep",
+                timer.Id, error.GetType().Name, failures, AttemptsBeforeSettingAside);
+            return 0;
+        }
+        await using (var scope = scopes.CreateAsyncScope())
+            await DeadLetters.InternalCommand.RetryLaterAsync(scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>(), command);
+        await using (var session = store.LightweightSession())
+        {
+            session.DeleteWhere<DeadlineTimer>(t => t.Id == timer.Id && t.DueAt == timer.DueAt);
+            await session.SaveChangesAsync(ct);
+        }
+        _failures.Remove(timer.Id);
+        logger.LogWarning("Deadline timer {TimerId} failed {Attempts} times ({Error}); its command {CommandId} is set aside to the {Queue} queue (then the dead letters)",
+            timer.Id, failures, error.GetType().Name, command.Meta.CommandId, DeadLetters.InternalCommand.Queue);
+        return 0;
     }
 
     /// <summary>The firing in the command metrics (as any command) and, when it appended, as a deadline fired.</summary>
