@@ -11,6 +11,7 @@ namespace CaseEngine.GraphApi.Http;
 /// <summary>
 /// Gives every error the contract's <c>extensions.code</c>: a rule violation its own code;
 /// GraphQL.NET's parse, validation and variable errors VALIDATION; the limits QUERY_TOO_COMPLEX;
+/// a database that cannot be reached UNAVAILABLE (the outcome is unknown: send the same command again);
 /// anything else INTERNAL with a generic message (the exception is logged, never sent).
 /// No message repeats an input value (it may be personal data or an access code), and outside
 /// Development none suggests a field or type name: introspection is closed there, and "Did you
@@ -60,6 +61,7 @@ public sealed partial class ContractErrorInfoProvider(IHostEnvironment? environm
             RateLimitedError => "RATE_LIMITED",
             OperationTooComplexError or ComplexityError => "QUERY_TOO_COMPLEX",
             NoIntrospectionError => "FORBIDDEN",
+            UnhandledError unhandled when Workflow.Hosting.DatabaseUnavailable.Is(unhandled.InnerException) => Workflow.Hosting.DatabaseUnavailable.Code,
             UnhandledError => "INTERNAL",
             ValidationError or DocumentError or RequestError => "VALIDATION",
             _ when error.Code is { } c && IsContractCode(c) => c,

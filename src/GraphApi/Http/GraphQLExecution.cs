@@ -133,6 +133,13 @@ public sealed class GraphQLExecution(
                 {
                     context.ErrorMessage = violation.Message;
                 }
+                else if (Workflow.Hosting.DatabaseUnavailable.Is(context.OriginalException))
+                {
+                    // Not a bug of ours: a warning without a stack; the type says which failure it was.
+                    logger.LogWarning("GraphQL resolver could not reach the database ({ExceptionType})",
+                        context.OriginalException.GetType().FullName);
+                    context.ErrorMessage = Workflow.Hosting.DatabaseUnavailable.Message;
+                }
                 else
                 {
                     // Exception messages may quote input; only the type and the stack are logged.

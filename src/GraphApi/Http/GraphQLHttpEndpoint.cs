@@ -83,6 +83,14 @@ public sealed class GraphQLHttpEndpoint(
         {
             await WriteAsync(http, failed.Status, responseType, Failure(failed));
         }
+        catch (Exception e) when (e is not OperationCanceledException && !http.Response.HasStarted && Workflow.Hosting.DatabaseUnavailable.Is(e))
+        {
+            // The database is down or restarting (e.g. while writing the access log): try again shortly.
+            logger.LogWarning("GraphQL request could not reach the database ({ExceptionType})", e.GetType().FullName);
+            http.Response.Headers.RetryAfter = "2";
+            await WriteAsync(http, StatusCodes.Status503ServiceUnavailable, responseType,
+                Failure(new RequestFailed(StatusCodes.Status503ServiceUnavailable, Workflow.Hosting.DatabaseUnavailable.Code, Workflow.Hosting.DatabaseUnavailable.Message)));
+        }
         catch (Exception e) when (e is not OperationCanceledException && !http.Response.HasStarted)
         {
             // Anything unforeseen is a coded 500 without the exception: no stack trace and no input
@@ -211,7 +219,7 @@ public sealed class GraphQLHttpEndpoint(
         {
             await log.FlushAsync(http.RequestAborted);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !Workflow.Hosting.DatabaseUnavailable.Is(e))
         {
             logger.LogError("Storing the personal-data access log failed with {ExceptionType}; the response was withheld", e.GetType().FullName);
             throw new RequestFailed(StatusCodes.Status500InternalServerError, "INTERNAL", "internal error: the access log could not be written");

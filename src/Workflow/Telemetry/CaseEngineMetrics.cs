@@ -71,7 +71,8 @@ public sealed class CaseEngineMetrics : IDisposable
 
     public static string OutcomeOf(CommandResult result) => result?.Repeated == true ? Repeat : Accepted;
 
-    public static string OutcomeOf(Exception failure) => failure is RuleViolation refusal ? refusal.WireCode : RuleViolation.ToWire(RuleCode.Internal);
+    public static string OutcomeOf(Exception failure) => failure is RuleViolation refusal ? refusal.WireCode
+        : Hosting.DatabaseUnavailable.Is(failure) ? Hosting.DatabaseUnavailable.Code : RuleViolation.ToWire(RuleCode.Internal);
 
     /// <summary>The node's live subscriber count, read when the gauge is collected (the API host sets it).</summary>
     public void ObserveSubscribers(Func<int> count) => _subscribers = count;

@@ -24,14 +24,19 @@ public sealed class ApiHost : IAsyncDisposable
     public FakeClock Clock { get; }
     public IServiceProvider Services => Alba.Services;
 
-    public static async Task<ApiHost> StartAsync(DatabaseFixture db, FakeClock? clock = null,
+    public static Task<ApiHost> StartAsync(DatabaseFixture db, FakeClock? clock = null,
+        Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string environment = "Development") =>
+        StartAsync(db.ConnectionString, clock, services, settings, environment);
+
+    /// <summary>The host on any database, e.g. one of a <see cref="RestartableCluster"/>.</summary>
+    public static async Task<ApiHost> StartAsync(string connectionString, FakeClock? clock = null,
         Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, string environment = "Development")
     {
         clock ??= new FakeClock();
         var alba = await AlbaHost.For<Program>(web =>
         {
             web.UseEnvironment(environment);
-            web.UseSetting("ConnectionStrings:Marten", db.ConnectionString);
+            web.UseSetting("ConnectionStrings:Marten", connectionString);
             // Detection appends DuplicateSuspected in the background, which would race tests that count
             // events; the duplicate tests (tests/Workflow.Tests/DuplicateDetection) switch it on.
             web.UseSetting("CaseEngine:DuplicateDetection", "false");
