@@ -74,7 +74,7 @@ public sealed class FaultRunResult
         Row("acknowledged", N(Acknowledged));
         Row("refused with a code", N(Refused));
         Row("left without an answer", N(Unanswered));
-        Row("unknown answers (transport error, timeout, 5xx, INTERNAL)", N(UnknownAnswers));
+        Row("unknown answers (transport error, timeout, 5xx, INTERNAL, UNAVAILABLE)", N(UnknownAnswers));
         Row("… by kind", string.Join(", ", UnknownKinds.OrderByDescending(k => k.Value).Select(k => $"{k.Key} {N(k.Value)}")));
         Row("commands resent after an unknown answer (same command id)", N(ResentUnknowns));
         Row("… of which acknowledged in the end", N(AcknowledgedAfterUnknown));

@@ -16,7 +16,7 @@ public enum Answer
     /// <summary>A coded refusal from a rule (VALIDATION, NOT_FOUND, INVALID_TRANSITION, ...): nothing was appended.</summary>
     Refused,
 
-    /// <summary>Transport error, timeout, 5xx, INTERNAL or RATE_LIMITED: the client cannot know what happened.</summary>
+    /// <summary>Transport error, timeout, 5xx, INTERNAL, UNAVAILABLE or RATE_LIMITED: the client cannot know what happened.</summary>
     Unknown,
 }
 
