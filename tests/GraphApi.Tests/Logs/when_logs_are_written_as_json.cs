@@ -4,6 +4,7 @@ using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Testing;
+using Npgsql;
 
 namespace CaseEngine.GraphApi.Tests.Logs;
 
@@ -57,6 +58,24 @@ public sealed class JsonLogRun : IAsyncLifetime
             new { input = new { commandId = Guid.NewGuid(), petitionId = petition, reason = RefusalRun.Reason, accessCode = Secrets[^1] } }, null)).ShouldBeNull();
         Code(await PostAsync(http, server, withdraw,
             new { input = new { commandId = Guid.NewGuid(), petitionId = petition, reason = RefusalRun.Reason, accessCode = Secrets[^1] } }, null)).ShouldBe("INVALID_TRANSITION");
+        // UNAUTHENTICATED (a letter without a token), FORBIDDEN (an auditor acting), CONCURRENCY_CONFLICT (another version).
+        Code(await PostAsync(http, server, Petitions.SubmitMutation, Input(channel: "LETTER"), null)).ShouldBe("UNAUTHENTICATED");
+        var decline = "mutation($input: DeclinePetitionInput!) { declinePetition(input: $input) { petition { id } } }";
+        Code(await PostAsync(http, server, decline, new { input = new { commandId = Guid.NewGuid(), petitionId = petition, reason = RefusalRun.Reason } },
+            RemoteApi.Token(Role.Auditor, "auditor-1"))).ShouldBe("FORBIDDEN");
+        Code(await PostAsync(http, server, decline, new { input = new { commandId = Guid.NewGuid(), petitionId = petition, expectedVersion = 9, reason = RefusalRun.Reason } },
+            RemoteApi.Token(Role.Officer, "officer@340101-PO", "340101-PO"))).ShouldBe("CONCURRENCY_CONFLICT");
+        // A command the database fails (as in RefusalRun: a unique index on the phone; the server's error detail would quote it): an Error line with its exception.
+        await using (var connection = new NpgsqlConnection(Db.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand(
+                $"CREATE UNIQUE INDEX json_logs_test_phone ON caseengine.mt_doc_petition ((data -> 'petitioner' ->> 'phone')) WHERE data ->> 'content' = '{RefusalRun.FailingContent}'", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        Secrets.Add(RefusalRun.FailingContent);
+        Code(await PostAsync(http, server, Petitions.SubmitMutation, Input(content: RefusalRun.FailingContent), citizen)).ShouldBeNull();
+        Code(await PostAsync(http, server, Petitions.SubmitMutation, Input(content: RefusalRun.FailingContent), citizen)).ShouldBe("INTERNAL");
         // A GET with the case number and the access code in its URL.
         var track = "query($n: String!, $c: String!) { trackPetition(caseNumber: $n, accessCode: $c) { id } }";
         using (var get = await http.GetAsync(new Uri(server.GraphQLUri, $"?query={Uri.EscapeDataString(track)}"
@@ -74,16 +93,16 @@ public sealed class JsonLogRun : IAsyncLifetime
     private static List<string> RequestLines(string output) =>
         [.. output.Split('\n').Where(l => l.Contains("\"Category\":\"CaseEngine.Requests\"", StringComparison.Ordinal))];
 
-    private static object Input(string phone = RefusalRun.Phone) => new
+    private static object Input(string phone = RefusalRun.Phone, string channel = "WEBSITE", string content = RefusalRun.Content) => new
     {
         input = new
         {
             commandId = Guid.NewGuid().ToString(),
-            channel = "WEBSITE",
+            channel,
             entryRegionCode = "340101",
             category = "COMPLAINT_REQUEST",
             subject = RefusalRun.Subject,
-            content = RefusalRun.Content,
+            content,
             petitioner = new { name = RefusalRun.Name, phone, idNumber = RefusalRun.IdNumber, address = RefusalRun.Address },
         },
     };
@@ -106,7 +125,7 @@ public sealed class JsonLogRun : IAsyncLifetime
     public async Task DisposeAsync() => await Db.DisposeAsync();
 }
 
-public sealed class when_logs_are_written_as_json(JsonLogRun run) : IClassFixture<JsonLogRun>
+public sealed class when_logs_are_written_as_json(JsonLogRun run, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<JsonLogRun>
 {
     private static string Cut(string text) => text.Length > 500 ? text[..500] + "…" : text;
 
@@ -116,6 +135,7 @@ public sealed class when_logs_are_written_as_json(JsonLogRun run) : IClassFixtur
     public void every_line_on_the_console_is_one_json_object_with_level_category_and_message()
     {
         run.Lines.Count.ShouldBeGreaterThan(20);
+        output.WriteLine($"{run.Lines.Count} console lines, {run.Requests} requests");
         foreach (var line in run.Lines)
         {
             JsonElement entry;
@@ -144,8 +164,25 @@ public sealed class when_logs_are_written_as_json(JsonLogRun run) : IClassFixtur
         var requests = Entries().Where(e => e.GetProperty("Category").GetString() == "CaseEngine.Requests" && e.GetProperty("LogLevel").GetString() == "Information")
             .Select(e => e.GetProperty("Message").GetString()!).ToList();
         requests.Count.ShouldBe(run.Requests, string.Join("\n", requests));
-        requests.Count(m => System.Text.RegularExpressions.Regex.IsMatch(m, @"^POST /graphql 200 \d+\.\d ms$")).ShouldBe(run.Requests - 1, string.Join("\n", requests));
+        requests.Count(m => System.Text.RegularExpressions.Regex.IsMatch(m, @"^POST /graphql \d{3} \d+\.\d ms$")).ShouldBe(run.Requests - 1, string.Join("\n", requests));
         requests.Count(m => m.StartsWith("GET /graphql ", StringComparison.Ordinal)).ShouldBe(1, string.Join("\n", requests));
+    }
+
+    [Fact]
+    public void the_failing_command_is_logged_as_errors_with_its_type_and_stack_and_refusals_are_not_errors()
+    {
+        var errors = Entries().Where(e => e.GetProperty("LogLevel").GetString() is "Error" or "Critical").ToList();
+        errors.ShouldNotBeEmpty();
+        var report = string.Join("\n---\n", errors.Select(e => Cut(e.GetRawText())));
+        // The failure: Marten's line(s) with the SQLSTATE and the constraint, and the GraphQL resolver's with the exception type, its reference and the stack.
+        errors.ShouldContain(e => e.GetProperty("Category").GetString() == "CaseEngine.GraphApi.Http.GraphQLExecution"
+            && e.GetProperty("Message").GetString()!.Contains("(reference ", StringComparison.Ordinal)
+            && e.GetProperty("Message").GetString()!.Contains("   at ", StringComparison.Ordinal), report);
+        errors.ShouldContain(e => e.GetProperty("Category").GetString() == "Marten.IDocumentStore"
+            && e.GetProperty("Message").GetString()!.Contains("SQLSTATE 23505, constraint json_logs_test_phone", StringComparison.Ordinal), report);
+        // Nothing else is an error: not the six refusals.
+        errors.ShouldAllBe(e => e.GetProperty("Message").GetString()!.Contains("json_logs_test_phone", StringComparison.Ordinal)
+            || e.GetProperty("Message").GetString()!.Contains("DocumentAlreadyExistsException", StringComparison.Ordinal), report);
     }
 
     [Fact]
