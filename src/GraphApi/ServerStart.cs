@@ -24,13 +24,15 @@ public static class ServerStart
     /// <summary>
     /// The host logs a failed start with its stack trace: not while we report it in one line. And a
     /// graceful stop prints no stack: once stopping, the daemon's LISTEN connection cut by the database
-    /// going away (57P01, logged by Marten as a Warning with its stack) is expected, not news.
+    /// going away (57P01, logged by Marten's listener as a Warning with its stack) is expected, not news.
     /// </summary>
     public static void QuietFailedStart(ILoggingBuilder logging)
     {
         ArgumentNullException.ThrowIfNull(logging);
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => !(s_starting && level >= LogLevel.Error) && level >= LogLevel.Information);
         logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
+        // The LISTEN connection is Marten's, logging under the wake-up that owns it (DaemonWakeup).
+        logging.AddFilter(typeof(Workflow.Configuration.DaemonWakeup).FullName, level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public class the_read_side_recovers_after_a_database_restart(RestartableCluster 
         var started = Stopwatch.StartNew();
         await using var engine = await Engine.StartAsync(await cluster.CreateDatabaseAsync());
         output.WriteLine($"engine started in {started.ElapsedMilliseconds} ms");
-        var listens = ((DocumentStore)engine.Store).Options.Events.UseListenNotifyForEventAppends;
+        var listens = ((DocumentStore)engine.Store).Options.Projections.Wakeup is Marten.Events.Daemon.HighWater.PostgresqlListenWakeup;
         output.WriteLine($"listen/notify wake-ups: {listens}");
 
         var before = await engine.SubmitAsync();

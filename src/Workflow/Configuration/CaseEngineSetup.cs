@@ -108,6 +108,8 @@ public static class CaseEngineSetup
             options.ConfigureWolverine?.Invoke(opts);
         });
 
+        services.AddSingleton(sp => new DaemonWakeup(sp.GetRequiredService<CaseEngineDatabase>().ConnectionString,
+            sp.GetRequiredService<ILogger<DaemonWakeup>>()));
         var marten = services.AddMarten(sp =>
             {
                 var opts = new StoreOptions();
@@ -123,15 +125,14 @@ public static class CaseEngineSetup
                 EventStoreSetup.ConfigureEventStore(opts, sp.GetRequiredService<PetitionerKeys>(), CachedStreams(options, sp));
                 // Projection lag (target T3: commit → visible in inbox/overdue/statistics, p99 ≤ 500 ms).
                 // Polling alone waits for the daemon's high-water poll (SlowPollingTime 1 s when quiet):
-                // measured p50 ≈ 0.2–0.9 s, p99 ≈ 1.1 s. Each append now also sends pg_notify in its
-                // transaction and the daemon LISTENs, so it wakes on commit: p50 ≈ 60–100 ms, p99 ≈ 130–320 ms
-                // (bench t3 --quick on 2 busy cores; 2000 petitions: p50 80 ms, p99 196 ms). Polling stays as
-                // the fallback at its defaults. Tighter polling instead (Slow 100 ms, Fast 50 ms) also met
-                // the target (p99 ≈ 0.3 s) but queries the database ten times a second for nothing.
-                // Marten #4961 (daemon stopped for good after a database outage with this on) is fixed in
+                // measured p50 ≈ 0.2–0.9 s, p99 ≈ 1.1 s. The daemon LISTENs and is woken after each commit
+                // that appended events (DaemonWakeup: the NOTIFY is sent after the commit, from its own
+                // connection, never inside the commands' transactions, where PostgreSQL's notify lock
+                // would serialise their flushes). Polling stays as the fallback at its defaults.
+                // Marten #4961 (daemon stopped for good after a database outage with LISTEN on) is fixed in
                 // 9.58: the wake-up falls back to polling while the database is down and listens again after;
                 // tests/Projections.Tests/DaemonRecoveryTests restarts (and crashes) PostgreSQL to prove it.
-                opts.Events.UseListenNotifyForEventAppends = true;
+                sp.GetRequiredService<DaemonWakeup>().Configure(opts);
                 // SQL without parameter values: events and documents carry personal data.
                 PersonalDataLogging.Apply(opts, sp.GetService<ILoggerFactory>());
                 // Tamper evidence: every append links its events in the same transaction (docs/operations.md).
