@@ -53,6 +53,7 @@ public static class Operations
                         $"bench-integrator-{phase}", $"http://127.0.0.1:{prometheus}/metrics"));
                     operations = new ServerOperations(new Uri($"http://127.0.0.1:{side.OtlpPort}"), prometheus, broker.Settings(Exchange));
                 }
+                var brokerCpu = BrokerCpuMs(broker.NodeName);
                 T result;
                 await using (var api = await Api.StartAsync(data, rules, operations))
                 {
@@ -69,7 +70,7 @@ public static class Operations
                         var logged = await Dataset.EventsAfterAsync(data, schema, mark);
                         var received = await side.WaitForAsync(logged, TimeSpan.FromSeconds(60));
                         var seen = await side.StopAsync();
-                        report.Note($"{what}, operations on: {seen.Describe()}. Check: {logged:N0} events logged in the phase (warm-up included), " +
+                        report.Note($"{what}, operations on: {seen.Describe()}; the RabbitMQ node used {BrokerCpuMs(broker.NodeName) - brokerCpu:N0} ms CPU. Check: {logged:N0} events logged in the phase (warm-up included), " +
                             $"{seen.DistinctSequences:N0} received by the integrator — {(seen.DistinctSequences == logged ? "all of them" : received < logged ? $"{logged - received:N0} MISSING" : "more than logged")}" +
                             $"{(seen.Messages > seen.DistinctSequences ? $", {seen.Messages - seen.DistinctSequences:N0} redelivered" : "")}.");
                     }
@@ -181,5 +182,34 @@ public static class Operations
             $"{t6Off.PerSecond:0} → {t6On.PerSecond:0} pages/s, p50 {Ms(t6Off.P50)} → {Ms(t6On.P50)}, p99 {Ms(t6Off.P99)} → {Ms(t6On.P99)}", $"off p99 {Ms(t6Off.P99)}",
             t6On.P99 / t6Off.P99, "report the overhead", null,
             $"p99 overhead {Percent(100 * (t6On.P99 - t6Off.P99) / t6Off.P99)}, throughput {Percent(100 * (t6Off.PerSecond - t6On.PerSecond) / t6Off.PerSecond)} fewer pages/s"));
+    }
+
+    /// <summary>
+    /// CPU time so far of the RabbitMQ node's processes (those started with its RABBITMQ_NODENAME: the Erlang
+    /// VM and its helpers), in milliseconds, from /proc: the broker shares this machine's cores with the server.
+    /// </summary>
+    private static double BrokerCpuMs(string nodeName)
+    {
+        if (!OperatingSystem.IsLinux())
+            return 0;
+        long ticks = 0;
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _))
+                continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "environ")).Contains($"RABBITMQ_NODENAME={nodeName}", StringComparison.Ordinal))
+                    continue;
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process ended while it was read.
+            }
+        }
+        return ticks * 10.0;   // USER_HZ is 100 on Linux: a tick is 10 ms
     }
 }
