@@ -26,8 +26,8 @@ public static class Operations
         report.Note($"Operations on = the server configured with OTEL_EXPORTER_OTLP_ENDPOINT (OTLP/HTTP, http/protobuf; every request sampled, " +
             $"the default parent-based always-on sampler) to a sink the bench runs, Telemetry:Prometheus:Port (scraped every {OperationsSide.ScrapeInterval.TotalSeconds:0} s), " +
             "and CaseEngine:Broker on a private RabbitMQ node (Debian's rabbitmq-server, tests/Testing/RabbitMqNode.cs; durable topic exchange, persistent messages, publisher confirms) " +
-            "with one integrator's durable queue bound '#', drained and acknowledged message by message. Sink, scraper and integrator run in a process of their own " +
-            "(its CPU is reported apart); the broker is a process of its own too (its CPU is not counted). Operations off = none of these configured, as shipped. " +
+            "with one integrator's durable queue bound '#', drained and acknowledged message by message. Sink, scraper and integrator run in a process of their own; " +
+            "it and the broker share the machine's cores with the server and PostgreSQL, and their CPU is reported apart (not in the server's). Operations off = none of these configured, as shipped. " +
             "Both servers are the same in-process host as every other scenario (Production, rate limits on); each phase starts a fresh server on the same data. " +
             "When on, the publisher starts at the end of the log as it stands (its progress row is set there), so it publishes the phase's new events, not the data set's history.");
         var cpu = await CpuMeter.StartAsync(data);
