@@ -8,7 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 using static CaseEngine.Bench.Harness.Report;
 
 // dotnet run -c Release --project bench -- <scenario|all> --scale province|national [--quick]
+// dotnet run -c Release --project bench -- t1|t2|t3|t6 --scale province --operations on   (tracing, scrape and broker on; issue 18)
+// dotnet run -c Release --project bench -- operations --scale province   (T1, T2, T3, T6 with operations off and on, back to back)
+// dotnet run -c Release --project bench -- load --scale province   (generate the data set in the kept cluster only)
 // dotnet run -c Release --project bench -- clients   (started by the bench itself: load clients in a process of their own)
+// dotnet run -c Release --project bench -- operations-side   (started by the bench itself: OTLP sink, scraper, integrator)
 // dotnet run -c Release --project bench -- faults [--nodes N --clients N --kills N --crashes N --seconds N --seed N]
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 // The fault run (issue 15) brings its own PostgreSQL and server processes and its own options.
@@ -16,8 +20,11 @@ if (string.Equals(scenario, "faults", StringComparison.OrdinalIgnoreCase))
     return await Faults.RunAsync(args);
 if (scenario == "clients")
     return await ClientProcess.MainAsync();
+if (scenario == "operations-side")
+    return await OperationsSide.MainAsync();
 var scale = args.SkipWhile(a => a != "--scale").Skip(1).FirstOrDefault() ?? "province";
 var quick = args.Contains("--quick");
+var operationsOn = args.SkipWhile(a => a != "--operations").Skip(1).FirstOrDefault() == "on";
 if (scale is not ("province" or "national"))
 {
     Console.Error.WriteLine("--scale is province or national");
@@ -110,7 +117,9 @@ if (Runs("chain"))
 }
 RuleBook? rules = null;
 string? data = null;
-if (new[] { "t1", "t2", "t3", "t5", "t6", "t9" }.Any(Runs))
+var comparesOperations = string.Equals(scenario, "operations", StringComparison.OrdinalIgnoreCase);
+// `load` only generates (or finds) the data set in the kept cluster, so a later measurement starts at once.
+if (new[] { "t1", "t2", "t3", "t5", "t6", "t9" }.Any(Runs) || comparesOperations || scenario == "load")
 {
     var watch = System.Diagnostics.Stopwatch.StartNew();
     rules = Dataset.Rules(scale);
@@ -143,9 +152,23 @@ if (data is not null && Runs("t5"))
         $"B2 {b2Rate:0} rows/s", rate / b2Rate, "≥ 0.5 × B2", rate / b2Rate >= 0.5));
     report.Add(WorkingSetRow($"during the T5 rebuild ({events:N0} events)", workingSet, sampler.Interval));
 }
+if (data is not null && comparesOperations)
+    await Operations.RunAsync(report, data, rules!, seconds, quick);
 if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
 {
-    await using var api = await Api.StartAsync(data, rules);
+    // --operations on (issue 18): the same server with tracing exported, the scrape on and publishing to a broker of the bench's own.
+    await using var broker = operationsOn ? await CaseEngine.Testing.RabbitMqNode.StartNewAsync() : null;
+    var prometheusPort = MinimalEndpoint.FreePort();
+    await using var side = broker is null ? null : await OperationsSide.StartAsync(new OperationsSpec(broker.AmqpPort,
+        CaseEngine.Testing.RabbitMqNode.UserName, broker.Password, "caseengine.events", "bench-integrator", $"http://127.0.0.1:{prometheusPort}/metrics"));
+    await using var api = await Api.StartAsync(data, rules, broker is null || side is null ? null
+        : new ServerOperations(new Uri($"http://127.0.0.1:{side.OtlpPort}"), prometheusPort, broker.Settings("caseengine.events")));
+    if (side is not null)
+    {
+        await side.GoAsync();
+        report.Note("Operations on (--operations on): tracing exported over OTLP/HTTP to a sink of the bench's, the Prometheus scrape scraped every 15 s, " +
+            "every committed event published to a private RabbitMQ node with one integrator queue bound '#' (bench/Scenarios/Operations.cs describes it).");
+    }
     await api.WarmUpAsync();
     // The same load clients for CaseEngine (T1, T2), B6 and B6R: a process of their own, one PETITIONER token each.
     var tokens = api.PetitionerTokens(64);
@@ -292,6 +315,14 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
             $"{m.PerSecond:0}/s, p50 {Ms(m.P50)}, p99 {Ms(m.P99)}", $"B4 p99 {Ms(b4.P99)} + B5 p99 {Ms(b5.P99)}", m.P99 / limit,
             "p99 ≤ 2 × (B4 + B5) p99; report vs 20 ms", m.P99 <= limit, $"p99 vs 20 ms: {m.P99 / 20:0.00}×"));
     }
+    if (side is not null && api.PublishedFrom is { } publishedFrom)
+    {
+        await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+        var logged = await Dataset.EventsAfterAsync(data, api.Store.Options.Events.DatabaseSchemaName, publishedFrom);
+        await side.WaitForAsync(logged, TimeSpan.FromSeconds(60));
+        var seen = await side.StopAsync();
+        report.Note($"Operations side: {seen.Describe()}. Check: {logged:N0} events logged, {seen.DistinctSequences:N0} received by the integrator.");
+    }
 }
 if (Runs("t9"))
 {
@@ -328,6 +359,8 @@ if (Runs("t9"))
         report.Note($"T9 client failure: {failure}");
 }
 
+if (scenario == "load")
+    return 0;
 var path = await report.WriteAsync(Path.Combine(AppContext.BaseDirectory, "../../../results"), server);
 Console.WriteLine($"results: {Path.GetFullPath(path)}");
 return 0;

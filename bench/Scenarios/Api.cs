@@ -4,6 +4,7 @@ using CaseEngine.Bench.Harness;
 using CaseEngine.Domain;
 using CaseEngine.GraphApi;
 using CaseEngine.GraphApi.Auth;
+using CaseEngine.GraphApi.Telemetry;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Configuration;
@@ -17,6 +18,9 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace CaseEngine.Bench.Scenarios;
+
+/// <summary>What an operator turns on (issue 18): OTLP export to <paramref name="OtlpEndpoint"/>, the scrape on <paramref name="PrometheusPort"/>, publishing to <paramref name="Broker"/>.</summary>
+public sealed record ServerOperations(Uri OtlpEndpoint, int PrometheusPort, CaseEngine.Workflow.Integration.BrokerSettings Broker);
 
 /// <summary>T1, T2 and T6: the real server on Kestrel (loopback), driven over GraphQL over HTTP.</summary>
 public sealed class Api : IAsyncDisposable
@@ -59,34 +63,71 @@ public sealed class Api : IAsyncDisposable
         [.. Enumerable.Range(0, count).Select(i => Mint($"petitioner-{prefix}-{i}", Role.Petitioner, null))];
 
     /// <param name="rules">The directory the data was generated with (default: the demo directory).</param>
-    public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null)
+    /// <param name="operations">tracing exported over OTLP, the Prometheus scrape and publishing to a broker (issue 18); null: none configured, as shipped</param>
+    public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null, ServerOperations? operations = null)
     {
         var port = MinimalEndpoint.FreePort();
         // Production defaults (issue 17): the Production environment, rate limits on, the host's logging as shipped.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        // The shipped log levels (src/GraphApi/Program.cs): ASP.NET Core's four lines per request quiet, the request log's one line instead.
+        ServerStart.QuietDefaults(builder.Configuration);
         // Random keys for this run: no key from the repository, nothing written to the user's data folder.
         foreach (var (key, value) in CaseEngine.Testing.TestKeys.Settings)
             builder.Configuration[key] = value;
         // The one setting changed from its default: T9's 1,000 subscribers all connect from this machine's
         // one address, and the per-address socket cap (meant for one client machine) would refuse most.
         builder.Configuration["GraphQL:WebSocket:MaxSocketsPerClient"] = "100000";
+        if (operations is not null)
+        {
+            // The standard variables an operator sets (docs/operations.md, Telemetry), here as configuration
+            // keys of this host only (OpenTelemetry reads OTEL_* through IConfiguration), so a later server
+            // in the same bench process starts without them.
+            builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = operations.OtlpEndpoint.ToString();
+            builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            builder.Configuration["Telemetry:Prometheus:Port"] = operations.PrometheusPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         builder.AddCaseEngine(o =>
         {
             o.ConnectionString = connectionString;
             o.RuleBook = rules;
+            o.Broker = operations?.Broker;
         });
         builder.AddCaseEngineGraphApi();
+        // As src/GraphApi/Program.cs: with nothing configured it only declares what an exporter would collect.
+        builder.AddCaseEngineTelemetry();
         var app = builder.Build();
+        long? publishedFrom = operations?.Broker is null ? null
+            : await PublishFromTheEndAsync(app.Services.GetRequiredService<IDocumentStore>(), connectionString);
+        app.UseCaseEngineRequestLog();
         app.UseWebSockets();   // as src/GraphApi/Program.cs: /graphql upgrades to graphql-transport-ws
         app.MapCaseEngineHealth();
         app.MapCaseEngineGraphQL();
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        return new Api(app, http, port);
+        return new Api(app, http, port) { PublishedFrom = publishedFrom };
     }
 
+    /// <summary>With a broker: the sequence the publisher started after (every later event is published).</summary>
+    public long? PublishedFrom { get; private init; }
+
     public IDocumentStore Store => _app.Services.GetRequiredService<IDocumentStore>();
+
+    /// <summary>
+    /// Sets the publishing subscription's progress to the end of the log as it stands: the bench measures
+    /// what publishing costs per new event, not a first run that sends the data set's whole history.
+    /// </summary>
+    private static async Task<long> PublishFromTheEndAsync(IDocumentStore store, string connectionString)
+    {
+        var schema = store.Options.Events.DatabaseSchemaName;
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(
+            $"insert into {schema}.mt_event_progression (name, last_seq_id) select @name, coalesce(max(seq_id), 0) from {schema}.mt_events " +
+            "on conflict (name) do update set last_seq_id = excluded.last_seq_id returning last_seq_id", conn);
+        cmd.Parameters.AddWithValue("name", $"{CaseEngine.Workflow.Integration.CaseEventPublisher.SubscriptionName}:All");
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
 
     private readonly SubmissionMix.Client _mix = new SubmissionMix(SubmissionMix.NewRun(), [EntryRegion]).For(0);
     private string[]? _tokens;
@@ -142,12 +183,18 @@ public sealed class Api : IAsyncDisposable
         return await SubmissionClients.PostAsync(_http, SubmissionClients.Body(s), _tokens[(uint)Interlocked.Increment(ref _next) % _tokens.Length]);
     }
 
-    /// <summary>The first inbox page of a department, read by an officer of that department.</summary>
+    /// <summary>
+    /// The first inbox page of a department, each reader an officer of that department with a token of
+    /// their own: the rate limit is per caller (issue 17: one token per load client), and 32 readers on one
+    /// token would measure the limiter's refusals.
+    /// </summary>
     public Task<Measured> InboxPagesAsync(string departmentId, int clients, TimeSpan duration, int? maxOperationsPerClient = null)
     {
-        var token = _app.Services.GetRequiredService<TokenService>().Mint($"officer-{departmentId}", Role.Officer, departmentId, TimeSpan.FromHours(4));
+        var tokens = Enumerable.Range(0, clients)
+            .Select(i => _app.Services.GetRequiredService<TokenService>().Mint($"officer-{departmentId}-{i}", Role.Officer, departmentId, TimeSpan.FromHours(4)))
+            .ToArray();
         var body = JsonSerializer.Serialize(new { query = Inbox, variables = new { department = departmentId } });
-        return Load.RunAsync(clients, duration, async (_, _) => await PostAsync(body, token), maxOperationsPerClient);
+        return Load.RunAsync(clients, duration, async (client, _) => await PostAsync(body, tokens[client]), maxOperationsPerClient);
     }
 
     /// <summary>The department with the most open items: the heaviest inbox page to read.</summary>

@@ -90,6 +90,16 @@ public static class Dataset
         return (connection, summary, false);
     }
 
+    /// <summary>Events of petitions appended after <paramref name="mark"/> (Marten's tombstones of failed appends are not events and are not published).</summary>
+    public static async Task<long> EventsAfterAsync(string connectionString, string schema, long mark)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"select count(*) from {schema}.mt_events where seq_id > @mark and type <> 'tombstone'", conn);
+        cmd.Parameters.AddWithValue("mark", mark);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
     /// <summary>The highest event sequence in the log now.</summary>
     public static async Task<long> MaxSequenceAsync(string connectionString, string schema)
     {
