@@ -34,6 +34,8 @@ public sealed class CaseEventPublisher : SubscriptionBase
         IDocumentOperations operations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(page);
+        // Linked to the traces of the commands behind the page, like every read model's page.
+        using var span = CaseEngine.Projections.Monitoring.ProjectionTracing.StartPage(SubscriptionName, page.Events);
         var messages = page.Events.Where(e => e.Data is IPetitionEvent).Select(CaseEventMessage.From).ToList();
         await _sender.SendAsync(messages, cancellationToken);
         return NullChangeListener.Instance;

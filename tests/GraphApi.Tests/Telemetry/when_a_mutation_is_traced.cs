@@ -11,15 +11,23 @@ namespace CaseEngine.GraphApi.Tests.Telemetry;
 
 /// <summary>
 /// An in-memory exporter on the real host: one trace follows a submission from its HTTP request through
-/// the Wolverine handler to the commit, and the read models' pages that apply its events link to it.
+/// the Wolverine handler to the commit, and the read models' pages and the broker publisher's page
+/// that handle its events link to it.
 /// </summary>
-public sealed class when_a_mutation_is_traced(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+public sealed class when_a_mutation_is_traced(DatabaseFixture db, RabbitMqFixture broker) : IClassFixture<DatabaseFixture>, IClassFixture<RabbitMqFixture>
 {
     [Fact]
     public async Task one_trace_runs_from_the_request_to_the_commit_and_the_projection_pages_link_to_it()
     {
         var spans = new List<Activity>();
-        await using var api = await ApiHost.StartAsync(db, services: s => s.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(spans)));
+        var publishing = broker.Node.Settings("traced");
+        await using var api = await ApiHost.StartAsync(db, services: s => s.AddOpenTelemetry().WithTracing(t => t.AddInMemoryExporter(spans)),
+            settings: new Dictionary<string, string?>
+            {
+                ["CaseEngine:Broker:Host"] = publishing.Host, ["CaseEngine:Broker:Port"] = publishing.Port!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["CaseEngine:Broker:UserName"] = publishing.UserName, ["CaseEngine:Broker:Password"] = publishing.Password,
+                ["CaseEngine:Broker:Exchange"] = publishing.Exchange,
+            });
 
         var (id, _, _) = await api.SubmitAsync(api.Citizen());
         await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
@@ -47,6 +55,8 @@ public sealed class when_a_mutation_is_traced(DatabaseFixture db) : IClassFixtur
         var pages = all.Where(a => a.DisplayName == ProjectionTracing.PageSpan && a.Links.Any(l => l.Context.TraceId == request.TraceId)).ToList();
         pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("ce_inbox", Describe(all));
         pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("ce_statistics_daily");
+        // So does the publisher's page that sent its events to the broker.
+        pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("IntegrationEvents", Describe(all));
         id.ShouldNotBe(Guid.Empty);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.DeadLetters;
@@ -57,14 +56,14 @@ public sealed class when_a_deadline_timer_keeps_failing(DatabaseFixture db) : IC
             await using (var session = engine.Store.QuerySession())
                 (await session.Query<DeadlineTimer>().Where(t => t.Id == timer.Id).AnyAsync()).ShouldBeFalse();
             var commandId = DeadlineSweeper.FiringId(timer);
-            var letter = await PollAsync(async () => (await box.ListAsync(50, default)).SingleOrDefault(l => l.CommandId == commandId));
+            var letter = await Poll.UntilAsync(async () => (await box.ListAsync(50, default)).SingleOrDefault(l => l.CommandId == commandId), Bound);
             letter.Command.ShouldBe("markDeadlineMissed");
             letter.PetitionId.ShouldBe(poisoned);
 
             // Repaired, then replayed as it was: the deadline is recorded once.
             await ExecuteAsync(engine, $"drop trigger refuse_poisoned on {schema}.mt_events;");
             (await box.ReplayAsync(letter.Id, default)).ShouldBeTrue();
-            var missed = await PollAsync(async () => (await engine.StreamAsync(poisoned)).Select(e => e.Data).OfType<DeadlineMissed>().FirstOrDefault());
+            var missed = await Poll.UntilAsync(async () => (await engine.StreamAsync(poisoned)).Select(e => e.Data).OfType<DeadlineMissed>().FirstOrDefault(), Bound);
             missed.Stage.ShouldBe(timer.Stage);
             (await engine.StreamAsync(poisoned)).Select(e => e.Data).OfType<DeadlineMissed>().Count().ShouldBe(1);
         }
@@ -81,19 +80,5 @@ public sealed class when_a_deadline_timer_keeps_failing(DatabaseFixture db) : IC
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Polls the database (Wolverine's agents work in the background), bounded.</summary>
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> read) where T : class
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await read() is { } found)
-                return found;
-            if (clock.Elapsed > Bound)
-                throw new TimeoutException($"not seen within {Bound.TotalSeconds} s");
-            await Task.Delay(200);
-        }
     }
 }

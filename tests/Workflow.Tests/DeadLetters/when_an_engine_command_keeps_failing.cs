@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Duplicates;
@@ -46,7 +45,7 @@ public sealed class when_an_engine_command_keeps_failing(DatabaseFixture db) : I
             JsonDocument.Parse("""{"petitionId":"not an id","score":"张三丰 13812345678"}""").RootElement.Clone(), null);
         await engine.Bus.EndpointFor(InternalCommand.Queue).SendAsync(broken);
 
-        var letter = await PollAsync(async () => (await box.ListAsync(10, default)).SingleOrDefault(l => l.CommandId == commandId));
+        var letter = await Poll.UntilAsync(async () => (await box.ListAsync(10, default)).SingleOrDefault(l => l.CommandId == commandId), Bound);
         letter.Command.ShouldBe("flagSuspectedDuplicate");
         letter.PetitionId.ShouldBe(petitionId);
         letter.MessageType.ShouldBe("caseengine.internal-command.v1");
@@ -59,22 +58,8 @@ public sealed class when_an_engine_command_keeps_failing(DatabaseFixture db) : I
         (await box.ReplayAsync(letter.Id, default)).ShouldBeTrue();
         (await box.ListAsync(10, default)).Single(l => l.Id == letter.Id).Replayable.ShouldBeTrue();
         // Moved back to its queue, run again with the same message (same command id), failed again, kept again.
-        var again = await PollAsync(async () => (await box.ListAsync(10, default)).SingleOrDefault(l => l.Id == letter.Id && !l.Replayable));
+        var again = await Poll.UntilAsync(async () => (await box.ListAsync(10, default)).SingleOrDefault(l => l.Id == letter.Id && !l.Replayable), Bound);
         again.CommandId.ShouldBe(commandId);
         (await box.ReplayAsync(Guid.NewGuid(), default)).ShouldBeFalse();
-    }
-
-    /// <summary>Polls the database (Wolverine's agents work in the background), bounded.</summary>
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> read) where T : class
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await read() is { } found)
-                return found;
-            if (clock.Elapsed > Bound)
-                throw new TimeoutException($"not seen within {Bound.TotalSeconds} s");
-            await Task.Delay(200);
-        }
     }
 }
