@@ -35,7 +35,12 @@ public sealed class CaseEventSender(BrokerSettings broker, TimeProvider clock, I
 
     private static readonly JsonSerializerOptions Json = new(EventJson.Options);
 
+    /// <summary>How long a connection probe's answer is kept (<see cref="CanConnectAsync"/>).</summary>
+    public static readonly TimeSpan ProbeFor = TimeSpan.FromSeconds(10);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _probeGate = new(1, 1);
+    private (DateTimeOffset At, bool Open)? _probe;
     private IConnection? _connection;
     private IChannel? _channel;
 
@@ -138,17 +143,35 @@ public sealed class CaseEventSender(BrokerSettings broker, TimeProvider clock, I
         return _channel;
     }
 
-    /// <summary>Whether a connection can be opened now (the health check asks when no page has been sent lately).</summary>
+    /// <summary>
+    /// Whether a connection can be opened (the health check asks, so a broker lost while no event waited
+    /// shows too). The answer is kept for <see cref="ProbeFor"/>: readiness probes may come from anyone who
+    /// reaches the node, and each must not open a connection to the broker.
+    /// </summary>
     public async Task<bool> CanConnectAsync(CancellationToken cancellationToken)
     {
+        await _probeGate.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await Factory().CreateConnectionAsync("caseengine-health", cancellationToken);
-            return connection.IsOpen;
+            var now = clock.GetUtcNow();
+            if (_probe is { } last && now - last.At < ProbeFor)
+                return last.Open;
+            bool open;
+            try
+            {
+                await using var connection = await Factory().CreateConnectionAsync("caseengine-health", cancellationToken);
+                open = connection.IsOpen;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                open = false;
+            }
+            _probe = (now, open);
+            return open;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        finally
         {
-            return false;
+            _probeGate.Release();
         }
     }
 
@@ -195,5 +218,6 @@ public sealed class CaseEventSender(BrokerSettings broker, TimeProvider clock, I
     {
         await CloseAsync();
         _gate.Dispose();
+        _probeGate.Dispose();
     }
 }
