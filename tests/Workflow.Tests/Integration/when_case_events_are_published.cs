@@ -131,6 +131,32 @@ public sealed class when_case_events_are_published(DatabaseFixture db, RabbitMqF
     }
 
     [Fact]
+    public async Task a_node_stops_promptly_while_its_publisher_waits_for_a_broker_that_is_down()
+    {
+        var exchange = $"ce-{Guid.NewGuid():N}"[..12];
+        var engine = await StartAsync(exchange);
+        var sender = engine.Host.Services.GetRequiredService<CaseEventSender>();
+        await broker.Node.StopAsync();
+        try
+        {
+            await engine.SubmitAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (sender.Reachable && clock.Elapsed < Arrival)
+                await Task.Delay(50);
+            sender.Reachable.ShouldBeFalse("the publisher is waiting for the broker");
+            // The daemon's stop cancels the page: the node does not hang until the host's shutdown timeout
+            // (the page was not confirmed, so its progress was not stored and the next node sends it).
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
+            await engine.DisposeAsync();
+            stopping.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            await broker.Node.StartAsync();
+        }
+    }
+
+    [Fact]
     public async Task a_broker_stopped_and_restarted_under_load_loses_nothing_and_keeps_each_petitions_order()
     {
         var exchange = $"ce-{Guid.NewGuid():N}"[..12];
