@@ -30,10 +30,9 @@ public static class ServerStart
     {
         ArgumentNullException.ThrowIfNull(logging);
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => !(s_starting && level >= LogLevel.Error) && level >= LogLevel.Information);
-        // Warnings and above only: at Information the coordinator logs every page every projection applies.
-        logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Warning);
+        logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
         // The LISTEN connection is Marten's, logging under the wake-up that owns it (DaemonWakeup).
-        logging.AddFilter(typeof(Workflow.Configuration.DaemonWakeup).FullName, level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Warning);
+        logging.AddFilter(typeof(Workflow.Configuration.DaemonWakeup).FullName, level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
     }
 
     /// <summary>
@@ -53,8 +52,6 @@ public static class ServerStart
                 ["Logging:LogLevel:Wolverine"] = "Warning",
                 ["Logging:LogLevel:JasperFx"] = "Warning",
                 ["Logging:LogLevel:Weasel"] = "Warning",
-                // The daemon's per-page lines ("Executed updates for Event range …") are news to no one.
-                ["Logging:LogLevel:Marten"] = "Warning",
             },
         });
     }

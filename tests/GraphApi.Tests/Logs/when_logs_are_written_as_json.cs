@@ -90,8 +90,11 @@ public sealed class JsonLogRun : IAsyncLifetime
         Lines = [.. server.Output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0)];
     }
 
+    // The test's own requests only: the readiness probes while the server started are request lines too
+    // (at Debug), and counting them let the poll stop before the last request's line was written.
     private static List<string> RequestLines(string output) =>
-        [.. output.Split('\n').Where(l => l.Contains("\"Category\":\"CaseEngine.Requests\"", StringComparison.Ordinal))];
+        [.. output.Split('\n').Where(l => l.Contains("\"Category\":\"CaseEngine.Requests\"", StringComparison.Ordinal)
+            && l.Contains("\"LogLevel\":\"Information\"", StringComparison.Ordinal))];
 
     private static object Input(string phone = RefusalRun.Phone, string channel = "WEBSITE", string content = RefusalRun.Content) => new
     {
