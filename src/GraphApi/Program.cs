@@ -24,7 +24,7 @@ try
     var builder = WebApplication.CreateBuilder(ServerEnvironment.Options(args));
     ServerEnvironment.UseDefaultUrls(builder);
     ServerStart.QuietDefaults(builder.Configuration);
-    ServerStart.QuietFailedStart(builder.Logging);
+    ServerStart.QuietFailedStart(builder.Logging, builder.Configuration);
     builder.AddCaseEngine();
     builder.AddCaseEngineGraphApi();
     builder.AddCaseEngineTelemetry();

@@ -26,14 +26,20 @@ public static class ServerStart
     /// graceful stop prints no stack: once stopping, the daemon's LISTEN connection cut by the database
     /// going away (57P01, logged by Marten's listener as a Warning with its stack) is expected, not news.
     /// </summary>
-    public static void QuietFailedStart(ILoggingBuilder logging)
+    public static void QuietFailedStart(ILoggingBuilder logging, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(logging);
+        ArgumentNullException.ThrowIfNull(configuration);
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => !(s_starting && level >= LogLevel.Error) && level >= LogLevel.Information);
-        logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
+        // These filters decide their categories' levels (a code filter is more specific than the
+        // configuration's "Marten"): they follow Logging:LogLevel:Marten, Warning by default (QuietDefaults).
+        logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= MartenLevel(configuration));
         // The LISTEN connection is Marten's, logging under the wake-up that owns it (DaemonWakeup).
-        logging.AddFilter(typeof(Workflow.Configuration.DaemonWakeup).FullName, level => !(s_stopping && level == LogLevel.Warning) && level >= LogLevel.Information);
+        logging.AddFilter(typeof(Workflow.Configuration.DaemonWakeup).FullName, level => !(s_stopping && level == LogLevel.Warning) && level >= MartenLevel(configuration));
     }
+
+    private static LogLevel MartenLevel(IConfiguration configuration) =>
+        Enum.TryParse<LogLevel>(configuration["Logging:LogLevel:Marten"], ignoreCase: true, out var level) ? level : LogLevel.Warning;
 
     /// <summary>
     /// Defaults an operator's configuration overrides (the lowest-priority source): libraries' start-up
@@ -52,6 +58,8 @@ public static class ServerStart
                 ["Logging:LogLevel:Wolverine"] = "Warning",
                 ["Logging:LogLevel:JasperFx"] = "Warning",
                 ["Logging:LogLevel:Weasel"] = "Warning",
+                // The daemon logs every page of every projection at Information ("Executed updates for Event range …").
+                ["Logging:LogLevel:Marten"] = "Warning",
             },
         });
     }

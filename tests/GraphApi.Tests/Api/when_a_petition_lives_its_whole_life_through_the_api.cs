@@ -31,7 +31,7 @@ public sealed class LifecycleRun : IAsyncLifetime
         await Db.InitializeAsync();
         Api = await ApiHost.StartAsync(Db, new FakeClock(new DateTimeOffset(2025, 3, 3, 9, 0, 0, TimeSpan.FromHours(8))),
             services => services.AddSingleton<ILoggerProvider>(Logs),
-            new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace" });
+            new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Marten"] = "Trace" });
         var api = Api;
         var clock = api.Clock;
 

@@ -266,6 +266,10 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
         spans.Count(a => a.Source.Name == "Wolverine" && a.DisplayName.EndsWith("CommandEnvelope")).ShouldBeGreaterThan(10);
         // The span of this test's own set-up statement (the failing index, written with the marker) is the test's, not the server's.
         spans.RemoveAll(a => (a.GetTagItem("db.statement") as string)?.StartsWith("CREATE UNIQUE INDEX logs_test_phone", StringComparison.Ordinal) == true);
+        // The exporter sees the whole test process: other classes' own statements on their databases (the
+        // JSON log test writes the same markers into its set-up index) are theirs, not this server's.
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(run.Db.ConnectionString).Database;
+        spans.RemoveAll(a => a.Source.Name == "Npgsql" && a.DisplayName != database);
         var leaks = spans.SelectMany(a => run.Secrets.Where(secret => SpanText(a).Contains(secret, StringComparison.Ordinal))
             .Select(secret => $"{secret} in {a.Source.Name} {a.DisplayName}: {Cut(SpanText(a))}")).ToList();
         leaks.Count.ShouldBe(0, string.Join("\n---\n", leaks.Take(5)));
