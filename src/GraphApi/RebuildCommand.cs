@@ -1,3 +1,4 @@
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Configuration;
 using Marten;
@@ -42,7 +43,7 @@ public static class RebuildCommand
         foreach (var name in names)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await ProjectionRebuilds.RebuildAsync(store, name);
+            await ProjectionRebuilds.RebuildAsync(store, name, duplicateIndex: app.Services.GetRequiredService<DuplicateIndex>());
             output.WriteLine($"rebuilt {name} in {watch.Elapsed.TotalSeconds:0.0} s");
         }
         return 0;

@@ -33,7 +33,7 @@ public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) :
         Func<CommandEnvelope>[] script =
         [
             () => new CommandEnvelope(Staff("340101-PO"), new ReclassifyPetition(id, PetitionCategory.Suggestion, "更正")),
-            () => new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, other, 0.8)),
+            () => new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicates(id, [new(other, 0.8)])),
             () => new CommandEnvelope(Supervisor("340101-PO"), new SupervisePetition(id, "请及时办理", due())),
             () => new CommandEnvelope(Staff("340101-PO"), new RespondToSupervision(id, $"{id:N}-S1", "已办理")),
             () => new CommandEnvelope(Staff("340101-PO"), new ForwardPetition(id, "340101-EDU", ForwardMode.Assign)),

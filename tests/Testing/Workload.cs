@@ -264,8 +264,8 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                         // engine flagged on this petition; anything else is NOT_FOUND for it.
                         if (_state[original].Departments.Contains(s.CurrentDepartmentId))
                             Add(0.6, "linkDuplicate", () => (new CommandEnvelope(staff, new LinkDuplicate(id, original, "同一事项"))));
-                        Add(0.4, "flagSuspectedDuplicate", () => (new CommandEnvelope(
-                            CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(id, original, 0.9))));
+                        Add(0.4, "flagSuspectedDuplicates", () => (new CommandEnvelope(
+                            CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicates(id, [new(original, 0.9)]))));
                     }
                     if (s.SuspectedDuplicates.Select(d => d.CandidatePetitionId).FirstOrDefault(c => _state.TryGetValue(c, out var flagged)
                         && flagged.Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var candidate

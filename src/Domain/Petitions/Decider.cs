@@ -48,7 +48,7 @@ public static class Decider
             WithdrawPetition c => PetitionerDecisions.Decide(c, state, ctx),
             LinkDuplicate c => DuplicateDecisions.Decide(c, state, other, ctx),
             DismissSuspectedDuplicate c => DuplicateDecisions.Decide(c, state, ctx),
-            FlagSuspectedDuplicate c => DuplicateDecisions.Decide(c, state, ctx),
+            FlagSuspectedDuplicates c => DuplicateDecisions.Decide(c, state, ctx),
             MarkDeadlineMissed c => DeadlineDecisions.Decide(c, state, ctx),
             CloseLapsedWindow c => DeadlineDecisions.Decide(c, state, ctx),
             RecalculateDeadlines c => DeadlineDecisions.Decide(c, state, ctx),

@@ -69,7 +69,7 @@ public sealed class DeadLetterType : ObjectGraphType<DeadLetter>
         Description = "A message or engine command that kept failing, kept in the dead-letter table.";
         Field<NonNullGraphType<IdGraphType>, string>("id").Resolve(c => c.Source.Id.ToString());
         Field<NonNullGraphType<StringGraphType>, string>("messageType").Resolve(c => c.Source.MessageType);
-        Field<StringGraphType, string?>("command").Description("the command's name (flagSuspectedDuplicate), for an engine command")
+        Field<StringGraphType, string?>("command").Description("the command's name (flagSuspectedDuplicates), for an engine command")
             .Resolve(c => c.Source.Command);
         Field<IdGraphType, string?>("commandId").Resolve(c => c.Source.CommandId?.ToString());
         Field<IdGraphType, string?>("petitionId").Resolve(c => c.Source.PetitionId?.ToString());

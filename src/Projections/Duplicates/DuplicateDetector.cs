@@ -1,3 +1,5 @@
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Duplicates;
 using CaseEngine.Projections.ChineseText;
 using Marten;
 using Marten.Storage;
@@ -8,6 +10,11 @@ namespace CaseEngine.Projections.Duplicates;
 
 /// <summary>An earlier petition that a new one likely repeats, with its similarity in [0, 1].</summary>
 public sealed record DuplicateCandidate(Guid PetitionId, string Status, double Score);
+
+/// <summary>What detection made of one page of events: the index rows and statuses to write, and the petitions with candidates.</summary>
+public sealed record DetectedPage(
+    IReadOnlyList<DuplicateIndexRow> Rows, IReadOnlyList<(Guid PetitionId, string Status)> Statuses,
+    IReadOnlyList<(Guid PetitionId, IReadOnlyList<DuplicateCandidate> Candidates)> Found);
 
 /// <summary>
 /// Finds the earlier petitions a petition likely repeats (Art. 19, Art. 36). A candidate
@@ -35,7 +42,7 @@ public static class DuplicateDetector
     /// </summary>
     public const double Threshold = 0.45;
 
-    public const int MaxCandidates = 5;
+    public const int MaxCandidates = FlagSuspectedDuplicates.MaxCandidates;
 
     /// <summary>
     /// How many of the petitioner's earlier open petitions a submission is compared with: the most recent
@@ -46,55 +53,104 @@ public static class DuplicateDetector
     /// </summary>
     public const int MaxCompared = 200;
 
-    public static async Task<IReadOnlyList<DuplicateCandidate>> FindAsync(IQuerySession session, Guid petitionId, CancellationToken ct = default)
+    /// <summary>
+    /// Detection over one page of the log's events (in the log's order): the index rows of the page's
+    /// new petitions, the final statuses its events give, and each new petition's candidates. A
+    /// petition is compared with the comparable rows already in the index — every earlier page, read
+    /// in one round trip for the whole page — and with the page's own earlier petitions, each with
+    /// the status it has at that point of the page; "earlier" is the log's order, so of two concurrent
+    /// submissions only the later one is flagged. <paramref name="detect"/> false gives the rows and
+    /// statuses only (nothing read).
+    /// </summary>
+    public static async Task<DetectedPage> DetectAsync(IQuerySession session, DuplicateIndex index, IReadOnlyList<object> events,
+        bool detect = true, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var schema = session.DocumentStore.Options.DatabaseSchemaName;
-        var table = DuplicateIndexSchema.Qualified(schema);
-        await using var connection = session.Database.CreateConnection(ConnectionUsage.Read);
-        await connection.OpenAsync(ct);
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(events);
+        var rows = events.OfType<PetitionSubmitted>().Select(index.RowOf).ToList();
+        var statuses = DuplicateIndex.StatusChanges(events);
+        if (!detect || rows.Count == 0)
+            return new DetectedPage(rows, statuses, []);
 
-        // "Earlier" is the event log's order: the sequence of each petition's first event (the unique
-        // (stream_id, version) index finds it). The daemon handles a submission only once every lower
-        // sequence is committed (its high-water mark), so all earlier petitions are visible here, and two
-        // concurrent submissions are ordered one way only.
-        await using var command = new NpgsqlCommand(
-            $"""
-            with p as (
-                select i.*, (select e.seq_id from {schema}.mt_events e where e.stream_id = i.petition_id and e.version = 1) as seq
-                from {table} i where i.petition_id = @id)
-            select c.petition_id, c.status, c.subject_terms, c.content_terms, p.subject_terms, p.content_terms
-            from p join {table} c
-              on c.province_code = p.province_code
-             and c.petition_id <> p.petition_id
-             and c.status = any(@statuses)
-             and (c.id_hash = p.id_hash
-                  or (c.phone_hash = p.phone_hash and (c.id_hash is null or p.id_hash is null)))
-            cross join lateral (select e.seq_id from {schema}.mt_events e where e.stream_id = c.petition_id and e.version = 1) ce
-            where ce.seq_id < p.seq
-            order by ce.seq_id desc
-            limit @compared
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = petitionId });
-        command.Parameters.Add(new NpgsqlParameter("compared", NpgsqlDbType.Integer) { Value = MaxCompared });
-        command.Parameters.Add(new NpgsqlParameter("statuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = IndexStatus.Comparable });
-
-        var rows = new List<(Guid Id, string Status, string[] Subject, string[] Content)>();
-        string[]? subject = null, content = null;
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        var stored = await StoredCandidatesAsync(session, rows, ct);
+        var idf = ChineseTextAnalyzer.Shared.Idf;
+        var statusNow = new Dictionary<Guid, string>();   // the statuses the page has given so far
+        var earlierInPage = new List<DuplicateIndexRow>();
+        var found = new List<(Guid, IReadOnlyList<DuplicateCandidate>)>();
+        var next = 0;
+        foreach (var e in events)
         {
-            while (await reader.ReadAsync(ct))
+            if (e is PetitionSubmitted)
             {
-                rows.Add((reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<string[]>(3)));
-                subject ??= reader.GetFieldValue<string[]>(4);
-                content ??= reader.GetFieldValue<string[]>(5);
+                var petition = rows[next];
+                var compared = earlierInPage.AsEnumerable().Reverse()
+                    .Where(c => c.Province == petition.Province && petition.SamePetitionerAs(c))
+                    .Concat(stored[next])
+                    .Select(c => c with { Status = statusNow.GetValueOrDefault(c.PetitionId, c.Status) })
+                    .Where(c => IndexStatus.Comparable.Contains(c.Status))
+                    .Take(MaxCompared)
+                    .ToList();
+                if (compared.Count > 0)
+                {
+                    var candidates = Rank(TermVector.From(petition.SubjectTerms, petition.ContentTerms, idf),
+                        compared.Select(c => (c.PetitionId, c.Status, TermVector.From(c.SubjectTerms, c.ContentTerms, idf))));
+                    if (candidates.Count > 0)
+                        found.Add((petition.PetitionId, candidates));
+                }
+                earlierInPage.Add(petition);
+                next++;
+            }
+            else if (e is IPetitionEvent changed && IndexStatus.After(e) is { } status)
+            {
+                statusNow[changed.PetitionId] = status;
             }
         }
-        if (rows.Count == 0)
-            return [];
-        var text = ChineseTextAnalyzer.Shared;
-        return Rank(TermVector.From(subject!, content!, text.Idf),
-            rows.Select(r => (r.Id, r.Status, TermVector.From(r.Subject, r.Content, text.Idf))));
+        return new DetectedPage(rows, statuses, found);
+    }
+
+    /// <summary>
+    /// For each of <paramref name="petitions"/> (same position), the comparable rows of the same
+    /// petitioner in the same province already in the index, most recent first, at most
+    /// <see cref="MaxCompared"/>: one statement for the page (a lateral join per petition along the
+    /// hash indexes).
+    /// </summary>
+    private static async Task<List<DuplicateIndexRow>[]> StoredCandidatesAsync(IQuerySession session, IReadOnlyList<DuplicateIndexRow> petitions, CancellationToken ct)
+    {
+        var table = DuplicateIndexSchema.Qualified(session.DocumentStore.Options.DatabaseSchemaName);
+        await using var connection = session.Database.CreateConnection(ConnectionUsage.Read);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"""
+            select p.ord, c.petition_id, c.province_code, c.id_hash, c.phone_hash, c.status, c.subject_terms, c.content_terms, c.received_at, c.registered_at
+            from unnest(@provinces::varchar[], @id_hashes::bytea[], @phone_hashes::bytea[]) with ordinality as p(province, id_hash, phone_hash, ord)
+            cross join lateral (
+                select * from {table} c
+                where c.province_code = p.province
+                  and c.status = any(@statuses)
+                  and (c.id_hash = p.id_hash or (c.phone_hash = p.phone_hash and (c.id_hash is null or p.id_hash is null)))
+                  and c.petition_id <> all(@page)
+                order by c.registered_at desc, c.petition_id desc
+                limit @compared) c
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter("provinces", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = petitions.Select(p => p.Province).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("id_hashes", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = petitions.Select(p => p.IdHash).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("phone_hashes", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = petitions.Select(p => p.PhoneHash).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("statuses", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = IndexStatus.Comparable });
+        command.Parameters.Add(new NpgsqlParameter("page", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = petitions.Select(p => p.PetitionId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("compared", NpgsqlDbType.Integer) { Value = MaxCompared });
+
+        var stored = petitions.Select(_ => new List<DuplicateIndexRow>()).ToArray();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            stored[reader.GetInt64(0) - 1].Add(new DuplicateIndexRow(
+                reader.GetGuid(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+                reader.GetString(5), reader.GetFieldValue<string[]>(6), reader.GetFieldValue<string[]>(7),
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9)));
+        }
+        return stored;
     }
 
     /// <summary>The candidates at or above the threshold, best first (then by id), at most <see cref="MaxCandidates"/>.</summary>

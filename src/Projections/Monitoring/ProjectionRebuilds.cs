@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.ReadSide;
 using JasperFx.Events.Daemon;
 using Marten;
@@ -18,25 +19,60 @@ public static class ProjectionRebuilds
 
     public static IReadOnlyList<string> Names => ReadSideNames.Rebuildable;
 
-    public static async Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default)
+    /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key)</param>
+    public static async Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default, DuplicateIndex? duplicateIndex = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Check(name);
+        if (name == ReadSideNames.DuplicateIndex)
+        {
+            // Not a projection of the daemon's: duplicate detection writes it (see DuplicateIndex). Nodes
+            // left running keep detecting meanwhile, against an index that is refilling: the rebuild
+            // follows the detection's progress until it stands still, so no row or status is lost, but a
+            // flag may be missed while it runs.
+            await Require(duplicateIndex).RebuildAsync(store, c => DetectionProgressAsync(store, c), ct: ct);
+            return;
+        }
         using var daemon = await store.BuildProjectionDaemonAsync();
         await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
     }
 
-    public static async Task RebuildAsync(IProjectionCoordinator coordinator, string name, TimeSpan? timeout = null, CancellationToken ct = default)
+    /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key), with the host's <paramref name="store"/></param>
+    public static async Task RebuildAsync(IProjectionCoordinator coordinator, string name, TimeSpan? timeout = null, CancellationToken ct = default,
+        DuplicateIndex? duplicateIndex = null, IDocumentStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         Check(name);
         var daemon = coordinator.DaemonForMainDatabase();
+        if (name == ReadSideNames.DuplicateIndex)
+        {
+            // This host's detection stops while its index is written again up to where it stood, and goes on from there.
+            var index = Require(duplicateIndex);
+            var detection = daemon.CurrentAgents().Select(a => a.Name.Identity)
+                .FirstOrDefault(n => n.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal));
+            if (detection is not null)
+                await daemon.StopAgentAsync(detection);
+            var host = store ?? throw new ArgumentException("rebuilding the duplicate index needs the host's store", nameof(store));
+            await index.RebuildAsync(host, c => DetectionProgressAsync(host, c), ct: ct);
+            if (detection is not null)
+                await daemon.StartAgentAsync(detection, ct);
+            return;
+        }
         await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
         // A rebuild in a running host leaves the shard stopped: the projection would fall behind
         // every event after it. Start it again where the rebuild left it.
         if (ReadSideNames.Async.Contains(name))
             await daemon.StartAgentAsync($"{name}:All", ct);
     }
+
+    private static DuplicateIndex Require(DuplicateIndex? index) =>
+        index ?? throw new ArgumentException("rebuilding the duplicate index needs the server's DuplicateIndex (its hash key)", nameof(index));
+
+    /// <summary>How far duplicate detection has written its index (0 when it never ran).</summary>
+    private static async Task<long> DetectionProgressAsync(IDocumentStore store, CancellationToken ct) =>
+        (await store.Advanced.AllProjectionProgress(token: ct))
+            .Where(s => s.ShardName.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal))
+            .Select(s => s.Sequence).DefaultIfEmpty(0).Max();
 
     private static void Check(string name)
     {

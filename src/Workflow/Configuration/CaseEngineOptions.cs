@@ -18,7 +18,7 @@ public sealed class CaseEngineOptions
 
     /// <summary>
     /// Flag likely duplicates after each submission (a daemon subscription appending DuplicateSuspected
-    /// through FlagSuspectedDuplicate). On by default; the test hosts turn it off so scenarios that submit
+    /// through FlagSuspectedDuplicates). On by default; the test hosts turn it off so scenarios that submit
     /// the same sample petition again see only their own events, and duplicate tests turn it back on.
     /// Hosts whose configuration arrives late (Alba) can set <c>CaseEngine:DuplicateDetection=false</c>,
     /// read when each page of submissions is processed.

@@ -122,7 +122,7 @@ public static class CaseEngineSetup
                 opts.Events.MetadataConfig.EnableAll();
                 // Stored event timestamps come from the injected clock, so tests with a fake clock see its time.
                 opts.Events.TimeProvider = sp.GetRequiredService<TimeProvider>();
-                EventStoreSetup.ConfigureEventStore(opts, sp.GetRequiredService<PetitionerKeys>(), CachedStreams(options, sp));
+                EventStoreSetup.ConfigureEventStore(opts, CachedStreams(options, sp));
                 // Projection lag (target T3: commit → visible in inbox/overdue/statistics, p99 ≤ 500 ms).
                 // Polling alone waits for the daemon's high-water poll (SlowPollingTime 1 s when quiet):
                 // measured p50 ≈ 0.2–0.9 s, p99 ≈ 1.1 s. The daemon LISTENs and is woken after each commit

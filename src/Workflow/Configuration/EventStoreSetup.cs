@@ -19,7 +19,7 @@ namespace CaseEngine.Workflow.Configuration;
 public static class EventStoreSetup
 {
     /// <param name="cachedStreams">see <see cref="CaseEngineOptions.ReadSideCachedStreams"/></param>
-    public static void ConfigureEventStore(StoreOptions opts, PetitionerKeys petitionerKeys,
+    public static void ConfigureEventStore(StoreOptions opts,
         int cachedStreams = PetitionStreamsProjection.DefaultCachedStreams)
     {
         ArgumentNullException.ThrowIfNull(opts);
@@ -35,7 +35,7 @@ public static class EventStoreSetup
         opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);
         opts.Storage.ExtendedSchemaObjects.Add(CaseNumbers.CounterTable(opts.DatabaseSchemaName));
 
-        // Chinese text: the duplicate index (inline) and the situation-analysis rows (async).
-        ChineseTextSetup.ConfigureStore(opts, petitionerKeys);
+        // Chinese text: the duplicate index's table and the situation-analysis rows (async).
+        ChineseTextSetup.ConfigureStore(opts);
     }
 }

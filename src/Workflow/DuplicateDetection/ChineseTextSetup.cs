@@ -17,15 +17,12 @@ public static class ChineseTextSetup
     /// <summary>Configuration key of the petitioner hash key (env <c>CaseEngine__PetitionerHashKey</c>).</summary>
     public const string HashKeySetting = "CaseEngine:PetitionerHashKey";
 
-    /// <summary>Tables and projections: the duplicate index (inline) and the situation-analysis rows (async).</summary>
-    public static void ConfigureStore(StoreOptions opts, PetitionerKeys keys)
+    /// <summary>Tables and projections: the duplicate index's table (written by detection) and the situation-analysis rows (async).</summary>
+    public static void ConfigureStore(StoreOptions opts)
     {
         ArgumentNullException.ThrowIfNull(opts);
-        ArgumentNullException.ThrowIfNull(keys);
         var schema = opts.DatabaseSchemaName;
         opts.Storage.ExtendedSchemaObjects.Add(DuplicateIndexSchema.Definition(schema));
-        opts.Projections.Add(new DuplicateIndexProjection(keys), ProjectionLifecycle.Inline, DuplicateIndexProjection.Name,
-            o => o.DeleteDataInTableOnTeardown(DuplicateIndexSchema.Qualified(schema)));
         SituationAnalysisRegistration.Register(opts);
     }
 
@@ -44,6 +41,7 @@ public static class ChineseTextSetup
             var current = sp.GetRequiredService<ServerKeys>().Ring(KeySettings.PetitionerHash).Current;
             return new PetitionerKeys(current.Id, current.Secret);
         });
+        services.TryAddSingleton(sp => new DuplicateIndex(sp.GetRequiredService<PetitionerKeys>()));
         services.AddHostedService<ChineseTextWarmup>();
         if (detectDuplicates)
             marten.AddSubscriptionWithServices<DuplicateDetectionSubscription>(ServiceLifetime.Singleton);

@@ -18,42 +18,48 @@ using Wolverine;
 namespace CaseEngine.Workflow.DuplicateDetection;
 
 /// <summary>
-/// Runs duplicate detection after each submission has committed: a Marten subscription on
-/// <see cref="PetitionSubmitted"/>, processed by the async daemon in event-sequence order on the
-/// one node holding the HotCold lock, with its progress stored like a projection's. For each new
-/// petition it asks <see cref="DuplicateDetector"/> and sends one <see cref="FlagSuspectedDuplicate"/>
-/// per candidate as the System actor, through the bus and the common command runner. Each flag's
-/// command id is derived from (petition, candidate) and the decision appends once per candidate, so
-/// a page processed again after a crash appends nothing new.
+/// Duplicate detection and its index, after each submission has committed: a Marten subscription
+/// processed by the async daemon in event-sequence order on the one node holding the HotCold lock.
+/// For each page it segments the new petitions' text, writes their <see cref="DuplicateIndex"/> rows
+/// and the statuses the page's events give, in the transaction that moves its progress (so the index
+/// holds exactly the events up to it), asks <see cref="DuplicateDetector"/> for each new petition's
+/// candidates and sends one <see cref="FlagSuspectedDuplicates"/> per flagged petition as the System
+/// actor, through the bus and the common command runner. Each flag's command id is derived from the
+/// petition, so a page processed again after a crash appends nothing new.
 /// <para>
-/// Why after the commit rather than inside the submission: submission stays as fast as it was and
-/// never fails because of detection; the index it reads is inline (<see cref="DuplicateIndexProjection"/>),
-/// so it already holds every committed petition, and two concurrent submissions of one petitioner
-/// still see each other (the later one in the event log is flagged: the daemon handles an event only
-/// once every lower sequence is committed). The flag shows about a daemon poll (≈ 1 s) after
-/// submission, long before an office reads its inbox.
+/// Why here rather than inside the submission: segmenting (1–15 ms of CPU) and detection stay off the
+/// request path, and submission never fails because of them. Processing in the log's order keeps
+/// detection exact: when a petition is compared, the index holds every earlier page, the page's earlier
+/// petitions are compared from memory, and of two concurrent submissions of one petitioner the later
+/// one in the log is flagged (the daemon hands out a page only once every lower sequence is
+/// committed). The flag shows about a daemon wake-up after submission, long before an office reads
+/// its inbox.
 /// </para>
 /// </summary>
 public sealed class DuplicateDetectionSubscription : SubscriptionBase
 {
-    public const string SubscriptionName = "DuplicateDetection";
+    public const string SubscriptionName = ReadSideNames.DuplicateDetection;
 
-    /// <summary>Configuration switch read at run time: "false" skips detection (the events pass unflagged for good).</summary>
+    /// <summary>Configuration switch read at run time: "false" skips detection (the index is still kept; the events pass unflagged for good).</summary>
     public const string EnabledSetting = "CaseEngine:DuplicateDetection";
 
     private const int Attempts = 3;
 
     private readonly IServiceScopeFactory _scopes;
     private readonly IConfiguration _configuration;
+    private readonly DuplicateIndex _index;
     private readonly ILogger<DuplicateDetectionSubscription> _logger;
 
-    public DuplicateDetectionSubscription(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<DuplicateDetectionSubscription> logger)
+    public DuplicateDetectionSubscription(IServiceScopeFactory scopes, IConfiguration configuration, DuplicateIndex index,
+        ILogger<DuplicateDetectionSubscription> logger)
     {
         _scopes = scopes;
         _configuration = configuration;
+        _index = index;
         _logger = logger;
         Name = SubscriptionName;
-        IncludeType<PetitionSubmitted>();
+        foreach (var type in DuplicateIndex.EventTypes)
+            IncludeType(type);
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
@@ -63,31 +69,32 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         ArgumentNullException.ThrowIfNull(operations);
         // A row written by every page: Marten 9.58 stops a shard for good when a batch holding nothing
         // but its progress update finds the progress moved (two nodes on the shard during a HotCold
-        // handover), and this subscription's pages otherwise write nothing. The flags themselves are
-        // idempotent (one command id per pair), so the page that lost the race may run to the end.
+        // handover), and a page without a submission or a status otherwise writes nothing. The index's
+        // writes and the flags are idempotent, so the page that lost the race may run to the end.
         AppliedSequence.Claim(operations, ReadSideSchema.DuplicateDetectionMark, page.SequenceCeiling);
-        var submitted = page.Events.Select(e => e.Data).OfType<PetitionSubmitted>().ToList();
-        if (submitted.Count == 0 || string.Equals(_configuration[EnabledSetting], "false", StringComparison.OrdinalIgnoreCase))
+        var events = page.Events.Select(e => e.Data).ToList();
+        var detect = !string.Equals(_configuration[EnabledSetting], "false", StringComparison.OrdinalIgnoreCase);
+        DetectedPage detected;
+        await using (var session = operations.DocumentStore.QuerySession())
+            detected = await DuplicateDetector.DetectAsync(session, _index, events, detect, cancellationToken);
+        DuplicateIndex.Write(operations, detected.Rows, detected.Statuses);
+        if (detected.Found.Count == 0)
             return NullChangeListener.Instance;
 
+        // The flags are commands of their own, sent before this page's progress commits: a crash in
+        // between sends them again with the same ids, which the command records answer as repeats.
         await using var scope = _scopes.CreateAsyncScope();
         var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-        foreach (var petition in submitted)
-        {
-            IReadOnlyList<DuplicateCandidate> candidates;
-            await using (var session = operations.DocumentStore.QuerySession())
-                candidates = await DuplicateDetector.FindAsync(session, petition.PetitionId, cancellationToken);
-            foreach (var candidate in candidates)
-                await FlagAsync(bus, petition.PetitionId, candidate, cancellationToken);
-        }
+        foreach (var (petitionId, candidates) in detected.Found)
+            await FlagAsync(bus, petitionId, candidates, cancellationToken);
         return NullChangeListener.Instance;
     }
 
-    private async Task FlagAsync(IMessageBus bus, Guid petitionId, DuplicateCandidate candidate, CancellationToken ct)
+    private async Task FlagAsync(IMessageBus bus, Guid petitionId, IReadOnlyList<DuplicateCandidate> candidates, CancellationToken ct)
     {
         var message = new CommandEnvelope(
-            CommandMeta.System(FlagId(petitionId, candidate.PetitionId)),
-            new FlagSuspectedDuplicate(petitionId, candidate.PetitionId, candidate.Score));
+            CommandMeta.System(FlagId(petitionId)),
+            new FlagSuspectedDuplicates(petitionId, [.. candidates.Select(c => new SuspectedCandidate(c.PetitionId, c.Score))]));
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -108,14 +115,13 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
             catch (RuleViolation e)
             {
                 // Ids and codes only: never personal data in logs.
-                _logger.LogWarning("Suspected duplicate {PetitionId} → {CandidateId} not flagged: {Code}",
-                    petitionId, candidate.PetitionId, e.WireCode);
+                _logger.LogWarning("Suspected duplicates of {PetitionId} not flagged: {Code}", petitionId, e.WireCode);
                 return;
             }
         }
     }
 
-    /// <summary>One command id per (petition, candidate): detection run again sends a repeat, which appends nothing.</summary>
-    public static Guid FlagId(Guid petitionId, Guid candidateId) =>
-        new(SHA256.HashData(Encoding.UTF8.GetBytes($"duplicate-flag:{petitionId:N}:{candidateId:N}")).AsSpan(0, 16));
+    /// <summary>One command id per petition: detection run again sends a repeat, which appends nothing.</summary>
+    public static Guid FlagId(Guid petitionId) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"duplicate-flags:{petitionId:N}")).AsSpan(0, 16));
 }

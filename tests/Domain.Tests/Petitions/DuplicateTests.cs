@@ -82,13 +82,13 @@ public class when_a_duplicate_is_linked
     [Fact]
     public void an_unreadable_original_flagged_on_this_petition_takes_the_duplicate() =>
         Story.Submitted()
-            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicate(Id, OriginalId, 0.9))
+            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicates(Id, [new(OriginalId, 0.9)]))
             .When(Link, other: Foreign(s => s)).Leaves(PetitionStatus.Merged, Stage.None);
 
     [Fact]
     public void a_flag_does_not_open_a_withdrawn_original() =>
         Story.Submitted()
-            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicate(Id, OriginalId, 0.9))
+            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicates(Id, [new(OriginalId, 0.9)]))
             .When(Link, other: Foreign(s => s.Withdrawn())).Fails(RuleCode.InvalidTransition);
 
     [Fact]
@@ -110,7 +110,7 @@ public class when_a_suspected_duplicate_is_dismissed
     private static readonly Guid CandidateId = Guid.Parse("0b9c3c3e-3f43-4b0f-9c1f-000000000003");
 
     private static Story Flagged() => Story.Submitted()
-        .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicate(Id, CandidateId, 0.8));
+        .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicates(Id, [new(CandidateId, 0.8)]));
 
     private static DismissSuspectedDuplicate Dismiss => new(Id, CandidateId, "不同事项");
 
@@ -123,7 +123,7 @@ public class when_a_suspected_duplicate_is_dismissed
         e.By.ShouldBe(Callers.Officer(CountyOffice));
         dismissed.Petition.SuspectedDuplicates.ShouldBeEmpty();
         dismissed.Petition.Status.ShouldBe(PetitionStatus.Registered);
-        dismissed.WhenTheSystem(new FlagSuspectedDuplicate(Id, CandidateId, 0.95)).Events.ShouldBeEmpty();
+        dismissed.WhenTheSystem(new FlagSuspectedDuplicates(Id, [new(CandidateId, 0.95)])).Events.ShouldBeEmpty();
     }
 
     [Fact]
@@ -141,4 +141,46 @@ public class when_a_suspected_duplicate_is_dismissed
     [Fact]
     public void an_auditor_reads_but_does_not_act() =>
         Flagged().When(Dismiss, Callers.Auditor).Fails(RuleCode.Forbidden);
+}
+
+/// <summary>Issue 17: every candidate detection found for a petition travels in one engine command.</summary>
+public class when_the_engine_flags_suspected_duplicates
+{
+    private static readonly Guid Id = Story.PetitionId;
+    private static readonly Guid First = Guid.Parse("0b9c3c3e-3f43-4b0f-9c1f-000000000011");
+    private static readonly Guid Second = Guid.Parse("0b9c3c3e-3f43-4b0f-9c1f-000000000012");
+    private static readonly Guid Dismissed = Guid.Parse("0b9c3c3e-3f43-4b0f-9c1f-000000000013");
+
+    [Fact]
+    public void each_candidate_not_flagged_or_dismissed_before_gets_its_event_in_the_order_given()
+    {
+        var story = Story.Submitted()
+            .ThenIn(DecisionContext.System(Story.Monday, Story.Directory, Story.Clock), new FlagSuspectedDuplicates(Id, [new(First, 0.9), new(Dismissed, 0.6)]))
+            .Then(new DismissSuspectedDuplicate(Id, Dismissed, "不同事项"));
+        var events = story.WhenTheSystem(new FlagSuspectedDuplicates(Id, [new(Second, 0.7), new(First, 0.9), new(Dismissed, 0.6), new(Second, 0.7)])).Events;
+        events.Select(e => e.ShouldBeOfType<DuplicateSuspected>().CandidatePetitionId).ShouldBe([Second]);
+        story.Petition.SuspectedDuplicates.Select(d => d.CandidatePetitionId).ShouldBe([First]);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(FlagSuspectedDuplicates.MaxCandidates + 1)]
+    public void a_flag_carries_one_to_five_candidates(int count) =>
+        Story.Submitted().WhenTheSystem(new FlagSuspectedDuplicates(Id,
+            [.. Enumerable.Range(0, count).Select(i => new SuspectedCandidate(Guid.NewGuid(), 0.5))])).Fails(RuleCode.Validation);
+
+    [Theory]
+    [InlineData(1.5)]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    public void a_score_is_a_similarity_from_0_to_1(double score) =>
+        Story.Submitted().WhenTheSystem(new FlagSuspectedDuplicates(Id, [new(First, score)])).Fails(RuleCode.Validation);
+
+    [Fact]
+    public void a_petition_is_not_its_own_candidate() =>
+        Story.Submitted().WhenTheSystem(new FlagSuspectedDuplicates(Id, [new(Id, 1)])).Fails(RuleCode.Validation);
+
+    [Fact]
+    public void only_the_engine_flags() =>
+        Story.Submitted().When(new FlagSuspectedDuplicates(Id, [new(First, 0.9)])).Fails(RuleCode.Forbidden);
 }

@@ -67,7 +67,7 @@ public class when_random_commands_are_sent_to_a_petition
         DismissSuspectedDuplicate => (NonFinal, null),
         WithdrawPetition => (NonFinal, Withdrawn),
         // The engine's own acts: a missed supervision response may still be marked after the end.
-        MarkDeadlineMissed or FlagSuspectedDuplicate or RecalculateDeadlines => (Any, null),
+        MarkDeadlineMissed or FlagSuspectedDuplicates or RecalculateDeadlines => (Any, null),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "a command the table does not list"),
     };
 

@@ -201,7 +201,7 @@ public static class Walks
             Act.CloseLapsedWindow => new CloseLapsedWindow(Id, s.Clock?.Stage ?? Stage.ReviewWindow, s.Clock?.Instance ?? 1),
             Act.LinkDuplicate => new LinkDuplicate(Id, Originals[n % Originals.Length].Id, n % 2 == 0 ? null : "同一事项"),
             Act.Reclassify => new ReclassifyPetition(Id, (PetitionCategory)(n % 4), "类别有误"),
-            Act.FlagSuspectedDuplicate => new FlagSuspectedDuplicate(Id, Originals[n % Originals.Length].Id, 0.5 + n % 50 / 100.0),
+            Act.FlagSuspectedDuplicate => new FlagSuspectedDuplicates(Id, [new(Originals[n % Originals.Length].Id, 0.5 + n % 50 / 100.0)]),
             Act.RecalculateDeadlines => new RecalculateDeadlines(Id),
             Act.DismissSuspectedDuplicate => new DismissSuspectedDuplicate(Id, Originals[n % Originals.Length].Id),
             _ => throw new ArgumentOutOfRangeException(nameof(step)),
@@ -261,7 +261,7 @@ public static class Walks
                     : OfficeAbove(current)), false, false),
                 RespondToSupervision r => (Callers.Officer(
                     s.Supervisions.FirstOrDefault(v => v.Id == r.SupervisionId)?.SupervisedDepartmentId ?? current.Id), false, false),
-                MarkDeadlineMissed or CloseLapsedWindow or FlagSuspectedDuplicate or RecalculateDeadlines => (Actor.System(), false, false),
+                MarkDeadlineMissed or CloseLapsedWindow or FlagSuspectedDuplicates or RecalculateDeadlines => (Actor.System(), false, false),
                 _ => (Callers.Officer(current.Id), false, false),
             },
         };

@@ -55,7 +55,7 @@ public sealed class ProbeWorld : IAsyncLifetime
     {
         using var scope = Api.Services.CreateScope();
         await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(
-            new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicate(petition, candidate, 0.9)));
+            new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicates(petition, [new(candidate, 0.9)])));
     }
 
     public async Task DisposeAsync()

@@ -282,7 +282,8 @@ public abstract class ReadModelOracle<TFixture>(TFixture fixture, ITestOutputHel
         foreach (var name in ProjectionRebuilds.Names)
         {
             var watch = Stopwatch.StartNew();
-            await ProjectionRebuilds.RebuildAsync(coordinator, name, TimeSpan.FromMinutes(5));
+            await ProjectionRebuilds.RebuildAsync(coordinator, name, TimeSpan.FromMinutes(5),
+                duplicateIndex: fixture.Engine.Host.Services.GetRequiredService<CaseEngine.Projections.Duplicates.DuplicateIndex>(), store: Store);
             output.WriteLine($"rebuilt {name} in {watch.Elapsed.TotalSeconds:0.0} s");
         }
         await Store.SettleAsync(TimeSpan.FromMinutes(2));

@@ -22,9 +22,9 @@ public sealed class when_an_engine_command_keeps_failing(DatabaseFixture db) : I
     public void an_engine_command_travels_the_queue_with_its_command_id_and_content()
     {
         var envelope = new CommandEnvelope(CommandMeta.System(Guid.NewGuid(), "corr-1"),
-            new FlagSuspectedDuplicate(Guid.NewGuid(), Guid.NewGuid(), 0.93));
+            new FlagSuspectedDuplicates(Guid.NewGuid(), [new(Guid.NewGuid(), 0.93)]));
         var queued = InternalCommand.Of(envelope);
-        queued.Name.ShouldBe("flagSuspectedDuplicate");
+        queued.Name.ShouldBe("flagSuspectedDuplicates");
         var back = queued.ToEnvelope();
         back.Meta.CommandId.ShouldBe(envelope.Meta.CommandId);
         back.Meta.CorrelationId.ShouldBe("corr-1");
@@ -41,12 +41,12 @@ public sealed class when_an_engine_command_keeps_failing(DatabaseFixture db) : I
         // A command that fails every time it runs (its content cannot be read as the command it names).
         var commandId = Guid.NewGuid();
         var petitionId = Guid.NewGuid();
-        var broken = new InternalCommand(commandId, "flagSuspectedDuplicate", petitionId,
+        var broken = new InternalCommand(commandId, "flagSuspectedDuplicates", petitionId,
             JsonDocument.Parse("""{"petitionId":"not an id","score":"张三丰 13812345678"}""").RootElement.Clone(), null);
         await engine.Bus.EndpointFor(InternalCommand.Queue).SendAsync(broken);
 
         var letter = await Poll.UntilAsync(async () => (await box.ListAsync(10, default)).SingleOrDefault(l => l.CommandId == commandId), Bound);
-        letter.Command.ShouldBe("flagSuspectedDuplicate");
+        letter.Command.ShouldBe("flagSuspectedDuplicates");
         letter.PetitionId.ShouldBe(petitionId);
         letter.MessageType.ShouldBe("caseengine.internal-command.v1");
         letter.ExceptionType.ShouldNotBeNullOrWhiteSpace();

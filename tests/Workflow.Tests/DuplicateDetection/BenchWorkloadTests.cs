@@ -43,7 +43,7 @@ public class when_the_bench_draws_its_submissions
         var all = Draw(8, 1000);
         var firsts = all.Where(s => !s.Resubmission).ToDictionary(s => s.IdNumber);
         static TermVector Vector(BenchSubmission s) =>
-            TermVector.Of(ChineseTextAnalyzer.Shared, s.Subject, s.Content, DuplicateIndexProjection.MaxContentChars);
+            TermVector.Of(ChineseTextAnalyzer.Shared, s.Subject, s.Content, DuplicateIndex.MaxContentChars);
         var resubmissions = all.Where(s => s.Resubmission).ToList();
         var flagged = resubmissions.Count(s => DuplicateDetector.Score(Vector(s), Vector(firsts[s.IdNumber])) >= DuplicateDetector.Threshold);
         (flagged / (double)resubmissions.Count).ShouldBeGreaterThanOrEqualTo(0.8);

@@ -54,12 +54,13 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         var stored = (await engine.StreamAsync(repeat.PetitionId)).Single(e => e.Data is DuplicateSuspected);
         ((DuplicateSuspected)stored.Data).By.ShouldBe(Actor.System());
         stored.Headers.ShouldNotBeNull()[PetitionCommands.CommandIdHeader].ToString()
-            .ShouldBe(DuplicateDetectionSubscription.FlagId(repeat.PetitionId, original.PetitionId).ToString());
+            .ShouldBe(DuplicateDetectionSubscription.FlagId(repeat.PetitionId).ToString());
 
         // The office of the province confirms: counted once from now on, and no longer a candidate.
         var linked = await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340000-PO")),
             new LinkDuplicate(repeat.PetitionId, original.PetitionId, "同一事项")));
         linked.Types().ShouldBe([nameof(DuplicateLinked)]);
+        await engine.Store.SettleAsync(Settle);
         (await StatusAsync(repeat.PetitionId)).ShouldBe(IndexStatus.Merged);
 
         var third = await Submit(engine, Petition(2, "340100"));
@@ -118,7 +119,8 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         }
         before.Single(r => r.StartsWith(withdrawn.PetitionId.ToString(), StringComparison.Ordinal)).ShouldContain($"|{IndexStatus.Withdrawn}|");
 
-        await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), DuplicateIndexProjection.Name);
+        await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), DuplicateIndex.Name,
+            duplicateIndex: engine.Host.Services.GetRequiredService<DuplicateIndex>(), store: engine.Store);
         var after = await RowsAsync();
         after.ShouldBe(all);
     }
@@ -139,6 +141,65 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         await daemon.RewindSubscriptionAsync(DuplicateDetectionSubscription.SubscriptionName, CancellationToken.None);
         await engine.Store.SettleAsync(Settle);
         (await FlagCountAsync(engine, both[0].PetitionId) + await FlagCountAsync(engine, both[1].PetitionId)).ShouldBe(1);
+    }
+
+    private const string DetectionShard = $"{DuplicateDetectionSubscription.SubscriptionName}:All";
+
+    // Issue 17: segmenting a petition's text was in the submission's own transaction (an inline index),
+    // and each candidate was a whole command of its own through every projection.
+    [Fact]
+    public async Task the_submission_writes_no_index_row_and_every_candidate_is_flagged_by_one_command()
+    {
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
+        var daemon = engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        var sun = new PetitionerDetails("孙八", "13600001111", "340101198801018888", null);
+        var first = await Submit(engine, Petition(0, who: sun), "citizen-sun");
+        var second = await Submit(engine, Petition(1, who: sun), "citizen-sun");
+        await engine.Store.SettleAsync(Settle);
+
+        await daemon.StopAgentAsync(DetectionShard);
+        var third = await Submit(engine, Petition(2, who: sun), "citizen-sun");
+        // Committed, and not in the index: detection writes the row after the commit, off the request path.
+        (await engine.PetitionAsync(third.PetitionId)).Status.ShouldBe(PetitionStatus.Registered);
+        (await StatusAsync(third.PetitionId)).ShouldBeNull();
+
+        await daemon.StartAgentAsync(DetectionShard, CancellationToken.None);
+        await engine.Store.SettleAsync(Settle);
+        (await StatusAsync(third.PetitionId)).ShouldBe(IndexStatus.Open);
+        var flags = (await engine.StreamAsync(third.PetitionId)).Where(e => e.Data is DuplicateSuspected).ToList();
+        flags.Select(f => ((DuplicateSuspected)f.Data).CandidatePetitionId).ShouldBe([first.PetitionId, second.PetitionId], ignoreOrder: true);
+        flags.Select(f => f.Headers.ShouldNotBeNull()[PetitionCommands.CommandIdHeader].ToString()).Distinct()
+            .ShouldHaveSingleItem().ShouldBe(DuplicateDetectionSubscription.FlagId(third.PetitionId).ToString());
+    }
+
+    // The page's own petitions and statuses are compared as the log had them at each submission: the
+    // same flags whether detection runs at once or far behind (one page holds all of these).
+    [Fact]
+    public async Task a_page_compares_each_petition_with_what_the_log_held_when_it_was_submitted()
+    {
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
+        var daemon = engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        var zhou = new PetitionerDetails("周九", "13600002222", "340101198901019999", null);
+        var indexed = await Submit(engine, Petition(0, who: zhou));
+        await engine.Store.SettleAsync(Settle);
+
+        await daemon.StopAgentAsync(DetectionShard);
+        await engine.Withdraw(indexed.PetitionId);
+        var afterIndexedWithdrawn = await Submit(engine, Petition(1, who: zhou));
+        await engine.Withdraw(afterIndexedWithdrawn.PetitionId);
+        var afterBothWithdrawn = await Submit(engine, Petition(2, who: zhou));
+        var repeat = await Submit(engine, Petition(3, who: zhou));
+        await engine.Withdraw(afterBothWithdrawn.PetitionId);
+        await daemon.StartAgentAsync(DetectionShard, CancellationToken.None);
+        await engine.Store.SettleAsync(Settle);
+
+        // Withdrawn before they were submitted: an indexed row, then a row of the same page.
+        (await engine.PetitionAsync(afterIndexedWithdrawn.PetitionId)).SuspectedDuplicates.ShouldBeEmpty();
+        (await engine.PetitionAsync(afterBothWithdrawn.PetitionId)).SuspectedDuplicates.ShouldBeEmpty();
+        // Open when the repeat was submitted (withdrawn only after it): flagged, as detection at once would have.
+        (await engine.PetitionAsync(repeat.PetitionId)).SuspectedDuplicates.Select(d => d.CandidatePetitionId)
+            .ShouldBe([afterBothWithdrawn.PetitionId]);
+        (await StatusAsync(afterBothWithdrawn.PetitionId)).ShouldBe(IndexStatus.Withdrawn);
     }
 
     private static async Task<int> FlagCountAsync(Engine engine, Guid id) =>

@@ -11,7 +11,7 @@ public class when_the_labelled_pairs_are_scored(ITestOutputHelper output)
     private static TermVector Vector(PlannedPetition p)
     {
         var c = p.Command;
-        return TermVector.Of(ChineseTextAnalyzer.Shared, c.Subject, c.Content, DuplicateIndexProjection.MaxContentChars);
+        return TermVector.Of(ChineseTextAnalyzer.Shared, c.Subject, c.Content, DuplicateIndex.MaxContentChars);
     }
 
     [Theory]

@@ -12,8 +12,26 @@ public sealed record LinkDuplicate(Guid PetitionId, Guid DuplicateOfPetitionId, 
 /// </summary>
 public sealed record DismissSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, string? Reason = null) : ConfidentialRecord, IPetitionCommand;
 
-/// <summary>The system flags a likely duplicate; only the office links.</summary>
-public sealed record FlagSuspectedDuplicate(Guid PetitionId, Guid CandidatePetitionId, double Score) : ConfidentialRecord, IEngineCommand;
+/// <summary>An earlier petition the engine found likely repeated, with its similarity in [0, 1].</summary>
+public sealed record SuspectedCandidate(Guid PetitionId, double Score);
+
+/// <summary>
+/// The system flags a petition's likely duplicates, every candidate detection found for it in one
+/// command (one transaction, one pass of the read side per petition, however many candidates); only
+/// the office links.
+/// </summary>
+public sealed record FlagSuspectedDuplicates(Guid PetitionId, IReadOnlyList<SuspectedCandidate> Candidates) : ConfidentialRecord, IEngineCommand
+{
+    /// <summary>The most candidates one flag carries (detection returns its best ones only).</summary>
+    public const int MaxCandidates = 5;
+
+    // Equal by content, the list included (a record compares lists by reference): a command read back
+    // from the durable queue is the command that was sent.
+    public bool Equals(FlagSuspectedDuplicates? other) =>
+        other is not null && PetitionId == other.PetitionId && Candidates.SequenceEqual(other.Candidates);
+
+    public override int GetHashCode() => HashCode.Combine(PetitionId, Candidates.Count);
+}
 
 public static class DuplicateDecisions
 {
@@ -41,14 +59,22 @@ public static class DuplicateDecisions
         ];
     }
 
-    public static IPetitionEvent[] Decide(FlagSuspectedDuplicate c, Petition s, DecisionContext ctx)
+    public static IPetitionEvent[] Decide(FlagSuspectedDuplicates c, Petition s, DecisionContext ctx)
     {
         if (ctx.Actor.Role != Role.System)
             throw RuleViolation.Forbidden("only the engine flags suspected duplicates");
-        if (s.IsFinal || s.SuspectedDuplicates.Any(d => d.CandidatePetitionId == c.CandidatePetitionId)
-            || s.DismissedDuplicates.Contains(c.CandidatePetitionId))
+        if (c.Candidates is not { Count: > 0 and <= FlagSuspectedDuplicates.MaxCandidates } candidates)
+            throw RuleViolation.Validation($"a flag carries 1 to {FlagSuspectedDuplicates.MaxCandidates} candidates");
+        if (candidates.Any(d => d.PetitionId == s.Id || !(d.Score is >= 0 and <= 1)))
+            throw RuleViolation.Validation("a candidate is another petition with a score from 0 to 1");
+        if (s.IsFinal)
             return [];
-        return [new DuplicateSuspected(s.Id, c.CandidatePetitionId, c.Score, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now)];
+        // A candidate already flagged, or dismissed by the office, is not flagged again; the others
+        // each get their event, in the order detection ranked them (best first).
+        return [.. candidates
+            .DistinctBy(d => d.PetitionId)
+            .Where(d => !s.SuspectedDuplicates.Any(f => f.CandidatePetitionId == d.PetitionId) && !s.DismissedDuplicates.Contains(d.PetitionId))
+            .Select(d => new DuplicateSuspected(s.Id, d.PetitionId, d.Score, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now))];
     }
 
     public static IPetitionEvent[] Decide(DismissSuspectedDuplicate c, Petition s, DecisionContext ctx)
