@@ -133,7 +133,7 @@ public static class PetitionCommands
     /// <summary>
     /// The one write step of every command: its events, each stamped with the command's metadata,
     /// appended with the expected version (a new stream for a submission), so that a concurrent change
-    /// of the petition fails the commit; the deadline timers following the running clocks; and the
+    /// of the petition fails the commit; the petition document as the events leave it; the deadline timers following the running clocks; and the
     /// command record, whose key makes a concurrent twin fail the commit.
     /// </summary>
     /// <returns>the stream action of the append (its events get their sequences at commit); null when nothing is appended</returns>
@@ -147,6 +147,11 @@ public static class PetitionCommands
                 ? session.Events.StartStream<Petition>(decision.PetitionId, events)
                 : session.Events.Append(decision.PetitionId, decision.Before.Version + events.Length, events);
             Stamp(action, meta, decision.Context.Actor);
+            // The petition view (the write model's snapshot) is the domain's own fold of the decision,
+            // stored in the same transaction as the events whose expected version guards it. Marten's
+            // inline snapshot projection computed the same fold after loading the petition a second
+            // time: one round trip and one deserialisation per command saved (issue 17).
+            session.Store(decision.After);
         }
         ReconcileTimers(session, decision.Before, decision.After);
         session.Insert(decision.Record);

@@ -1,12 +1,9 @@
 using CaseEngine.Domain.Petitions;
-using CaseEngine.Projections.Duplicates;
-using CaseEngine.Projections.PetitionView;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.DuplicateDetection;
 using CaseEngine.Workflow.Submitting;
-using JasperFx.Events.Projections;
 using Marten;
 
 namespace CaseEngine.Workflow.Configuration;
@@ -26,8 +23,9 @@ public static class EventStoreSetup
         // Registered up front so reading a stream never depends on which types a process loaded first.
         opts.Events.AddEventTypes(EventJson.EventTypes);
 
-        // The petition view is the write model's snapshot, updated in the command's transaction.
-        opts.Projections.Add(new PetitionSnapshotProjection(), ProjectionLifecycle.Inline);
+        // The petition view is the write model's snapshot, stored by PetitionCommands.Write in the
+        // command's transaction (the decision's own fold), not by an inline projection.
+        opts.Schema.For<Petition>();
         // Inbox, overdue and statistics: async projections run by the (HotCold) daemon, with their tables.
         ReadSideRegistration.Register(opts, cachedStreams);
 

@@ -85,6 +85,20 @@ public abstract class ReadModelOracle<TFixture>(TFixture fixture, ITestOutputHel
 {
     private IDocumentStore Store => fixture.Engine.Store;
 
+    // The petition document is written by the command pipeline from the decision's own fold (no inline
+    // projection loads it again): every stored petition must be exactly its stream folded by the domain.
+    [Fact]
+    public async Task every_petition_document_equals_its_stream_folded_by_the_domain()
+    {
+        var streams = fixture.Log.GroupBy(e => e.StreamId).ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data).ToList());
+        await using var session = Store.QuerySession();
+        var stored = await session.Query<Petition>().ToListAsync();
+        stored.Count.ShouldBe(streams.Count);
+        var serializer = Store.Options.Serializer();
+        foreach (var petition in stored)
+            serializer.ToJson(petition).ShouldBe(serializer.ToJson(Petition.Fold(streams[petition.Id])), $"petition {petition.Id}");
+    }
+
     [Fact]
     public void the_workload_exercised_every_path()
     {
