@@ -34,10 +34,10 @@ public sealed class InboxProjection : PetitionStreamsProjection
             $"""
             with changed as (
                 insert into {table} (item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort,
-                    paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id)
+                    paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id, status)
                 select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
                     ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
-                    ?::boolean[], ?::varchar[])
+                    ?::boolean[], ?::varchar[], ?::varchar[])
                 where {newer}
                 returning department_id)
             {CountChanged("")}
@@ -56,6 +56,7 @@ public sealed class InboxProjection : PetitionStreamsProjection
             rows.Select(r => r.Subject).ToArray(),
             rows.Select(r => r.CaseNumber).ToArray(),
             rows.Select(r => r.SuspectedDuplicate).ToArray(),
-            rows.Select(r => r.SupervisionId).ToArray());
+            rows.Select(r => r.SupervisionId).ToArray(),
+            rows.Select(r => r.Status.ToString()).ToArray());
     }
 }
