@@ -1,4 +1,5 @@
 using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.Reading;
@@ -62,6 +63,18 @@ public static class InboxRowPetition
     /// <summary>Petition fields resolved from the row: none depends on the caller's lens (no masking, no access log).</summary>
     public static readonly IReadOnlySet<string> Fields =
         new HashSet<string>(StringComparer.Ordinal) { "id", "caseNumber", "subject", "category", "status", "__typename" };
+
+    /// <summary>The row was written with the petition's status and departments (not by a version before them).</summary>
+    public static bool Carries(InboxItem row) => row.Status is not null && row.Departments is not null;
+
+    /// <summary>
+    /// The read right, asked of the row's departments: what <see cref="Jurisdiction.CanRead"/> asks of
+    /// an OFFICER or SUPERVISOR (ADMIN and AUDITOR read everything; no one else reaches a work queue).
+    /// </summary>
+    public static bool Readable(InboxItem row, Caller caller, DepartmentDirectory directory) =>
+        row.Departments is { } departments
+        && Jurisdiction.CanRead(new Petition { Id = row.PetitionId, Departments = [.. departments] }, caller.Actor, directory,
+            caller.Anonymous, accessCodeVerified: false);
 
     /// <summary>Does this selection of a petition (GraphQL.NET's merged sub-fields at that field) ask only for row fields?</summary>
     public static bool Covers(IResolveFieldContext petitionField) =>

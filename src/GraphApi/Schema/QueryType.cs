@@ -104,17 +104,24 @@ public sealed class QueryType : ObjectGraphType
                         [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new InboxItemNode(e.Node, shared)))],
                         page.HasNextPage, page.TotalCount);
                 }
-                // Rows alone. No edge is dropped, and none would have been: EnsureWorkQueue let the caller
-                // read department D's queue (ADMIN/AUDITOR, an OFFICER of D, a SUPERVISOR over D), and
-                // every row of D's inbox has D among its petition's Departments (WorkItems; D stays there,
-                // Departments only grows, so a row behind its petition's document holds too), which is
-                // exactly what Jurisdiction.CanRead asks of an OFFICER (its department among them) and a
-                // SUPERVISOR (one of them in its subtree).
+                // Rows alone. Each row's read right is asked of the petition's departments the row carries.
+                // It holds for every row the projection writes: EnsureWorkQueue let the caller read department
+                // D's queue (ADMIN/AUDITOR, an OFFICER of D, a SUPERVISOR over D), and a row of D's inbox has D
+                // among its petition's departments (WorkItems; they only grow, so a row behind its petition's
+                // document holds too), which is what Jurisdiction.CanRead asks of an OFFICER (its department
+                // among them) and a SUPERVISOR (one of them in its subtree). The check drops a row the events
+                // do not explain, as the documents' check did. Rows written before the inbox carried the
+                // departments are checked against the page's documents, read once for the page.
                 var rows = await InboxQueries.PageAsync(session, department.Id, filter,
                     order, first, after, time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
                 var onDemand = InboxPagePetitions.OnDemand(c, [.. rows.Edges.Select(e => e.Node.PetitionId).Distinct()]);
+                var documents = rows.Edges.All(e => InboxRowPetition.Carries(e.Node)) ? null : await onDemand.GetAsync();
                 return new Connection<InboxItemNode>(
-                    [.. rows.Edges.Select(e => (e.Cursor, new InboxItemNode(e.Node, onDemand)))], rows.HasNextPage, rows.TotalCount);
+                    [.. rows.Edges.Where(e => InboxRowPetition.Carries(e.Node)
+                            ? InboxRowPetition.Readable(e.Node, caller, rules.Directory)
+                            : documents!.ContainsKey(e.Node.PetitionId))
+                        .Select(e => (e.Cursor, new InboxItemNode(e.Node, onDemand)))],
+                    rows.HasNextPage, rows.TotalCount);
             });
 
         Field<NonNullGraphType<OverdueConnectionType>, Connection<OverdueItemNode>>("overdue")

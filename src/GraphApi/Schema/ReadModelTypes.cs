@@ -73,11 +73,11 @@ public sealed class InboxItemType : ObjectGraphType<InboxItemNode>
         Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").ResolveAsync(async c =>
         {
             var (row, petitions) = (c.Source.Row, c.Source.Petitions);
-            if (!petitions.ReadWithPage && row.Status is { } status && InboxRowPetition.Covers(c))
+            if (!petitions.ReadWithPage && InboxRowPetition.Carries(row) && row.Status is { } status && InboxRowPetition.Covers(c))
                 return InboxRowPetition.Node(row, status);
             var read = await petitions.GetAsync();
-            // Unreachable while every row's department is one of its petition's departments (WorkItems):
-            // the inbox's caller may read every row's petition. Failing loudly beats a row shown without its check.
+            // Unreachable: the inbox showed the row only after the read right held (from the row's departments
+            // or from this same document). Failing loudly beats a petition shown without its check.
             return read.TryGetValue(row.PetitionId, out var node)
                 ? node
                 : throw new InvalidOperationException("an inbox row's petition is not readable by the inbox's caller");

@@ -6,17 +6,19 @@ namespace CaseEngine.Projections.ReadSide;
 /// <summary>One open inbox item as stored: what a department must act on for one petition.</summary>
 /// <remarks>
 /// The row carries the petition fields an inbox page shows (id, case number, subject, category,
-/// status), so a page that selects only those reads no petition document. Its department is always
-/// one of the petition's <see cref="Petition.Departments"/> (the current department, or the
-/// supervised one, which was current when the supervision was issued): whoever may read the
-/// department's work queue may therefore read every row's petition (Jurisdiction.CanRead; tested
-/// over the random walks).
+/// status) and what the read right asks of staff (the petition's <see cref="Petition.Departments"/>),
+/// so a page that selects only those reads no petition document. Its department is always one of
+/// those departments (the current department, or the supervised one, which was current when the
+/// supervision was issued), and they only grow: whoever may read the department's work queue may
+/// read every row's petition (Jurisdiction.CanRead; tested over the random walks). The API still
+/// checks the read right of every row against its departments, written from the fold apart from the
+/// choice of the row's department, so a row put in the wrong department is not shown.
 /// </remarks>
 public sealed record InboxRow(
     string ItemId, Guid PetitionId, string DepartmentId, string RegionPath, Stage Stage,
     DateTimeOffset ReceivedAt, DateTimeOffset? DueAt, bool Paused, string? AssignedOfficerId,
     PetitionCategory Category, string Subject, string CaseNumber, bool SuspectedDuplicate, string? SupervisionId,
-    PetitionStatus Status);
+    PetitionStatus Status, IReadOnlyList<string> Departments);
 
 /// <summary>One recorded missed deadline whose stage instance is still open, as stored.</summary>
 public sealed record OverdueRow(
@@ -46,7 +48,7 @@ public static class WorkItems
             var opened = events[clock.Instance - 1];
             inbox.Add(new InboxRow(MainItemId(s.Id, clock.Instance), s.Id, s.CurrentDepartmentId, s.CurrentRegionPath,
                 clock.Stage, opened.At, clock.Due.DueAt, clock.Paused, s.AssignedOfficerId, s.Category, s.Subject,
-                s.CaseNumber, suspected, null, s.Status));
+                s.CaseNumber, suspected, null, s.Status, s.Departments));
         }
         foreach (var v in s.Supervisions.Where(v => v.IsOpen))
         {
@@ -54,7 +56,7 @@ public static class WorkItems
             var officer = v.SupervisedDepartmentId == s.CurrentDepartmentId && !s.IsFinal ? s.AssignedOfficerId : null;
             inbox.Add(new InboxRow(v.Id, s.Id, v.SupervisedDepartmentId, v.SupervisedRegionPath, Stage.SupervisionResponse,
                 v.IssuedAt, v.Due.DueAt, v.ClockStopped, officer, s.Category, s.Subject, s.CaseNumber, suspected, v.Id,
-                s.Status));
+                s.Status, s.Departments));
         }
 
         var overdue = new List<OverdueRow>();

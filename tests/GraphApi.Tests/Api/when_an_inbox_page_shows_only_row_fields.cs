@@ -135,17 +135,72 @@ public class when_an_inbox_page_shows_only_row_fields(DatabaseFixture db) : ICla
         Documents(documentStatements).ShouldBe(1, string.Join(" | ", documentStatements));
         rowPage.ShouldBe(documentPage);
 
-        // Rows written before the inbox kept the status (the column added to an existing inbox is null):
-        // the page's documents are loaded once for the whole page, and the page is the same.
-        await using (var connection = new NpgsqlConnection(db.ConnectionString))
+        // Rows written before the inbox kept the status and departments (the columns added to an existing
+        // inbox are null): the page's documents are loaded once for the whole page, and the page is the same.
+        // The rows get their values back afterwards: the class's other tests read this inbox too.
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        async Task<int> Sql(string sql)
         {
-            await connection.OpenAsync();
-            await using var clear = new NpgsqlCommand("update caseengine.ce_inbox set status = null where department_id = '340101-PO'", connection);
-            (await clear.ExecuteNonQueryAsync()).ShouldBeGreaterThan(1);
+            await using var command = new NpgsqlCommand(sql, connection);
+            return await command.ExecuteNonQueryAsync();
         }
-        var (oldRowPage, oldRowStatements) = await Read(RowOnly);
-        oldRowStatements.Count.ShouldBe(2, string.Join(" | ", oldRowStatements));
-        Documents(oldRowStatements).ShouldBe(1, string.Join(" | ", oldRowStatements));
-        oldRowPage.ShouldBe(documentPage);
+        await Sql("create temp table kept as select item_id, status, departments from caseengine.ce_inbox where department_id = '340101-PO'");
+        (await Sql("update caseengine.ce_inbox set status = null, departments = null where department_id = '340101-PO'")).ShouldBeGreaterThan(1);
+        try
+        {
+            var (oldRowPage, oldRowStatements) = await Read(RowOnly);
+            oldRowStatements.Count.ShouldBe(2, string.Join(" | ", oldRowStatements));
+            Documents(oldRowStatements).ShouldBe(1, string.Join(" | ", oldRowStatements));
+            oldRowPage.ShouldBe(documentPage);
+        }
+        finally
+        {
+            await Sql("update caseengine.ce_inbox i set status = k.status, departments = k.departments from kept k where i.item_id = k.item_id");
+        }
+    }
+
+    [Fact]
+    public async Task a_row_the_events_do_not_explain_is_not_shown_to_whom_its_petitions_departments_do_not_admit()
+    {
+        await using var api = await ApiHost.StartAsync(db);
+        var (stray, _, _) = await api.SubmitAsync();
+        await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
+        // As a damaged read model would show it: the petition, never forwarded, in the agency's inbox, with
+        // the status and departments its events give it (a row put in the wrong department, written whole).
+        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await connection.OpenAsync();
+        async Task Sql(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("p", stray);
+            (await command.ExecuteNonQueryAsync()).ShouldBe(1, sql);
+        }
+        await Sql("""
+            insert into caseengine.ce_inbox (item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort,
+                paused, category, subject, case_number, suspected_duplicate, status, departments)
+            select 'stray', petition_id, '340101-EDU', '000000.340000.340100.340101', 'Acceptance', received_at, due_at, due_sort,
+                false, category, subject, case_number, false, status, departments
+            from caseengine.ce_inbox where petition_id = @p
+            """);
+        try
+        {
+            async Task<List<string>> Shown(string query, string token) =>
+                [.. (await api.Data(query, new { dept = "340101-EDU" }, token)).GetProperty("inbox").GetProperty("edges").EnumerateArray()
+                    .Select(e => e.GetProperty("node").GetProperty("petition").GetProperty("id").GetString()!)];
+
+            // The agency's officer may not read the petition: neither reading shows it.
+            var officer = api.Officer("340101-EDU");
+            (await Shown(RowOnly, officer)).ShouldNotContain(stray.ToString());
+            (await Shown(WithDocuments, officer)).ShouldNotContain(stray.ToString());
+            // The county office's supervisor may (the petition is at its office): both show it, as before rows carried fields.
+            var supervisor = api.Supervisor("340101-PO");
+            (await Shown(RowOnly, supervisor)).ShouldContain(stray.ToString());
+            (await Shown(WithDocuments, supervisor)).ShouldContain(stray.ToString());
+        }
+        finally
+        {
+            await Sql("delete from caseengine.ce_inbox where item_id = 'stray' and petition_id = @p");
+        }
     }
 }
