@@ -46,8 +46,9 @@ public static class TableDump
 
     public static Task<List<string>> InboxAsync(IDocumentStore store) => ReadAsync(store,
         $"select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused, assigned_officer_id, " +
-        $"category, subject, case_number, suspected_duplicate from {{schema}}.{ReadSideSchema.InboxTable} order by item_id",
-        r => string.Join('|', Enumerable.Range(0, 13).Select(i => i is 5 or 6 ? Iso(r, i) : Text(r, i))));
+        $"category, subject, case_number, suspected_duplicate, status, array_to_string(departments, ',') " +
+        $"from {{schema}}.{ReadSideSchema.InboxTable} order by item_id",
+        r => string.Join('|', Enumerable.Range(0, 15).Select(i => i is 5 or 6 ? Iso(r, i) : Text(r, i))));
 
     /// <summary>The kept per-department inbox counts that are not zero: "department|items".</summary>
     public static Task<List<string>> InboxCountsAsync(IDocumentStore store) => ReadAsync(store,

@@ -91,13 +91,37 @@ public sealed class QueryType : ObjectGraphType
                     : null;
                 // One query session per field: sibling fields resolve in parallel and a Marten session is not thread-safe.
                 await using var session = c.Service<IDocumentStore>().QuerySession();
-                var (page, read) = await InboxQueries.PageWithPetitionsAsync(session, department.Id, filter,
-                    c.GetArgument("orderBy", InboxOrder.DueAtAsc), first, c.GetArgument<string?>("after"), time.GetUtcNow(),
-                    c.CancellationToken, c.Service<CursorKey>());
-                var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId), read);
+                var order = c.GetArgument("orderBy", InboxOrder.DueAtAsc);
+                var after = c.GetArgument<string?>("after");
+                if (InboxRowPetition.PageNeedsDocuments(c))
+                {
+                    // The query selects petition fields the row does not carry: the documents come in the page's round trip.
+                    var (page, read) = await InboxQueries.PageWithPetitionsAsync(session, department.Id, filter,
+                        order, first, after, time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
+                    var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId), read);
+                    var shared = InboxPagePetitions.Read(petitions);
+                    return new Connection<InboxItemNode>(
+                        [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new InboxItemNode(e.Node, shared)))],
+                        page.HasNextPage, page.TotalCount);
+                }
+                // Rows alone. Each row's read right is asked of the petition's departments the row carries.
+                // It holds for every row the projection writes: EnsureWorkQueue let the caller read department
+                // D's queue (ADMIN/AUDITOR, an OFFICER of D, a SUPERVISOR over D), and a row of D's inbox has D
+                // among its petition's departments (WorkItems; they only grow, so a row behind its petition's
+                // document holds too), which is what Jurisdiction.CanRead asks of an OFFICER (its department
+                // among them) and a SUPERVISOR (one of them in its subtree). The check drops a row the events
+                // do not explain, as the documents' check did. Rows written before the inbox carried the
+                // departments are checked against the page's documents, read once for the page.
+                var rows = await InboxQueries.PageAsync(session, department.Id, filter,
+                    order, first, after, time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
+                var onDemand = InboxPagePetitions.OnDemand(c, [.. rows.Edges.Select(e => e.Node.PetitionId).Distinct()]);
+                var documents = rows.Edges.All(e => InboxRowPetition.Carries(e.Node)) ? null : await onDemand.GetAsync();
                 return new Connection<InboxItemNode>(
-                    [.. page.Edges.Where(e => petitions.ContainsKey(e.Node.PetitionId)).Select(e => (e.Cursor, new InboxItemNode(e.Node, petitions[e.Node.PetitionId])))],
-                    page.HasNextPage, page.TotalCount);
+                    [.. rows.Edges.Where(e => InboxRowPetition.Carries(e.Node)
+                            ? InboxRowPetition.Readable(e.Node, caller, rules.Directory)
+                            : documents!.ContainsKey(e.Node.PetitionId))
+                        .Select(e => (e.Cursor, new InboxItemNode(e.Node, onDemand)))],
+                    rows.HasNextPage, rows.TotalCount);
             });
 
         Field<NonNullGraphType<OverdueConnectionType>, Connection<OverdueItemNode>>("overdue")

@@ -11,8 +11,8 @@ using GraphQL.Types;
 
 namespace CaseEngine.GraphApi.Schema;
 
-/// <summary>An inbox row whose petition the caller may read (checked before the row is shown).</summary>
-public sealed record InboxItemNode(InboxItem Row, PetitionNode Petition);
+/// <summary>An inbox row whose petition the caller may read, and the petitions of its page (see <see cref="InboxItemType"/>).</summary>
+public sealed record InboxItemNode(InboxItem Row, InboxPagePetitions Petitions);
 
 public sealed record OverdueItemNode(OverdueItem Row, PetitionNode Petition);
 
@@ -67,7 +67,21 @@ public sealed class InboxItemType : ObjectGraphType<InboxItemNode>
     public InboxItemType()
     {
         Name = "InboxItem";
-        Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").Resolve(c => c.Source.Petition);
+        // From the row when this selection asks only for what the row carries (and the page did not
+        // read its documents anyway); otherwise from the page's documents, read once for the page,
+        // through the caller's lens as every petition is (masking, access log).
+        Field<NonNullGraphType<PetitionType>, PetitionNode>("petition").ResolveAsync(async c =>
+        {
+            var (row, petitions) = (c.Source.Row, c.Source.Petitions);
+            if (!petitions.ReadWithPage && InboxRowPetition.Carries(row) && row.Status is { } status && InboxRowPetition.Covers(c))
+                return InboxRowPetition.Node(row, status);
+            var read = await petitions.GetAsync();
+            // Unreachable: the inbox showed the row only after the read right held (from the row's departments
+            // or from this same document). Failing loudly beats a petition shown without its check.
+            return read.TryGetValue(row.PetitionId, out var node)
+                ? node
+                : throw new InvalidOperationException("an inbox row's petition is not readable by the inbox's caller");
+        });
         Field<NonNullGraphType<StageEnum>, Stage>("stage").Resolve(c => c.Source.Row.Stage);
         Field<NonNullGraphType<DateTimeScalar>, DateTimeOffset>("receivedAt").Resolve(c => c.Source.Row.ReceivedAt);
         Field<DateTimeScalar, DateTimeOffset?>("dueAt").Resolve(c => c.Source.Row.DueAt);

@@ -10,6 +10,8 @@ public sealed class InboxProjection : PetitionStreamsProjection
     /// <summary>The sort key of items without a due moment: after every real one.</summary>
     public static readonly DateTimeOffset NoDueSortKey = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
 
+    private const char DepartmentSeparator = '\u001f';
+
     protected override string ReadModelTable => ReadSideSchema.InboxTable;
 
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
@@ -34,10 +36,15 @@ public sealed class InboxProjection : PetitionStreamsProjection
             $"""
             with changed as (
                 insert into {table} (item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort,
-                    paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id)
-                select * from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
+                    paused, assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id, status, departments)
+                select item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort, paused,
+                    assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id, status,
+                    string_to_array(departments, chr(31))::varchar[]
+                from unnest(?::varchar[], ?::uuid[], ?::varchar[], ?::varchar[], ?::varchar[], ?::timestamptz[],
                     ?::timestamptz[], ?::timestamptz[], ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[],
-                    ?::boolean[], ?::varchar[])
+                    ?::boolean[], ?::varchar[], ?::varchar[], ?::varchar[])
+                    as r(item_id, petition_id, department_id, region_path, stage, received_at, due_at, due_sort, paused,
+                        assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id, status, departments)
                 where {newer}
                 returning department_id)
             {CountChanged("")}
@@ -56,6 +63,10 @@ public sealed class InboxProjection : PetitionStreamsProjection
             rows.Select(r => r.Subject).ToArray(),
             rows.Select(r => r.CaseNumber).ToArray(),
             rows.Select(r => r.SuspectedDuplicate).ToArray(),
-            rows.Select(r => r.SupervisionId).ToArray());
+            rows.Select(r => r.SupervisionId).ToArray(),
+            rows.Select(r => r.Status.ToString()).ToArray(),
+            // unnest cannot take an array per row: each row's departments travel joined by a unit separator
+            // (never in a department id) and are split back in the statement.
+            rows.Select(r => string.Join(DepartmentSeparator, r.Departments)).ToArray());
     }
 }

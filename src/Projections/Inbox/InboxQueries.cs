@@ -17,10 +17,13 @@ public sealed record InboxFilter(
     PetitionCategory? Category = null, string? Text = null);
 
 /// <summary>An inbox item; <see cref="Overdue"/> is computed at query time (due and not paused).</summary>
+/// <param name="Status">the petition's status as the row was written; null in a row written before the inbox kept it</param>
+/// <param name="Departments">the petition's departments as the row was written (what the read right asks of staff); null likewise</param>
 public sealed record InboxItem(
     string ItemId, Guid PetitionId, string DepartmentId, string RegionPath, Stage Stage,
     DateTimeOffset ReceivedAt, DateTimeOffset? DueAt, bool Paused, bool Overdue, string? AssignedOfficerId,
-    PetitionCategory Category, string Subject, string CaseNumber, bool SuspectedDuplicate, string? SupervisionId);
+    PetitionCategory Category, string Subject, string CaseNumber, bool SuspectedDuplicate, string? SupervisionId,
+    PetitionStatus? Status, IReadOnlyList<string>? Departments);
 
 /// <summary>A department's inbox, keyset-paged (never OFFSET) along the indexes (department, sort key, item id).</summary>
 public static class InboxQueries
@@ -112,7 +115,7 @@ public static class InboxQueries
         return await KeysetPages.ReadAsync(session,
             $"""
             select item_id, petition_id, department_id, region_path, stage, received_at, due_at, paused,
-                assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id
+                assigned_officer_id, category, subject, case_number, suspected_duplicate, supervision_id, status, departments
             from {table} where {where}
             """,
             $"({sortColumn}, item_id) {comparison} (@key, @id)", $"{sortColumn} {direction}, item_id {direction}",
@@ -126,7 +129,9 @@ public static class InboxQueries
                     Enum.Parse<Stage>(reader.GetString(4)), ReadSideSql.ReadUtc(reader, 5), due, paused,
                     due is { } d && d <= now && !paused,
                     reader.IsDBNull(8) ? null : reader.GetString(8), Enum.Parse<PetitionCategory>(reader.GetString(9)),
-                    reader.GetString(10), reader.GetString(11), reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetString(13));
+                    reader.GetString(10), reader.GetString(11), reader.GetBoolean(12), reader.IsDBNull(13) ? null : reader.GetString(13),
+                    reader.IsDBNull(14) ? null : Enum.Parse<PetitionStatus>(reader.GetString(14)),
+                    reader.IsDBNull(15) ? null : reader.GetFieldValue<string[]>(15));
             },
             item => Cursors.Encode(key, scope, kind, SortKey(item, order), item.ItemId), ct, attachment);
     }

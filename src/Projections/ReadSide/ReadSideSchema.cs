@@ -56,6 +56,12 @@ public static class ReadSideSchema
         t.AddColumn<string>("case_number").NotNull();
         t.AddColumn<bool>("suspected_duplicate").NotNull();
         t.AddColumn<string>("supervision_id").AllowNulls();
+        // The petition's status and departments (its read right for staff), so an inbox page that shows
+        // only row fields reads no petition document. Nullable because CreateOrUpdate adds them to an
+        // existing inbox without a value: a row written before they existed has none, and the API reads
+        // the page's petition documents instead (until the row is next written or the inbox is rebuilt).
+        t.AddColumn<string>("status").AllowNulls();
+        t.AddColumn("departments", "varchar[]").AllowNulls();
         t.Indexes.Add(new IndexDefinition($"ix_{InboxTable}_dept_due") { Columns = ["department_id", "due_sort", "item_id"] });
         t.Indexes.Add(new IndexDefinition($"ix_{InboxTable}_dept_received") { Columns = ["department_id", "received_at", "item_id"] });
         t.Indexes.Add(new IndexDefinition($"ix_{InboxTable}_petition") { Columns = ["petition_id"] });

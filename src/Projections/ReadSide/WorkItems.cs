@@ -4,10 +4,21 @@ using CaseEngine.Domain.Petitions;
 namespace CaseEngine.Projections.ReadSide;
 
 /// <summary>One open inbox item as stored: what a department must act on for one petition.</summary>
+/// <remarks>
+/// The row carries the petition fields an inbox page shows (id, case number, subject, category,
+/// status) and what the read right asks of staff (the petition's <see cref="Petition.Departments"/>),
+/// so a page that selects only those reads no petition document. Its department is always one of
+/// those departments (the current department, or the supervised one, which was current when the
+/// supervision was issued), and they only grow: whoever may read the department's work queue may
+/// read every row's petition (Jurisdiction.CanRead; tested over the random walks). The API still
+/// checks the read right of every row against its departments, written from the fold apart from the
+/// choice of the row's department, so a row put in the wrong department is not shown.
+/// </remarks>
 public sealed record InboxRow(
     string ItemId, Guid PetitionId, string DepartmentId, string RegionPath, Stage Stage,
     DateTimeOffset ReceivedAt, DateTimeOffset? DueAt, bool Paused, string? AssignedOfficerId,
-    PetitionCategory Category, string Subject, string CaseNumber, bool SuspectedDuplicate, string? SupervisionId);
+    PetitionCategory Category, string Subject, string CaseNumber, bool SuspectedDuplicate, string? SupervisionId,
+    PetitionStatus Status, IReadOnlyList<string> Departments);
 
 /// <summary>One recorded missed deadline whose stage instance is still open, as stored.</summary>
 public sealed record OverdueRow(
@@ -37,14 +48,15 @@ public static class WorkItems
             var opened = events[clock.Instance - 1];
             inbox.Add(new InboxRow(MainItemId(s.Id, clock.Instance), s.Id, s.CurrentDepartmentId, s.CurrentRegionPath,
                 clock.Stage, opened.At, clock.Due.DueAt, clock.Paused, s.AssignedOfficerId, s.Category, s.Subject,
-                s.CaseNumber, suspected, null));
+                s.CaseNumber, suspected, null, s.Status, s.Departments));
         }
         foreach (var v in s.Supervisions.Where(v => v.IsOpen))
         {
             // Answerable until answered, even after the petition moved on; withdrawal stops its clock (paused).
             var officer = v.SupervisedDepartmentId == s.CurrentDepartmentId && !s.IsFinal ? s.AssignedOfficerId : null;
             inbox.Add(new InboxRow(v.Id, s.Id, v.SupervisedDepartmentId, v.SupervisedRegionPath, Stage.SupervisionResponse,
-                v.IssuedAt, v.Due.DueAt, v.ClockStopped, officer, s.Category, s.Subject, s.CaseNumber, suspected, v.Id));
+                v.IssuedAt, v.Due.DueAt, v.ClockStopped, officer, s.Category, s.Subject, s.CaseNumber, suspected, v.Id,
+                s.Status, s.Departments));
         }
 
         var overdue = new List<OverdueRow>();

@@ -142,7 +142,7 @@ public static class BruteForce
         return standing.Count > 0;
     }
 
-    /// <summary>Inbox rows: "item|petition|dept|path|stage|received|due|paused|officer|category|subject|case|suspected".</summary>
+    /// <summary>Inbox rows: "item|petition|dept|path|stage|received|due|paused|officer|category|subject|case|suspected|status|departments".</summary>
     public static HashSet<string> Inbox(IReadOnlyList<IEvent> log)
     {
         var rows = new HashSet<string>();
@@ -152,6 +152,8 @@ public static class BruteForce
             var data = events.Select(e => (IPetitionEvent)e.Data).ToList();
             var s = Petition.Fold(data);
             var suspected = StillSuspected(data);
+            // The petition's departments: every department an event of it named, in the order they first came.
+            var departments = string.Join(',', data.Select(e => e.DepartmentId).Distinct());
             var mainStage = s.Status switch
             {
                 PetitionStatus.Registered => Stage.Routing,
@@ -167,7 +169,7 @@ public static class BruteForce
                 var paused = data.OfType<HearingStarted>().Count() > data.OfType<HearingConcluded>().Count();
                 rows.Add(string.Join('|', $"{s.Id:N}-M{opener.Version}", s.Id, s.CurrentDepartmentId, s.CurrentRegionPath, stage,
                     Iso(((IPetitionEvent)opener.Data).At), Iso(s.Clock!.Due.DueAt), paused, s.AssignedOfficerId ?? "-",
-                    s.Category, s.Subject, s.CaseNumber, suspected));
+                    s.Category, s.Subject, s.CaseNumber, suspected, s.Status, departments));
             }
             var withdrawn = data.OfType<PetitionWithdrawn>().Any();
             foreach (var issued in data.OfType<SupervisionIssued>())
@@ -177,7 +179,8 @@ public static class BruteForce
                 var due = s.Supervisions.Single(v => v.Id == issued.SupervisionId).Due.DueAt;
                 var officer = issued.SupervisedDepartmentId == s.CurrentDepartmentId && !s.IsFinal ? s.AssignedOfficerId ?? "-" : "-";
                 rows.Add(string.Join('|', issued.SupervisionId, s.Id, issued.SupervisedDepartmentId, issued.SupervisedRegionPath,
-                    Stage.SupervisionResponse, Iso(issued.At), Iso(due), withdrawn, officer, s.Category, s.Subject, s.CaseNumber, suspected));
+                    Stage.SupervisionResponse, Iso(issued.At), Iso(due), withdrawn, officer, s.Category, s.Subject, s.CaseNumber, suspected,
+                    s.Status, departments));
             }
         }
         return rows;
