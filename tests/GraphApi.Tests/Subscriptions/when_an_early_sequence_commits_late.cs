@@ -44,7 +44,10 @@ public class when_an_early_sequence_commits_late(DatabaseFixture db) : IClassFix
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
         {
-            session.Events.StartStream<Petition>(late, submitted with { PetitionId = late, CaseNumber = "340101-2099-999999" });
+            var early = submitted with { PetitionId = late, CaseNumber = "340101-2099-999999" };
+            session.Events.StartStream<Petition>(late, early);
+            // As the command pipeline does (PetitionCommands.Write): the petition document with its events.
+            session.Store(Petition.Fold([early]));
             await session.SaveChangesAsync();
         }
         // ...while a later one commits.
