@@ -92,36 +92,14 @@ public class when_an_inbox_page_shows_only_row_fields(DatabaseFixture db) : ICla
         await SeedAsync(api);
         var officer = api.Officer("340101-PO");
 
-        // Npgsql names an activity after its database; only this fixture's database, under a request, counts
-        // (other classes' hosts run in this process too).
-        var database = new NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
-        var statements = new ConcurrentBag<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = activity =>
-            {
-                if (activity.Source.Name != "Npgsql" || activity.DisplayName != database)
-                    return;
-                for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
-                {
-                    if (parent.OperationName == "Microsoft.AspNetCore.Hosting.HttpRequestIn")
-                    {
-                        statements.Add((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) as string ?? "");
-                        return;
-                    }
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var statements = StatementCapture.UnderRequests(db.ConnectionString);
 
         async Task<(string Page, List<string> Statements)> Read(string query)
         {
             statements.Clear();
             var data = await api.Data(query, new { dept = "340101-PO" }, officer);
             data.GetProperty("inbox").GetProperty("edges").GetArrayLength().ShouldBeGreaterThan(1);
-            return (Shared(data), [.. statements]);
+            return (Shared(data), [.. statements.Statements]);
         }
         static int Documents(List<string> statements) => statements.Count(s => s.Contains("mt_doc_petition", StringComparison.Ordinal));
 

@@ -35,33 +35,8 @@ public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : I
         await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         var officer = api.Officer("340101-PO");
 
-        // Npgsql names an activity after its database. The listener sees the whole test process, where
-        // other classes' hosts run beside this one (their work can carry an ASP.NET Core parent of their
-        // own): only this fixture's database counts.
-        var database = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
-        var commands = new ConcurrentBag<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = activity =>
-            {
-                if (activity.Source.Name != "Npgsql" || activity.DisplayName != database)
-                    return;
-                for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
-                {
-                    // The request's span: ASP.NET Core's own, or the copy OpenTelemetry's ASP.NET Core
-                    // instrumentation starts in its place once a TracerProvider has set a propagator
-                    // (process-wide, so after any telemetry test in this process).
-                    if (parent.OperationName == "Microsoft.AspNetCore.Hosting.HttpRequestIn")
-                    {
-                        commands.Add(activity.DisplayName);
-                        return;
-                    }
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        // Only this fixture's database, under a request, counts (StatementCapture).
+        using var commands = StatementCapture.UnderRequests(db.ConnectionString);
 
         string? lastCursor = null;
         async Task<(int Count, string Names)> RoundTrips(int first, string? after = null)
@@ -71,7 +46,7 @@ public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : I
             var edges = data.GetProperty("inbox").GetProperty("edges");
             edges.GetArrayLength().ShouldBe(first);
             lastCursor = edges[first - 1].GetProperty("cursor").GetString();
-            return (commands.Count, string.Join(" | ", commands));
+            return (commands.Statements.Count, string.Join(" | ", commands.Statements.Select(c => c.Length > 80 ? c[..80] : c)));
         }
 
         await RoundTrips(10); // warm-up: first-use lookups are not the request's cost

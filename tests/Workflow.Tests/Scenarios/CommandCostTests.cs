@@ -46,37 +46,17 @@ public class when_a_command_runs(DatabaseFixture db) : IClassFixture<DatabaseFix
     {
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync()).PetitionId;
-        var database = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
-        var statements = new System.Collections.Concurrent.ConcurrentBag<string>();
-        using var probe = new System.Diagnostics.ActivitySource("CaseEngine.Tests.CommandCost");
-        using var listener = new System.Diagnostics.ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Npgsql" or "CaseEngine.Tests.CommandCost",
-            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-            ActivityStopped = activity =>
-            {
-                // This command's own statements: this database, under the probe's trace (the daemon runs beside it).
-                if (activity.DisplayName == database && activity.Parent is not null && activity.TraceId == traceOf)
-                    statements.Add((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) as string ?? "");
-            },
-        };
-        System.Diagnostics.ActivitySource.AddActivityListener(listener);
-
-        using (var command = probe.StartActivity("forward").ShouldNotBeNull())
-        {
-            traceOf = command.TraceId;
+        using var statements = StatementCapture.InTraces(db.ConnectionString);
+        using (statements.Begin("forward"))
             (await engine.Forward(id)).Events.ShouldNotBeEmpty();
-        }
 
-        statements.ShouldNotBeEmpty();
+        statements.Statements.ShouldNotBeEmpty();
         // Reads of the petition document ("from <schema>.mt_doc_petition"), whatever batch they ride in.
-        statements.Sum(s => System.Text.RegularExpressions.Regex.Count(s, @"from \w+\.mt_doc_petition\b"))
-            .ShouldBe(1, string.Join("\n", statements));
+        statements.Statements.Sum(s => System.Text.RegularExpressions.Regex.Count(s, @"from \w+\.mt_doc_petition\b"))
+            .ShouldBe(1, string.Join("\n", statements.Statements));
         var json = engine.Store.Options.Serializer();
         json.ToJson(await engine.PetitionAsync(id)).ShouldBe(json.ToJson(Petition.Fold((await engine.StreamAsync(id)).Select(e => (IPetitionEvent)e.Data))));
     }
-
-    private static System.Diagnostics.ActivityTraceId traceOf;
 
     [Fact]
     public async Task a_repeated_submission_is_answered_by_the_command_records_key_and_leaves_a_gap()
