@@ -309,7 +309,10 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
     public void a_refusal_is_at_most_one_debug_or_information_line_without_a_stack()
     {
         var refusals = run.Logs.Entries.Where(e => e.Phase is "refusals" or "bus-refusals").ToList();
-        var errors = refusals.Where(e => e.Level >= LogLevel.Warning).ToList();
+        // Lines of the refusals, not of what else runs meanwhile: a health check that finds the read side
+        // lagging behind the moved fake clock (a Degraded warning, under a loaded CI) is no refusal's line.
+        var errors = refusals.Where(e => e.Level >= LogLevel.Warning
+            && e.Category != "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService").ToList();
         errors.Count.ShouldBe(0, $"{errors.Count} warnings or errors for refusals; first: "
             + string.Join("\n---\n", errors.Take(3).Select(e => Cut(e.Text))));
         var stacks = refusals.Where(e => e.Exception is not null || e.Text.Contains("   at ", StringComparison.Ordinal)).ToList();
