@@ -175,6 +175,8 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
     ClientSpec Spec(Uri url, int clients, double? rate = null) => new(ClientSpec.Submit, url.ToString(), tokens, clients,
         seconds.TotalSeconds, rate, CaseEngine.Testing.SubmissionMix.NewRun(), [Api.EntryRegion]);
     var probes = quick ? new[] { 8, 32 } : new[] { 8, 16, 32, 64 };
+    if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PROBES") is { Length: > 0 } counts)
+        probes = [.. counts.Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture))];
     var cpu = await CpuMeter.StartAsync(data);
 
     // Each probe in its own client process; the server's CPU (this process) and PostgreSQL's per mutation.
@@ -187,12 +189,15 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         foreach (var clients in probes)
         {
             var before = cpu.Sample();
+            var (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
             var o = await SubmissionClients.InProcessOfTheirOwnAsync(Spec(url, clients));
             var used = cpu.Sample() - before;
+            // Methods the runtime compiled in this process during the probe (tiering up, dynamic methods): the JIT's share of the server's CPU.
+            var jit = $"; JIT {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted:N0} methods, {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds / Math.Max(1, o.Operations):0.00} ms per operation";
             var m = o.Measured;
             (resubmissions, submitted) = (resubmissions + o.Resubmissions, submitted + o.Operations);
             report.Note($"{id} probe: {clients} clients, {m.PerSecond:0} mutations/s, p50 {Ms(m.P50)}, p99 {Ms(m.P99)}; {used.PerOperation(o.Operations)}, " +
-                $"clients {o.CpuMs / Math.Max(1, o.Operations):0.00} ms; {o.Resubmissions} resubmissions" +
+                $"clients {o.CpuMs / Math.Max(1, o.Operations):0.00} ms; {o.Resubmissions} resubmissions{jit}" +
                 (o.Failures > 0 ? $"; {o.Failures} FAILED, first: {o.FirstFailure}" : ""));
             if (best is null || m.PerSecond > best.Measured.PerSecond)
                 (best, bestClients, bestCpu) = (o, clients, used.PerOperation(o.Operations));
@@ -203,6 +208,26 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         return (best!, bestClients, bestCpu, resubmissions, submitted);
     }
 
+    // Sustained throughput is a service's steady state. A process of CaseEngine's size keeps compiling (tiering its
+    // methods up) for about a minute of load, the peer for a few seconds (bench/tuning.md, "Change 23"), so each
+    // service is loaded at 32 clients until a window of the probes' length compiles fewer than 500 methods, at most 8.
+    async Task WarmUpAsync(string id, Uri url, IDocumentStore? settle)
+    {
+        var (windows, compiled, done) = (0, 0L, 0);
+        do
+        {
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            done += (await SubmissionClients.InProcessOfTheirOwnAsync(Spec(url, 32))).Operations;
+            compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+            windows++;
+        } while (!quick && compiled >= 500 && windows < 8);
+        if (settle is not null)
+            await settle.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+        report.Note($"{id} warm-up: {windows} window(s) of {seconds.TotalSeconds:0} s at 32 clients ({done:N0} mutations) until the JIT settled; " +
+            $"{compiled:N0} methods compiled in the last window.");
+    }
+
+    await WarmUpAsync("T1", api.Url, api.Store);
     var logStart = await Dataset.MaxSequenceAsync(data, api.Store.Options.Events.DatabaseSchemaName);
     await using var sampler = WorkingSetSampler.Start();
     var t1 = await ProbeAsync("T1", api.Url, api.Store);
@@ -214,6 +239,38 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         report.Add(new ResultRow("T10", $"server working set during the T1 probes ({string.Join(", ", probes)} clients), load clients excluded",
             $"{workingSet.PeakMiB:0} MiB", "—", null, "≤ 2 GiB (national)", workingSet.PeakMiB <= 2048,
             $"the bench process hosts the server (and the bench's own small bookkeeping); the load clients run in a process of their own; {workingSet.Describe(sampler.Interval)}"));
+    }
+
+    // T1's CPU per mutation by component (issue 17): the best client count again under perf, first with the
+    // read side paused (the request path alone), then the read side catching up on what that run appended.
+    if (Runs("t1"))
+    {
+        if (CpuBreakdown.Unavailable() is { } why)
+            report.Note($"T1 CPU by component: not measured ({why}).");
+        else
+        {
+            await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+            var coordinator = api.Services.GetRequiredService<JasperFx.Events.Daemon.IProjectionCoordinator>();
+            await coordinator.PauseAsync();
+            var before = cpu.Sample();
+            var profile = await CpuBreakdown.StartAsync();
+            var run = await SubmissionClients.InProcessOfTheirOwnAsync(Spec(api.Url, bestClients));
+            var requestSamples = await profile.StopAsync();
+            var requestCpu = cpu.Sample() - before;
+            before = cpu.Sample();
+            profile = await CpuBreakdown.StartAsync();
+            await coordinator.ResumeAsync();
+            await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+            var readSamples = await profile.StopAsync();
+            var readCpu = cpu.Sample() - before;
+            var ops = run.Operations;
+            report.Note($"T1 CPU by component (perf cpu-clock samples with stacks, each component's share of the server's CPU from /proc; " +
+                $"{bestClients} clients, {ops:N0} mutations at {run.Measured.PerSecond:0}/s with the read side paused, then the read side catching up): " +
+                $"request path server {requestCpu.ServerMs / Math.Max(1, ops):0.00} ms + PostgreSQL {requestCpu.PostgresMs / Math.Max(1, ops):0.00} ms per mutation " +
+                $"({requestSamples.Total:N0} samples): {requestSamples.Describe(requestCpu.ServerMs, ops)}. " +
+                $"Read side server {readCpu.ServerMs / Math.Max(1, ops):0.00} ms + PostgreSQL {readCpu.PostgresMs / Math.Max(1, ops):0.00} ms per mutation " +
+                $"({readSamples.Total:N0} samples): {readSamples.Describe(readCpu.ServerMs, ops)}.");
+        }
     }
 
     // T2: half of T1's best throughput, offered as an open loop at that rate (a closed loop with half the
@@ -247,14 +304,14 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         Measured? b6AtRate = null;
         await using (var peer = await PeerService.StartAsync(await database.CreateDatabaseAsync("bench_peer"), rules!, withInbox: false))
         {
-            await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 4) with { Seconds = 2 });   // warm up
+            await WarmUpAsync("B6", peer.Url, null);
             b6 = await ProbeAsync("B6", peer.Url, null);
             if (t2 is not null)
                 b6AtRate = (await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 64, rate))).Measured;
         }
         await using (var peer = await PeerService.StartAsync(await database.CreateDatabaseAsync("bench_peer_inbox"), rules!, withInbox: true))
         {
-            await SubmissionClients.InProcessOfTheirOwnAsync(Spec(peer.Url, 4) with { Seconds = 2 });   // warm up
+            await WarmUpAsync("B6R", peer.Url, peer.Store);
             b6r = await ProbeAsync("B6R", peer.Url, peer.Store);
         }
         report.Add(new ResultRow("B6", $"peer service (minimal ASP.NET Core + GraphQL.NET + Marten StartStream, inline snapshot), submitPetition, best at {b6.Clients} clients",

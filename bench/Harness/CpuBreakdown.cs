@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace CaseEngine.Bench.Harness;
+
+/// <summary>
+/// CPU of this process (the server under test) broken down by component, from Linux <c>perf</c>
+/// sampling CPU time (<c>-e cpu-clock</c>, so a thread parked in a wait is never counted, unlike
+/// dotnet-trace's thread-time sampler) with call stacks. JIT-compiled frames are named through the
+/// runtime's perf map, which only exists when the process was started with
+/// <c>DOTNET_PerfMapEnabled=1</c>, and perf can only match it to code outside the runtime's W^X double
+/// mapping (<c>DOTNET_EnableWriteXorExecute=0</c>); otherwise the breakdown is not measured and the bench says so.
+/// perf is an external tool by design: the samples must include kernel and runtime (GC, JIT) time,
+/// which an in-process EventPipe session does not see.
+/// </summary>
+public sealed partial class CpuBreakdown
+{
+    private const int Frequency = 997;   // Hz; prime, so sampling does not beat with timers
+    private readonly Process _perf;
+    private readonly string _file;
+
+    private CpuBreakdown(Process perf, string file) => (_perf, _file) = (perf, file);
+
+    /// <summary>Why the breakdown cannot be measured here, or null when it can.</summary>
+    public static string? Unavailable()
+    {
+        if (!OperatingSystem.IsLinux())
+            return "perf sampling needs Linux";
+        if (Environment.GetEnvironmentVariable("DOTNET_PerfMapEnabled") is not ("1" or "2" or "3")
+            || Environment.GetEnvironmentVariable("DOTNET_EnableWriteXorExecute") != "0")
+            return "start the bench with DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 so JIT-compiled frames have names";
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo("perf", "--version") { RedirectStandardOutput = true, RedirectStandardError = true });
+            probe!.WaitForExit();
+            return probe.ExitCode == 0 ? null : "perf is not usable here";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "perf is not installed (apt-get install linux-perf)";
+        }
+    }
+
+    /// <summary>Starts sampling this process until <see cref="StopAsync"/>.</summary>
+    public static async Task<CpuBreakdown> StartAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"caseengine-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.perf");
+        var perf = Process.Start(new ProcessStartInfo("perf",
+            $"record -q -e cpu-clock -F {Frequency} -g -p {Environment.ProcessId} -o {file}")
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        // perf needs a moment to attach to every thread; samples before that are lost, not wrong.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        return new CpuBreakdown(perf, file);
+    }
+
+    /// <summary>Stops sampling and returns the samples per component (each sample ≈ 1 / 997 s of CPU).</summary>
+    public async Task<Samples> StopAsync()
+    {
+        // SIGINT makes perf record write its file and exit; Process.Kill would send SIGKILL.
+        using (var kill = Process.Start("kill", $"-INT {_perf.Id}"))
+            await kill.WaitForExitAsync();
+        await _perf.WaitForExitAsync();
+        _perf.Dispose();
+        try
+        {
+            using var script = Process.Start(new ProcessStartInfo("perf", $"script -i {_file} -F pid,ip,sym,dso")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var drain = script.StandardError.ReadToEndAsync();
+            var samples = new Samples();
+            var stack = new List<(string Symbol, string Dso)>();
+            // perf follows the processes this one starts (the load clients' own process): only this process's samples count.
+            var ours = false;
+            while (await script.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (ours && stack.Count > 0)
+                        samples.Add(Classify(stack));
+                    stack.Clear();
+                }
+                else if (char.IsWhiteSpace(line[0]))
+                    stack.Add(Frame(line));
+                else
+                    ours = int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid == Environment.ProcessId;
+            }
+            if (ours && stack.Count > 0)
+                samples.Add(Classify(stack));
+            await script.WaitForExitAsync();
+            await drain;
+            return samples;
+        }
+        finally
+        {
+            // CASEENGINE_BENCH_PERF_KEEP=<folder> keeps the raw samples for `perf report -i`.
+            if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PERF_KEEP") is { Length: > 0 } keep)
+                File.Move(_file, Path.Combine(keep, Path.GetFileName(_file)), overwrite: true);
+            else
+                File.Delete(_file);
+        }
+    }
+
+    /// <summary>
+    /// "    7f1c2a3b4c5d void [Npgsql] Npgsql.Internal.NpgsqlConnector::Flush(…)[OptimizedTier1] (/tmp/perf-123.map)"
+    /// → ("Npgsql.Internal.NpgsqlConnector::Flush(…)[OptimizedTier1]", "/tmp/perf-123.map"): the perf map writes the
+    /// return type and the assembly in brackets before the method's full name.
+    /// </summary>
+    private static (string Symbol, string Dso) Frame(string line)
+    {
+        var text = line.Trim();
+        var space = text.IndexOf(' ', StringComparison.Ordinal);
+        var open = text.LastIndexOf(" (", StringComparison.Ordinal);
+        var symbol = space < 0 ? "" : open > space ? text[(space + 1)..open] : text[(space + 1)..];
+        var dso = open < 0 ? "" : text[(open + 2)..].TrimEnd(')');
+        var name = ManagedName().Match(symbol);
+        return (name.Success ? name.Groups["name"].Value : symbol, dso);
+    }
+
+    /// <summary>
+    /// The innermost frame that belongs to a component names it: time in System.Text.Json under a
+    /// Marten serializer is Marten's, time in the kernel's socket send under Npgsql is Npgsql's.
+    /// A projection is named by its namespace under CaseEngine.Projections.
+    /// </summary>
+    public static string Classify(IReadOnlyList<(string Symbol, string Dso)> leafFirst)
+    {
+        foreach (var (symbol, dso) in leafFirst)
+        {
+            if (symbol.StartsWith("CaseEngine.Projections.", StringComparison.Ordinal))
+            {
+                var rest = symbol["CaseEngine.Projections.".Length..];
+                var area = rest[..Math.Max(0, rest.IndexOfAny(['.', ':', '+', '`', '[']))];
+                return area is "Duplicates" ? "duplicate detection" : $"projection: {(area.Length == 0 ? rest : area)}";
+            }
+            if (symbol.StartsWith("JiebaNet.", StringComparison.Ordinal) || symbol.Contains("DuplicateDetect", StringComparison.Ordinal))
+                return "duplicate detection";
+            if (symbol.StartsWith("Npgsql.", StringComparison.Ordinal))
+                return "database client (Npgsql)";
+            if (symbol.StartsWith("Marten.Events.Daemon.", StringComparison.Ordinal) || symbol.StartsWith("JasperFx.Events.Daemon.", StringComparison.Ordinal)
+                || symbol.StartsWith("JasperFx.Events.Projections.", StringComparison.Ordinal))
+                return "projection daemon (Marten/JasperFx)";
+            if (symbol.StartsWith("Marten.", StringComparison.Ordinal) || symbol.StartsWith("JasperFx.", StringComparison.Ordinal)
+                || symbol.StartsWith("Weasel.", StringComparison.Ordinal))
+                return "Marten (sessions, SQL, serialization)";
+            if (symbol.StartsWith("Wolverine.", StringComparison.Ordinal))
+                return "pipeline (Wolverine)";
+            if (symbol.StartsWith("CaseEngine.Domain.", StringComparison.Ordinal))
+                return "domain rules";
+            if (symbol.StartsWith("CaseEngine.Workflow.", StringComparison.Ordinal))
+                return "pipeline (workflow: commands, case numbers, timers)";
+            if (symbol.StartsWith("GraphQL", StringComparison.Ordinal))
+                return "GraphQL (parse, validate, execute, serialize)";
+            if (symbol.StartsWith("CaseEngine.GraphApi.", StringComparison.Ordinal))
+                return "API (resolvers, access, rate limits)";
+            if (symbol.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) || symbol.StartsWith("System.Net.Http", StringComparison.Ordinal)
+                || symbol.StartsWith("Microsoft.IdentityModel.", StringComparison.Ordinal) || symbol.StartsWith("System.IdentityModel.", StringComparison.Ordinal))
+                return "HTTP (Kestrel, ASP.NET Core, authentication)";
+            if (symbol.StartsWith("OpenTelemetry", StringComparison.Ordinal) || symbol.StartsWith("Microsoft.Extensions.Logging", StringComparison.Ordinal)
+                || symbol.StartsWith("Serilog", StringComparison.Ordinal))
+                return "logging and telemetry";
+            if (dso.Contains("libclrjit", StringComparison.Ordinal))
+                return "runtime: JIT";
+            // libcoreclr (GC on an allocating thread, type loading, stubs) has no symbols here: its time goes
+            // to the component further up the stack that called it, or to "other" when there is none.
+        }
+        var leaf = leafFirst.Count > 0 ? leafFirst[0].Dso : "";
+        return leaf.Contains("kernel", StringComparison.Ordinal) ? "other: kernel, no component on the stack"
+            : "other: runtime, thread pool, BCL with no component on the stack";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^.*?\[[^\]\s]+\] (?<name>.*)$")]
+    private static partial System.Text.RegularExpressions.Regex ManagedName();
+
+    /// <summary>Sample counts per component.</summary>
+    public sealed class Samples
+    {
+        private readonly Dictionary<string, long> _byComponent = new(StringComparer.Ordinal);
+
+        public long Total { get; private set; }
+
+        public void Add(string component)
+        {
+            _byComponent[component] = _byComponent.GetValueOrDefault(component) + 1;
+            Total++;
+        }
+
+        public IReadOnlyDictionary<string, long> ByComponent => _byComponent;
+
+        /// <summary>Each component's share of <paramref name="cpuMs"/> (measured from /proc over the same window) per operation.</summary>
+        public string Describe(double cpuMs, int operations)
+        {
+            if (Total == 0 || operations == 0)
+                return "no samples";
+            var text = new StringBuilder();
+            foreach (var (component, count) in _byComponent.OrderByDescending(p => p.Value))
+            {
+                var share = (double)count / Total;
+                text.Append(CultureInfo.InvariantCulture, $"{component} {share * cpuMs / operations:0.000} ms ({share:P1}); ");
+            }
+            return text.ToString().TrimEnd(' ', ';');
+        }
+    }
+}
