@@ -22,6 +22,18 @@ if (scenario == "clients")
     return await ClientProcess.MainAsync();
 if (scenario == "operations-side")
     return await OperationsSide.MainAsync();
+// dotnet run -c Release --project bench -- classify <kept .perf file>…   (T1's CPU by component again, from CASEENGINE_BENCH_PERF_KEEP)
+if (scenario == "classify")
+{
+    foreach (var file in args.Skip(1))
+    {
+        var samples = await CpuBreakdown.ClassifyKeptAsync(file);
+        Console.WriteLine($"{file}: {samples.Total:N0} samples");
+        foreach (var (component, count) in samples.ByComponent.OrderByDescending(p => p.Value))
+            Console.WriteLine($"  {(double)count / samples.Total,7:P1}  {component}");
+    }
+    return 0;
+}
 var scale = args.SkipWhile(a => a != "--scale").Skip(1).FirstOrDefault() ?? "province";
 var quick = args.Contains("--quick");
 var operationsOn = args.SkipWhile(a => a != "--operations").Skip(1).FirstOrDefault() == "on";
@@ -252,24 +264,30 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
             await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
             var coordinator = api.Services.GetRequiredService<JasperFx.Events.Daemon.IProjectionCoordinator>();
             await coordinator.PauseAsync();
+            await CpuBreakdown.ResetStatementsAsync(data);
             var before = cpu.Sample();
             var profile = await CpuBreakdown.StartAsync();
             var run = await SubmissionClients.InProcessOfTheirOwnAsync(Spec(api.Url, bestClients));
             var requestSamples = await profile.StopAsync();
             var requestCpu = cpu.Sample() - before;
+            var ops = run.Operations;
+            var requestStatements = await CpuBreakdown.TopStatementsAsync(data, ops);
+            await CpuBreakdown.ResetStatementsAsync(data);
             before = cpu.Sample();
             profile = await CpuBreakdown.StartAsync();
             await coordinator.ResumeAsync();
             await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
             var readSamples = await profile.StopAsync();
             var readCpu = cpu.Sample() - before;
-            var ops = run.Operations;
+            var readStatements = await CpuBreakdown.TopStatementsAsync(data, ops);
             report.Note($"T1 CPU by component (perf cpu-clock samples with stacks, each component's share of the server's CPU from /proc; " +
                 $"{bestClients} clients, {ops:N0} mutations at {run.Measured.PerSecond:0}/s with the read side paused, then the read side catching up): " +
                 $"request path server {requestCpu.ServerMs / Math.Max(1, ops):0.00} ms + PostgreSQL {requestCpu.PostgresMs / Math.Max(1, ops):0.00} ms per mutation " +
                 $"({requestSamples.Total:N0} samples): {requestSamples.Describe(requestCpu.ServerMs, ops)}. " +
                 $"Read side server {readCpu.ServerMs / Math.Max(1, ops):0.00} ms + PostgreSQL {readCpu.PostgresMs / Math.Max(1, ops):0.00} ms per mutation " +
                 $"({readSamples.Total:N0} samples): {readSamples.Describe(readCpu.ServerMs, ops)}.");
+            report.Note($"T1 PostgreSQL time by statement (pg_stat_statements over the same two windows, per mutation): request path: {requestStatements}. " +
+                $"Read side: {readStatements}.");
         }
     }
 

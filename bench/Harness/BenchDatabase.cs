@@ -37,7 +37,8 @@ public sealed class BenchDatabase : IAsyncDisposable
             Name = "bench",
             FastUnsafe = false,
             KeptDirectory = keptDirectory,
-            Settings = ServerSettings,
+            // When T1's CPU is broken down by component, PostgreSQL's time is broken down by statement too.
+            Settings = CpuBreakdown.Unavailable() is null ? [.. ServerSettings, "shared_preload_libraries=pg_stat_statements"] : ServerSettings,
         });
         return new BenchDatabase(embedded.ConnectionString, embedded);
     }

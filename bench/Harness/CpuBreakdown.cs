@@ -64,40 +64,50 @@ public sealed partial class CpuBreakdown
         _perf.Dispose();
         try
         {
-            using var script = Process.Start(new ProcessStartInfo("perf", $"script -i {_file} -F pid,ip,sym,dso")
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var drain = script.StandardError.ReadToEndAsync();
-            var samples = new Samples();
-            var stack = new List<(string Symbol, string Dso)>();
-            // perf follows the processes this one starts (the load clients' own process): only this process's samples count.
-            var ours = false;
-            while (await script.StandardOutput.ReadLineAsync() is { } line)
-            {
-                if (line.Length == 0)
-                {
-                    if (ours && stack.Count > 0)
-                        samples.Add(Classify(stack));
-                    stack.Clear();
-                }
-                else if (char.IsWhiteSpace(line[0]))
-                    stack.Add(Frame(line));
-                else
-                    ours = int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid == Environment.ProcessId;
-            }
-            if (ours && stack.Count > 0)
-                samples.Add(Classify(stack));
-            await script.WaitForExitAsync();
-            await drain;
-            return samples;
+            return await ReadAsync(_file, Environment.ProcessId);
         }
         finally
         {
-            // CASEENGINE_BENCH_PERF_KEEP=<folder> keeps the raw samples for `perf report -i`.
+            // CASEENGINE_BENCH_PERF_KEEP=<folder> keeps the raw samples (`perf report -i`, or `bench -- classify <file>`).
             if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PERF_KEEP") is { Length: > 0 } keep)
                 File.Move(_file, Path.Combine(keep, Path.GetFileName(_file)), overwrite: true);
             else
                 File.Delete(_file);
         }
+    }
+
+    /// <summary>A kept sample file classified again (its frames are named by /tmp/perf-&lt;pid&gt;.map, which outlives the process).</summary>
+    public static Task<Samples> ClassifyKeptAsync(string file) =>
+        // caseengine-bench-<pid>-<guid>.perf
+        ReadAsync(file, int.Parse(Path.GetFileName(file).Split('-')[2], CultureInfo.InvariantCulture));
+
+    private static async Task<Samples> ReadAsync(string file, int processId)
+    {
+        using var script = Process.Start(new ProcessStartInfo("perf", $"script -i {file} -F pid,ip,sym,dso")
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var drain = script.StandardError.ReadToEndAsync();
+        var samples = new Samples();
+        var stack = new List<(string Symbol, string Dso)>();
+        // perf follows the processes the server starts (the load clients' own process): only the server's samples count.
+        var ours = false;
+        while (await script.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (ours && stack.Count > 0)
+                    samples.Add(Classify(stack));
+                stack.Clear();
+            }
+            else if (char.IsWhiteSpace(line[0]))
+                stack.Add(Frame(line));
+            else
+                ours = int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid == processId;
+        }
+        if (ours && stack.Count > 0)
+            samples.Add(Classify(stack));
+        await script.WaitForExitAsync();
+        await drain;
+        return samples;
     }
 
     /// <summary>
@@ -117,22 +127,28 @@ public sealed partial class CpuBreakdown
     }
 
     /// <summary>
-    /// The innermost frame that belongs to a component names it: time in System.Text.Json under a
-    /// Marten serializer is Marten's, time in the kernel's socket send under Npgsql is Npgsql's.
-    /// A projection is named by its namespace under CaseEngine.Projections.
+    /// A projection's (or duplicate detection's) frame anywhere on the stack names it, with the Marten and
+    /// Npgsql calls it makes; otherwise the innermost frame that belongs to a component names it: time in
+    /// System.Text.Json under a Marten serializer is Marten's, time in the kernel's socket send under Npgsql
+    /// is Npgsql's. What the daemon does for every projection at once (loading and deserialising a page of
+    /// events, progress) has no projection on its stack and stays the daemon's or Marten's. A projection is
+    /// named by its folder (namespace) under CaseEngine.Projections.
     /// </summary>
     public static string Classify(IReadOnlyList<(string Symbol, string Dso)> leafFirst)
     {
-        foreach (var (symbol, dso) in leafFirst)
+        foreach (var (symbol, _) in leafFirst)
         {
             if (symbol.StartsWith("CaseEngine.Projections.", StringComparison.Ordinal))
             {
                 var rest = symbol["CaseEngine.Projections.".Length..];
                 var area = rest[..Math.Max(0, rest.IndexOfAny(['.', ':', '+', '`', '[']))];
-                return area is "Duplicates" ? "duplicate detection" : $"projection: {(area.Length == 0 ? rest : area)}";
+                return area is "Duplicates" or "ChineseText" ? "duplicate detection" : $"projection: {(area.Length == 0 ? rest : area)}";
             }
             if (symbol.StartsWith("JiebaNet.", StringComparison.Ordinal) || symbol.Contains("DuplicateDetect", StringComparison.Ordinal))
                 return "duplicate detection";
+        }
+        foreach (var (symbol, dso) in leafFirst)
+        {
             if (symbol.StartsWith("Npgsql.", StringComparison.Ordinal))
                 return "database client (Npgsql)";
             if (symbol.StartsWith("Marten.Events.Daemon.", StringComparison.Ordinal) || symbol.StartsWith("JasperFx.Events.Daemon.", StringComparison.Ordinal)
@@ -165,6 +181,44 @@ public sealed partial class CpuBreakdown
         var leaf = leafFirst.Count > 0 ? leafFirst[0].Dso : "";
         return leaf.Contains("kernel", StringComparison.Ordinal) ? "other: kernel, no component on the stack"
             : "other: runtime, thread pool, BCL with no component on the stack";
+    }
+
+    /// <summary>Starts counting PostgreSQL's statements in <paramref name="connectionString"/>'s database afresh (pg_stat_statements, loaded by the bench's cluster when perf is usable).</summary>
+    public static async Task ResetStatementsAsync(string connectionString)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("create extension if not exists pg_stat_statements; select pg_stat_statements_reset()", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// The statements that took the most time in the database since <see cref="ResetStatementsAsync"/>, per operation:
+    /// time inside the backend (wall time: a COMMIT's includes its WAL flush), calls and the statement's start.
+    /// </summary>
+    public static async Task<string> TopStatementsAsync(string connectionString, int operations, int top = 12)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            """
+            select calls, total_exec_time + total_plan_time, left(regexp_replace(query, '\s+', ' ', 'g'), 110),
+                   sum(total_exec_time + total_plan_time) over ()
+            from pg_stat_statements
+            where dbid = (select oid from pg_database where datname = current_database())
+            order by total_exec_time + total_plan_time desc limit @top
+            """, conn);
+        cmd.Parameters.AddWithValue("top", top);
+        var text = new StringBuilder();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            if (text.Length == 0)
+                text.Append(CultureInfo.InvariantCulture, $"all statements {reader.GetDouble(3) / Math.Max(1, operations):0.00} ms per operation; top: ");
+            text.Append(CultureInfo.InvariantCulture,
+                $"{reader.GetDouble(1) / Math.Max(1, operations):0.000} ms, {(double)reader.GetInt64(0) / Math.Max(1, operations):0.00} calls `{reader.GetString(2).Replace('`', '\'')}`; ");
+        }
+        return text.Length == 0 ? "no statements counted" : text.ToString().TrimEnd(' ', ';');
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^.*?\[[^\]\s]+\] (?<name>.*)$")]
