@@ -257,6 +257,11 @@ internal sealed partial class GraphQLWebSocketConnection
         catch (ChannelClosedException)
         {
         }
+        catch (Exception e) when (Workflow.Hosting.DatabaseUnavailable.Is(e))
+        {
+            endpoint.Logger.LogWarning("An operation over WebSocket could not reach the database ({ExceptionType})", e.GetType().FullName);
+            await SendErrorAsync(id, Workflow.Hosting.DatabaseUnavailable.Code, Unavailable);
+        }
         catch (Exception e)
         {
             // The message may quote input; the type and the stack say where it failed.
@@ -283,6 +288,13 @@ internal sealed partial class GraphQLWebSocketConnection
             endpoint.Logger.LogWarning("A subscriber fell behind its buffer; its socket is closed");
             _ = RequestCloseAsync(WebSocketCloseStatus.PolicyViolation, Truncate(e.Message, 120));
         }
+        else if (Workflow.Hosting.DatabaseUnavailable.Is(e))
+        {
+            // Not our bug: the log could not be read (PostgreSQL down, restarting, out of connections).
+            endpoint.Logger.LogWarning("A subscription could not read the event log ({ExceptionType})", e.GetType().FullName);
+            _ = SendErrorAsync(id, Workflow.Hosting.DatabaseUnavailable.Code, Unavailable);
+            Stop(id);
+        }
         else
         {
             endpoint.Logger.LogError("Subscription source failed with {ExceptionType} at {StackTrace}", e.GetType().FullName, e.StackTrace);
@@ -290,6 +302,10 @@ internal sealed partial class GraphQLWebSocketConnection
             Stop(id);
         }
     }
+
+    /// <summary>What an operation over the socket is told when the database could not be reached (the HTTP path says the same with UNAVAILABLE).</summary>
+    private const string Unavailable =
+        "the database could not be reached; a command's outcome is unknown (send it again with the same commandId), a subscription ended (subscribe again with after = the last sequence received)";
 
     private void StopAll()
     {

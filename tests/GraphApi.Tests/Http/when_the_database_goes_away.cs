@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Testing;
 using Marten;
@@ -54,5 +55,37 @@ public sealed class when_the_database_goes_away(RestartableCluster cluster) : IC
         await using var session = api.Services.GetRequiredService<IDocumentStore>().QuerySession();
         (await session.Events.QueryAllRawEvents().Where(e => e.StreamId == id).CountAsync()).ShouldBeGreaterThan(0);
         (await session.Query<CaseEngine.Domain.Petitions.Petition>().CountAsync()).ShouldBe(2);
+    }
+
+    /// <summary>
+    /// The same class on the live feed: a subscription whose catch-up read finds the database gone is
+    /// told UNAVAILABLE (resubscribe with after), not INTERNAL, over graphql-transport-ws.
+    /// </summary>
+    [Fact]
+    public async Task a_subscription_whose_log_cannot_be_read_is_told_unavailable_and_to_resubscribe()
+    {
+        await using var api = await ApiHost.StartAsync(await cluster.CreateDatabaseAsync());
+        await api.SubmitAsync();
+        await using var ws = await WsSession.ConnectAsync(api);
+        await ws.InitAsync(api.Auditor());
+
+        JsonElement message;
+        cluster.Server.StopServer(immediate: true);
+        try
+        {
+            await ws.SendAsync(new { id = "1", type = "subscribe", payload = new { query = "subscription { petitionEvents(after: 0) { sequence } }" } });
+            message = await ws.MessageAsync(timeout: TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            cluster.Server.StartServer();
+        }
+
+        message.GetProperty("type").GetString().ShouldBe("error", message.ToString());
+        var error = message.GetProperty("payload")[0];
+        error.GetProperty("extensions").GetProperty("code").GetString().ShouldBe("UNAVAILABLE", message.ToString());
+        error.GetProperty("message").GetString()!.ShouldContain("after");
+        foreach (var leaked in new[] { "Npgsql", "   at " })
+            message.ToString().ShouldNotContain(leaked);
     }
 }
