@@ -67,7 +67,8 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
             try
             {
                 var decision = item.Command.Command is SubmitPetition submit
-                    ? PetitionCommands.DecideSubmission(item.Command, item.Identity, submit, numbers[item.Index].Context, numbers[item.Index].Number)
+                    ? PetitionCommands.DecideSubmission(item.Command, item.Identity, submit, numbers[item.Index].Context,
+                        numbers[item.Index].Region, numbers[item.Index].Number)
                     : PetitionCommands.Decide(item.Command, item.Identity, services, petitions.GetValueOrDefault(item.Command.PetitionId!.Value),
                         item.Command.Command is IRefersToAnotherPetition refers ? petitions.GetValueOrDefault(refers.OtherPetitionId) : null);
                 PetitionCommands.Write(session, decision, item.Command.Meta);
@@ -97,7 +98,7 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
     }
 
     /// <summary>Validates the submissions, then takes their case numbers: one counter update per entry region and year.</summary>
-    private async Task<Dictionary<int, (string Number, DecisionContext Context)>> CaseNumbersAsync(List<Item> fresh, BatchOutcome?[] outcomes,
+    private async Task<Dictionary<int, (string Number, DecisionContext Context, string Region)>> CaseNumbersAsync(List<Item> fresh, BatchOutcome?[] outcomes,
         CancellationToken ct)
     {
         var wanting = new List<(Item Item, DecisionContext Context, string Region, int Year)>();
@@ -115,12 +116,12 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
                 outcomes[item.Index] = Refused(item, e);
             }
         }
-        var numbers = new Dictionary<int, (string Number, DecisionContext Context)>();
+        var numbers = new Dictionary<int, (string Number, DecisionContext Context, string Region)>();
         foreach (var group in wanting.GroupBy(w => (w.Region, w.Year)))
         {
             var taken = await CaseNumbers.NextRangeAsync(services.Store, group.Key.Region, group.Key.Year, group.Count(), ct);
             foreach (var (w, number) in group.Zip(taken))
-                numbers[w.Item.Index] = (number, w.Context);
+                numbers[w.Item.Index] = (number, w.Context, w.Region);
         }
         return numbers;
     }

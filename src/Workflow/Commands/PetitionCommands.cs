@@ -59,7 +59,7 @@ public static class PetitionCommands
             {
                 var (ctx, region, year) = Validate(submit, command.Meta, services);
                 var number = await services.CaseNumbers.NextAsync(region, year, ct);
-                decision = DecideSubmission(command, identity, submit, ctx, number);
+                decision = DecideSubmission(command, identity, submit, ctx, region, number);
             }
             catch (RuleViolation)
             {
@@ -121,10 +121,12 @@ public static class PetitionCommands
     }
 
     /// <summary>A validated submission with its number: a new stream id, the events that start it.</summary>
-    internal static Decision DecideSubmission(CommandEnvelope command, string identity, SubmitPetition submit, DecisionContext ctx, string caseNumber)
+    internal static Decision DecideSubmission(CommandEnvelope command, string identity, SubmitPetition submit, DecisionContext ctx,
+        string entryRegion, string caseNumber)
     {
         // The context it was validated and numbered with: one "now" for the year, the id and the events.
-        var petitionId = Guid.CreateVersion7(ctx.Now);
+        // The id names the entry region's province, as the case number does (routing without scans).
+        var petitionId = PetitionIds.New(entryRegion, ctx.Now);
         var events = Submission.Decide(submit, new Allocation(petitionId, caseNumber), ctx);
         return new Decision(petitionId, null, events, Petition.Fold(events), ctx,
             Record(command, identity, petitionId, 0, events.Length, ctx.Now), caseNumber);

@@ -49,6 +49,19 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
     }
 
     [Fact]
+    public async Task gives_a_submission_an_id_that_names_its_province_as_a_single_command_does()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var batched = await RunAsync(engine, Submission("340101"), Submission("340102"));
+        var single = await engine.SubmitAsync();
+        foreach (var id in batched.Select(o => o.PetitionId).Append(single.PetitionId))
+        {
+            PetitionIds.ProvinceOf(id).ShouldBe("340000");
+            (await engine.PetitionAsync(id)).Id.ShouldBe(id);
+        }
+    }
+
+    [Fact]
     public async Task answers_a_repeated_batch_with_the_first_results_and_appends_nothing()
     {
         await using var engine = await Engine.StartAsync(db);
