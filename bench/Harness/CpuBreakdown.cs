@@ -149,30 +149,11 @@ public sealed partial class CpuBreakdown
         }
         foreach (var (symbol, dso) in leafFirst)
         {
-            if (symbol.StartsWith("Npgsql.", StringComparison.Ordinal))
-                return "database client (Npgsql)";
-            if (symbol.StartsWith("Marten.Events.Daemon.", StringComparison.Ordinal) || symbol.StartsWith("JasperFx.Events.Daemon.", StringComparison.Ordinal)
-                || symbol.StartsWith("JasperFx.Events.Projections.", StringComparison.Ordinal))
-                return "projection daemon (Marten/JasperFx)";
-            if (symbol.StartsWith("Marten.", StringComparison.Ordinal) || symbol.StartsWith("JasperFx.", StringComparison.Ordinal)
-                || symbol.StartsWith("Weasel.", StringComparison.Ordinal))
-                return "Marten (sessions, SQL, serialization)";
-            if (symbol.StartsWith("Wolverine.", StringComparison.Ordinal))
-                return "pipeline (Wolverine)";
-            if (symbol.StartsWith("CaseEngine.Domain.", StringComparison.Ordinal))
-                return "domain rules";
-            if (symbol.StartsWith("CaseEngine.Workflow.", StringComparison.Ordinal))
-                return "pipeline (workflow: commands, case numbers, timers)";
-            if (symbol.StartsWith("GraphQL", StringComparison.Ordinal))
-                return "GraphQL (parse, validate, execute, serialize)";
-            if (symbol.StartsWith("CaseEngine.GraphApi.", StringComparison.Ordinal))
-                return "API (resolvers, access, rate limits)";
-            if (symbol.StartsWith("Microsoft.AspNetCore.", StringComparison.Ordinal) || symbol.StartsWith("System.Net.Http", StringComparison.Ordinal)
-                || symbol.StartsWith("Microsoft.IdentityModel.", StringComparison.Ordinal) || symbol.StartsWith("System.IdentityModel.", StringComparison.Ordinal))
-                return "HTTP (Kestrel, ASP.NET Core, authentication)";
-            if (symbol.StartsWith("OpenTelemetry", StringComparison.Ordinal) || symbol.StartsWith("Microsoft.Extensions.Logging", StringComparison.Ordinal)
-                || symbol.StartsWith("Serilog", StringComparison.Ordinal))
-                return "logging and telemetry";
+            foreach (var (prefixes, component) in Components)
+            {
+                if (prefixes.Any(p => symbol.StartsWith(p, StringComparison.Ordinal)))
+                    return component;
+            }
             if (dso.Contains("libclrjit", StringComparison.Ordinal))
                 return "runtime: JIT";
             // libcoreclr (GC on an allocating thread, type loading, stubs) has no symbols here: its time goes
@@ -223,6 +204,21 @@ public sealed partial class CpuBreakdown
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^.*?\[[^\]\s]+\] (?<name>.*)$")]
     private static partial System.Text.RegularExpressions.Regex ManagedName();
+
+    /// <summary>Components by the namespaces of their frames, tried in this order (the daemon before the rest of Marten).</summary>
+    private static readonly (string[] Prefixes, string Component)[] Components =
+    [
+        (["Npgsql."], "database client (Npgsql)"),
+        (["Marten.Events.Daemon.", "JasperFx.Events.Daemon.", "JasperFx.Events.Projections."], "projection daemon (Marten/JasperFx)"),
+        (["Marten.", "JasperFx.", "Weasel."], "Marten (sessions, SQL, serialization)"),
+        (["Wolverine."], "pipeline (Wolverine)"),
+        (["CaseEngine.Domain."], "domain rules"),
+        (["CaseEngine.Workflow."], "pipeline (workflow: commands, case numbers, timers)"),
+        (["GraphQL"], "GraphQL (parse, validate, execute, serialize)"),
+        (["CaseEngine.GraphApi."], "API (resolvers, access, rate limits)"),
+        (["Microsoft.AspNetCore.", "System.Net.Http", "Microsoft.IdentityModel.", "System.IdentityModel."], "HTTP (Kestrel, ASP.NET Core, authentication)"),
+        (["OpenTelemetry", "Microsoft.Extensions.Logging", "Serilog"], "logging and telemetry"),
+    ];
 
     /// <summary>Sample counts per component.</summary>
     public sealed class Samples
