@@ -253,20 +253,13 @@ public static class PetitionCommands
 
     public static string RoleName(Role role) => JsonNamingPolicy.SnakeCaseUpper.ConvertName(role.ToString());
 
-    /// <summary>
-    /// Timers follow the running clocks: new clocks get one, ended or moved-on clocks lose theirs, moved
-    /// clocks (an extension, a hearing) have theirs rewritten. A clock the command left as it was keeps its
-    /// row untouched: rewriting it cost every command a document upsert with its indexes (issue 17), and a
-    /// row the sweep removed after firing (its decision is idempotent) or set aside (the dead letters keep
-    /// its command) is not brought back by an unrelated command.
-    /// </summary>
+    /// <summary>Timers follow the running clocks: new clocks get one, ended or moved-on clocks lose theirs.</summary>
     public static void ReconcileTimers(IDocumentSession session, Petition? before, Petition after)
     {
-        var had = DeadlineTimer.For(before).ToDictionary(t => t.Id);
         var wanted = DeadlineTimer.For(after).ToDictionary(t => t.Id);
-        foreach (var old in had.Values.Where(t => !wanted.ContainsKey(t.Id)))
+        foreach (var old in DeadlineTimer.For(before).Where(t => !wanted.ContainsKey(t.Id)))
             session.Delete<DeadlineTimer>(old.Id);
-        foreach (var timer in wanted.Values.Where(t => !had.TryGetValue(t.Id, out var was) || was != t))
+        foreach (var timer in wanted.Values)
             session.Store(timer);
     }
 

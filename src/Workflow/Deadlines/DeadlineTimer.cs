@@ -9,10 +9,9 @@ public enum TimerAct { MarkMissed, CloseWindow }
 /// <summary>
 /// A running clock's due moment, written in the same transaction as the command that started
 /// it, so it survives restarts. The sweep fires it when the injected clock passes DueAt; the
-/// decision it sends is idempotent, so firing twice (two nodes, a crash) appends once. A record: two
-/// timers with the same values are equal, so a command rewrites only the rows that changed.
+/// decision it sends is idempotent, so firing twice (two nodes, a crash) appends once.
 /// </summary>
-public sealed record DeadlineTimer
+public sealed class DeadlineTimer
 {
     public string Id { get; set; } = "";
     public Guid PetitionId { get; set; }

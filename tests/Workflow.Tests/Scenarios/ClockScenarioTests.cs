@@ -1,6 +1,5 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
-using CaseEngine.Domain.Petitions.Handling;
 using CaseEngine.Domain.Petitions.Supervising;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Commands;
@@ -111,49 +110,6 @@ public class when_the_clock_passes_a_due_moment(DatabaseFixture db) : IClassFixt
         var events = await engine.StreamAsync(id);
         events.Select(e => e.Data).OfType<DeadlineMissed>().ShouldBeEmpty();
         (await engine.PetitionAsync(id)).Status.ShouldBe(PetitionStatus.Withdrawn);
-    }
-
-    [Fact]
-    public async Task a_command_that_leaves_a_clock_as_it_was_does_not_write_its_timer_again()
-    {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)));
-        var id = (await engine.SubmitAsync()).PetitionId;
-        await engine.Forward(id);                                            // the acceptance clock and its row
-        var acceptance = (await TimersAsync(engine, id)).ShouldHaveSingleItem();
-        acceptance.Stage.ShouldBe(Stage.Acceptance);
-        var written = await RowVersionsAsync(engine, id);
-
-        // Assigning an officer moves no clock: the row is not rewritten (Marten gives every write a new mt_version).
-        await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")), new AssignOfficer(id, "officer-a")));
-        (await RowVersionsAsync(engine, id)).ShouldBe(written);
-
-        // A row the sweep removed (fired, or set aside to the dead letters) is not brought back by an unrelated command.
-        await using (var session = engine.Store.LightweightSession())
-        {
-            session.Delete<DeadlineTimer>(acceptance.Id);
-            await session.SaveChangesAsync();
-        }
-        await engine.SendAsync(new CommandEnvelope(Engine.As(Officer("340101-EDU")), new AssignOfficer(id, "officer-b")));
-        (await TimersAsync(engine, id)).ShouldBeEmpty();
-
-        // A command that starts a clock writes its row; one that ends every clock deletes them.
-        await engine.Accept(id);
-        (await TimersAsync(engine, id)).ShouldHaveSingleItem().Stage.ShouldBe(Stage.Handling);
-        (await engine.Withdraw(id)).Types().ShouldBe(["PetitionWithdrawn"]);
-        (await TimersAsync(engine, id)).ShouldBeEmpty();
-    }
-
-    private static async Task<Dictionary<string, Guid>> RowVersionsAsync(Engine engine, Guid id)
-    {
-        await using var connection = engine.Store.Storage.Database.CreateConnection();
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"select id, mt_version from {engine.Store.Options.DatabaseSchemaName}.mt_doc_deadlinetimer where data ->> 'petitionId' = '{id}'";
-        var versions = new Dictionary<string, Guid>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            versions[reader.GetString(0)] = reader.GetGuid(1);
-        return versions;
     }
 
     private static async Task<IReadOnlyList<DeadlineTimer>> TimersAsync(Engine engine, Guid id)
