@@ -149,7 +149,7 @@ if (data is not null && Runs("t5"))
     int? cachedStreams = scale == "national" && !quick ? 300_000 : null;
     if (cachedStreams is { } room)
         report.Note($"T5 ran with CaseEngine:ReadSideCachedStreams = {room:N0} (default {CaseEngine.Projections.ReadSide.PetitionStreamsProjection.DefaultCachedStreams:N0}).");
-    await using var engine = await CaseEngine.Testing.Engine.StartAsync(data, new CaseEngine.Testing.FakeClock(DateTimeOffset.UtcNow), o =>
+    await using var engine = await CaseEngine.Testing.Engine.StartAsync(await BenchDatabase.MasterForAsync(data), new CaseEngine.Testing.FakeClock(DateTimeOffset.UtcNow), o =>
     {
         o.RuleBook = rules;
         o.DuplicateDetection = true;

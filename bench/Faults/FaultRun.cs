@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
 using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Tenancy;
 using Npgsql;
 
 namespace CaseEngine.Bench.Faults;
@@ -32,15 +34,19 @@ public static class FaultRun
 
         await using var postgres = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "faults", FastUnsafe = false }, ct);
         var admin = Unpooled(postgres.ConnectionString);
+        // The federated default: a master database listing the demo province's database, where the petitions are.
         await PostgresDatabases.CreateAsync(admin, "faults", ct);
-        var database = postgres.ConnectionStringFor("faults");
+        await PostgresDatabases.CreateAsync(admin, $"faults_{DemoDirectory.ProvinceCode}", ct);
+        var master = postgres.ConnectionStringFor("faults");
+        var database = postgres.ConnectionStringFor($"faults_{DemoDirectory.ProvinceCode}");
+        await ProvinceDatabases.RecordAsync(Unpooled(master), DemoDirectory.ProvinceCode, database);
         var result = new FaultRunResult { Options = options, Server = await SettingsAsync(admin) };
         Say($"PostgreSQL {result.Server["server_version"]} fsync={result.Server["fsync"]} synchronous_commit={result.Server["synchronous_commit"]}");
 
         var environment = new Dictionary<string, string>(options.Keys)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Marten"] = database,
+            ["ConnectionStrings__Marten"] = master,
             ["Logging__LogLevel__Default"] = "Warning",
             // Every client calls from 127.0.0.1, and the anonymous and access-code buckets are per address:
             // the limits stay on, sized for a dozen clients behind one address.

@@ -62,6 +62,29 @@ public sealed class BenchDatabase : IAsyncDisposable
         return PostgresDatabases.ForDatabase(ServerConnectionString, name) + ";Maximum Pool Size=100";
     }
 
+    /// <summary>
+    /// The master database for a bench database, which becomes the demo province's (340000) database:
+    /// <c>&lt;name&gt;_master</c> on the same server, made and listing it on first use (the engine is
+    /// federated: a host is given the master database). Its connection string, with the same pool size.
+    /// Data spread over several provinces (the national scale) needs a database per province: not built yet.
+    /// </summary>
+    public static async Task<string> MasterForAsync(string provinceConnectionString)
+    {
+        var province = new NpgsqlConnectionStringBuilder(provinceConnectionString);
+        var name = $"{province.Database}_master";
+        await using (var conn = new NpgsqlConnection(PostgresDatabases.ForDatabase(provinceConnectionString, "postgres")))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("select count(*) from pg_database where datname = @n", conn);
+            cmd.Parameters.AddWithValue("n", name);
+            if ((long)(await cmd.ExecuteScalarAsync())! == 0)
+                await PostgresDatabases.CreateAsync(provinceConnectionString, name);
+        }
+        var master = new NpgsqlConnectionStringBuilder(provinceConnectionString) { Database = name }.ConnectionString;
+        await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(master, CaseEngine.Domain.Directory.DemoDirectory.ProvinceCode, provinceConnectionString);
+        return master;
+    }
+
     /// <summary>The server facts a result is meaningless without.</summary>
     public async Task<IReadOnlyDictionary<string, string>> SettingsAsync()
     {

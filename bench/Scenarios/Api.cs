@@ -66,6 +66,7 @@ public sealed class Api : IAsyncDisposable
     /// <param name="operations">tracing exported over OTLP, the Prometheus scrape and publishing to a broker (issue 18); null: none configured, as shipped</param>
     public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null, ServerOperations? operations = null)
     {
+        var master = await Harness.BenchDatabase.MasterForAsync(connectionString);
         var port = MinimalEndpoint.FreePort();
         // Production defaults (issue 17): the Production environment, rate limits on, the host's logging as shipped.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -89,7 +90,8 @@ public sealed class Api : IAsyncDisposable
         }
         builder.AddCaseEngine(o =>
         {
-            o.ConnectionString = connectionString;
+            // The given database is the demo province's; the host is given the master database listing it.
+            o.ConnectionString = master;
             o.RuleBook = rules;
             o.Broker = operations?.Broker;
         });

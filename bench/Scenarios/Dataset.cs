@@ -66,7 +66,7 @@ public static class Dataset
         var clock = new FakeClock(DateTimeOffset.UtcNow.Date.AddDays(-130));
         var watch = Stopwatch.StartNew();
         WorkloadReport report;
-        await using (var engine = await Engine.StartAsync(connection, clock, o =>
+        await using (var engine = await Engine.StartAsync(await BenchDatabase.MasterForAsync(connection), clock, o =>
         {
             o.RuleBook = rules;
             // Registered (so it resumes at the end of the log later) but switched off while loading.

@@ -18,13 +18,15 @@ public sealed class EngineHost : IAsyncDisposable
     /// <param name="duplicateDetection">flag likely duplicates after each submission (the default)</param>
     public static async Task<EngineHost> StartAsync(string connectionString, bool eventChain = true, bool duplicateDetection = true)
     {
+        var master = await Harness.BenchDatabase.MasterForAsync(connectionString);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         foreach (var (key, value) in CaseEngine.Testing.TestKeys.Settings)
             builder.Configuration[key] = value;
         builder.AddCaseEngine(o =>
         {
-            o.ConnectionString = connectionString;
+            // The given database is the demo province's; the host is given the master database listing it.
+            o.ConnectionString = master;
             // A bench host runs as Production, where the chain needs a key: a random one per run.
             o.EventChainKey = CaseEngine.Workflow.Integrity.EventChainKey.Generate("bench");
             o.EventChain = eventChain;
@@ -35,10 +37,10 @@ public sealed class EngineHost : IAsyncDisposable
         return new EngineHost(host);
     }
 
-    public async Task<CommandResult> SendAsync(object message)
+    public async Task<CommandResult> SendAsync(CommandEnvelope message)
     {
         await using var scope = Host.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(message);
+        return await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeCommandAsync(scope.ServiceProvider, message);
     }
 
     public async ValueTask DisposeAsync()

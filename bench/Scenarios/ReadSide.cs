@@ -21,7 +21,7 @@ public static class ReadSide
     public static async Task<(double EventsPerSecond, long Events, IReadOnlyDictionary<string, TimeSpan> Each)> RebuildAsync(Engine engine)
     {
         long events;
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
             events = await session.Events.QueryAllRawEvents().LongCountAsync();
         // The running host's own daemon rebuilds: a second daemon on the same database would double the work.
         var coordinator = engine.Host.Services.GetRequiredService<IProjectionCoordinator>();

@@ -1,3 +1,4 @@
+using CaseEngine.Testing;
 using System.Text.Json;
 using CaseEngine.Bench.Harness;
 using CaseEngine.Domain;
@@ -38,12 +39,12 @@ public static class Replay
 
         var store = engine.Host.Services.GetRequiredService<IDocumentStore>();
         DateTimeOffset middle;
-        await using (var session = store.QuerySession())
+        await using (var session = store.QuerySession(Province.Demo))
             middle = (await session.Events.FetchStreamAsync(id, version: events / 2)).Last().Timestamp;
 
         var history = await Load.RepeatAsync(repetitions, async _ =>
         {
-            await using var session = store.QuerySession();
+            await using var session = store.QuerySession(Province.Demo);
             var stream = await session.Events.FetchStreamAsync(id);
             var bytes = 0;
             foreach (var e in stream)
@@ -53,14 +54,14 @@ public static class Replay
         });
         var asOfVersion = await Load.RepeatAsync(repetitions, async _ =>
         {
-            await using var session = store.QuerySession();
+            await using var session = store.QuerySession(Province.Demo);
             var state = Petition.Fold((await session.Events.FetchStreamAsync(id, version: events / 2)).Select(e => (IPetitionEvent)e.Data));
             if (state.Version != events / 2)
                 throw new InvalidOperationException("time travel by version folded the wrong prefix");
         });
         var asOfMoment = await Load.RepeatAsync(repetitions, async _ =>
         {
-            await using var session = store.QuerySession();
+            await using var session = store.QuerySession(Province.Demo);
             var state = Petition.Fold((await session.Events.FetchStreamAsync(id, timestamp: middle)).Select(e => (IPetitionEvent)e.Data));
             if (state.Version < 1)
                 throw new InvalidOperationException("time travel by moment found nothing");

@@ -1,3 +1,4 @@
+using CaseEngine.Testing;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -174,7 +175,7 @@ public static class Subscriptions
         while (true)
         {
             var max = await ScalarAsync(api, "select coalesce(max(seq_id), 0) from {0}.mt_events", ct);
-            if (await feed.SafeSequenceAsync(ct) >= max)
+            if (await feed.SafeSequenceAsync(Province.Demo, ct) >= max)
                 return max;
             await Task.Delay(50, ct);
         }
@@ -182,7 +183,7 @@ public static class Subscriptions
 
     private static async Task<long> ScalarAsync(Api api, string sql, CancellationToken ct)
     {
-        await using var conn = (NpgsqlConnection)api.Store.Storage.Database.CreateConnection();
+        await using var conn = (NpgsqlConnection)(await api.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(string.Format(CultureInfo.InvariantCulture, sql, api.Store.Options.Events.DatabaseSchemaName), conn);
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
@@ -191,7 +192,7 @@ public static class Subscriptions
     /// <summary>The events in (after, end] with the responsible department each stored (what a department filter selects on).</summary>
     private static async Task<(long[] Sequences, string?[] Departments)> SequencesAsync(Api api, long after, long end, CancellationToken ct)
     {
-        await using var conn = (NpgsqlConnection)api.Store.Storage.Database.CreateConnection();
+        await using var conn = (NpgsqlConnection)(await api.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(
             $"select seq_id, data->>'departmentId' from {api.Store.Options.Events.DatabaseSchemaName}.mt_events where seq_id > @after and seq_id <= @end order by seq_id", conn);

@@ -69,11 +69,13 @@ public static class ServerStart
     {
         ArgumentNullException.ThrowIfNull(app);
         var database = app.Services.GetRequiredService<CaseEngineDatabase>();
-        var where = database.Embedded ? "the embedded PostgreSQL (thrown away at stop)" : Describe(new NpgsqlConnectionStringBuilder(database.ConnectionString));
+        var where = database.Embedded ? "the embedded PostgreSQL (thrown away at stop)" : "master " + Describe(new NpgsqlConnectionStringBuilder(database.ConnectionString));
+        // The provinces named at start; the master table may list more (docs/operations.md, Province databases).
+        var provinces = database.Provinces.Count == 0 ? "provinces from the master table" : $"provinces {string.Join(", ", database.Provinces.Keys.Order(StringComparer.Ordinal))}";
         var otlp = Telemetry.TelemetrySetup.OtlpConfigured(app.Configuration) ? "OTLP export on (OTEL_* variables)" : "OTLP export off";
         var prometheus = Telemetry.PrometheusOptions.From(app.Configuration);
         var scrape = prometheus.Enabled ? $"Prometheus scrape on http://{prometheus.Endpoint}{Telemetry.PrometheusScrape.Path}" : "no Prometheus scrape";
-        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, one tenant; {otlp}; {scrape}";
+        return $"CaseEngine {app.Environment.EnvironmentName}: database {where}, {provinces}; {otlp}; {scrape}";
     }
 
     private static string Describe(NpgsqlConnectionStringBuilder b) =>

@@ -6,7 +6,7 @@ using Marten;
 namespace CaseEngine.GraphApi;
 
 /// <summary>
-/// <c>dotnet run --project src/GraphApi -- verify-chain [--roots=kept.json]</c>, with the key (<c>CaseEngine__EventChainKey</c> or <c>CaseEngine__EventChainKeys__0__Id</c>/<c>__Secret</c>) and <c>ConnectionStrings__Marten</c> in the environment: arguments show in <c>ps</c> to every local user. It
+/// <c>dotnet run --project src/GraphApi -- verify-chain [--province=340000] [--roots=kept.json]</c>, with the key (<c>CaseEngine__EventChainKey</c> or <c>CaseEngine__EventChainKeys__0__Id</c>/<c>__Secret</c>) and <c>ConnectionStrings__Marten</c> in the environment: arguments show in <c>ps</c> to every local user. It
 /// recomputes every stream's event chain with the configured key (and retired keys) and, with
 /// <c>--roots</c>, compares the day roots an integrator kept (<c>{"2025-03-03": "&lt;hex root&gt;", ...}</c>)
 /// with the roots of the events stored now: a rewrite that recomputed the chains with the key shows
@@ -26,7 +26,9 @@ public static class VerifyChainCommand
             if (kept is null)
                 return 2;
         }
-        var builder = WebApplication.CreateBuilder(args.Where(a => a.StartsWith('-') && !a.StartsWith("--roots=", StringComparison.Ordinal)).ToArray());
+        var only = args.FirstOrDefault(a => a.StartsWith("--province=", StringComparison.Ordinal))?["--province=".Length..];
+        var builder = WebApplication.CreateBuilder(args.Where(a => a.StartsWith('-') && !a.StartsWith("--roots=", StringComparison.Ordinal)
+            && !a.StartsWith("--province=", StringComparison.Ordinal)).ToArray());
         builder.AddCaseEngine();
         await using var app = builder.Build();
         EventChainKey key;
@@ -41,13 +43,30 @@ public static class VerifyChainCommand
         }
         await app.Services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var chain = app.Services.GetRequiredService<EventChain>();
-        var (streams, events, broken) = await chain.VerifyAllAsync(v => error.WriteLine(
-            $"petition {v.StreamId}: broken at version {v.FirstBrokenVersion} ({v.Problem})"), CancellationToken.None);
-        output.WriteLine($"checked {events} events in {streams} streams with key {key.KeyId}: {(broken == 0 ? "every chain intact" : $"{broken} broken")}");
+        // Each province database keeps its own chain and day roots.
+        var all = await app.Services.GetRequiredService<Workflow.Tenancy.ProvinceDatabases>().AllAsync();
+        if (only is not null && !all.Contains(only))
+        {
+            error.WriteLine($"--province={only}: no such province database; one of {string.Join(", ", all)}");
+            return 2;
+        }
+        if (kept is not null && only is null && all.Count > 1)
+        {
+            error.WriteLine("--roots: day roots are a province's: name it with --province=<code>");
+            return 2;
+        }
+        var broken = 0;
+        foreach (var province in only is null ? all : [only])
+        {
+            var (streams, events, bad) = await chain.VerifyAllAsync(province, v => error.WriteLine(
+                $"petition {v.StreamId}: broken at version {v.FirstBrokenVersion} ({v.Problem})"), CancellationToken.None);
+            output.WriteLine($"province {province}: checked {events} events in {streams} streams with key {key.KeyId}: {(bad == 0 ? "every chain intact" : $"{bad} broken")}");
+            broken += bad;
+        }
         var differing = 0;
         foreach (var (day, root) in (kept ?? []).OrderBy(k => k.Key))
         {
-            var now = await chain.DayRootAsync(day, CancellationToken.None);
+            var now = await chain.DayRootAsync(only ?? all[0], day, CancellationToken.None);
             if (string.Equals(EventChain.Hex(now.Root), root, StringComparison.OrdinalIgnoreCase))
                 continue;
             differing++;

@@ -121,7 +121,7 @@ public class the_read_side_recovers_after_a_database_restart(RestartableCluster 
 
     private static async Task<List<Guid>> InboxAsync(Engine engine)
     {
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         var page = await InboxQueries.PageAsync(session, Office, null, InboxOrder.DueAtAsc, 50, null, engine.Clock.GetUtcNow());
         return [.. page.Edges.Select(e => e.Node.PetitionId)];
     }

@@ -27,7 +27,8 @@ public class the_daemon_is_woken_after_each_commit(DatabaseFixture db, ITestOutp
         // The daemon starts (HotCold election, first poll) before this test counts.
         await engine.SubmitAsync();
         await engine.Store.SettleAsync(Poll * 2);
-        var database = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
+        // The commands write in the province's database; the wake-up notifies on the master database, where the daemons listen.
+        var databases = new[] { db.ProvinceConnectionString, db.ConnectionString }.Select(c => new Npgsql.NpgsqlConnectionStringBuilder(c).Database).ToHashSet();
         var statements = new ConcurrentBag<string>();
         using var listener = new ActivityListener
         {
@@ -36,7 +37,7 @@ public class the_daemon_is_woken_after_each_commit(DatabaseFixture db, ITestOutp
             ActivityStopped = activity =>
             {
                 // Npgsql names an activity after its database: other classes' hosts run in this process too.
-                if (activity.DisplayName == database)
+                if (activity.DisplayName is { } name && databases.Contains(name))
                     statements.Add((activity.GetTagItem("db.query.text") ?? activity.GetTagItem("db.statement")) as string ?? "");
             },
         };
@@ -62,7 +63,7 @@ public class the_daemon_is_woken_after_each_commit(DatabaseFixture db, ITestOutp
 
     private static async Task<List<Guid>> InboxAsync(Engine engine)
     {
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         var page = await InboxQueries.PageAsync(session, "340101-PO", null, InboxOrder.DueAtAsc, 50, null, engine.Clock.GetUtcNow());
         return [.. page.Edges.Select(e => e.Node.PetitionId)];
     }

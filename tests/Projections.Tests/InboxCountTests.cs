@@ -31,9 +31,9 @@ public class an_inbox_written_before_its_counts_existed(DatabaseFixture db) : IC
         (await TableDump.InboxCountsAsync(restarted.Store)).Order(StringComparer.Ordinal).ShouldBe(recount);
 
         // Once counted, the projection keeps them: a second seeding changes nothing, and new items count.
-        (await InboxCounts.SeedAsync(restarted.Store)).ShouldBeFalse();
+        (await InboxCounts.SeedAsync(restarted.Store, await restarted.Store.Storage.FindOrCreateDatabase(Province.Demo))).ShouldBeFalse();
         var office = recount[0].Split('|')[0];
-        await using var session = restarted.Store.QuerySession();
+        await using var session = restarted.Store.QuerySession(Province.Demo);
         var before = (await InboxQueries.PageAsync(session, office, null, InboxOrder.DueAtAsc, 1, null, clock.GetUtcNow())).TotalCount;
         before.ShouldBe(int.Parse(recount[0].Split('|')[1], System.Globalization.CultureInfo.InvariantCulture));
         await restarted.SubmitAsync();
@@ -45,7 +45,7 @@ public class an_inbox_written_before_its_counts_existed(DatabaseFixture db) : IC
 
     private static async Task ExecuteAsync(IDocumentStore store, string sql)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
+        await using var connection = (await store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();

@@ -30,7 +30,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
         var now = engine.Clock.GetUtcNow();
         var officer = new Actor("officer-1", Role.Officer, Office);
         var ids = new List<Guid>();
-        await using var session = engine.Store.LightweightSession();
+        await using var session = engine.Store.LightweightSession(Province.Demo);
         for (var i = 0; i < count; i++)
         {
             var n = Interlocked.Increment(ref _counter);
@@ -61,7 +61,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
 
         foreach (var order in new[] { InboxOrder.DueAtAsc, InboxOrder.ReceivedAtDesc })
         {
-            await using var session = engine.Store.QuerySession();
+            await using var session = engine.Store.QuerySession(Province.Demo);
             var start = await InboxQueries.PageAsync(session, Office, null, order, 1, null, now);
             var initial = new HashSet<string>();
             {
@@ -113,7 +113,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
 
     private static async Task<int> CountAsync(Engine engine)
     {
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         return (await InboxQueries.PageAsync(session, Office, null, InboxOrder.DueAtAsc, 1, null, engine.Clock.GetUtcNow())).TotalCount;
     }
 
@@ -124,7 +124,7 @@ public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixtur
         var rng = new Random(7);
         await AppendLettersAsync(engine, 30, rng);
         await engine.Store.SettleAsync(TimeSpan.FromMinutes(1));
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         var now = engine.Clock.GetUtcNow();
 
         var all = await InboxQueries.PageAsync(session, Office, null, InboxOrder.DueAtAsc, 100, null, now);

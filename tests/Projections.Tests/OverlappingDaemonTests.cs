@@ -29,7 +29,7 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
         var coordinator = engine.Host.Services.GetRequiredService<IProjectionCoordinator>();
         // Every shard has a progress row, as in a handover between running nodes, so the losing
         // batch's progress update affects no row (rather than failing on the row's primary key).
-        await using (var session = engine.Store.LightweightSession())
+        await using (var session = engine.Store.LightweightSession(Province.Demo))
         {
             session.Events.StartStream(Guid.NewGuid(), new NotAPetitionEvent("progress rows"));
             await session.SaveChangesAsync();
@@ -44,8 +44,8 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
         // Two independent daemons on the same database, as two nodes in a handover: each reads the
         // stored progress when its shard starts and then follows its own position.
         var watch = Stopwatch.StartNew();
-        var first = await engine.Store.BuildProjectionDaemonAsync();
-        var second = await engine.Store.BuildProjectionDaemonAsync();
+        var first = await engine.Store.BuildProjectionDaemonAsync(Province.Demo);
+        var second = await engine.Store.BuildProjectionDaemonAsync(Province.Demo);
         try
         {
             foreach (var name in ReadSideNames.Async)
@@ -82,7 +82,7 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
 
     internal static async Task<long> HeadAsync(IDocumentStore store)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
+        await using var connection = (await store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {store.Options.Events.DatabaseSchemaName}.mt_events", connection);
         return (long)(await max.ExecuteScalarAsync())!;

@@ -31,7 +31,7 @@ public class a_projection_rebuilt_in_a_running_host(DatabaseFixture db) : IClass
 
     private static async Task<long> InboxRowsAsync(IDocumentStore store, Guid petitionId)
     {
-        await using var session = store.QuerySession();
+        await using var session = store.QuerySession(Province.Demo);
         var conn = (NpgsqlConnection)session.Connection!;
         await using var cmd = new NpgsqlCommand(
             $"select count(*) from {ReadSideSchema.Qualified(store.Options.DatabaseSchemaName, ReadSideSchema.InboxTable)} where petition_id = @p", conn);

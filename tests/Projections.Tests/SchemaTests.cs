@@ -13,7 +13,7 @@ public class the_read_side_tables_are_stable_and_indexed(DatabaseFixture db) : I
     public async Task a_started_engine_sees_no_schema_difference()
     {
         await using var engine = await Engine.StartAsync(db);
-        var migration = await engine.Store.Storage.Database.CreateMigrationAsync();
+        var migration = await (await engine.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateMigrationAsync();
         migration.Difference.ShouldBe(SchemaPatchDifference.None);
     }
 
@@ -24,7 +24,7 @@ public class the_read_side_tables_are_stable_and_indexed(DatabaseFixture db) : I
     {
         await using var engine = await Engine.StartAsync(db);
         var scope = new DepartmentScope("340100-PO", DepartmentKind.PetitionOffice, "000000.340000.340100");
-        await using var connection = engine.Store.Storage.Database.CreateConnection();
+        await using var connection = (await engine.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         await using (var off = new NpgsqlCommand("set enable_seqscan = off", connection))
             await off.ExecuteNonQueryAsync();

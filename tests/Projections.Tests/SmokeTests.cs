@@ -18,7 +18,7 @@ public class when_a_petition_is_forwarded(DatabaseFixture db) : IClassFixture<Da
         await using var engine = await Engine.StartAsync(db);
         var submitted = await engine.SubmitAsync();
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
         {
             var page = await InboxQueries.PageAsync(session, "340101-PO", null, InboxOrder.DueAtAsc, 10, null, engine.Clock.GetUtcNow());
             page.TotalCount.ShouldBe(1);
@@ -27,7 +27,7 @@ public class when_a_petition_is_forwarded(DatabaseFixture db) : IClassFixture<Da
         await engine.SendAsync(new CommandEnvelope(Engine.As(new Actor("o", Role.Officer, "340101-PO")),
             new ForwardPetition(submitted.PetitionId, "340101-EDU", ForwardMode.Transfer)));
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
         {
             (await InboxQueries.PageAsync(session, "340101-PO", null, InboxOrder.DueAtAsc, 10, null, engine.Clock.GetUtcNow())).TotalCount.ShouldBe(0);
             var page = await InboxQueries.PageAsync(session, "340101-EDU", null, InboxOrder.DueAtAsc, 10, null, engine.Clock.GetUtcNow());

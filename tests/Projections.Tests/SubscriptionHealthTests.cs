@@ -26,7 +26,7 @@ public class a_stopped_subscription_turns_the_health_check_unhealthy(DatabaseFix
         var services = engine.Host.Services;
         var health = services.GetRequiredService<HealthCheckService>();
         var monitor = services.GetRequiredService<ProjectionLagMonitor>();
-        var daemon = services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        var daemon = await services.GetRequiredService<IProjectionCoordinator>().DaemonForDatabase(Province.Demo);
         await engine.SubmitAsync();
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(60));
         (await health.CheckHealthAsync(r => r.Name == "projections")).Status.ShouldBe(HealthStatus.Healthy);

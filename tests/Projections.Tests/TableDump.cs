@@ -1,3 +1,4 @@
+using CaseEngine.Testing;
 using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.ReadSide;
 using Marten;
@@ -15,7 +16,7 @@ public static class TableDump
 
     private static async Task<List<string>> ReadAsync(IDocumentStore store, string sql, Func<NpgsqlDataReader, string> row)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
+        await using var connection = (await store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql.Replace("{schema}", store.Options.DatabaseSchemaName, StringComparison.Ordinal), connection);
         await using var reader = await command.ExecuteReaderAsync();
@@ -28,7 +29,7 @@ public static class TableDump
     /// <summary>One row in each table that no event explains: a rebuild must remove it.</summary>
     public static async Task PolluteAsync(IDocumentStore store)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
+        await using var connection = (await store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         var schema = store.Options.DatabaseSchemaName;
         await using var command = new NpgsqlCommand(

@@ -71,7 +71,7 @@ public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) :
         stream.Count.ShouldBeGreaterThanOrEqualTo(30);
         stream[^1].Data.ShouldBeOfType<PetitionTerminated>();
         var data = stream.Select(e => (IPetitionEvent)e.Data).ToList();
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
 
         // As of each version: the fold of the first v events; before the first, nothing; past the end, the whole.
         (await HistoryQueries.AsOfAsync(session, id, version: 0)).ShouldBeNull();
@@ -118,7 +118,7 @@ public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) :
             await engine.SendAsync(new CommandEnvelope(Staff("340101-EDU"), new AssignOfficer(id, $"e-{i}")));
         }
 
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         var all = await HistoryQueries.HistoryAsync(session, id);
         all.Select(e => e.Version).ShouldBe(Enumerable.Range(1, all.Count));
         var slice = await HistoryQueries.HistoryAsync(session, id, 2, 3);

@@ -48,21 +48,24 @@ public sealed class Engine : IAsyncDisposable
         new(commandId ?? Guid.NewGuid(), Actor.AnonymousPetitioner, Anonymous: true, AccessCode: accessCode);
 
     /// <summary>Sends a command through the bus and waits for its result.</summary>
-    public Task<CommandResult> SendAsync(CommandEnvelope command) => Bus.InvokeAsync<CommandResult>(command);
+    public Task<CommandResult> SendAsync(CommandEnvelope command) => Bus.InvokeCommandAsync(Host.Services, command);
 
     /// <summary>A WEBSITE complaint by citizen-1 to the county 340101, unless told otherwise.</summary>
     public Task<CommandResult> SubmitAsync(SubmitPetition? command = null, CommandMeta? meta = null) =>
         SendAsync(new CommandEnvelope(meta ?? As(new Actor("citizen-1", Role.Petitioner, null)), command ?? Samples.Complaint()));
 
+    /// <summary>The database a petition is in: the province its id names (the demo province's for an id naming none).</summary>
+    public static string ProvinceOf(Guid id) => PetitionIds.ProvinceOf(id) ?? Province.Demo;
+
     public async Task<Petition> PetitionAsync(Guid id)
     {
-        await using var session = Store.QuerySession();
+        await using var session = Store.QuerySession(ProvinceOf(id));
         return await session.LoadAsync<Petition>(id) ?? throw new InvalidOperationException($"petition {id} not found");
     }
 
     public async Task<IReadOnlyList<IEvent>> StreamAsync(Guid id)
     {
-        await using var session = Store.QuerySession();
+        await using var session = Store.QuerySession(ProvinceOf(id));
         return await session.Events.FetchStreamAsync(id);
     }
 

@@ -1,5 +1,6 @@
 using Marten;
 using Marten.Events;
+using Marten.Storage;
 
 namespace CaseEngine.Testing;
 
@@ -22,15 +23,21 @@ public static class ReadSide
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
                 throw new TimeoutException($"the read side did not settle within {timeout}");
-            await store.WaitForNonStaleProjectionDataAsync(left);
+            // Each province database that holds events (Marten's own wait over every database refuses one without any).
+            foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
+                if ((await database.FetchEventStoreStatistics()).EventCount > 0)
+                    await database.WaitForNonStaleProjectionDataAsync(left);
             if (await LastSequenceAsync(store) == before)
                 return;
         }
     }
 
+    /// <summary>The sum of every province database's last sequence: it moves when any of them appends.</summary>
     private static async Task<long> LastSequenceAsync(IDocumentStore store)
     {
-        var statistics = await store.Advanced.FetchEventStoreStatistics();
-        return statistics.EventSequenceNumber;
+        long sum = 0;
+        foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
+            sum += (await store.Advanced.FetchEventStoreStatistics(database.TenantIds[0])).EventSequenceNumber;
+        return sum;
     }
 }

@@ -24,14 +24,24 @@ public sealed class RestartableCluster : IAsyncLifetime
             await Server.DisposeAsync();
     }
 
-    /// <summary>A fresh database on this cluster, for one test.</summary>
+    /// <summary>
+    /// A fresh master database on this cluster, for one test, listing one province database (the demo
+    /// province's, named "&lt;master&gt;_340000") beside it; the master's connection string.
+    /// </summary>
     public async Task<string> CreateDatabaseAsync()
     {
         var name = $"restart_{Guid.NewGuid():N}"[..24];
         // Unpooled: a pooled admin connection from before an earlier restart would fail.
         await PostgresDatabases.CreateAsync(Unpooled(Server.ConnectionString), name);
-        return Server.ConnectionStringFor(name);
+        await PostgresDatabases.CreateAsync(Unpooled(Server.ConnectionString), $"{name}_{Province.Demo}");
+        var master = Server.ConnectionStringFor(name);
+        await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(Unpooled(master), Province.Demo, Server.ConnectionStringFor($"{name}_{Province.Demo}"));
+        return master;
     }
+
+    /// <summary>The province database beside a master database made by <see cref="CreateDatabaseAsync"/>.</summary>
+    public static string ProvinceOf(string master) =>
+        PostgresDatabases.ForDatabase(master, $"{new NpgsqlConnectionStringBuilder(master).Database}_{Province.Demo}");
 
     public static string Unpooled(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;

@@ -74,7 +74,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             await SweepAsync();
         }
         var end = engine.Clock.GetUtcNow();
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         var events = await session.Events.QueryAllRawEvents().CountAsync();
         return new WorkloadReport(petitions, _commands, _refused, _sweeps, events, watch.Elapsed,
             new Dictionary<string, int>(_byCommand), start, end);
@@ -162,7 +162,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
     {
         List<Guid> due;
         var now = engine.Clock.GetUtcNow();
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
             due = [.. (await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now).ToListAsync()).Select(t => t.PetitionId).Distinct()];
         if (due.Count == 0)
             return;
@@ -172,7 +172,7 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
 
     private async Task ReloadAsync(IEnumerable<Guid> ids)
     {
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         foreach (var chunk in ids.Chunk(2000))
         {
             foreach (var p in await session.LoadManyAsync<Petition>(chunk))

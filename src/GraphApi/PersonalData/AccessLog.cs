@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 
 namespace CaseEngine.GraphApi.PersonalData;
@@ -28,7 +31,7 @@ public sealed class PersonalDataRead
 /// Collects the clear reads of one request and stores them after it ran, in one transaction, so
 /// a response with fifty petitions writes one batch rather than fifty.
 /// </summary>
-public sealed class AccessLog(IDocumentStore store, TimeProvider time)
+public sealed class AccessLog(IDocumentStore store, ProvinceDatabases provinces, TimeProvider time)
 {
     /// <summary>The minimum time a read stays recorded (access.md: at least six months).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(183);
@@ -46,9 +49,14 @@ public sealed class AccessLog(IDocumentStore store, TimeProvider time)
     {
         if (reads.Count == 0)
             return;
-        await using var session = store.LightweightSession();
-        session.Insert(reads.ToArray());
-        await session.SaveChangesAsync(ct);
+        // Each read is kept in the database of the petition it was of, with the petition's other records.
+        foreach (var group in reads.GroupBy(r => PetitionIds.ProvinceOf(r.PetitionId)))
+        {
+            var province = group.Key ?? await provinces.ForRegionAsync(DepartmentDirectory.NationalCode);
+            await using var session = store.LightweightSession(province);
+            session.Insert(group.ToArray());
+            await session.SaveChangesAsync(ct);
+        }
     }
 
     internal DateTimeOffset Now => time.GetUtcNow();

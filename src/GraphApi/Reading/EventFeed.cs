@@ -7,6 +7,7 @@ using CaseEngine.GraphApi.Auth;
 using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Rules;
 using JasperFx.Events;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Npgsql;
 
@@ -23,7 +24,7 @@ public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? 
 /// <summary>A run of the committed log: the events in (after, <see cref="ScannedTo"/>] with their petitions' current state.</summary>
 public sealed record RawEvents(IReadOnlyList<(IEvent Event, Petition? Petition)> Events, long ScannedTo);
 
-public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOptions options)
+public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces, RuleBook rules, EventFeedOptions options)
 {
     /// <summary>A hole in the sequence seen for longer than this is a rolled-back append, not one still committing.</summary>
     private readonly TimeSpan _deadGapAge = TimeSpan.FromSeconds(options.DeadGapSeconds);
@@ -31,7 +32,7 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOpt
     private const int Batch = 500;
 
     /// <summary>When this process first saw each hole (by the sequence number missing), on the real clock.</summary>
-    private readonly ConcurrentDictionary<long, long> _holesSeen = new();
+    private readonly ConcurrentDictionary<(string Province, long Sequence), long> _holesSeen = new();
 
     /// <summary>
     /// The sequence up to which every event is committed or known dead: the async daemon's high-water
@@ -40,10 +41,10 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOpt
     /// stops the run until it has been seen for <see cref="EventFeedOptions.DeadGapSeconds"/>, the daemon's own rule for
     /// dead gaps; an append that commits within that time is delivered in order.
     /// </summary>
-    public async Task<long> SafeSequenceAsync(CancellationToken ct)
+    public async Task<long> SafeSequenceAsync(string province, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
-        await using var conn = (NpgsqlConnection)store.Storage.Database.CreateConnection();
+        await using var conn = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
         await conn.OpenAsync(ct);
         long mark = 0;
         await using (var cmd = new NpgsqlCommand($"select last_seq_id from {schema}.mt_event_progression where name = 'HighWaterMark'", conn))
@@ -63,7 +64,7 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOpt
             {
                 rows++;
                 var seq = reader.GetInt64(0);
-                if (seq != mark + 1 && !IsDead(mark + 1))
+                if (seq != mark + 1 && !IsDead(province, mark + 1))
                     return mark;
                 mark = seq;
             }
@@ -72,21 +73,36 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOpt
         }
     }
 
-    private bool IsDead(long missing)
+    private bool IsDead(string province, long missing)
     {
         var now = Stopwatch.GetTimestamp();
-        var first = _holesSeen.GetOrAdd(missing, now);
+        var first = _holesSeen.GetOrAdd((province, missing), now);
         if (_holesSeen.Count > 10_000)
             _holesSeen.Clear();
         return Stopwatch.GetElapsedTime(first, now) >= _deadGapAge;
     }
 
-    /// <summary>One page of the feed for the caller, with each event's lens.</summary>
-    public async Task<IReadOnlyList<EventNode>> ReadAsync(FeedQuery query, Caller caller, CancellationToken ct)
+    /// <summary>One page of <paramref name="province"/>'s log for the caller, with each event's lens.</summary>
+    public async Task<IReadOnlyList<EventNode>> ReadAsync(string province, FeedQuery query, Caller caller, CancellationToken ct)
     {
-        var safe = await SafeSequenceAsync(ct);
-        var (page, _) = await ReadUpToAsync(query, caller, safe, ct);
+        var safe = await SafeSequenceAsync(province, ct);
+        var (page, _) = await ReadUpToAsync(province, query, caller, safe, ct);
         return page;
+    }
+
+    /// <summary>
+    /// The province whose log a feed query reads: its petition's, its department's, else the caller's
+    /// (<see cref="ProvinceDatabases.ForRegionAsync"/>); null when the petition is in no province served.
+    /// </summary>
+    public async ValueTask<string?> ProvinceOfAsync(FeedQuery query, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(caller);
+        if (query.PetitionId is { } id)
+            return await provinces.OfPetitionAsync(id);
+        var department = query.DepartmentId ?? caller.Actor.DepartmentId;
+        var region = department is not null && rules.Directory.FindDepartment(department) is { } d ? d.RegionCode : DepartmentDirectory.NationalCode;
+        return await provinces.ForRegionAsync(region);
     }
 
     /// <summary>
@@ -94,14 +110,14 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOpt
     /// where <paramref name="upper"/> is a committed-prefix bound (<see cref="SafeSequenceAsync"/>);
     /// also how far the log was scanned, so that a subscriber can continue without gap or duplicate.
     /// </summary>
-    public async Task<(IReadOnlyList<EventNode> Page, long ScannedTo)> ReadUpToAsync(FeedQuery query, Caller caller, long upper, CancellationToken ct)
+    public async Task<(IReadOnlyList<EventNode> Page, long ScannedTo)> ReadUpToAsync(string province, FeedQuery query, Caller caller, long upper, CancellationToken ct)
     {
         var selector = Selector(query, caller);
         var result = new List<EventNode>(Math.Min(query.First, Batch));
         var after = query.After;
         while (result.Count < query.First && after < upper)
         {
-            var raw = await ReadRawAsync(after, upper, query.PetitionId, Batch, ct);
+            var raw = await ReadRawAsync(province, after, upper, query.PetitionId, Batch, ct);
             if (raw.Events.Count == 0)
             {
                 after = raw.ScannedTo;
@@ -128,11 +144,11 @@ public sealed class EventFeed(IDocumentStore store, RuleBook rules, EventFeedOpt
     /// each with its petition's current state (loaded in one batch). <see cref="RawEvents.ScannedTo"/> is
     /// the last sequence covered: <paramref name="upper"/> when fewer than the limit were found.
     /// </summary>
-    public async Task<RawEvents> ReadRawAsync(long after, long upper, Guid? petitionId, int limit, CancellationToken ct)
+    public async Task<RawEvents> ReadRawAsync(string province, long after, long upper, Guid? petitionId, int limit, CancellationToken ct)
     {
         if (after >= upper)
             return new RawEvents([], after);
-        await using var session = store.QuerySession();
+        await using var session = store.QuerySession(province);
         var q = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after && e.Sequence <= upper);
         if (petitionId is { } pid)
             q = q.Where(e => e.StreamId == pid);

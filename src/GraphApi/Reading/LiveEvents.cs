@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
+using CaseEngine.Workflow.Tenancy;
 using CaseEngine.GraphApi.Auth;
 using JasperFx.Events;
 
@@ -23,67 +25,65 @@ public sealed class LiveEventsOptions
 }
 
 /// <summary>
-/// The per-node tail of the committed event log (architecture.md, Live events): one loop polls the
-/// log every <see cref="LiveEventsOptions.PollMilliseconds"/> up to the committed prefix
-/// (<see cref="EventFeed.SafeSequenceAsync"/>) and fans the new events out to this node's
-/// subscribers. Every node runs its own tail, so every node serves its own sockets. A subscriber
-/// first replays the stored events after its <c>after</c> through the pull feed's reader, then
-/// joins the tail at exactly the position it has read to: no gap, no duplicate.
+/// The per-node tails of the committed event logs (architecture.md, Live events): one loop polls each
+/// province database's log every <see cref="LiveEventsOptions.PollMilliseconds"/> up to its committed
+/// prefix (<see cref="EventFeed.SafeSequenceAsync"/>) and fans the new events out to this node's
+/// subscribers of that province. Every node runs its own tails, so every node serves its own sockets.
+/// A subscriber first replays the stored events after its <c>after</c> through the pull feed's
+/// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
+/// Sequences are each province's own (a subscription follows one province's log).
 /// </summary>
-public sealed class LiveEvents(EventFeed feed, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
+public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
 {
-    private readonly Lock _gate = new();
-    private readonly List<Subscriber> _live = [];
-    private long _position = -1;
+    private readonly ConcurrentDictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The sequence up to which this node's subscribers have been served.</summary>
-    public long Position { get { lock (_gate) return _position; } }
+    /// <summary>The sequence up to which this node's subscribers of <paramref name="province"/> have been served; -1 before its first poll.</summary>
+    public long PositionOf(string province) => _tails.TryGetValue(province, out var tail) ? tail.Position : -1;
 
-    /// <summary>Subscribers on this node that receive live events.</summary>
-    public int LiveCount { get { lock (_gate) return _live.Count; } }
+    /// <summary>Subscribers on this node that receive live events, over every province.</summary>
+    public int LiveCount => _tails.Values.Sum(t => t.LiveCount);
 
     /// <summary>
-    /// The events of <paramref name="query"/> (from <c>query.After</c>) for the caller: stored ones,
-    /// then live ones, ending with an error when the subscriber falls more than
-    /// <see cref="LiveEventsOptions.SubscriberBuffer"/> events behind.
+    /// The events of <paramref name="query"/> (from <c>query.After</c>) in its province's log
+    /// (<see cref="EventFeed.ProvinceOfAsync"/>) for the caller: stored ones, then live ones, ending with an
+    /// error when the subscriber falls more than <see cref="LiveEventsOptions.SubscriberBuffer"/> events behind.
     /// </summary>
     public async IAsyncEnumerable<EventNode> FollowAsync(FeedQuery query, Caller caller,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await _started.Task.WaitAsync(ct);
-        var subscriber = new Subscriber(feed.Selector(query, caller), options.SubscriberBuffer, query.PetitionId);
+        // A petition in no province served has no events to follow.
+        if (await feed.ProvinceOfAsync(query, caller) is not { } province)
+            yield break;
+        var tail = _tails.GetOrAdd(province, p => new Tail(p));
+        // A province registered since the last poll: its tail starts at its committed prefix now.
+        if (tail.Position < 0)
+            await tail.PollAsync(feed, ct);
+        var subscriber = new Subscriber(feed.Selector(query, caller), options.SubscriberBuffer);
         var cursor = query.After;
         try
         {
             // Replay from the log up to where the tail stands, then join it there under the lock.
             while (true)
             {
-                var target = Position;
+                var target = tail.Position;
                 while (cursor < target)
                 {
-                    var (page, scannedTo) = await feed.ReadUpToAsync(query with { After = cursor, First = 100 }, caller, target, ct);
+                    var (page, scannedTo) = await feed.ReadUpToAsync(province, query with { After = cursor, First = 100 }, caller, target, ct);
                     foreach (var node in page)
                         yield return node;
                     cursor = scannedTo;
                 }
-                lock (_gate)
-                {
-                    if (cursor >= _position)
-                    {
-                        subscriber.Cursor = cursor;
-                        _live.Add(subscriber);
-                        break;
-                    }
-                }
+                if (tail.TryJoin(subscriber, cursor))
+                    break;
             }
             await foreach (var node in subscriber.Events.Reader.ReadAllAsync(ct))
                 yield return node;
         }
         finally
         {
-            lock (_gate)
-                _live.Remove(subscriber);
+            tail.Leave(subscriber);
         }
     }
 
@@ -93,7 +93,8 @@ public sealed class LiveEvents(EventFeed feed, LiveEventsOptions options, ILogge
         {
             try
             {
-                await PollAsync(stoppingToken);
+                foreach (var province in await provinces.AllAsync())
+                    await _tails.GetOrAdd(province, p => new Tail(p)).PollAsync(feed, stoppingToken);
                 _started.TrySetResult();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -113,68 +114,113 @@ public sealed class LiveEvents(EventFeed feed, LiveEventsOptions options, ILogge
                 break;
             }
         }
-        lock (_gate)
-        {
-            foreach (var s in _live)
-                s.Events.Writer.TryComplete();
-            _live.Clear();
-        }
+        foreach (var tail in _tails.Values)
+            tail.CompleteAll();
     }
 
-    /// <summary>Reads what became committed since the last poll and hands it to the live subscribers.</summary>
-    private async Task PollAsync(CancellationToken ct)
+    /// <summary>One province log's tail on this node: how far it has been served and who follows it live.</summary>
+    private sealed class Tail(string province)
     {
-        var safe = await feed.SafeSequenceAsync(ct);
-        var position = Position;
-        if (position < 0)
+        private readonly Lock _gate = new();
+        private readonly SemaphoreSlim _polling = new(1, 1);
+        private readonly List<Subscriber> _live = [];
+        private long _position = -1;
+
+        public long Position { get { lock (_gate) return _position; } }
+
+        public int LiveCount { get { lock (_gate) return _live.Count; } }
+
+        public bool TryJoin(Subscriber subscriber, long cursor)
         {
-            // A new node starts live at the committed prefix; subscribers replay what lies before.
             lock (_gate)
-                _position = safe;
-            return;
+            {
+                if (cursor < _position)
+                    return false;
+                subscriber.Cursor = cursor;
+                _live.Add(subscriber);
+                return true;
+            }
         }
-        while (position < safe)
+
+        public void Leave(Subscriber subscriber)
         {
-            bool any;
             lock (_gate)
-                any = _live.Count > 0;
-            if (!any)
-            {
-                // Nobody to serve: move on without reading; a subscriber that joins replays from the log.
-                lock (_gate)
-                    _position = safe;
-                return;
-            }
-            var raw = await feed.ReadRawAsync(position, safe, null, 500, ct);
+                _live.Remove(subscriber);
+        }
+
+        public void CompleteAll()
+        {
             lock (_gate)
             {
-                foreach (var (e, petition) in raw.Events)
-                    Publish(e, petition);
-                _position = raw.ScannedTo;
+                foreach (var s in _live)
+                    s.Events.Writer.TryComplete();
+                _live.Clear();
             }
-            position = raw.ScannedTo;
+        }
+
+        /// <summary>Reads what became committed since the last poll and hands it to the live subscribers.</summary>
+        public async Task PollAsync(EventFeed feed, CancellationToken ct)
+        {
+            await _polling.WaitAsync(ct);
+            try
+            {
+                var safe = await feed.SafeSequenceAsync(province, ct);
+                var position = Position;
+                if (position < 0)
+                {
+                    // A new node starts live at the committed prefix; subscribers replay what lies before.
+                    lock (_gate)
+                        _position = safe;
+                    return;
+                }
+                while (position < safe)
+                {
+                    bool any;
+                    lock (_gate)
+                        any = _live.Count > 0;
+                    if (!any)
+                    {
+                        // Nobody to serve: move on without reading; a subscriber that joins replays from the log.
+                        lock (_gate)
+                            _position = safe;
+                        return;
+                    }
+                    var raw = await feed.ReadRawAsync(province, position, safe, null, 500, ct);
+                    lock (_gate)
+                    {
+                        foreach (var (e, petition) in raw.Events)
+                            Publish(e, petition);
+                        _position = raw.ScannedTo;
+                    }
+                    position = raw.ScannedTo;
+                }
+            }
+            finally
+            {
+                _polling.Release();
+            }
+        }
+
+        private void Publish(IEvent e, Domain.Petitions.Petition? petition)
+        {
+            for (var i = _live.Count - 1; i >= 0; i--)
+            {
+                var s = _live[i];
+                if (e.Sequence <= s.Cursor || s.Select(e, petition) is not { } node)
+                    continue;
+                if (!s.Events.Writer.TryWrite(node))
+                {
+                    s.Events.Writer.TryComplete(new SlowConsumerException(s.Buffer));
+                    _live.RemoveAt(i);
+                }
+            }
         }
     }
 
-    private void Publish(IEvent e, Domain.Petitions.Petition? petition)
-    {
-        for (var i = _live.Count - 1; i >= 0; i--)
-        {
-            var s = _live[i];
-            if (e.Sequence <= s.Cursor || s.Select(e, petition) is not { } node)
-                continue;
-            if (!s.Events.Writer.TryWrite(node))
-            {
-                s.Events.Writer.TryComplete(new SlowConsumerException(options.SubscriberBuffer));
-                _live.RemoveAt(i);
-            }
-        }
-    }
-
-    private sealed class Subscriber(Func<IEvent, Domain.Petitions.Petition?, EventNode?> select, int buffer, Guid? petitionId)
+    private sealed class Subscriber(Func<IEvent, Domain.Petitions.Petition?, EventNode?> select, int buffer)
     {
         public Func<IEvent, Domain.Petitions.Petition?, EventNode?> Select { get; } = select;
-        public Guid? PetitionId { get; } = petitionId;
+        public int Buffer { get; } = buffer;
         public long Cursor { get; set; }
         public Channel<EventNode> Events { get; } = Channel.CreateBounded<EventNode>(
             new BoundedChannelOptions(buffer) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });

@@ -4,6 +4,7 @@ using CaseEngine.GraphApi.Auth;
 using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Rules;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 
 namespace CaseEngine.GraphApi.Reading;
@@ -13,14 +14,31 @@ namespace CaseEngine.GraphApi.Reading;
 /// is reached. Every call opens its own short query session: sibling resolvers run in parallel
 /// and a Marten session is not thread-safe.
 /// </summary>
-public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessCodes accessCodes)
+public sealed class PetitionReader(IDocumentStore store, ProvinceDatabases provinces, RuleBook rules, AccessCodes accessCodes)
 {
     public RuleBook Rules => rules;
 
+    /// <summary>The petition from its province's database (the id names it); null when missing, or when the id names no province served.</summary>
     public async Task<Petition?> LoadAsync(Guid id, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        if (await provinces.OfPetitionAsync(id) is not { } province)
+            return null;
+        await using var session = store.QuerySession(province);
         return await session.LoadAsync<Petition>(id, ct);
+    }
+
+    /// <summary>Petitions by id, one read per province database they name; ids naming none are left out.</summary>
+    public async Task<IReadOnlyList<Petition>> LoadManyAsync(IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var petitions = new List<Petition>();
+        foreach (var group in ids.Distinct().GroupBy(PetitionIds.ProvinceOf))
+        {
+            if (group.Key is not { } province || !await provinces.ServesAsync(province))
+                continue;
+            await using var session = store.QuerySession(province);
+            petitions.AddRange(await session.LoadManyAsync<Petition>(ct, group.ToArray()));
+        }
+        return petitions;
     }
 
     /// <summary>The petition as the caller sees it, or null when missing or unreadable (the two look alike).</summary>
@@ -40,7 +58,10 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
     /// <summary>trackPetition: the case number and the access code make the caller the petitioner.</summary>
     public async Task<PetitionNode?> TrackAsync(string caseNumber, string accessCode, Caller caller, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        // The case number names its entry region, so its province: one database is asked.
+        if (await provinces.OfCaseNumberAsync(caseNumber) is not { } province)
+            return null;
+        await using var session = store.QuerySession(province);
         var petition = await session.Query<Petition>().Where(p => p.CaseNumber == caseNumber.Trim()).FirstOrDefaultAsync(ct);
         if (petition is null || !accessCodes.Verify(petition.Id, accessCode))
             return null;
@@ -51,7 +72,9 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
     /// <summary>Petitions linked as duplicates of this one that the caller may read.</summary>
     public async Task<IReadOnlyList<PetitionNode>> DuplicatesAsync(Guid id, Caller caller, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        if (await provinces.OfPetitionAsync(id) is not { } province)
+            return [];
+        await using var session = store.QuerySession(province);
         var linked = await session.Query<Petition>().Where(p => p.DuplicateOf == id).ToListAsync(ct);
         return [.. linked.OrderBy(p => p.ReceivedAt).Select(p => Node(p, caller)).OfType<PetitionNode>()];
     }
@@ -64,9 +87,7 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
     {
         if (petition.SuspectedDuplicates.Count == 0)
             return [];
-        await using var session = store.QuerySession();
-        var candidates = (await session.LoadManyAsync<Petition>(ct, petition.SuspectedDuplicates.Select(d => d.CandidatePetitionId).Distinct().ToArray()))
-            .ToDictionary(p => p.Id);
+        var candidates = (await LoadManyAsync(petition.SuspectedDuplicates.Select(d => d.CandidatePetitionId), ct)).ToDictionary(p => p.Id);
         return [.. petition.SuspectedDuplicates.Select(d => new SuspectedDuplicateNode(d,
             candidates.TryGetValue(d.CandidatePetitionId, out var candidate) ? Node(candidate, caller) : null))];
     }
@@ -74,14 +95,18 @@ public sealed class PetitionReader(IDocumentStore store, RuleBook rules, AccessC
     /// <summary>Events <paramref name="fromVersion"/>..<paramref name="toVersion"/> of a petition the caller was checked for (<see cref="HistoryQueries"/>).</summary>
     public async Task<IReadOnlyList<StoredEvent>> HistoryAsync(Guid id, int? fromVersion, int? toVersion, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        if (await provinces.OfPetitionAsync(id) is not { } province)
+            return [];
+        await using var session = store.QuerySession(province);
         return await HistoryQueries.HistoryAsync(session, id, fromVersion, toVersion, ct);
     }
 
     /// <summary>The petition as of a version or a moment (<see cref="HistoryQueries.AsOfAsync"/>); null before its first event.</summary>
     public async Task<Petition?> AsOfAsync(Guid id, int? version, DateTimeOffset? at, CancellationToken ct)
     {
-        await using var session = store.QuerySession();
+        if (await provinces.OfPetitionAsync(id) is not { } province)
+            return null;
+        await using var session = store.QuerySession(province);
         return await HistoryQueries.AsOfAsync(session, id, version, at, ct);
     }
 }

@@ -47,9 +47,8 @@ public sealed class InboxPagePetitions
     private static async Task<IReadOnlyDictionary<Guid, PetitionNode>> LoadAsync(
         IServiceProvider services, Caller caller, IReadOnlyCollection<Guid> ids, CancellationToken ct)
     {
-        await using var session = ((IDocumentStore)services.GetService(typeof(IDocumentStore))!).QuerySession();
-        var petitions = await session.LoadManyAsync<Petition>(ct, ids);
         var reader = (PetitionReader)services.GetService(typeof(PetitionReader))!;
+        var petitions = await reader.LoadManyAsync(ids, ct);
         return petitions.Select(p => reader.Node(p, caller)).OfType<PetitionNode>().ToDictionary(n => n.State.Id);
     }
 }

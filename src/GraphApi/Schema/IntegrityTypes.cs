@@ -5,6 +5,7 @@ using CaseEngine.GraphApi.Reading;
 using CaseEngine.Workflow.Integrity;
 using GraphQL;
 using GraphQL.Types;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 
 namespace CaseEngine.GraphApi.Schema;
@@ -32,16 +33,18 @@ public static class IntegrityQueries
         query.Field<NonNullGraphType<DayRootType>, DayRoot>("eventDayRoot")
             .Description("INTEGRATOR, AUDITOR and ADMIN: the Merkle root of the events stored on this UTC day, from links recomputed now; keep the root of a complete day and compare it later. An extension of the contract.")
             .Argument<NonNullGraphType<DateScalar>>("date")
+            .Argument<IdGraphType>("province", a => a.Description = "the province database whose log it is (each province's log has its own roots); the caller's by default")
             .ResolveAsync(async c =>
             {
                 var date = c.GetArgument<DateOnly>("date");
                 Jurisdiction.EnsureMayFollowRoots(c.Caller().Actor, c.Caller().Anonymous);
-                return await c.Service<EventChain>().DayRootAsync(date, c.CancellationToken);
+                return await c.Service<EventChain>().DayRootAsync(await ProvinceAsync(c), date, c.CancellationToken);
             });
 
         query.Field<InclusionProofType, InclusionProof>("eventInclusionProof")
             .Description("INTEGRATOR (events of its scope), AUDITOR and ADMIN: the proof that the event with this sequence is in its day's root; null for an event the caller may not follow or without a link. An extension of the contract.")
             .Argument<NonNullGraphType<LongScalar>>("sequence")
+            .Argument<IdGraphType>("province", a => a.Description = "the province database whose log holds the sequence; the caller's by default")
             .ResolveAsync(async c =>
             {
                 var sequence = c.GetArgument<long>("sequence");
@@ -49,16 +52,23 @@ public static class IntegrityQueries
                     throw RuleViolation.Validation("sequence must be 1 or more");
                 var caller = c.Caller();
                 Jurisdiction.EnsureMayFollowRoots(caller.Actor, caller.Anonymous);
-                if (Jurisdiction.IsFeedScoped(caller.Actor) && !await InScopeAsync(c, caller, sequence))
+                var province = await ProvinceAsync(c);
+                if (Jurisdiction.IsFeedScoped(caller.Actor) && !await InScopeAsync(c, caller, province, sequence))
                     return null;
-                return await c.Service<EventChain>().ProofAsync(sequence, c.CancellationToken);
+                return await c.Service<EventChain>().ProofAsync(province, sequence, c.CancellationToken);
             });
     }
 
+    /// <summary>The province named by the argument (a region code of it), else the caller's.</summary>
+    private static async ValueTask<string> ProvinceAsync(IResolveFieldContext c) =>
+        c.GetArgument<string?>("province") is { } named
+            ? await c.Service<ProvinceDatabases>().ForRegionAsync(named)
+            : await CallerProvince.OfAsync(c);
+
     /// <summary>The feed's own rule (<see cref="EventFeed.Selector"/>): an integrator proves only events it may follow.</summary>
-    private static async Task<bool> InScopeAsync(IResolveFieldContext c, Caller caller, long sequence)
+    private static async Task<bool> InScopeAsync(IResolveFieldContext c, Caller caller, string province, long sequence)
     {
-        await using var session = c.Service<IDocumentStore>().QuerySession();
+        await using var session = c.Service<IDocumentStore>().QuerySession(province);
         var e = await session.Events.QueryAllRawEvents().Where(x => x.Sequence == sequence).FirstOrDefaultAsync(c.CancellationToken);
         if (e is null)
             return false;

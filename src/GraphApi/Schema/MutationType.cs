@@ -13,6 +13,7 @@ using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
+using CaseEngine.Workflow.Tenancy;
 using Wolverine;
 
 namespace CaseEngine.GraphApi.Schema;
@@ -157,8 +158,9 @@ public sealed class MutationType : ObjectGraphType
         }
     }
 
+    /// <summary>The command to its province's database (<see cref="CommandRouting"/>), through the one handler.</summary>
     private static Task<CommandResult> Send(IResolveFieldContext c, TimeSpan timeout, CommandEnvelope command) =>
-        c.Service<IMessageBus>().InvokeAsync<CommandResult>(command, c.CancellationToken, timeout);
+        c.Service<IMessageBus>().InvokeCommandAsync(c.Service<ProvinceDatabases>(), c.Service<CommandServices>(), command, c.CancellationToken, timeout);
 
     private static async Task<PetitionPayload> Payload(IResolveFieldContext c, CommandResult result, string? accessCode, RuleBook rules)
     {

@@ -12,6 +12,7 @@ using CaseEngine.Projections.Statistics;
 using CaseEngine.Workflow.Rules;
 using GraphQL;
 using GraphQL.Types;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 
 namespace CaseEngine.GraphApi.Schema;
@@ -90,7 +91,8 @@ public sealed class QueryType : ObjectGraphType
                     ? new InboxFilter(f.Stages, f.OverdueOnly ?? false, f.AssignedOfficerId, f.Category, f.Text)
                     : null;
                 // One query session per field: sibling fields resolve in parallel and a Marten session is not thread-safe.
-                await using var session = c.Service<IDocumentStore>().QuerySession();
+                // A department's queue is in its province's database.
+                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(department.RegionCode));
                 var order = c.GetArgument("orderBy", InboxOrder.DueAtAsc);
                 var after = c.GetArgument<string?>("after");
                 if (InboxRowPetition.PageNeedsDocuments(c))
@@ -135,7 +137,7 @@ public sealed class QueryType : ObjectGraphType
                 var first = 0;
                 var (department, rollUp) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
                     c.GetArgument("includeSubordinates", true), () => first = Paging.First(c.GetArgument<int?>("first")));
-                await using var session = c.Service<IDocumentStore>().QuerySession();
+                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(department.RegionCode));
                 var page = await OverdueQueries.PageAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
                     rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
                 var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId));
@@ -161,7 +163,7 @@ public sealed class QueryType : ObjectGraphType
                         if (to < from)
                             throw RuleViolation.Validation("to must not be before from");
                     });
-                await using var session = c.Service<IDocumentStore>().QuerySession();
+                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(department.RegionCode));
                 var report = await StatisticsQueries.GetAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
                     from, to, includeSubordinates, c.CancellationToken);
                 return new StatisticsNode(report, department);
@@ -185,7 +187,12 @@ public sealed class QueryType : ObjectGraphType
                 var departmentId = c.GetArgument<string?>("departmentId");
                 if (departmentId is not null && rules.Directory.FindDepartment(departmentId) is null)
                     throw RuleViolation.Validation("departmentId is not in the directory");
-                return await c.Service<EventFeed>().ReadAsync(new FeedQuery(after, first, petitionId, departmentId), caller, c.CancellationToken);
+                var feed = c.Service<EventFeed>();
+                var query = new FeedQuery(after, first, petitionId, departmentId);
+                // Sequences are those of one province's log: the petition's, the department's or the caller's.
+                return await feed.ProvinceOfAsync(query, caller) is { } province
+                    ? await feed.ReadAsync(province, query, caller, c.CancellationToken)
+                    : [];
             });
 
         Field<DepartmentType, Department>("department")
@@ -219,7 +226,7 @@ public sealed class QueryType : ObjectGraphType
                 var caller = c.Caller();
                 var region = c.GetArgument<string>("regionCode");
                 Jurisdiction.EnsureMayAnalyse(caller.Anonymous ? null : caller.Actor, caller.Anonymous, rules.Directory, region);
-                await using var session = c.Service<IDocumentStore>().QuerySession();
+                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(region));
                 return await SituationAnalysisQueries.AnalyseAsync(session, rules.Directory, region,
                     c.GetArgument<AnalysisPeriod>("period"), c.GetArgument<DateOnly>("date"), c.CancellationToken);
             });
@@ -243,7 +250,11 @@ public sealed class QueryType : ObjectGraphType
                     throw RuleViolation.Validation("after is not a cursor of this list");
                 var petitionId = c.GetArgument<string?>("petitionId") is { } pid ? InputReading.ParseId(pid, "petitionId") : (Guid?)null;
                 Jurisdiction.EnsureMayReadAccessLog(caller.Actor, caller.Anonymous);
-                await using var session = c.Service<IDocumentStore>().QuerySession();
+                // The reads of a petition are kept in its province's database; the whole log in the caller's.
+                var province = petitionId is { } of ? await c.Service<ProvinceDatabases>().OfPetitionAsync(of) : await CallerProvince.OfAsync(c);
+                if (province is null)
+                    return new Connection<PersonalDataRead>([], false, 0);
+                await using var session = c.Service<IDocumentStore>().QuerySession(province);
                 IQueryable<PersonalDataRead> q = session.Query<PersonalDataRead>();
                 if (petitionId is { } id)
                     q = q.Where(r => r.PetitionId == id);
@@ -294,12 +305,9 @@ public sealed class QueryType : ObjectGraphType
         var distinct = ids.Distinct().ToArray();
         var petitions = distinct.Where(id => read is not null && read.ContainsKey(id)).Select(id => read![id]).ToList();
         var missing = distinct.Where(id => read is null || !read.ContainsKey(id)).ToArray();
-        if (missing.Length > 0)
-        {
-            await using var session = c.Service<IDocumentStore>().QuerySession();
-            petitions.AddRange(await session.LoadManyAsync<Petition>(c.CancellationToken, missing));
-        }
         var reader = c.Service<PetitionReader>();
+        if (missing.Length > 0)
+            petitions.AddRange(await reader.LoadManyAsync(missing, c.CancellationToken));
         var caller = c.Caller();
         return petitions.Select(p => reader.Node(p, caller)).OfType<PetitionNode>().ToDictionary(n => n.State.Id);
     }

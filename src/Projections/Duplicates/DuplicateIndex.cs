@@ -2,6 +2,8 @@ using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.ChineseText;
 using JasperFx.Events;
 using Marten;
+using Marten.Storage;
+using Marten.Services;
 using Marten.Events;
 using Weasel.Postgresql;
 using Weasel.Postgresql.Tables;
@@ -176,11 +178,13 @@ public sealed class DuplicateIndex(PetitionerKeys keys, Func<ChineseTextAnalyzer
     /// so what a detection still running wrote meanwhile is written again. Stopped half-way, it is
     /// run again: every write is idempotent.
     /// </summary>
-    public async Task RebuildAsync(IDocumentStore store, Func<CancellationToken, Task<long>> progress, int pageSize = 1_000, CancellationToken ct = default)
+    /// <param name="database">the province database whose index this is (each is written from its own log)</param>
+    public async Task RebuildAsync(IDocumentStore store, IMartenDatabase database, Func<CancellationToken, Task<long>> progress, int pageSize = 1_000, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(progress);
-        await using (var session = store.LightweightSession())
+        await using (var session = store.LightweightSession(SessionOptions.ForDatabase(database)))
         {
             session.QueueSqlCommand($"truncate {DuplicateIndexSchema.Qualified(store.Options.DatabaseSchemaName)}");
             await session.SaveChangesAsync(ct);
@@ -190,16 +194,16 @@ public sealed class DuplicateIndex(PetitionerKeys keys, Func<ChineseTextAnalyzer
             var ceiling = await progress(ct);
             if (ceiling <= after)
                 return;
-            await ReplayAsync(store, after, ceiling, pageSize, ct);
+            await ReplayAsync(store, database, after, ceiling, pageSize, ct);
             after = ceiling;
         }
     }
 
-    private async Task ReplayAsync(IDocumentStore store, long after, long ceiling, int pageSize, CancellationToken ct)
+    private async Task ReplayAsync(IDocumentStore store, IMartenDatabase database, long after, long ceiling, int pageSize, CancellationToken ct)
     {
         while (after < ceiling)
         {
-            await using var session = store.LightweightSession();
+            await using var session = store.LightweightSession(SessionOptions.ForDatabase(database));
             var from = after;
             var events = await session.Events.QueryAllRawEvents()
                 .Where(e => e.Sequence > from && e.Sequence <= ceiling && e.EventTypesAre(EventTypes))

@@ -1,5 +1,6 @@
 using CaseEngine.Projections.ReadSide;
 using Marten;
+using Marten.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -14,14 +15,15 @@ namespace CaseEngine.Projections.Inbox;
 /// </summary>
 public static class InboxCounts
 {
-    /// <summary>Counts the inbox when it has rows and no counts; true when it did.</summary>
-    public static async Task<bool> SeedAsync(IDocumentStore store, CancellationToken ct = default)
+    /// <summary>Counts the inbox of one province database when it has rows and no counts; true when it did.</summary>
+    public static async Task<bool> SeedAsync(IDocumentStore store, IMartenDatabase database, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(database);
         var schema = store.Options.DatabaseSchemaName;
         var inbox = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable);
         var counts = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable);
-        await using var connection = store.Storage.Database.CreateConnection();
+        await using var connection = database.CreateConnection();
         await connection.OpenAsync(ct);
         await using (var check = new NpgsqlCommand($"select not exists (select 1 from {counts}) and exists (select 1 from {inbox})", connection))
         {
@@ -49,8 +51,10 @@ public sealed class InboxCountSeeding(IDocumentStore store, ILogger<InboxCountSe
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (await InboxCounts.SeedAsync(store, cancellationToken))
-            logger.LogInformation("Counted the inbox per department: it was written by a version without {Table}", ReadSideSchema.InboxCountTable);
+        foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
+            if (await InboxCounts.SeedAsync(store, database, cancellationToken))
+                logger.LogInformation("Counted the inbox per department in {Province}: it was written by a version without {Table}",
+                    string.Join(',', database.TenantIds), ReadSideSchema.InboxCountTable);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

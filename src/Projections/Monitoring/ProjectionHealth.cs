@@ -23,15 +23,17 @@ public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealt
         {
             return HealthCheckResult.Unhealthy("projection progress cannot be read", e);
         }
-        var data = lags.ToDictionary(l => l.Projection, l => (object)$"behind {l.Behind}, age {l.AgeSeconds:0.#} s");
+        // Named "inbox@340000": each province database has its own daemon and positions.
+        static string Name(ProjectionLag l) => $"{l.Projection}@{l.Province}";
+        var data = lags.ToDictionary(Name, l => (object)$"behind {l.Behind}, age {l.AgeSeconds:0.#} s");
         var outside = monitor.Options.WaitOnOutsideSystems;
-        var stalled = lags.Where(l => l.Stalled && !outside.Contains(l.Projection)).Select(l => l.Projection).ToList();
+        var stalled = lags.Where(l => l.Stalled && !outside.Contains(l.Projection)).Select(Name).ToList();
         if (stalled.Count > 0)
             return HealthCheckResult.Unhealthy(
                 $"stalled projections or subscriptions: {string.Join(", ", stalled)} (behind and not advancing for {monitor.Options.StallAfter})", data: data);
         // Behind but moving: the read side trails (a backlog, a rebuild); the node still serves, so ready, flagged.
         var lagging = lags.Where(l => l.AgeSeconds >= monitor.Options.DegradedAfter.TotalSeconds || (l.Stalled && outside.Contains(l.Projection)))
-            .Select(l => l.Projection).ToList();
+            .Select(Name).ToList();
         return lagging.Count > 0
             ? HealthCheckResult.Degraded(
                 $"projections or subscriptions lagging: {string.Join(", ", lagging)} (oldest unprocessed event older than {monitor.Options.DegradedAfter})", data: data)
@@ -56,7 +58,8 @@ public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, IServiceP
             {
                 await monitor.SampleAsync(stoppingToken);
                 if (services.GetService(typeof(IProjectionCoordinator)) is IProjectionCoordinator coordinator)
-                    await _restarts.RestartGivenUpShardsAsync(coordinator.DaemonForMainDatabase(), stoppingToken);
+                    foreach (var daemon in await coordinator.AllDaemonsAsync())
+                        await _restarts.RestartGivenUpShardsAsync(daemon, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -78,7 +81,7 @@ public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, IServiceP
 /// </summary>
 public sealed class ShardRestarts(ILogger logger)
 {
-    private readonly HashSet<string> _seen = [];
+    private readonly HashSet<(IProjectionDaemon, string)> _seen = [];
 
     public async Task RestartGivenUpShardsAsync(IProjectionDaemon daemon, CancellationToken ct)
     {
@@ -86,12 +89,13 @@ public sealed class ShardRestarts(ILogger logger)
         var givenUp = daemon.Tracker.CurrentStates()
             .Where(s => s.Action is ShardAction.Stopped or ShardAction.Paused && s.Exception is { } e && Restartable(e))
             .Select(s => s.ShardName).ToHashSet(StringComparer.Ordinal);
-        _seen.IntersectWith(givenUp);
+        // One daemon per province database: a shard is known by its daemon and its name.
+        _seen.RemoveWhere(s => s.Item1 == daemon && !givenUp.Contains(s.Item2));
         foreach (var shard in givenUp)
         {
-            if (_seen.Add(shard))
+            if (_seen.Add((daemon, shard)))
                 continue;
-            _seen.Remove(shard);
+            _seen.Remove((daemon, shard));
             try
             {
                 logger.LogWarning("Starting shard {Shard} again: the daemon gave up on it after an outage or an overlap", shard);

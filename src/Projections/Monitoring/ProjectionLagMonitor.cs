@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using CaseEngine.Projections.ReadSide;
 using JasperFx.Events;
 using Marten;
+using Marten.Storage;
 using Npgsql;
 
 namespace CaseEngine.Projections.Monitoring;
@@ -29,9 +30,10 @@ public sealed class ProjectionMonitorOptions
 /// <param name="Behind">events between <paramref name="Head"/> and the projection's progress</param>
 /// <param name="AgeSeconds">age of the oldest event the projection has not processed (0 when caught up)</param>
 /// <param name="Stalled">behind, and not advancing for longer than <see cref="ProjectionMonitorOptions.StallAfter"/></param>
+/// <param name="Province">the province database whose log this is (each has its own daemon and positions)</param>
 public sealed record ProjectionLag(
     string Projection, long HighWaterMark, long Head, long Progress, long Behind, double AgeSeconds,
-    DateTimeOffset LastAdvancedAt, bool Stalled);
+    DateTimeOffset LastAdvancedAt, bool Stalled, string Province);
 
 /// <summary>
 /// Measures the lag of every shard the daemon runs (async projections and subscriptions) from the database (so every node of a HotCold cluster sees
@@ -50,7 +52,7 @@ public sealed class ProjectionLagMonitor : IDisposable
     private readonly IDocumentStore _store;
     private readonly TimeProvider _time;
     private readonly ProjectionMonitorOptions _options;
-    private readonly Dictionary<string, (long Progress, DateTimeOffset At)> _advanced = [];
+    private readonly Dictionary<(string Province, string Projection), (long Progress, DateTimeOffset At)> _advanced = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IReadOnlyList<ProjectionLag> _latest = [];
 
@@ -61,10 +63,10 @@ public sealed class ProjectionLagMonitor : IDisposable
         _options = options;
         Meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         Meter.CreateObservableGauge(LagInstrument,
-            () => _latest.Select(l => new Measurement<long>(l.Behind, new KeyValuePair<string, object?>("projection", l.Projection))),
+            () => _latest.Select(l => new Measurement<long>(l.Behind, new("projection", l.Projection), new("province", l.Province))),
             unit: "{event}", description: "events committed but not yet processed by the projection");
         Meter.CreateObservableGauge(AgeInstrument,
-            () => _latest.Select(l => new Measurement<double>(l.AgeSeconds, new KeyValuePair<string, object?>("projection", l.Projection))),
+            () => _latest.Select(l => new Measurement<double>(l.AgeSeconds, new("projection", l.Projection), new("province", l.Province))),
             unit: "s", description: "age of the oldest event the projection has not processed");
     }
 
@@ -81,11 +83,28 @@ public sealed class ProjectionLagMonitor : IDisposable
         await _gate.WaitAsync(ct);
         try
         {
-            var progress = (await _store.Advanced.AllProjectionProgress(token: ct))
+            var lags = new List<ProjectionLag>();
+            foreach (var database in (await _store.Storage.AllDatabases()).OfType<IMartenDatabase>())
+                foreach (var province in database.TenantIds)
+                    lags.AddRange(await SampleAsync(database, province, ct));
+            _latest = lags;
+            return lags;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One province database's positions (called under the gate).</summary>
+    private async Task<List<ProjectionLag>> SampleAsync(IMartenDatabase database, string province, CancellationToken ct)
+    {
+        {
+            var progress = (await database.AllProjectionProgress(ct))
                 .GroupBy(s => s.ShardName).ToDictionary(g => g.Key, g => g.Max(s => s.Sequence));
             var highWater = progress.GetValueOrDefault("HighWaterMark");
             var events = $"{_store.Options.Events.DatabaseSchemaName}.mt_events";
-            await using var connection = _store.Storage.Database.CreateConnection();
+            await using var connection = database.CreateConnection();
             await connection.OpenAsync(ct);
             long committed;
             await using (var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {events}", connection))
@@ -100,8 +119,8 @@ public sealed class ProjectionLagMonitor : IDisposable
                 var position = progress.Where(p => p.Key == name || p.Key.StartsWith(name + ":", StringComparison.Ordinal))
                     .Select(p => p.Value).DefaultIfEmpty(0).Max();
                 var behind = Math.Max(0, head - position);
-                if (!_advanced.TryGetValue(name, out var last) || last.Progress != position || behind == 0)
-                    _advanced[name] = last = (position, now);
+                if (!_advanced.TryGetValue((province, name), out var last) || last.Progress != position || behind == 0)
+                    _advanced[(province, name)] = last = (position, now);
                 var age = 0.0;
                 if (behind > 0)
                 {
@@ -112,14 +131,9 @@ public sealed class ProjectionLagMonitor : IDisposable
                         age = Math.Max(0, (now - new DateTimeOffset(DateTime.SpecifyKind(ts, DateTimeKind.Utc))).TotalSeconds);
                 }
                 var stalled = behind > 0 && now - last.At >= _options.StallAfter;
-                lags.Add(new ProjectionLag(name, highWater, head, position, behind, age, last.At, stalled));
+                lags.Add(new ProjectionLag(name, highWater, head, position, behind, age, last.At, stalled, province));
             }
-            _latest = lags;
             return lags;
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 

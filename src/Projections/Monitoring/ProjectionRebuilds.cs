@@ -3,6 +3,7 @@ using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.ReadSide;
 using JasperFx.Events.Daemon;
 using Marten;
+using Marten.Storage;
 
 namespace CaseEngine.Projections.Monitoring;
 
@@ -30,11 +31,16 @@ public static class ProjectionRebuilds
             // left running keep detecting meanwhile, against an index that is refilling: the rebuild
             // follows the detection's progress until it stands still, so no row or status is lost, but a
             // flag may be missed while it runs.
-            await Require(duplicateIndex).RebuildAsync(store, c => DetectionProgressAsync(store, c), ct: ct);
+            foreach (var database in await ProvinceDatabasesAsync(store))
+                await Require(duplicateIndex).RebuildAsync(store, database, c => DetectionProgressAsync(database, c), ct: ct);
             return;
         }
-        using var daemon = await store.BuildProjectionDaemonAsync();
-        await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
+        // Every province database has its own log and read models: each is rebuilt from its own.
+        foreach (var database in await ProvinceDatabasesAsync(store))
+        {
+            using var daemon = await store.BuildProjectionDaemonAsync(database.TenantIds[0]);
+            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
+        }
     }
 
     /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key), with the host's <paramref name="store"/></param>
@@ -43,34 +49,48 @@ public static class ProjectionRebuilds
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         Check(name);
-        var daemon = coordinator.DaemonForMainDatabase();
         if (name == ReadSideNames.DuplicateIndex)
         {
+            var host = store ?? throw new ArgumentException("rebuilding the duplicate index needs the host's store", nameof(store));
+            foreach (var database in await ProvinceDatabasesAsync(host))
+                await RebuildIndexAsync(await coordinator.DaemonForDatabase(database.TenantIds[0]), host, database, Require(duplicateIndex), ct);
+            return;
+        }
+        // Every province database has its own daemon and read models: each is rebuilt from its own log.
+        foreach (var daemon in await coordinator.AllDaemonsAsync())
+        {
+            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
+            // A rebuild in a running host leaves the shard stopped: the projection would fall behind
+            // every event after it. Start it again where the rebuild left it.
+            if (ReadSideNames.Async.Contains(name))
+                await daemon.StartAgentAsync($"{name}:All", ct);
+        }
+    }
+
+    private static async Task RebuildIndexAsync(IProjectionDaemon daemon, IDocumentStore host, IMartenDatabase database, DuplicateIndex index, CancellationToken ct)
+    {
+        {
             // This host's detection stops while its index is written again up to where it stood, and goes on from there.
-            var index = Require(duplicateIndex);
             var detection = daemon.CurrentAgents().Select(a => a.Name.Identity)
                 .FirstOrDefault(n => n.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal));
             if (detection is not null)
                 await daemon.StopAgentAsync(detection);
-            var host = store ?? throw new ArgumentException("rebuilding the duplicate index needs the host's store", nameof(store));
-            await index.RebuildAsync(host, c => DetectionProgressAsync(host, c), ct: ct);
+            await index.RebuildAsync(host, database, c => DetectionProgressAsync(database, c), ct: ct);
             if (detection is not null)
                 await daemon.StartAgentAsync(detection, ct);
-            return;
         }
-        await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
-        // A rebuild in a running host leaves the shard stopped: the projection would fall behind
-        // every event after it. Start it again where the rebuild left it.
-        if (ReadSideNames.Async.Contains(name))
-            await daemon.StartAgentAsync($"{name}:All", ct);
     }
+
+    /// <summary>The province databases of the store (Marten's master table lists them).</summary>
+    private static async Task<IReadOnlyList<IMartenDatabase>> ProvinceDatabasesAsync(IDocumentStore store) =>
+        [.. (await store.Storage.AllDatabases()).OfType<IMartenDatabase>()];
 
     private static DuplicateIndex Require(DuplicateIndex? index) =>
         index ?? throw new ArgumentException("rebuilding the duplicate index needs the server's DuplicateIndex (its hash key)", nameof(index));
 
     /// <summary>How far duplicate detection has written its index (0 when it never ran).</summary>
-    private static async Task<long> DetectionProgressAsync(IDocumentStore store, CancellationToken ct) =>
-        (await store.Advanced.AllProjectionProgress(token: ct))
+    private static async Task<long> DetectionProgressAsync(IMartenDatabase database, CancellationToken ct) =>
+        (await database.AllProjectionProgress(ct))
             .Where(s => s.ShardName.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal))
             .Select(s => s.Sequence).DefaultIfEmpty(0).Max();
 

@@ -2,6 +2,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Workflow.Submitting;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Microsoft.Extensions.Logging;
 
@@ -29,7 +30,7 @@ public sealed record BatchOutcome(
 /// batch is kept and every command runs again on its own through the single path, which settles
 /// each one as it would have alone.
 /// </summary>
-public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch> logger)
+public sealed class CommandBatch(CommandServices services, ProvinceDatabases provinces, ILogger<CommandBatch> logger)
 {
     /// <param name="commands">at most one per petition, each command id once</param>
     public async Task<IReadOnlyList<BatchOutcome>> RunAsync(IReadOnlyList<CommandEnvelope> commands, CancellationToken ct = default)
@@ -43,7 +44,31 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
             throw RuleViolation.Validation("a batch holds each commandId once");
 
         var outcomes = new BatchOutcome?[items.Length];
-        await using var outboxed = services.OpenSession();
+        // A unit of work is one database's: the batch is run once per province its commands belong to.
+        var byProvince = new Dictionary<string, List<Item>>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            try
+            {
+                var province = await CommandRouting.ProvinceOfAsync(item.Command, provinces, services);
+                if (!byProvince.TryGetValue(province, out var list))
+                    byProvince[province] = list = [];
+                list.Add(item);
+            }
+            catch (RuleViolation e)
+            {
+                outcomes[item.Index] = Refused(item, e);
+            }
+        }
+        foreach (var (province, group) in byProvince)
+            await RunInProvinceAsync(province, [.. group], outcomes, ct);
+        return [.. outcomes.Select(o => o!)];
+    }
+
+    /// <summary>The commands of one province in one transaction of its database; each outcome is written into <paramref name="outcomes"/>.</summary>
+    private async Task RunInProvinceAsync(string province, Item[] items, BatchOutcome?[] outcomes, CancellationToken ct)
+    {
+        await using var outboxed = services.OpenSession(province);
         var session = outboxed.Session;
         var firsts = (await session.LoadManyAsync<CommandRecord>(ct, items.Select(i => i.Command.Meta.CommandId).ToArray())).ToDictionary(r => r.Id);
         var wanted = items.Select(i => i.Command.PetitionId ?? Guid.Empty)
@@ -55,7 +80,7 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
         foreach (var item in items)
         {
             if (firsts.TryGetValue(item.Command.Meta.CommandId, out var first))
-                outcomes[item.Index] = await RepeatAsync(item, first, ct);
+                outcomes[item.Index] = await RepeatAsync(province, item, first, ct);
             else
                 fresh.Add(item);
         }
@@ -82,7 +107,7 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
             }
         }
         if (written == 0)
-            return [.. outcomes.Select(o => o!)];
+            return;
 
         try
         {
@@ -92,9 +117,8 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
         {
             // Nothing of the batch was kept: each command runs alone, as if it had been sent alone.
             logger.LogWarning("A batch of {Count} commands failed at commit ({Error}); running them one by one", written, e.GetType().Name);
-            return await OneByOneAsync(items, outcomes, ct);
+            await OneByOneAsync(province, items, outcomes, ct);
         }
-        return [.. outcomes.Select(o => o!)];
     }
 
     /// <summary>Validates the submissions, then takes their case numbers: one counter update per entry region and year.</summary>
@@ -126,18 +150,14 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
         return numbers;
     }
 
-    private async Task<BatchOutcome[]> OneByOneAsync(Item[] items, BatchOutcome?[] settled, CancellationToken ct)
+    private async Task OneByOneAsync(string province, Item[] items, BatchOutcome?[] outcomes, CancellationToken ct)
     {
-        var outcomes = new BatchOutcome[items.Length];
         foreach (var item in items)
         {
             // Repeats and refusals were settled without writing anything: they stand.
-            if (settled[item.Index] is { } known && (known.Repeated || known.Refusal is not null))
-            {
-                outcomes[item.Index] = known;
+            if (outcomes[item.Index] is { } known && (known.Repeated || known.Refusal is not null))
                 continue;
-            }
-            await using var outboxed = services.OpenSession();
+            await using var outboxed = services.OpenSession(province);
             try
             {
                 var result = await PetitionCommands.RunAsync(outboxed.Session, services, item.Command, ct);
@@ -149,12 +169,11 @@ public sealed class CommandBatch(CommandServices services, ILogger<CommandBatch>
                 outcomes[item.Index] = Refused(item, e);
             }
         }
-        return outcomes;
     }
 
-    private async Task<BatchOutcome> RepeatAsync(Item item, CommandRecord first, CancellationToken ct)
+    private async Task<BatchOutcome> RepeatAsync(string province, Item item, CommandRecord first, CancellationToken ct)
     {
-        await using var session = services.Store.QuerySession();
+        await using var session = services.Store.QuerySession(province);
         try
         {
             var result = await PetitionCommands.AnswerRepeatAsync(session, services, item.Command, item.Identity, first, ct);

@@ -1,16 +1,19 @@
 using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Submitting;
 using Marten;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Wolverine.Marten;
+using Wolverine.Runtime;
 
 namespace CaseEngine.Workflow.Commands;
 
 /// <summary>The singletons every command needs; one parameter keeps the pipeline's signatures short.</summary>
 public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, TimeProvider time, IDocumentStore store,
-    CaseNumbers caseNumbers, IServiceScopeFactory scopes, ILogger<CommandServices> logger)
+    CaseNumbers caseNumbers, IWolverineRuntime wolverine, ILogger<CommandServices> logger, Telemetry.CaseEngineMetrics? metrics = null)
 {
+    /// <summary>The command instruments (absent in hosts without them): a command refused before its handler is counted here.</summary>
+    public Telemetry.CaseEngineMetrics? Metrics { get; } = metrics;
+
     public RuleBook Rules { get; } = rules;
     public CaseNumbers CaseNumbers { get; } = caseNumbers;
     public AccessCodes AccessCodes { get; } = accessCodes;
@@ -21,27 +24,23 @@ public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, Tim
     /// <summary>
     /// A session for commands run outside a Wolverine handler (<see cref="CommandBatch"/>), enrolled in
     /// Wolverine's Marten outbox like the handler's: what is published through <see cref="OutboxedSession.Outbox"/>
-    /// is stored in the command's transaction and leaves only once it commits.
+    /// is stored in the command's transaction (in <paramref name="province"/>'s database, with its outbox) and leaves only once it commits.
     /// </summary>
-    public OutboxedSession OpenSession()
+    public OutboxedSession OpenSession(string province)
     {
-        var scope = scopes.CreateAsyncScope();
-        var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        var session = Store.LightweightSession();
-        outbox.Enroll(session);
-        return new OutboxedSession(scope, outbox, session);
+        // Not the container's IMartenOutbox: it would open its session for no tenant, which the
+        // database-per-province store refuses; this one is the province's session from the start.
+        var session = Store.LightweightSession(province);
+        var outbox = new MartenOutbox(wolverine, session) { TenantId = province };
+        return new OutboxedSession(outbox, session);
     }
 }
 
-/// <summary>A Marten session enrolled in Wolverine's outbox, with the scope that owns the outbox.</summary>
-public sealed class OutboxedSession(AsyncServiceScope scope, IMartenOutbox outbox, IDocumentSession session) : IAsyncDisposable
+/// <summary>A Marten session enrolled in Wolverine's outbox.</summary>
+public sealed class OutboxedSession(IMartenOutbox outbox, IDocumentSession session) : IAsyncDisposable
 {
     public IDocumentSession Session { get; } = session;
     public IMartenOutbox Outbox { get; } = outbox;
 
-    public async ValueTask DisposeAsync()
-    {
-        await Session.DisposeAsync();
-        await scope.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => Session.DisposeAsync();
 }

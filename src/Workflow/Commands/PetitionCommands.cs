@@ -220,7 +220,7 @@ public static class PetitionCommands
     private static async Task<CommandResult?> FindCommittedTwinAsync(IDocumentSession session, CommandServices services, CommandEnvelope command,
         string identity, CancellationToken ct)
     {
-        await using var fresh = session.DocumentStore.QuerySession();
+        await using var fresh = session.DocumentStore.QuerySession(session.TenantId);
         var first = await fresh.LoadAsync<CommandRecord>(command.Meta.CommandId, ct);
         if (first is null || first.Identity != identity)
             return null;
@@ -280,7 +280,7 @@ public static class PetitionCommands
             // or on the stream version: if its record exists now, answer with its result.
             // The failed unit of work stays queued in the session; Wolverine's transaction would save it again.
             session.EjectAllPendingChanges();
-            await using var fresh = session.DocumentStore.QuerySession();
+            await using var fresh = session.DocumentStore.QuerySession(session.TenantId);
             var first = await fresh.LoadAsync<CommandRecord>(decision.Record.Id, ct);
             if (first is null)
                 throw IsDuplicateKey(e)

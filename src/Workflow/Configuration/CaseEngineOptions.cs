@@ -7,8 +7,19 @@ namespace CaseEngine.Workflow.Configuration;
 /// <summary>Knobs of <see cref="CaseEngineSetup.AddCaseEngine"/>; each one has a working default.</summary>
 public sealed class CaseEngineOptions
 {
-    /// <summary>Wins over configuration <c>ConnectionStrings:Marten</c>; with neither, an embedded cluster starts.</summary>
+    /// <summary>
+    /// The master database (the table of province databases, Wolverine's nodes): wins over configuration
+    /// <c>ConnectionStrings:Marten</c>; with neither, an embedded cluster starts with the master
+    /// database and the demo province's database.
+    /// </summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Province databases to register at start, by province code ("340000" → connection string); added
+    /// to configuration <c>CaseEngine:Provinces:&lt;code&gt;</c> (env <c>CaseEngine__Provinces__340000</c>).
+    /// A province already in the master table keeps working without being named here.
+    /// </summary>
+    public IDictionary<string, string> Provinces { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>PostgreSQL schema of Marten's documents and events.</summary>
     public string SchemaName { get; set; } = "caseengine";

@@ -12,6 +12,8 @@ using CaseEngine.Workflow.Integrity;
 using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Submitting;
 using CaseEngine.Workflow.Telemetry;
+using CaseEngine.Workflow.Tenancy;
+using CaseEngine.Domain.Directory;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -57,9 +59,19 @@ public static class CaseEngineSetup
         // configuration only at Build(), after Program has registered its services.
         services.TryAddSingleton(sp => ConfiguredDatabase.From(
             options.ConnectionString ?? sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName)));
-        services.TryAddSingleton(sp => sp.GetRequiredService<ConfiguredDatabase>().ConnectionString is { } configured
-            ? new CaseEngineDatabase(configured, Embedded: false)
-            : new CaseEngineDatabase(sp.GetRequiredService<EmbeddedPostgres>().ConnectionString, Embedded: true));
+        services.TryAddSingleton(sp =>
+        {
+            var provinces = ProvinceSettings.From(options.Provinces, sp.GetRequiredService<IConfiguration>());
+            if (sp.GetRequiredService<ConfiguredDatabase>().ConnectionString is { } configured)
+                return new CaseEngineDatabase(configured, Embedded: false, provinces);
+            // The embedded default is federated too: its master database, and the demo province's own database beside it.
+            var embedded = sp.GetRequiredService<EmbeddedPostgres>();
+            var demo = provinces.Count > 0 ? provinces : new Dictionary<string, string>
+            {
+                [DemoDirectory.ProvinceCode] = EmbeddedProvinceDatabase(embedded, DemoDirectory.ProvinceCode),
+            };
+            return new CaseEngineDatabase(embedded.ConnectionString, Embedded: true, demo);
+        });
         // Only created (about a second) when no connection string is configured. Created by the
         // container, so disposed by it: after every hosted service has stopped.
         services.TryAddSingleton(sp =>
@@ -80,6 +92,7 @@ public static class CaseEngineSetup
         services.TryAddSingleton<CaseNumbers>();
         services.TryAddSingleton<CommandServices>();
         services.TryAddSingleton<CommandBatch>();
+        services.TryAddSingleton<ProvinceDatabases>();
         services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());
         services.AddSettings<ReadSideRoomOptions>(ReadSideRoomOptions.Section, o => o.Invalid());
         services.AddSingleton<DeadlineSweeper>();
@@ -113,7 +126,17 @@ public static class CaseEngineSetup
         var marten = services.AddMarten(sp =>
             {
                 var opts = new StoreOptions();
-                opts.Connection(sp.GetRequiredService<CaseEngineDatabase>().ConnectionString);
+                // One database per province (tenant id = province code, ProvinceDatabases), listed in a
+                // table of the master database; there is no single-database mode (docs/operations.md).
+                var database = sp.GetRequiredService<CaseEngineDatabase>();
+                opts.MultiTenantedDatabasesWithMasterDatabaseTable(tenancy =>
+                {
+                    tenancy.ConnectionString = database.ConnectionString;
+                    tenancy.SchemaName = ProvinceDatabases.MasterSchema;
+                    tenancy.ApplicationName = "caseengine";
+                    foreach (var (province, connectionString) in database.Provinces)
+                        tenancy.RegisterDatabase(province, connectionString);
+                });
                 opts.DatabaseSchemaName = options.SchemaName;
                 opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
@@ -146,6 +169,8 @@ public static class CaseEngineSetup
             .IntegrateWithWolverine()
             // HotCold: one elected node runs the projections, so several API nodes may share a database.
             .AddAsyncDaemon(DaemonMode.HotCold);
+        // After Marten's schema step: an external master database with no province database is one line at start.
+        services.AddHostedService<ProvinceDatabasesCheck>();
         if (broker is not null)
             IntegrationSetup.AddPublisher(marten, services, broker);
         options.ConfigureMartenServices?.Invoke(marten);
@@ -173,6 +198,15 @@ public static class CaseEngineSetup
         services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine", tags: [HealthTags.Ready])
             .AddCheck<ProjectionHealthCheck>("projections", tags: [HealthTags.Ready]);
         return builder;
+    }
+
+    /// <summary>Creates a province's database in the embedded cluster (new at every start) and names it.</summary>
+    private static string EmbeddedProvinceDatabase(EmbeddedPostgres embedded, string province)
+    {
+        var name = $"caseengine_{province}";
+        // Once, while the container builds the store: the cluster has just started and is empty.
+        embedded.CreateDatabaseAsync(name).GetAwaiter().GetResult();
+        return embedded.ConnectionStringFor(name);
     }
 
     /// <summary>The room of the inbox and overdue projections: the option given in code, else the setting (<see cref="ReadSideRoomOptions"/>).</summary>
@@ -240,11 +274,15 @@ public sealed class ConfiguredDatabase
     }
 }
 
-/// <summary>The database the engine runs on, as resolved at start.</summary>
-/// <param name="ConnectionString">Npgsql connection string.</param>
+/// <summary>The databases the engine runs on, as resolved at start.</summary>
+/// <param name="ConnectionString">the master database (the table of province databases, Wolverine's nodes)</param>
 /// <param name="Embedded">True when it points at the private cluster started for this process.</param>
-public sealed record CaseEngineDatabase(string ConnectionString, bool Embedded)
+/// <param name="Provinces">province databases registered at start, by province code</param>
+public sealed record CaseEngineDatabase(string ConnectionString, bool Embedded, IReadOnlyDictionary<string, string> Provinces)
 {
     /// <summary>Never with Npgsql's Include Error Detail: the server's DETAIL quotes keys and rows into exception text.</summary>
     public string ConnectionString { get; } = PersonalDataLogging.WithoutErrorDetail(ConnectionString);
+
+    public IReadOnlyDictionary<string, string> Provinces { get; } =
+        Provinces.ToDictionary(p => p.Key, p => PersonalDataLogging.WithoutErrorDetail(p.Value), StringComparer.Ordinal);
 }

@@ -23,18 +23,35 @@ public sealed class DeadLetterBox(IWolverineRuntime runtime)
 
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(int first, CancellationToken ct)
     {
-        var results = await runtime.Storage.DeadLetters.QueryAsync(new DeadLetterEnvelopeQuery { PageSize = first }, ct);
-        return [.. results.Envelopes.Select(Describe).OrderBy(l => l.FailedAt)];
+        var letters = new List<DeadLetter>();
+        foreach (var store in Stores())
+        {
+            var results = await store.DeadLetters.QueryAsync(new DeadLetterEnvelopeQuery { PageSize = first }, ct);
+            letters.AddRange(results.Envelopes.Select(Describe));
+        }
+        return [.. letters.OrderBy(l => l.FailedAt).Take(first)];
     }
 
-    /// <summary>Marks the letter for replay; false when there is no such letter.</summary>
+    /// <summary>Marks the letter for replay in the database that holds it; false when there is no such letter.</summary>
     public async Task<bool> ReplayAsync(Guid id, CancellationToken ct)
     {
-        if (await runtime.Storage.DeadLetters.DeadLetterEnvelopeByIdAsync(id) is null)
-            return false;
-        await runtime.Storage.DeadLetters.ReplayAsync(new DeadLetterEnvelopeQuery([id]), ct);
-        return true;
+        foreach (var store in Stores())
+        {
+            if (await store.DeadLetters.DeadLetterEnvelopeByIdAsync(id) is null)
+                continue;
+            await store.DeadLetters.ReplayAsync(new DeadLetterEnvelopeQuery([id]), ct);
+            return true;
+        }
+        return false;
     }
+
+    /// <summary>
+    /// Wolverine's stores one by one: the master database's and each province database's (a command's
+    /// dead letter is kept with its province's inbox). The composite store answers no query of its own.
+    /// </summary>
+    private IEnumerable<IMessageStore> Stores() => runtime.Storage is MultiTenantedMessageStore federated
+        ? [federated.Main, .. federated.Source.AllActive().Where(s => s != federated.Main)]
+        : [runtime.Storage];
 
     private static DeadLetter Describe(DeadLetterEnvelope letter)
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Tenancy;
 using Microsoft.Extensions.Logging;
 using Wolverine;
 using Wolverine.Attributes;
@@ -41,10 +42,11 @@ public sealed record InternalCommand(Guid CommandId, string Name, Guid PetitionI
             ?? throw new InvalidOperationException("an internal command without its command")));
 
     /// <summary>Hands <paramref name="envelope"/> to the durable queue (stored at once: it survives a restart).</summary>
-    public static ValueTask RetryLaterAsync(IMessageBus bus, CommandEnvelope envelope)
+    /// <param name="province">the province whose database holds the petition: the queued command is stored with its inbox</param>
+    public static ValueTask RetryLaterAsync(IMessageBus bus, string province, CommandEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        return bus.EndpointFor(Queue).SendAsync(Of(envelope));
+        return bus.EndpointFor(Queue).SendAsync(Of(envelope), new DeliveryOptions { TenantId = province });
     }
 }
 
@@ -56,11 +58,12 @@ public sealed record InternalCommand(Guid CommandId, string Name, Guid PetitionI
 public static class InternalCommandHandler
 {
     [MaximumAttempts(InternalCommand.Attempts)]
-    public static async Task Handle(InternalCommand message, IMessageBus bus, ILogger<InternalCommand> logger, CancellationToken ct)
+    public static async Task Handle(InternalCommand message, IMessageBus bus, ProvinceDatabases provinces, CommandServices services,
+        ILogger<InternalCommand> logger, CancellationToken ct)
     {
         try
         {
-            await bus.InvokeAsync<CommandResult>(message.ToEnvelope(), ct);
+            await bus.InvokeCommandAsync(provinces, services, message.ToEnvelope(), ct);
         }
         catch (RuleViolation e) when (e.Code != RuleCode.ConcurrencyConflict)
         {

@@ -4,6 +4,7 @@ using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Telemetry;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,7 @@ namespace CaseEngine.Workflow.Deadlines;
 /// system command each one stands for, a batch at a time (<see cref="CommandBatch"/>). Each firing has a command id derived from the timer, and
 /// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, TimeProvider time, DeadlineSweepOptions options,
+public sealed class DeadlineSweeper(IDocumentStore store, ProvinceDatabases provinces, CommandBatch batch, TimeProvider time, DeadlineSweepOptions options,
     IServiceScopeFactory scopes, ILogger<DeadlineSweeper> logger, CaseEngineMetrics? metrics = null) : BackgroundService
 {
     private const int BatchSize = 200;
@@ -47,28 +48,17 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
         }
     }
 
-    /// <summary>Fires every timer due at the injected clock's now; returns how many were fired.</summary>
+    /// <summary>Fires every timer due at the injected clock's now, in every province's database; returns how many were fired.</summary>
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
         await _gate.WaitAsync(ct);
         try
         {
             var fired = 0;
-            while (true)
-            {
-                var now = time.GetUtcNow();
-                IReadOnlyList<DeadlineTimer> due;
-                await using (var session = store.QuerySession())
-                {
-                    due = await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now)
-                        .OrderBy(t => t.DueAt).Take(BatchSize).ToListAsync(ct);
-                }
-                // A batch takes one command per petition: a petition's second due timer goes in the next round.
-                var firings = due.GroupBy(t => t.PetitionId).Select(g => g.First()).ToList();
-                fired += await FireAsync(firings, ct);
-                if (due.Count < BatchSize && firings.Count == due.Count)
-                    return fired;
-            }
+            // Timers live beside their petitions: each province's database is swept on its own.
+            foreach (var province in await provinces.AllAsync())
+                fired += await SweepProvinceAsync(province, ct);
+            return fired;
         }
         finally
         {
@@ -76,11 +66,33 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
         }
     }
 
+    private async Task<int> SweepProvinceAsync(string province, CancellationToken ct)
+    {
+        {
+            var fired = 0;
+            while (true)
+            {
+                var now = time.GetUtcNow();
+                IReadOnlyList<DeadlineTimer> due;
+                await using (var session = store.QuerySession(province))
+                {
+                    due = await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now)
+                        .OrderBy(t => t.DueAt).Take(BatchSize).ToListAsync(ct);
+                }
+                // A batch takes one command per petition: a petition's second due timer goes in the next round.
+                var firings = due.GroupBy(t => t.PetitionId).Select(g => g.First()).ToList();
+                fired += await FireAsync(province, firings, ct);
+                if (due.Count < BatchSize && firings.Count == due.Count)
+                    return fired;
+            }
+        }
+    }
+
     /// <summary>
     /// Fires the timers as one batch of system commands (a backlog after a holiday or an outage can
     /// hold thousands), then deletes the rows as they were fired.
     /// </summary>
-    private async Task<int> FireAsync(IReadOnlyList<DeadlineTimer> timers, CancellationToken ct)
+    private async Task<int> FireAsync(string province, IReadOnlyList<DeadlineTimer> timers, CancellationToken ct)
     {
         if (timers.Count == 0)
             return 0;
@@ -93,17 +105,17 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
         catch (Exception e) when (e is not OperationCanceledException and not RuleViolation)
         {
             if (timers.Count == 1)
-                return await FailedAsync(timers[0], commands[0], e, ct);
+                return await FailedAsync(province, timers[0], commands[0], e, ct);
             // One firing that fails must not hold back every other deadline (the earliest due always
             // comes first): each alone, so only the failing one waits, and is set aside if it keeps failing.
             var fired = 0;
             foreach (var timer in timers)
-                fired += await FireAsync([timer], ct);
+                fired += await FireAsync(province, [timer], ct);
             return fired;
         }
         foreach (var timer in timers)
             _failures.Remove(timer.Id);
-        await using var session = store.LightweightSession();
+        await using var session = store.LightweightSession(province);
         RuleViolation? failure = null;
         foreach (var (timer, outcome, command) in timers.Zip(outcomes, commands))
         {
@@ -133,7 +145,7 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
     /// holds a sweep. Nothing is lost: the command is stored before the row goes, and a repeat is
     /// answered by its command id.
     /// </summary>
-    private async Task<int> FailedAsync(DeadlineTimer timer, CommandEnvelope command, Exception error, CancellationToken ct)
+    private async Task<int> FailedAsync(string province, DeadlineTimer timer, CommandEnvelope command, Exception error, CancellationToken ct)
     {
         var failures = _failures[timer.Id] = _failures.GetValueOrDefault(timer.Id) + 1;
         metrics?.Command(command.Name, "INTERNAL");
@@ -145,8 +157,8 @@ public sealed class DeadlineSweeper(IDocumentStore store, CommandBatch batch, Ti
             return 0;
         }
         await using (var scope = scopes.CreateAsyncScope())
-            await DeadLetters.InternalCommand.RetryLaterAsync(scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>(), command);
-        await using (var session = store.LightweightSession())
+            await DeadLetters.InternalCommand.RetryLaterAsync(scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>(), province, command);
+        await using (var session = store.LightweightSession(province))
         {
             session.DeleteWhere<DeadlineTimer>(t => t.Id == timer.Id && t.DueAt == timer.DueAt);
             await session.SaveChangesAsync(ct);

@@ -8,7 +8,9 @@ using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Commands;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
+using Marten.Services;
 using Marten.Subscriptions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,7 +77,8 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         var events = page.Events.Select(e => e.Data).ToList();
         var detect = !string.Equals(_configuration[EnabledSetting], "false", StringComparison.OrdinalIgnoreCase);
         DetectedPage detected;
-        await using (var session = operations.DocumentStore.QuerySession())
+        // The page's own database (each province's log is detected in it, against its own index).
+        await using (var session = operations.DocumentStore.QuerySession(SessionOptions.ForDatabase(operations.Database)))
             detected = await DuplicateDetector.DetectAsync(session, _index, events, detect, cancellationToken);
         DuplicateIndex.Write(operations, detected.Rows, detected.Statuses);
         if (detected.Found.Count == 0)
@@ -85,12 +88,15 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         // between sends them again with the same ids, which the command records answer as repeats.
         await using var scope = _scopes.CreateAsyncScope();
         var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+        var provinces = scope.ServiceProvider.GetRequiredService<ProvinceDatabases>();
+        var services = scope.ServiceProvider.GetRequiredService<CommandServices>();
         foreach (var (petitionId, candidates) in detected.Found)
-            await FlagAsync(bus, petitionId, candidates, cancellationToken);
+            await FlagAsync(bus, provinces, services, petitionId, candidates, cancellationToken);
         return NullChangeListener.Instance;
     }
 
-    private async Task FlagAsync(IMessageBus bus, Guid petitionId, IReadOnlyList<DuplicateCandidate> candidates, CancellationToken ct)
+    private async Task FlagAsync(IMessageBus bus, ProvinceDatabases provinces, CommandServices services, Guid petitionId,
+        IReadOnlyList<DuplicateCandidate> candidates, CancellationToken ct)
     {
         var message = new CommandEnvelope(
             CommandMeta.System(FlagId(petitionId)),
@@ -99,7 +105,7 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         {
             try
             {
-                await bus.InvokeAsync<CommandResult>(message, ct);
+                await bus.InvokeCommandAsync(provinces, services, message, ct);
                 return;
             }
             catch (RuleViolation e) when (e.Code == RuleCode.ConcurrencyConflict && attempt < Attempts)
@@ -109,7 +115,7 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
             catch (RuleViolation e) when (e.Code == RuleCode.ConcurrencyConflict)
             {
                 // Still conflicting: tried again from the durable queue, dead-lettered if it keeps failing.
-                await DeadLetters.InternalCommand.RetryLaterAsync(bus, message);
+                await DeadLetters.InternalCommand.RetryLaterAsync(bus, await CommandRouting.ProvinceOfAsync(message, provinces, services), message);
                 return;
             }
             catch (RuleViolation e)

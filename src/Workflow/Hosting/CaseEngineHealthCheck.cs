@@ -1,5 +1,6 @@
 using JasperFx.Events.Daemon;
 using Marten;
+using Marten.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
@@ -29,23 +30,48 @@ public sealed class CaseEngineHealthCheck(IDocumentStore store, IHostApplication
         if (lifetime.ApplicationStopping.IsCancellationRequested)
             return HealthCheckResult.Unhealthy("host is stopping", data: data);
 
+        // The master database (listing the province databases) answers, and so does each province's.
+        IReadOnlyList<IMartenDatabase> provinces;
         try
         {
-            await using var connection = store.Storage.Database.CreateConnection();
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "select 1";
-            await command.ExecuteScalarAsync(cancellationToken);
+            provinces = [.. (await store.Storage.AllDatabases()).OfType<IMartenDatabase>()];
             data["database"] = "ok";
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return HealthCheckResult.Unhealthy("database does not answer", e, data);
         }
+        var down = new List<string>();
+        Exception? failure = null;
+        foreach (var province in provinces)
+        {
+            var name = string.Join(',', province.TenantIds);
+            try
+            {
+                await using var connection = province.CreateConnection();
+                await connection.OpenAsync(cancellationToken);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "select 1";
+                await command.ExecuteScalarAsync(cancellationToken);
+                data[name] = "ok";
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                data[name] = "down";
+                down.Add(name);
+                failure ??= e;
+            }
+        }
+        // One province's database down leaves the others served: the node degrades rather than
+        // leaving the load balancer, which would take every province with it.
+        if (down.Count > 0 && down.Count == provinces.Count)
+            return HealthCheckResult.Unhealthy("database does not answer", failure, data);
 
         // With HotCold only the elected node runs projections, so "not running here" is not a failure.
         if (services.GetService(typeof(IProjectionCoordinator)) is IProjectionCoordinator coordinator)
-            data["daemonRunningHere"] = coordinator.DaemonForMainDatabase().IsRunning;
-        return HealthCheckResult.Healthy("database answers, host started", data);
+            data["daemonRunningHere"] = (await coordinator.AllDaemonsAsync()).Any(d => d.IsRunning);
+        return down.Count > 0
+            ? HealthCheckResult.Degraded($"province databases down: {string.Join(", ", down)}", failure, data)
+            : HealthCheckResult.Healthy("database answers, host started", data);
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Npgsql;
 
@@ -17,7 +19,7 @@ public sealed record InclusionProof(long Sequence, Guid StreamId, DateOnly Date,
 /// an event's inclusion proof. Every answer recomputes the links from the stored events: a day's root is
 /// built from recomputed links, so an event changed without the key changes the root as well.
 /// </summary>
-public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, TimeProvider time)
+public sealed class EventChain(IDocumentStore store, ProvinceDatabases provinces, Func<EventChainKey> key, TimeProvider time)
 {
     /// <summary>How long after midnight UTC a day's root is taken as final (appends still committing).</summary>
     public static TimeSpan DayGrace { get; } = TimeSpan.FromMinutes(5);
@@ -27,7 +29,10 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
     /// <summary>One stream's chain; null when the database holds neither an event nor a link of it.</summary>
     public async Task<ChainVerification?> VerifyStreamAsync(Guid streamId, CancellationToken ct)
     {
-        await using var conn = await OpenAsync(ct);
+        // The chain is kept per province database, beside the stream (the petition's id names its province).
+        if (PetitionIds.ProvinceOf(streamId) is not { } province || !await provinces.ServesAsync(province))
+            return null;
+        await using var conn = await OpenAsync(province, ct);
         var check = new StreamCheck(key(), streamId);
         var rows = 0;
         await using (var cmd = new NpgsqlCommand($"""
@@ -50,10 +55,10 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
     }
 
     /// <summary>Every stream of the store, streamed in one pass; <paramref name="broken"/> sees each broken stream.</summary>
-    public async Task<(int Streams, int Events, int Broken)> VerifyAllAsync(Action<ChainVerification> broken, CancellationToken ct)
+    public async Task<(int Streams, int Events, int Broken)> VerifyAllAsync(string province, Action<ChainVerification> broken, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(broken);
-        await using var conn = await OpenAsync(ct);
+        await using var conn = await OpenAsync(province, ct);
         var heads = new Dictionary<Guid, long>();
         await using (var cmd = new NpgsqlCommand($"select id, version from {Schema}.mt_streams", conn))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
@@ -106,18 +111,19 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
         return (streams, events, bad);
     }
 
-    public async Task<DayRoot> DayRootAsync(DateOnly day, CancellationToken ct)
+    /// <summary>The root of a province database's events of one UTC day (each province's log has its own roots).</summary>
+    public async Task<DayRoot> DayRootAsync(string province, DateOnly day, CancellationToken ct)
     {
-        var leaves = await LeavesAsync(day, ct);
+        var leaves = await LeavesAsync(province, day, ct);
         var (root, _) = ChainCodec.Root(leaves.Select(l => l.Leaf).ToList());
         return new DayRoot(day, root, leaves.Count, IsComplete(day));
     }
 
     /// <summary>The proof of the event with this sequence; null when it has no link.</summary>
-    public async Task<InclusionProof?> ProofAsync(long sequence, CancellationToken ct)
+    public async Task<InclusionProof?> ProofAsync(string province, long sequence, CancellationToken ct)
     {
         DateOnly day;
-        await using (var conn = await OpenAsync(ct))
+        await using (var conn = await OpenAsync(province, ct))
         await using (var cmd = new NpgsqlCommand($"select day from {Schema}.{EventChainStorage.TableName} where seq_id = @s", conn))
         {
             cmd.Parameters.AddWithValue("s", sequence);
@@ -127,7 +133,7 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
                 return null;
             day = reader.GetFieldValue<DateOnly>(0);
         }
-        var leaves = await LeavesAsync(day, ct);
+        var leaves = await LeavesAsync(province, day, ct);
         var index = leaves.FindIndex(l => l.Sequence == sequence);
         if (index < 0)
             return null;
@@ -139,11 +145,11 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
         time.GetUtcNow() >= new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + DayGrace;
 
     /// <summary>The day's leaves from recomputed links: a link that no longer matches its event gives another leaf.</summary>
-    private async Task<List<(long Sequence, Guid Stream, byte[] Leaf)>> LeavesAsync(DateOnly day, CancellationToken ct)
+    private async Task<List<(long Sequence, Guid Stream, byte[] Leaf)>> LeavesAsync(string province, DateOnly day, CancellationToken ct)
     {
         var chainKey = key();
         var leaves = new List<(long, Guid, byte[])>();
-        await using var conn = await OpenAsync(ct);
+        await using var conn = await OpenAsync(province, ct);
         await using var cmd = new NpgsqlCommand($"""
             select c.seq_id, c.stream_id, c.version, c.key_id, c.link, p.link, {EventRow.Columns}
             from {Schema}.{EventChainStorage.TableName} c
@@ -178,9 +184,9 @@ public sealed class EventChain(IDocumentStore store, Func<EventChainKey> key, Ti
         return await cmd.ExecuteScalarAsync(ct) is long v ? v : null;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    private async Task<NpgsqlConnection> OpenAsync(string province, CancellationToken ct)
     {
-        var conn = (NpgsqlConnection)store.Storage.Database.CreateConnection();
+        var conn = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
         await conn.OpenAsync(ct);
         return conn;
     }

@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -39,9 +40,12 @@ public sealed class EventChainBackfill(IDocumentStore store, Func<EventChainKey>
     {
         try
         {
-            var linked = await ChainUnlinkedAsync(store, chainKey, ct);
-            if (linked > 0)
-                logger.LogInformation("Event chain: linked {Count} events stored without a link", linked);
+            foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
+            {
+                var linked = await ChainUnlinkedAsync(store, database, chainKey, ct);
+                if (linked > 0)
+                    logger.LogInformation("Event chain: linked {Count} events stored without a link in {Province}", linked, string.Join(',', database.TenantIds));
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -55,11 +59,12 @@ public sealed class EventChainBackfill(IDocumentStore store, Func<EventChainKey>
     }
 
     /// <summary>One pass over the log in sequence order; returns how many links it wrote.</summary>
-    public static async Task<int> ChainUnlinkedAsync(IDocumentStore store, EventChainKey chainKey, CancellationToken ct)
+    public static async Task<int> ChainUnlinkedAsync(IDocumentStore store, IMartenDatabase database, EventChainKey chainKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(database);
         var schema = store.Options.Events.DatabaseSchemaName;
-        await using var conn = (NpgsqlConnection)store.Storage.Database.CreateConnection();
+        await using var conn = (NpgsqlConnection)database.CreateConnection();
         await conn.OpenAsync(ct);
         long after = 0;
         var linked = 0;

@@ -15,7 +15,7 @@ public static class EventChainSetup
     {
         // Resolved when first needed (the backfill resolves it at start, so a host without a key stops there).
         services.TryAddSingleton(sp => configured ?? EventChainKey.From(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.EventChain)));
-        services.TryAddSingleton(sp => new EventChain(sp.GetRequiredService<IDocumentStore>(),
+        services.TryAddSingleton(sp => new EventChain(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<Tenancy.ProvinceDatabases>(),
             () => sp.GetRequiredService<EventChainKey>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new EventChainBackfill(sp.GetRequiredService<IDocumentStore>(),
             () => sp.GetRequiredService<EventChainKey>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventChainBackfill>>()));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CaseEngine.Domain.Directory;
 using Marten;
 using Npgsql;
 using Weasel.Postgresql;
@@ -81,8 +82,10 @@ public sealed class CaseNumbers(IDocumentStore store)
     private static async Task<int> ReserveAsync(IDocumentStore store, string key, int count, CancellationToken ct)
     {
         var schema = store.Options.DatabaseSchemaName;
+        // The counter lives in the database of the entry region's province, like the petitions it numbers.
+        var database = await store.Storage.FindOrCreateDatabase(Provinces.Of(key[..key.IndexOf('-', StringComparison.Ordinal)])!);
         // A pool of its own whose sessions commit without waiting for the flush (see above).
-        using var template = store.Storage.Database.CreateConnection();
+        using var template = database.CreateConnection();
         var lazyCommit = new NpgsqlConnectionStringBuilder(template.ConnectionString)
         {
             Options = "-c synchronous_commit=off",

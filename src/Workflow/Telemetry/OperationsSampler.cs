@@ -2,6 +2,7 @@ using CaseEngine.Domain;
 using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Rules;
 using Marten;
+using Marten.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -41,8 +42,9 @@ public sealed class OperationsSampler(IDocumentStore store, RuleBook rules, Case
     {
         var table = ReadSideSchema.Qualified(store.Options.DatabaseSchemaName, ReadSideSchema.OverdueTable);
         var byDepartment = new List<(string Department, long Count)>();
-        await using (var connection = store.Storage.Database.CreateConnection())
+        foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
         {
+            await using var connection = database.CreateConnection();
             await connection.OpenAsync(ct);
             await using var count = new NpgsqlCommand($"select department_id, count(*) from {table} group by department_id", connection);
             try

@@ -37,7 +37,7 @@ public sealed class QueueWorld : AccessWorld
     /// <summary>An inbox row for Q at 340101-EDU that no event explains (Q never left 340102-PO).</summary>
     private static async Task PlantAsync(IDocumentStore store, Guid q)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
+        await using var connection = (await store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             $"insert into {store.Options.DatabaseSchemaName}.{ReadSideSchema.InboxTable} (item_id, petition_id, department_id, region_path, " +

@@ -54,7 +54,7 @@ public sealed class ProbeWorld : IAsyncLifetime
     public async Task Flag(Guid petition, Guid candidate)
     {
         using var scope = Api.Services.CreateScope();
-        await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync<CommandResult>(
+        await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeCommandAsync(scope.ServiceProvider,
             new CommandEnvelope(CommandMeta.System(Guid.NewGuid()), new FlagSuspectedDuplicates(petition, [new(candidate, 0.9)])));
     }
 

@@ -92,7 +92,7 @@ public class when_an_inbox_page_shows_only_row_fields(DatabaseFixture db) : ICla
         await SeedAsync(api);
         var officer = api.Officer("340101-PO");
 
-        using var statements = StatementCapture.UnderRequests(db.ConnectionString);
+        using var statements = StatementCapture.UnderRequests(db.ProvinceConnectionString);
 
         async Task<(string Page, List<string> Statements)> Read(string query)
         {
@@ -116,7 +116,7 @@ public class when_an_inbox_page_shows_only_row_fields(DatabaseFixture db) : ICla
         // Rows written before the inbox kept the status and departments (the columns added to an existing
         // inbox are null): the page's documents are loaded once for the whole page, and the page is the same.
         // The rows get their values back afterwards: the class's other tests read this inbox too.
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionString);
         await connection.OpenAsync();
         async Task<int> Sql(string sql)
         {
@@ -146,7 +146,7 @@ public class when_an_inbox_page_shows_only_row_fields(DatabaseFixture db) : ICla
         await api.Services.GetRequiredService<IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         // As a damaged read model would show it: the petition, never forwarded, in the agency's inbox, with
         // the status and departments its events give it (a row put in the wrong department, written whole).
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionString);
         await connection.OpenAsync();
         async Task Sql(string sql)
         {

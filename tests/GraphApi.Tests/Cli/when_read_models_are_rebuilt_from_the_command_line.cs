@@ -42,7 +42,7 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
 
     private async Task<int> CountAsync(string table)
     {
-        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await using var conn = new NpgsqlConnection(db.ProvinceConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand($"select count(*) from caseengine.{table}", conn);
         return (int)(long)(await cmd.ExecuteScalarAsync())!;
@@ -50,7 +50,7 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await using var conn = new NpgsqlConnection(db.ProvinceConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync();

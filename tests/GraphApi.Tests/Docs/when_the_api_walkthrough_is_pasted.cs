@@ -77,8 +77,18 @@ public partial class when_the_api_walkthrough_is_pasted
         folder.Success.ShouldBeTrue($"the server did not say where its embedded PostgreSQL lives:\n{Tail(server.Output)}");
         var cluster = folder.Groups["folder"].Value;
         Directory.Exists(cluster).ShouldBeTrue(cluster);
-        ServerProcess.Signal(int.Parse(cluster[(cluster.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture), SigInt);
-        (await server.ExitCodeWithinAsync(TimeSpan.FromSeconds(60))).ShouldBe(0, Tail(server.Output));
+        var pid = int.Parse(cluster[(cluster.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture);
+        ServerProcess.Signal(pid, SigInt);
+        var exit = await server.ExitCodeWithinAsync(TimeSpan.FromSeconds(60));
+        if (exit is null)
+        {
+            // What the server was doing, for the failure message: its state, then whether it stops later at all.
+            var state = File.Exists($"/proc/{pid}/status")
+                ? string.Join("; ", File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("State", StringComparison.Ordinal) || l.StartsWith("Threads", StringComparison.Ordinal) || l.StartsWith("SigCgt", StringComparison.Ordinal) || l.StartsWith("SigIgn", StringComparison.Ordinal)))
+                : "the server process is gone (dotnet run is not)";
+            var later = await server.ExitCodeWithinAsync(TimeSpan.FromSeconds(120));
+            exit.ShouldBe(0, $"not stopped 60 s after SIGINT ({state}); {(later is null ? "nor 120 s later" : $"stopped within 120 s more, exit {later}")}\n{Tail(server.Output)}");
+        }
         for (var poll = 0; poll < 40 && Directory.Exists(cluster); poll++)
             await Task.Delay(250);
         Directory.Exists(cluster).ShouldBeFalse($"the embedded database outlived the server: {cluster}");

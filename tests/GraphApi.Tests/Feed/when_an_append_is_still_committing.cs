@@ -27,7 +27,7 @@ public class when_an_append_is_still_committing(DatabaseFixture db) : IClassFixt
 
         // An append in flight has taken the next number; a later append commits first.
         var store = api.Services.GetRequiredService<IDocumentStore>();
-        await using (var conn = new NpgsqlConnection(db.ConnectionString))
+        await using (var conn = new NpgsqlConnection(db.ProvinceConnectionString))
         {
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand($"select nextval('{store.Options.Events.DatabaseSchemaName}.mt_events_sequence')", conn);

@@ -45,7 +45,7 @@ public class when_the_terminal_closes(DatabaseFixture db) : IClassFixture<Databa
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            await using (var connection = new Npgsql.NpgsqlConnection(db.ConnectionString))
+            await using (var connection = new Npgsql.NpgsqlConnection(db.ProvinceConnectionString))
             {
                 await connection.OpenAsync();
                 await using var command = new Npgsql.NpgsqlCommand(

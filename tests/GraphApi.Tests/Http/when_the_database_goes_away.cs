@@ -52,7 +52,7 @@ public sealed class when_the_database_goes_away(RestartableCluster cluster) : IC
         var again = await api.Data(Petitions.SubmitMutation, Petitions.SubmitInput(commandId: commandId), api.Citizen());
         var id = answer.Data.GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetGuid();
         again.GetProperty("submitPetition").GetProperty("petition").GetProperty("id").GetGuid().ShouldBe(id);
-        await using var session = api.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        await using var session = api.Services.GetRequiredService<IDocumentStore>().QuerySession(Province.Demo);
         (await session.Events.QueryAllRawEvents().Where(e => e.StreamId == id).CountAsync()).ShouldBeGreaterThan(0);
         (await session.Query<CaseEngine.Domain.Petitions.Petition>().CountAsync()).ShouldBe(2);
     }

@@ -26,7 +26,7 @@ public class when_an_event_is_rewritten_in_the_database(DatabaseFixture db) : IC
         events.ShouldBeGreaterThanOrEqualTo(3);
 
         // The attack: an UPDATE by anyone with write access, on an event that is not the stream's first.
-        await using (var conn = new NpgsqlConnection(db.ConnectionString))
+        await using (var conn = new NpgsqlConnection(db.ProvinceConnectionString))
         {
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand(

@@ -117,7 +117,7 @@ public abstract class IntegratorScenario(DatabaseFixture db) : IAsyncLifetime
 
     protected async Task SqlAsync(string sql, Guid stream)
     {
-        await using var conn = new NpgsqlConnection(Db.ConnectionString);
+        await using var conn = new NpgsqlConnection(Db.ProvinceConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.AddWithValue("id", stream);
@@ -182,7 +182,7 @@ public class when_the_log_is_rewritten_with_the_key(DatabaseFixture db) : Integr
             update caseengine.mt_events set data = jsonb_set(data, '{subject}', '"无事"') where stream_id = @id and version = 1;
             delete from caseengine.ce_event_chain;
             """, Mine);
-        var linked = await EventChainBackfill.ChainUnlinkedAsync(Api.Services.GetRequiredService<IDocumentStore>(),
+        var linked = await EventChainBackfill.ChainUnlinkedAsync(Api.Services.GetRequiredService<IDocumentStore>(), await Api.Services.GetRequiredService<IDocumentStore>().Storage.FindOrCreateDatabase(Province.Demo),
             Api.Services.GetRequiredService<EventChainKey>(), CancellationToken.None);
         linked.ShouldBeGreaterThan(0);
 

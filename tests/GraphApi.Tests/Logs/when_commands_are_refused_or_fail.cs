@@ -154,17 +154,17 @@ public sealed class RefusalRun : IAsyncLifetime
         Logs.Phase = "bus-refusals";
         var bus = api.Services.GetRequiredService<IMessageBus>();
         var anonymous = new CommandMeta(Guid.NewGuid(), Actor.AnonymousPetitioner, Anonymous: true, AccessCode: wCode);
-        await BusRefused("INVALID_TRANSITION", bus.InvokeAsync<CommandResult>(new CommandEnvelope(anonymous, new WithdrawPetition(w, Reason))));
-        await BusRefused("VALIDATION", bus.InvokeAsync<CommandResult>(new CommandEnvelope(
+        await BusRefused("INVALID_TRANSITION", bus.InvokeCommandAsync(api.Services, new CommandEnvelope(anonymous, new WithdrawPetition(w, Reason))));
+        await BusRefused("VALIDATION", bus.InvokeCommandAsync(api.Services, new CommandEnvelope(
             new CommandMeta(Guid.NewGuid(), new Actor("citizen-1", Role.Petitioner, null)),
             new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest, " ", Content, new PetitionerDetails(Name, Phone, IdNumber, Address), null))));
-        await BusRefused("NOT_FOUND", bus.InvokeAsync<CommandResult>(new CommandEnvelope(anonymous with { AccessCode = WrongCode, CommandId = Guid.NewGuid() },
+        await BusRefused("NOT_FOUND", bus.InvokeCommandAsync(api.Services, new CommandEnvelope(anonymous with { AccessCode = WrongCode, CommandId = Guid.NewGuid() },
             new EvaluatePetition(a, Satisfaction.Satisfied, Reason))));
 
         // A command the database fails: a unique index on the petitioner's phone, broken by a second
         // submission; the server's error detail quotes the key, i.e. the phone.
         Logs.Phase = "failure";
-        await using (var connection = new NpgsqlConnection(Db.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Db.ProvinceConnectionString))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand(
@@ -175,7 +175,7 @@ public sealed class RefusalRun : IAsyncLifetime
         var failed = await api.GraphQL(Petitions.SubmitMutation, Input(content: FailingContent), api.Citizen());
         Codes.Add(("failure", failed.Code));
         Logs.Phase = "failure-bus";
-        var thrown = await Should.ThrowAsync<Exception>(() => bus.InvokeAsync<CommandResult>(new CommandEnvelope(
+        var thrown = await Should.ThrowAsync<Exception>(() => bus.InvokeCommandAsync(api.Services, new CommandEnvelope(
             new CommandMeta(Guid.NewGuid(), new Actor("citizen-1", Role.Petitioner, null)),
             new SubmitPetition(Channel.Website, "340101", PetitionCategory.ComplaintRequest, Subject, FailingContent, new PetitionerDetails(Name, Phone, IdNumber, Address), null))));
         thrown.ShouldNotBeOfType<RuleViolation>();
@@ -268,8 +268,8 @@ public sealed class when_commands_are_refused_or_fail(RefusalRun run) : IClassFi
         spans.RemoveAll(a => (a.GetTagItem("db.statement") as string)?.StartsWith("CREATE UNIQUE INDEX logs_test_phone", StringComparison.Ordinal) == true);
         // The exporter sees the whole test process: other classes' own statements on their databases (the
         // JSON log test writes the same markers into its set-up index) are theirs, not this server's.
-        var database = new Npgsql.NpgsqlConnectionStringBuilder(run.Db.ConnectionString).Database;
-        spans.RemoveAll(a => a.Source.Name == "Npgsql" && a.DisplayName != database);
+        var databases = new[] { run.Db.ConnectionString, run.Db.ProvinceConnectionString }.Select(s => new Npgsql.NpgsqlConnectionStringBuilder(s).Database).ToHashSet();
+        spans.RemoveAll(a => a.Source.Name == "Npgsql" && !databases.Contains(a.DisplayName));
         var leaks = spans.SelectMany(a => run.Secrets.Where(secret => SpanText(a).Contains(secret, StringComparison.Ordinal))
             .Select(secret => $"{secret} in {a.Source.Name} {a.DisplayName}: {Cut(SpanText(a))}")).ToList();
         leaks.Count.ShouldBe(0, string.Join("\n---\n", leaks.Take(5)));

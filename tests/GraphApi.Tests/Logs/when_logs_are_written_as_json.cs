@@ -66,7 +66,7 @@ public sealed class JsonLogRun : IAsyncLifetime
         Code(await PostAsync(http, server, decline, new { input = new { commandId = Guid.NewGuid(), petitionId = petition, expectedVersion = 9, reason = RefusalRun.Reason } },
             RemoteApi.Token(Role.Officer, "officer@340101-PO", "340101-PO"))).ShouldBe("CONCURRENCY_CONFLICT");
         // A command the database fails (as in RefusalRun: a unique index on the phone; the server's error detail would quote it): an Error line with its exception.
-        await using (var connection = new NpgsqlConnection(Db.ConnectionString))
+        await using (var connection = new NpgsqlConnection(Db.ProvinceConnectionString))
         {
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand(
@@ -158,7 +158,7 @@ public sealed class when_logs_are_written_as_json(JsonLogRun run, Xunit.Abstract
         }
         // The start's summary line is there, as JSON too.
         Entries().ShouldContain(e => e.GetProperty("Category").GetString() == "CaseEngine"
-            && e.GetProperty("Message").GetString()!.StartsWith("CaseEngine Production: database PostgreSQL", StringComparison.Ordinal));
+            && e.GetProperty("Message").GetString()!.StartsWith("CaseEngine Production: database master PostgreSQL", StringComparison.Ordinal));
     }
 
     [Fact]

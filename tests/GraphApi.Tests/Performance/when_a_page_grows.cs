@@ -36,7 +36,7 @@ public class when_a_page_grows(DatabaseFixture db, ITestOutputHelper output) : I
         var officer = api.Officer("340101-PO");
 
         // Only this fixture's database, under a request, counts (StatementCapture).
-        using var commands = StatementCapture.UnderRequests(db.ConnectionString);
+        using var commands = StatementCapture.UnderRequests(db.ProvinceConnectionString);
 
         string? lastCursor = null;
         async Task<(int Count, string Names)> RoundTrips(int first, string? after = null)

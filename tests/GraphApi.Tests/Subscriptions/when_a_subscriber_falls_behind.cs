@@ -20,7 +20,7 @@ public class when_a_subscriber_falls_behind(DatabaseFixture db) : IClassFixture<
         var live = api.Services.GetRequiredService<LiveEvents>();
         var auditor = new Caller(new Actor("auditor-1", Role.Auditor, null), Anonymous: false);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var events = live.FollowAsync(new FeedQuery(After: live.Position, First: 100, null, null), auditor, cancel.Token)
+        await using var events = live.FollowAsync(new FeedQuery(After: live.PositionOf(Province.Demo), First: 100, null, null), auditor, cancel.Token)
             .GetAsyncEnumerator(cancel.Token);
 
         // The subscriber joins the live tail and takes the first event, then stops reading.
@@ -30,7 +30,7 @@ public class when_a_subscriber_falls_behind(DatabaseFixture db) : IClassFixture<
         for (var i = 0; i < 4; i++)
             await api.SubmitAsync();
         var last = await LastSequenceAsync(api);
-        while (live.Position < last)
+        while (live.PositionOf(Province.Demo) < last)
         {
             cancel.Token.ThrowIfCancellationRequested();
             await Task.Delay(20, cancel.Token);
@@ -47,7 +47,7 @@ public class when_a_subscriber_falls_behind(DatabaseFixture db) : IClassFixture<
 
     private static async Task<long> LastSequenceAsync(ApiHost api)
     {
-        await using var session = api.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession();
+        await using var session = api.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(Province.Demo);
         return await Marten.QueryableExtensions.MaxAsync(session.Events.QueryAllRawEvents(), e => e.Sequence);
     }
 }

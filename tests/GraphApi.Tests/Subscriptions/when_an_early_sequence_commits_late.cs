@@ -23,7 +23,7 @@ public class when_an_early_sequence_commits_late(DatabaseFixture db) : IClassFix
         var (first, _, _) = await api.SubmitAsync();
         var store = api.Services.GetRequiredService<IDocumentStore>();
         PetitionSubmitted submitted;
-        await using (var query = store.QuerySession())
+        await using (var query = store.QuerySession(Province.Demo))
             submitted = (PetitionSubmitted)(await query.Events.FetchStreamAsync(first))[0].Data;
 
         await using var ws = await WsSession.ConnectAsync(api);
@@ -39,10 +39,12 @@ public class when_an_early_sequence_commits_late(DatabaseFixture db) : IClassFix
 
         // The early append takes its sequence inside a transaction that stays open...
         var late = Guid.NewGuid();
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionString);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+        var options = SessionOptions.ForTransaction(transaction);
+        options.TenantId = Province.Demo;
+        await using (var session = store.LightweightSession(options))
         {
             var early = submitted with { PetitionId = late, CaseNumber = "340101-2099-999999" };
             session.Events.StartStream<Petition>(late, early);

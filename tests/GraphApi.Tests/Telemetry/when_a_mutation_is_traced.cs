@@ -36,7 +36,7 @@ public sealed class when_a_mutation_is_traced(DatabaseFixture db, RabbitMqFixtur
         lock (spans)
             all = [.. spans];
         // Listeners are process-wide: other hosts' spans are there too. Ours wrote to this class's database.
-        var database = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString).Database;
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(db.ProvinceConnectionString).Database;
         var requests = all.Where(a => a.Kind == ActivityKind.Server && a.GetTagItem("url.path") as string == GraphApiSetup.Path
             && all.Any(n => n.TraceId == a.TraceId && n.Source.Name == "Npgsql" && n.DisplayName == database)).ToList();
         requests.Count.ShouldBe(1, Describe(all));

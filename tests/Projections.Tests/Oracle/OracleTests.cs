@@ -49,7 +49,7 @@ public class OracleFixture : DatabaseFixture, IAsyncLifetime
         var watch = Stopwatch.StartNew();
         await Engine.Store.SettleAsync(TimeSpan.FromMinutes(5));
         CatchUp = watch.Elapsed;
-        await using var session = Engine.Store.QuerySession();
+        await using var session = Engine.Store.QuerySession(Province.Demo);
         Log = await session.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync();
     }
 
@@ -91,7 +91,7 @@ public abstract class ReadModelOracle<TFixture>(TFixture fixture, ITestOutputHel
     public async Task every_petition_document_equals_its_stream_folded_by_the_domain()
     {
         var streams = fixture.Log.GroupBy(e => e.StreamId).ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data).ToList());
-        await using var session = Store.QuerySession();
+        await using var session = Store.QuerySession(Province.Demo);
         var stored = await session.Query<Petition>().ToListAsync();
         stored.Count.ShouldBe(streams.Count);
         var serializer = Store.Options.Serializer();
@@ -186,7 +186,7 @@ public abstract class ReadModelOracle<TFixture>(TFixture fixture, ITestOutputHel
         var directory = fixture.Engine.Host.Services.GetRequiredService<RuleBook>().Directory;
         var now = fixture.Engine.Clock.GetUtcNow();
         var inbox = BruteForce.Inbox(fixture.Log).Select(r => r.Split('|')).ToList();
-        await using var session = Store.QuerySession();
+        await using var session = Store.QuerySession(Province.Demo);
 
         // Every department's inbox, walked in pages of 7 in each order, is its rows in order, each once.
         foreach (var department in inbox.Select(r => r[2]).Distinct())

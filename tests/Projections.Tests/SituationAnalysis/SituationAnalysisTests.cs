@@ -44,7 +44,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
         var seededAt = watch.Elapsed;
 
         SituationReport city;
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
             city = await SituationAnalysisQueries.AnalyseAsync(session, Directory, SurgeWorkload.City, AnalysisPeriod.Month, new DateOnly(2025, 6, 18));
         Print(city);
 
@@ -63,7 +63,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
         city.ShouldBeEquivalentTo(Oracle(seeded, [], SurgeWorkload.City, city.Window));
 
         // The province: the surging city ranks first among its cities.
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
         {
             var province = await SituationAnalysisQueries.AnalyseAsync(session, Directory, "34", AnalysisPeriod.Month, new DateOnly(2025, 6, 30));
             province.Regions[0].Key.ShouldBe(SurgeWorkload.City);
@@ -78,7 +78,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
             new LinkDuplicate(ids[june[1].Index], ids[june[0].Index], "同一事项")));
         await engine.Store.SettleAsync(Settle);
         SituationReport afterLink;
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
             afterLink = await SituationAnalysisQueries.AnalyseAsync(session, Directory, SurgeWorkload.City, AnalysisPeriod.Month, SurgeWorkload.June);
         afterLink.Regions[0].Count.ShouldBe(20);
         afterLink.Received.ShouldBe(city.Received - 1);
@@ -86,7 +86,7 @@ public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture 
 
         // Rebuilt from the events: the same report.
         await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(engine.Host.Services.GetRequiredService<IProjectionCoordinator>(), SituationAnalysisProjection.Name);
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
             (await SituationAnalysisQueries.AnalyseAsync(session, Directory, SurgeWorkload.City, AnalysisPeriod.Month, SurgeWorkload.June))
                 .ShouldBeEquivalentTo(afterLink);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -14,18 +14,18 @@ public class when_a_read_model_is_stored(DatabaseFixture db) : IClassFixture<Dat
     {
         using var store = DocumentStore.For(opts =>
         {
-            opts.Connection(db.ConnectionString);
+            opts.Connection(db.ProvinceConnectionString);
             opts.DatabaseSchemaName = "projections_probe";
         });
         var view = new ProbeView(Guid.NewGuid(), "dept-01", 3);
 
-        await using (var session = store.LightweightSession())
+        await using (var session = store.LightweightSession(Province.Demo))
         {
             session.Store(view);
             await session.SaveChangesAsync();
         }
 
-        await using var query = store.QuerySession();
+        await using var query = store.QuerySession(Province.Demo);
         (await query.LoadAsync<ProbeView>(view.Id)).ShouldBe(view);
         if (PostgresServer.Embedded is { } embedded)
             Path.GetFileName(embedded.ClusterDirectory).ShouldEndWith($"-{Environment.ProcessId}");

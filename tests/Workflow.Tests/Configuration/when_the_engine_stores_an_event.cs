@@ -30,7 +30,7 @@ public class when_the_engine_stores_an_event(DatabaseFixture db) : IClassFixture
         var streamId = Guid.NewGuid();
         _clock.Advance(TimeSpan.FromMinutes(5));
 
-        await using (var session = store.LightweightSession())
+        await using (var session = store.LightweightSession(Province.Demo))
         {
             session.CorrelationId = "correlation-1";
             session.CausationId = "causation-1";
@@ -39,7 +39,7 @@ public class when_the_engine_stores_an_event(DatabaseFixture db) : IClassFixture
             await session.SaveChangesAsync();
         }
 
-        await using var query = store.QuerySession();
+        await using var query = store.QuerySession(Province.Demo);
         var stored = (await query.Events.FetchStreamAsync(streamId)).ShouldHaveSingleItem();
         stored.Data.ShouldBe(new TestPing(streamId, "hello", PingUrgency.Urgent));
         stored.CorrelationId.ShouldBe("correlation-1");
@@ -53,13 +53,13 @@ public class when_the_engine_stores_an_event(DatabaseFixture db) : IClassFixture
     {
         var store = _host.Services.GetRequiredService<IDocumentStore>();
         var streamId = Guid.NewGuid();
-        await using (var session = store.LightweightSession())
+        await using (var session = store.LightweightSession(Province.Demo))
         {
             session.Events.StartStream(streamId, new TestPing(streamId, "json", PingUrgency.Urgent));
             await session.SaveChangesAsync();
         }
 
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("select data::text from caseengine.mt_events where stream_id = @id", connection);
         command.Parameters.AddWithValue("id", streamId);

@@ -29,7 +29,7 @@ public sealed class when_a_deadline_timer_keeps_failing(DatabaseFixture db) : IC
         var healthy = (await engine.SubmitAsync()).PetitionId;
         await engine.Forward(healthy);
         DeadlineTimer timer;
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
             timer = await session.Query<DeadlineTimer>().Where(t => t.PetitionId == poisoned).OrderBy(t => t.DueAt).FirstAsync();
 
         // The database refuses every append to the poisoned petition (a fault of the kind a bad migration or a full disk gives).
@@ -53,7 +53,7 @@ public sealed class when_a_deadline_timer_keeps_failing(DatabaseFixture db) : IC
                 await engine.SweepAsync();
 
             // Set aside: its row is gone, its command (same command id) failed in the queue and is kept.
-            await using (var session = engine.Store.QuerySession())
+            await using (var session = engine.Store.QuerySession(Province.Demo))
                 (await session.Query<DeadlineTimer>().Where(t => t.Id == timer.Id).AnyAsync()).ShouldBeFalse();
             var commandId = DeadlineSweeper.FiringId(timer);
             var letter = await Poll.UntilAsync(async () => (await box.ListAsync(50, default)).SingleOrDefault(l => l.CommandId == commandId), Bound);
@@ -75,7 +75,7 @@ public sealed class when_a_deadline_timer_keeps_failing(DatabaseFixture db) : IC
 
     private static async Task ExecuteAsync(Engine engine, string sql)
     {
-        await using var connection = engine.Store.Storage.Database.CreateConnection();
+        await using var connection = (await engine.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -137,7 +137,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
         var flags = await FlagCountAsync(engine, both[0].PetitionId) + await FlagCountAsync(engine, both[1].PetitionId);
         flags.ShouldBe(1);
 
-        var daemon = engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        var daemon = await engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForDatabase(Province.Demo);
         await daemon.RewindSubscriptionAsync(DuplicateDetectionSubscription.SubscriptionName, CancellationToken.None);
         await engine.Store.SettleAsync(Settle);
         (await FlagCountAsync(engine, both[0].PetitionId) + await FlagCountAsync(engine, both[1].PetitionId)).ShouldBe(1);
@@ -151,7 +151,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     public async Task the_submission_writes_no_index_row_and_every_candidate_is_flagged_by_one_command()
     {
         await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
-        var daemon = engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        var daemon = await engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForDatabase(Province.Demo);
         var sun = new PetitionerDetails("孙八", "13600001111", "340101198801018888", null);
         var first = await Submit(engine, Petition(0, who: sun), "citizen-sun");
         var second = await Submit(engine, Petition(1, who: sun), "citizen-sun");
@@ -178,7 +178,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     public async Task a_page_compares_each_petition_with_what_the_log_held_when_it_was_submitted()
     {
         await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
-        var daemon = engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        var daemon = await engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForDatabase(Province.Demo);
         var zhou = new PetitionerDetails("周九", "13600002222", "340101198901019999", null);
         var indexed = await Submit(engine, Petition(0, who: zhou));
         await engine.Store.SettleAsync(Settle);
@@ -207,7 +207,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
 
     private async Task<string?> StatusAsync(Guid id)
     {
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"select status from caseengine.{DuplicateIndexSchema.Table} where petition_id = @id", connection);
         command.Parameters.AddWithValue("id", id);
@@ -245,7 +245,7 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     /// <summary>Every row, every column, as text (bytea as hex), ordered by petition id.</summary>
     private async Task<List<string>> RowsAsync()
     {
-        await using var connection = new NpgsqlConnection(db.ConnectionString);
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"select * from caseengine.{DuplicateIndexSchema.Table} order by petition_id", connection);
         await using var reader = await command.ExecuteReaderAsync();

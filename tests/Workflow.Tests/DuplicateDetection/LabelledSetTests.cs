@@ -50,7 +50,7 @@ public class when_a_labelled_set_of_petitions_goes_through_the_workflow(Database
         var indexOf = ids.ToDictionary(x => x.Value, x => x.Key);
         var predicted = new HashSet<(int, int)>();
         var scores = new List<double>();
-        await using (var session = engine.Store.QuerySession())
+        await using (var session = engine.Store.QuerySession(Province.Demo))
         {
             var petitions = await session.LoadManyAsync<Petition>([.. ids.Values]);
             foreach (var petition in petitions)

@@ -25,7 +25,7 @@ public sealed class when_case_events_are_published(DatabaseFixture db, RabbitMqF
 
     private static async Task<IReadOnlyList<JasperFx.Events.IEvent>> LogAsync(Engine engine)
     {
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         return await session.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync();
     }
 
@@ -68,7 +68,7 @@ public sealed class when_case_events_are_published(DatabaseFixture db, RabbitMqF
     }
 
     private static async Task<long> PublishedUpToAsync(Engine engine) =>
-        (await engine.Store.Advanced.AllProjectionProgress()).Single(p => p.ShardName == $"{CaseEventPublisher.SubscriptionName}:All").Sequence;
+        (await engine.Store.Advanced.AllProjectionProgress(Province.Demo)).Single(p => p.ShardName == $"{CaseEventPublisher.SubscriptionName}:All").Sequence;
 
     [Fact]
     public async Task events_wait_in_the_log_while_the_broker_is_down_and_the_progress_moves_only_once_the_broker_confirmed_them()

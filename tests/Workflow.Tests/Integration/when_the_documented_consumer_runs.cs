@@ -67,7 +67,7 @@ public sealed partial class when_the_documented_consumer_runs(DatabaseFixture db
                 await engine.Accept(id);
                 await engine.Reply(id);
             }
-            await using var session = engine.Store.QuerySession();
+            await using var session = engine.Store.QuerySession(Province.Demo);
             var log = (await session.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync()).Where(e => ours.Contains(e.StreamId)).ToList();
             log.Count.ShouldBe(12);
 

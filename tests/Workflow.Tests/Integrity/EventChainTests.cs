@@ -33,7 +33,7 @@ public class when_events_were_stored_before_the_chain(DatabaseFixture db) : ICla
             await engine.Accept(ids[0]);
             var chain = engine.Host.Services.GetRequiredService<EventChain>();
             var broken = new List<ChainVerification>();
-            var (streams, checkedEvents, bad) = await chain.VerifyAllAsync(broken.Add, CancellationToken.None);
+            var (streams, checkedEvents, bad) = await chain.VerifyAllAsync(Province.Demo, broken.Add, CancellationToken.None);
             bad.ShouldBe(0, string.Join("; ", broken));
             streams.ShouldBe(3);
             checkedEvents.ShouldBe((int)events + 1);
@@ -42,7 +42,7 @@ public class when_events_were_stored_before_the_chain(DatabaseFixture db) : ICla
         await using (var engine = await Engine.StartAsync(db))
         {
             // ...and a later start finds nothing left to link.
-            (await EventChainBackfill.ChainUnlinkedAsync(engine.Store, CaseEngineTestHost.TestEventChainKey, CancellationToken.None)).ShouldBe(0);
+            (await EventChainBackfill.ChainUnlinkedAsync(engine.Store, await engine.Store.Storage.FindOrCreateDatabase(Province.Demo), CaseEngineTestHost.TestEventChainKey, CancellationToken.None)).ShouldBe(0);
         }
     }
 
@@ -52,7 +52,7 @@ public class when_events_were_stored_before_the_chain(DatabaseFixture db) : ICla
 
     private async Task<string> TextAsync(string sql)
     {
-        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await using var conn = new NpgsqlConnection(db.ProvinceConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         return (string)(await cmd.ExecuteScalarAsync())!;
@@ -60,7 +60,7 @@ public class when_events_were_stored_before_the_chain(DatabaseFixture db) : ICla
 
     private async Task ExecuteAsync(string sql)
     {
-        await using var conn = new NpgsqlConnection(db.ConnectionString);
+        await using var conn = new NpgsqlConnection(db.ProvinceConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(sql, conn);
         await cmd.ExecuteNonQueryAsync();
@@ -80,7 +80,7 @@ public class when_commands_run_at_once(DatabaseFixture db) : IClassFixture<Datab
 
         var chain = engine.Host.Services.GetRequiredService<EventChain>();
         var broken = new List<ChainVerification>();
-        var (streams, events, bad) = await chain.VerifyAllAsync(broken.Add, CancellationToken.None);
+        var (streams, events, bad) = await chain.VerifyAllAsync(Province.Demo, broken.Add, CancellationToken.None);
         bad.ShouldBe(0, string.Join("; ", broken));
         streams.ShouldBe(12);
         events.ShouldBeGreaterThanOrEqualTo(12 * 3);

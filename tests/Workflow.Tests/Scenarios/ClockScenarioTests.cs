@@ -114,7 +114,7 @@ public class when_the_clock_passes_a_due_moment(DatabaseFixture db) : IClassFixt
 
     private static async Task<IReadOnlyList<DeadlineTimer>> TimersAsync(Engine engine, Guid id)
     {
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         return await session.Query<DeadlineTimer>().Where(t => t.PetitionId == id).ToListAsync();
     }
 }

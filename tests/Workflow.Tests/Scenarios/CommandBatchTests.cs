@@ -113,7 +113,7 @@ public class a_command_batch(DatabaseFixture db) : IClassFixture<DatabaseFixture
             stream.Skip(2).Select(e => e.CausationId).Order().ShouldBe(
                 new[] { left, right }.Select(batch => batch.Single(m => m.PetitionId == id).Meta.CommandId.ToString()).Order());
         }
-        await using var session = engine.Store.QuerySession();
+        await using var session = engine.Store.QuerySession(Province.Demo);
         (await session.Query<CommandRecord>().Where(r => r.PetitionId.IsOneOf(ids)).CountAsync()).ShouldBe(40);
     }
 }

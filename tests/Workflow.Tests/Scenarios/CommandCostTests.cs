@@ -46,7 +46,7 @@ public class when_a_command_runs(DatabaseFixture db) : IClassFixture<DatabaseFix
     {
         await using var engine = await Engine.StartAsync(db);
         var id = (await engine.SubmitAsync()).PetitionId;
-        using var statements = StatementCapture.InTraces(db.ConnectionString);
+        using var statements = StatementCapture.InTraces(db.ProvinceConnectionString);
         using (statements.Begin("forward"))
             (await engine.Forward(id)).Events.ShouldNotBeEmpty();
 

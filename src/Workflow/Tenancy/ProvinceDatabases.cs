@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using CaseEngine.Domain;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
+using JasperFx.MultiTenancy;
+using Marten;
+using Marten.Storage;
+using Wolverine.Persistence.Durability;
+using Wolverine.Runtime;
+
+namespace CaseEngine.Workflow.Tenancy;
+
+/// <summary>
+/// The province databases behind the one store: Marten's database-per-tenant tenancy with a master
+/// table of tenants (<c>caseengine_master.mt_tenant_databases</c> in the master database), the tenant id being
+/// the province's code. This class only answers "which database" — from a region, a case number or a
+/// petition's id, never by asking every database (<see cref="Provinces"/>, <see cref="PetitionIds"/>) —
+/// and registers a database at run time; the tenancy itself is Marten's and Wolverine's.
+/// </summary>
+public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wolverine)
+{
+    /// <summary>The schema of the master database's table of province databases (Marten's <c>mt_tenant_databases</c>).</summary>
+    public const string MasterSchema = "caseengine_master";
+
+    public IDocumentStore Store => store;
+
+    private MasterTableTenancy Tenancy => (MasterTableTenancy)store.Options.Tenancy;
+
+    /// <summary>The provinces this node has made ready (schema and Wolverine tables checked), each once.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _ready = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True when the province has a database. A known province is answered from memory; an unknown
+    /// one costs one indexed read of the master table, so a database another node (or an operator's
+    /// insert) listed is found and served without a restart: the first time this node meets it, its
+    /// schema and Wolverine's tables are brought up to date (<see cref="ReadyAsync"/>).
+    /// </summary>
+    public async ValueTask<bool> ServesAsync(string province)
+    {
+        ArgumentNullException.ThrowIfNull(province);
+        try
+        {
+            await Tenancy.GetTenantAsync(province);
+        }
+        catch (UnknownTenantIdException)
+        {
+            return false;
+        }
+        await ReadyAsync(province);
+        return true;
+    }
+
+    /// <summary>
+    /// Applies what Marten applies at start (documents, events, the engine's own tables) and Wolverine's
+    /// inbox and outbox tables to a province's database, once per node: neither engine does it for a
+    /// database listed after the node started. Idempotent; a failure is retried at the next call.
+    /// </summary>
+    private Task ReadyAsync(string province)
+    {
+        var ready = _ready.GetOrAdd(province, p => new Lazy<Task>(() => MakeReadyAsync(p)));
+        if (ready.Value.IsFaulted || ready.Value.IsCanceled)
+            _ready.TryRemove(new KeyValuePair<string, Lazy<Task>>(province, ready));
+        return ready.Value;
+    }
+
+    /// <summary>The provinces listed when the node started: Marten and Wolverine applied their schema then.</summary>
+    internal void ReadyAtStart(IEnumerable<string> provinces)
+    {
+        foreach (var province in provinces)
+            _ready.TryAdd(province, new Lazy<Task>(Task.CompletedTask));
+    }
+
+    private async Task MakeReadyAsync(string province)
+    {
+        var database = await store.Storage.FindOrCreateDatabase(province);
+        await database.ApplyAllConfiguredChangesToDatabaseAsync();
+        if (wolverine.Storage is MultiTenantedMessageStore messages)
+        {
+            var inbox = await messages.GetDatabaseAsync(province);
+            await inbox.Admin.MigrateAsync();
+        }
+    }
+
+    /// <summary>The provinces with a database, in code order (reads the master table).</summary>
+    public async Task<IReadOnlyList<string>> AllAsync()
+    {
+        var databases = await store.Storage.AllDatabases();
+        return [.. databases.OfType<IMartenDatabase>().SelectMany(d => d.TenantIds).Distinct().Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The database of a served province.</summary>
+    public async ValueTask<IMartenDatabase> DatabaseAsync(string province) => await store.Storage.FindOrCreateDatabase(province);
+
+    /// <summary>The province holding a petition, from its id alone; null when the id names no served province (NOT_FOUND to the caller).</summary>
+    public async ValueTask<string?> OfPetitionAsync(Guid petitionId) =>
+        PetitionIds.ProvinceOf(petitionId) is { } province && await ServesAsync(province) ? province : null;
+
+    /// <summary>The province holding a case number's petition; null when it names no served province.</summary>
+    public async ValueTask<string?> OfCaseNumberAsync(string caseNumber) =>
+        Provinces.OfCaseNumber(caseNumber) is { } province && await ServesAsync(province) ? province : null;
+
+    /// <summary>
+    /// The database that holds everything under a region (a department's queues, statistics, situation
+    /// analysis, the events an auditor or integrator of that region follows): its province's. The
+    /// national root spans every province: it is served from the only province database while there is
+    /// one, and refused (VALIDATION, "ask per province") once there are several, until the national
+    /// roll-up and the national log (issue 20) serve it. A region whose province has no database is NOT_FOUND.
+    /// </summary>
+    public async ValueTask<string> ForRegionAsync(string regionCode)
+    {
+        var province = Provinces.Of(regionCode) ?? throw RuleViolation.Validation("not a region code");
+        if (!Provinces.IsNational(province))
+            return await ServesAsync(province) ? province : throw RuleViolation.NotFound("no database serves that region's province");
+        var all = await AllAsync();
+        return all.Count == 1
+            ? all[0]
+            : throw RuleViolation.Validation("a national scope over several province databases is not served yet: ask per province");
+    }
+
+    /// <summary>
+    /// Lists a province's database in a master database's table, without a running engine (a
+    /// deployment's setup, the tests' fixtures): the engines started on that master database then
+    /// serve it, and apply its schema at start.
+    /// </summary>
+    public static async Task RecordAsync(string masterConnectionString, string province, string connectionString)
+    {
+        if (Provinces.Of(province) != province)
+            throw new ArgumentException("a province is registered by its 6-digit code, e.g. 340000", nameof(province));
+        await using var tenancy = new MasterTableTenancy(new StoreOptions(), masterConnectionString, MasterSchema);
+        // Creates the table when it is not there yet.
+        await tenancy.BuildDatabases();
+        await tenancy.AddDatabaseRecordAsync(province, connectionString);
+    }
+
+    /// <summary>
+    /// Registers a province's database while running: the row in the master table, then the schema
+    /// Marten applies at start (documents, events, and the engine's own tables) and Wolverine's inbox
+    /// and outbox tables, which neither engine creates for a database registered after start. The daemon
+    /// and Wolverine find the new database from the master table.
+    /// </summary>
+    public async Task RegisterAsync(string province, string connectionString, CancellationToken ct = default)
+    {
+        if (Provinces.Of(province) != province)
+            throw RuleViolation.Validation("a province is registered by its 6-digit code, e.g. 340000");
+        await Tenancy.AddDatabaseRecordAsync(province, connectionString);
+        ct.ThrowIfCancellationRequested();
+        if (!await ServesAsync(province))
+            throw new InvalidOperationException($"province {province} was listed but is not found in the master table");
+    }
+}
