@@ -93,7 +93,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         {
             try
             {
-                foreach (var province in await provinces.AllAsync())
+                // The list of provinces from the master table every few seconds, not on every poll.
+                foreach (var province in await provinces.KnownAsync(TimeSpan.FromSeconds(5)))
                     await _tails.GetOrAdd(province, p => new Tail(p)).PollAsync(feed, stoppingToken);
                 _started.TrySetResult();
             }

@@ -88,6 +88,24 @@ public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wo
         return [.. databases.OfType<IMartenDatabase>().SelectMany(d => d.TenantIds).Distinct().Order(StringComparer.Ordinal)];
     }
 
+    private volatile Known? _known;
+
+    /// <summary>
+    /// <see cref="AllAsync"/> read at most once per <paramref name="maxAge"/> of real time: for loops that
+    /// run many times a second on every node (the live tails), which would otherwise ask the master
+    /// database each time. A province listed meanwhile is seen within <paramref name="maxAge"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> KnownAsync(TimeSpan maxAge)
+    {
+        if (_known is { } known && System.Diagnostics.Stopwatch.GetElapsedTime(known.At) < maxAge)
+            return known.Provinces;
+        var all = await AllAsync();
+        _known = new Known(all, System.Diagnostics.Stopwatch.GetTimestamp());
+        return all;
+    }
+
+    private sealed record Known(IReadOnlyList<string> Provinces, long At);
+
     /// <summary>The database of a served province.</summary>
     public async ValueTask<IMartenDatabase> DatabaseAsync(string province) => await store.Storage.FindOrCreateDatabase(province);
 

@@ -44,5 +44,12 @@ public class when_provinces_are_read_through_the_api(ThreeProvinces db) : IClass
         var tracked = await api.Data("query($n: String!, $c: String!) { trackPetition(caseNumber: $n, accessCode: $c) { id } }",
             new { n = anhuiNumber, c = anhuiCode });
         tracked.GetProperty("trackPetition").GetProperty("id").GetString().ShouldBe(anhui.ToString());
+
+        // The feed reads one province's log: the department filter's. A scope over several provinces is
+        // refused, never served as a partial feed (the national log comes with issue 20).
+        var jiangsuFeed = await api.Data("query($d: ID!) { events(after: 0, departmentId: $d) { petitionId } }", new { d = "320102-PO" }, api.Auditor());
+        jiangsuFeed.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("petitionId").GetString()).Distinct().ShouldBe([jiangsu.ToString()]);
+        var national = await api.GraphQL("{ events(after: 0) { petitionId } }", token: api.Auditor());
+        national.Code.ShouldBe("VALIDATION", national.Body);
     }
 }
