@@ -49,12 +49,12 @@ public sealed class AccessLog(IDocumentStore store, ProvinceDatabases provinces,
     {
         if (reads.Count == 0)
             return;
-        // Each read is kept in the database of the petition it was of, with the petition's other records.
-        foreach (var group in reads.GroupBy(r => PetitionIds.ProvinceOf(r.PetitionId)))
+        // Each read is kept in the database of the petition it was of, with the petition's other records:
+        // one batch per province database (a petition read was found, so its province is served).
+        foreach (var (province, batch) in await provinces.ByProvinceAsync(reads, r => r.PetitionId))
         {
-            var province = group.Key ?? await provinces.ForRegionAsync(DepartmentDirectory.NationalCode);
             await using var session = store.LightweightSession(province);
-            session.Insert(group.ToArray());
+            session.Insert(batch.ToArray());
             await session.SaveChangesAsync(ct);
         }
     }

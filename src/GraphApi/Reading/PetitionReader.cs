@@ -31,10 +31,8 @@ public sealed class PetitionReader(IDocumentStore store, ProvinceDatabases provi
     public async Task<IReadOnlyList<Petition>> LoadManyAsync(IEnumerable<Guid> ids, CancellationToken ct)
     {
         var petitions = new List<Petition>();
-        foreach (var group in ids.Distinct().GroupBy(PetitionIds.ProvinceOf))
+        foreach (var (province, group) in await provinces.ByProvinceAsync(ids.Distinct(), id => id))
         {
-            if (group.Key is not { } province || !await provinces.ServesAsync(province))
-                continue;
             await using var session = store.QuerySession(province);
             petitions.AddRange(await session.LoadManyAsync<Petition>(ct, group.ToArray()));
         }

@@ -30,7 +30,7 @@ public sealed class EventChain(IDocumentStore store, ProvinceDatabases provinces
     public async Task<ChainVerification?> VerifyStreamAsync(Guid streamId, CancellationToken ct)
     {
         // The chain is kept per province database, beside the stream (the petition's id names its province).
-        if (PetitionIds.ProvinceOf(streamId) is not { } province || !await provinces.ServesAsync(province))
+        if (await provinces.OfPetitionAsync(streamId) is not { } province)
             return null;
         await using var conn = await OpenAsync(province, ct);
         var check = new StreamCheck(key(), streamId);

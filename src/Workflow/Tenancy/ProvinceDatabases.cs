@@ -109,9 +109,38 @@ public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wo
     /// <summary>The database of a served province.</summary>
     public async ValueTask<IMartenDatabase> DatabaseAsync(string province) => await store.Storage.FindOrCreateDatabase(province);
 
-    /// <summary>The province holding a petition, from its id alone; null when the id names no served province (NOT_FOUND to the caller).</summary>
-    public async ValueTask<string?> OfPetitionAsync(Guid petitionId) =>
-        PetitionIds.ProvinceOf(petitionId) is { } province && await ServesAsync(province) ? province : null;
+    /// <summary>
+    /// The province holding a petition, from its id alone; null when the id names no served province
+    /// (NOT_FOUND to the caller). An id that names no province at all was made before ids carried one
+    /// (a deployment upgraded from one database): while a single province database is served it is looked
+    /// for there, where such petitions are; with several, it is not found.
+    /// </summary>
+    public async ValueTask<string?> OfPetitionAsync(Guid petitionId)
+    {
+        if (PetitionIds.ProvinceOf(petitionId) is { } province)
+            return await ServesAsync(province) ? province : null;
+        return await KnownAsync(TimeSpan.FromSeconds(5)) is [var only] && await ServesAsync(only) ? only : null;
+    }
+
+    /// <summary>
+    /// Items grouped by the province database of the petition each refers to (<see cref="OfPetitionAsync"/>),
+    /// so that each database is read or written once; items of no served province are left out.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, List<T>>> ByProvinceAsync<T>(IEnumerable<T> items, Func<T, Guid> petitionId)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(petitionId);
+        var byProvince = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (await OfPetitionAsync(petitionId(item)) is not { } province)
+                continue;
+            if (!byProvince.TryGetValue(province, out var list))
+                byProvince[province] = list = [];
+            list.Add(item);
+        }
+        return byProvince;
+    }
 
     /// <summary>The province holding a case number's petition; null when it names no served province.</summary>
     public async ValueTask<string?> OfCaseNumberAsync(string caseNumber) =>

@@ -110,3 +110,47 @@ public class when_provinces_have_their_own_databases(ThreeProvinces db) : IClass
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
+
+/// <summary>
+/// A deployment upgraded from one database: its petitions have ids made before ids named a province. With
+/// that one province database they are still found by id, and their deadline timers still fire (the
+/// benchmark's kept data showed the sweep refusing them as NOT_FOUND before this was handled).
+/// </summary>
+public class when_a_petition_was_stored_before_ids_named_a_province(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task it_is_found_by_its_id_and_its_deadline_fires_while_one_province_database_is_served()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var submitted = await engine.SubmitAsync();
+        var legacy = Guid.CreateVersion7(engine.Clock.GetUtcNow());
+        PetitionIds.ProvinceOf(legacy).ShouldBeNull();
+        // The same petition as an old version stored it: its stream, its snapshot and its open timer under an id of no province.
+        await using (var connection = new NpgsqlConnection(db.ProvinceConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var copy = new NpgsqlCommand("""
+                insert into caseengine.mt_streams
+                  select (jsonb_populate_record(null::caseengine.mt_streams, to_jsonb(s) || jsonb_build_object('id', @legacy))).*
+                  from caseengine.mt_streams s where id = @id;
+                update caseengine.mt_events set stream_id = @legacy where stream_id = @id;
+                delete from caseengine.mt_streams where id = @id;
+                insert into caseengine.mt_doc_petition
+                  select (jsonb_populate_record(null::caseengine.mt_doc_petition,
+                    to_jsonb(d) || jsonb_build_object('id', @legacy, 'data', jsonb_set(d.data, '{id}', to_jsonb(@legacy::text))))).*
+                  from caseengine.mt_doc_petition d where id = @id;
+                delete from caseengine.mt_doc_petition where id = @id;
+                update caseengine.mt_doc_deadlinetimer set data = jsonb_set(data, '{petitionId}', to_jsonb(@legacy::text)) where data ->> 'petitionId' = @id::text;
+                """, connection);
+            copy.Parameters.AddWithValue("legacy", legacy);
+            copy.Parameters.AddWithValue("id", submitted.PetitionId);
+            await copy.ExecuteNonQueryAsync();
+        }
+
+        (await engine.Host.Services.GetRequiredService<ProvinceDatabases>().OfPetitionAsync(legacy)).ShouldBe(Province.Demo);
+        engine.Clock.Advance(TimeSpan.FromDays(20));
+        (await engine.SweepAsync()).ShouldBe(1);
+        (await engine.StreamAsync(legacy)).Select(e => e.Data).OfType<DeadlineMissed>().ShouldHaveSingleItem();
+    }
+}
+
