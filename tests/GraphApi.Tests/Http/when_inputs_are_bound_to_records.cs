@@ -1,5 +1,6 @@
 using CaseEngine.GraphApi.Tests.Support;
 using CaseEngine.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseEngine.GraphApi.Tests.Http;
 
@@ -47,7 +48,9 @@ public class when_inputs_are_bound_to_records(DatabaseFixture db) : IClassFixtur
         number.Code.ShouldBe("VALIDATION");
         number.Message.ShouldContain("petitionId");
 
-        // A filter input with a list of enums, as a literal and as a variable.
+        // A filter input with a list of enums, as a literal and as a variable, on a settled read side
+        // (the inbox is projected after the commit: unsettled, the two reads could straddle the petition's row).
+        await api.Services.GetRequiredService<Marten.IDocumentStore>().SettleAsync(TimeSpan.FromSeconds(60));
         var inbox = await api.GraphQL("""
             { inbox(departmentId: "340101-PO", filter: { stages: [ROUTING, ACCEPTANCE], overdueOnly: false, text: "村道" }) { totalCount } }
             """, token: po);
