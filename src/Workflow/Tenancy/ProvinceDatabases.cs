@@ -73,7 +73,20 @@ public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wo
     private async Task MakeReadyAsync(string province)
     {
         var database = await store.Storage.FindOrCreateDatabase(province);
-        await database.ApplyAllConfiguredChangesToDatabaseAsync();
+        // The daemon meets the new database too and creates its event storage at the same moment: a
+        // migration that lost that race (42P07, "already exists") is compared again and finds it done.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await database.ApplyAllConfiguredChangesToDatabaseAsync();
+                break;
+            }
+            catch (Marten.Exceptions.MartenSchemaException) when (attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
         if (wolverine.Storage is MultiTenantedMessageStore messages)
         {
             var inbox = await messages.GetDatabaseAsync(province);
