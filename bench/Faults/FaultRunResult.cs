@@ -28,6 +28,9 @@ public sealed class FaultRunResult
     public int Duplicated { get; set; }
     public int RefusedButApplied { get; set; }
     public int DuplicateEvents { get; set; }
+
+    /// <summary>The first such events, described for diagnosis (types, sequences, versions, times), when there are any.</summary>
+    public string DuplicateDetail { get; set; } = "";
     public long Events { get; set; }
     public long Tombstones { get; set; }
     public int Petitions { get; set; }
@@ -82,7 +85,7 @@ public sealed class FaultRunResult
         Row("**lost** (acknowledged, not in the log)", N(Lost));
         Row("**duplicated** (a command id applied twice)", N(Duplicated));
         Row("refused but applied", N(RefusedButApplied));
-        Row("events appended twice (same causation, stream and type)", N(DuplicateEvents));
+        Row("events beyond their command's one execution (outside its record)", N(DuplicateEvents));
         Row("events in the log / petitions / tombstones (failed appends' reserved sequence numbers)", $"{N(Events)} / {N(Petitions)} / {N(Tombstones)}");
         Row("deadline firings (DeadlineMissed) / automatic supervisions", $"{N(DeadlineFirings)} / {N(AutomaticSupervisions)}");
         Row("duplicate flags (DuplicateSuspected)", N(DuplicateFlags));
