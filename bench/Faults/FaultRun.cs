@@ -166,7 +166,7 @@ public static class FaultRun
             long end;
             try
             {
-                end = await ConvergeAsync(nodes, database, subscriber, lastRepair, watch, options.ConvergenceLimit + TimeSpan.FromMinutes(2), Say, ct);
+                end = await ConvergeAsync(nodes, database, master, subscriber, lastRepair, watch, options.ConvergenceLimit + TimeSpan.FromMinutes(2), Say, ct);
             }
             catch (TimeoutException e)
             {
@@ -181,15 +181,16 @@ public static class FaultRun
                 result.Failures.Add($"converged {result.Convergence.TotalSeconds:0.0} s after the last fault, more than {options.ConvergenceLimit.TotalSeconds:0} s");
 
             await CheckLedgerAsync(result, ledger, database);
-            await CheckFeedAsync(result, api, nodes[0], database, ct);
+            await CheckNationalLogAsync(result, database, master);
+            await CheckFeedAsync(result, api, nodes[0], database, master, ct);
             // The subscriber is compared with the log up to where it stopped, and must have reached the end
             // the log had before it was stopped: an event appended after the stop (a late duplicate flag or
             // deadline firing) is not one it missed.
-            var committedEnd = (await SequencesAsync(database)).LastOrDefault();
+            var committedEnd = (await NationalLogAsync(master)).Select(e => e.Sequence).LastOrDefault();
             await WaitForSubscriberAsync(subscriber, committedEnd, TimeSpan.FromSeconds(30), ct);
             await stopSubscriber.CancelAsync();
             await following;
-            CheckSubscriber(result, subscriber, committedEnd, await SequencesAsync(database));
+            CheckSubscriber(result, subscriber, committedEnd, [.. (await NationalLogAsync(master)).Select(e => e.Sequence)]);
         }
         catch
         {
@@ -209,7 +210,7 @@ public static class FaultRun
         return result;
     }
 
-    private static async Task<long> ConvergeAsync(List<NodeProcess> nodes, string database, ResumingSubscriber subscriber,
+    private static async Task<long> ConvergeAsync(List<NodeProcess> nodes, string database, string master, ResumingSubscriber subscriber,
         TimeSpan lastFault, Stopwatch watch, TimeSpan limit, Action<string> say, CancellationToken ct)
     {
         long? stable = null;
@@ -227,12 +228,16 @@ public static class FaultRun
                 var health = await Task.WhenAll(nodes.Select(n => n.HealthyAsync(ct)));
                 var healthy = health.All(h => h);
                 var (end, lastEvent, behind) = await ProgressAsync(database);
+                // The subscriber (an auditor: national scope) follows the national log, relayed from the province's.
+                var national = await NationalLogAsync(master);
+                var relayed = national.Count == 0 ? 0 : national[^1].ProvinceSequence;
+                var nationalEnd = national.Count == 0 ? 0 : national[^1].Sequence;
                 if (watch.Elapsed - reported > TimeSpan.FromSeconds(10))
                 {
                     reported = watch.Elapsed;
-                    say($"converging: healthy [{string.Join(", ", health)}], {behind} shard(s) behind {end}, subscriber at {subscriber.Last}");
+                    say($"converging: healthy [{string.Join(", ", health)}], {behind} shard(s) behind {end}, relayed to {relayed}, subscriber at {subscriber.Last}");
                 }
-                if (healthy && behind == 0 && subscriber.Last >= lastEvent)
+                if (healthy && behind == 0 && relayed >= lastEvent && subscriber.Last >= nationalEnd)
                 {
                     // Twice in a row at the same end: nothing is still being appended.
                     if (stable == end)
@@ -366,8 +371,45 @@ public static class FaultRun
         Expect(result.DuplicateFlags > 0, "no duplicate was flagged");
     }
 
-    /// <summary>The <c>events</c> feed over GraphQL, page by page, equals the log (sequence, petition, version).</summary>
-    private static async Task CheckFeedAsync(FaultRunResult result, GraphQLCaller api, NodeProcess node, string database, CancellationToken ct)
+    /// <summary>
+    /// The national log (what an auditor follows) holds the province's log exactly: every event once, in
+    /// the province's order, numbered 1, 2, 3… — relayed through node kills and the database crash.
+    /// </summary>
+    private static async Task CheckNationalLogAsync(FaultRunResult result, string database, string master)
+    {
+        var national = await NationalLogAsync(master);
+        var province = await SequencesAsync(database);
+        var relayed = national.Select(e => e.ProvinceSequence).ToList();
+        if (!relayed.SequenceEqual(province))
+            result.Failures.Add($"the national log ({relayed.Count} entries, {relayed.Count - relayed.Distinct().Count()} twice) differs from the province's log " +
+                $"({province.Count} events): {province.Except(relayed).Count()} not relayed, {relayed.Except(province).Count()} not in the log");
+        if (!national.Select(e => e.Sequence).SequenceEqual(Enumerable.Range(1, national.Count).Select(i => (long)i)))
+            result.Failures.Add("the national log's sequences are not 1, 2, 3…");
+    }
+
+    /// <summary>The national log in the master database: its sequence and the province sequence each entry points at.</summary>
+    private static async Task<List<(long Sequence, long ProvinceSequence)>> NationalLogAsync(string master)
+    {
+        await using var connection = new NpgsqlConnection(master);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select sequence, province_sequence from {ProvinceDatabases.MasterSchema}.national_log order by sequence", connection);
+        var entries = new List<(long, long)>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                entries.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // No node has created it yet.
+        }
+        return entries;
+    }
+
+    /// <summary>The <c>events</c> feed over GraphQL, page by page, equals the log (sequence, petition, version), numbered as the national log numbers it.</summary>
+    private static async Task CheckFeedAsync(FaultRunResult result, GraphQLCaller api, NodeProcess node, string database, string master, CancellationToken ct)
     {
         var token = api.Token(Role.Auditor, "fault-run-auditor");
         var feed = new List<string>();
@@ -385,18 +427,23 @@ public static class FaultRun
             feed.AddRange(page.Select(p => p.Row));
             after = page[^1].Sequence;
         }
-        var log = new List<string>();
-        var types = new Dictionary<string, string>();
+        var events = new Dictionary<long, (Guid Stream, long Version, string Type)>();
         await using (var connection = new NpgsqlConnection(database))
         {
             await connection.OpenAsync(ct);
             await using var command = new NpgsqlCommand($"select seq_id, stream_id, version, type from {Schema}.mt_events where {NotTombstone} order by seq_id", connection);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-            {
-                log.Add($"{reader.GetInt64(0)}|{reader.GetGuid(1)}|{reader.GetInt64(2)}");
-                types[log[^1]] = reader.GetString(3);
-            }
+                events[reader.GetInt64(0)] = (reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3));
+        }
+        var log = new List<string>();
+        var types = new Dictionary<string, string>();
+        foreach (var (sequence, provinceSequence) in await NationalLogAsync(master))
+        {
+            if (!events.TryGetValue(provinceSequence, out var e))
+                continue;
+            log.Add($"{sequence}|{e.Stream}|{e.Version}");
+            types[log[^1]] = e.Type;
         }
         result.FeedEvents = feed.Count;
         result.FeedEqualsLog = feed.SequenceEqual(log);

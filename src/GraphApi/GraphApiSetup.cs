@@ -44,6 +44,9 @@ public static class GraphApiSetup
         services.TryAddSingleton<AccessLog>();
         services.TryAddSingleton<PetitionReader>();
         services.TryAddSingleton<EventFeed>();
+        services.TryAddSingleton<CommittedPrefix>();
+        services.TryAddSingleton<NationalLog>();
+        services.TryAddSingleton<NationalRelay>();
         services.TryAddSingleton(sp => new Projections.ReadSide.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);

@@ -21,80 +21,51 @@ namespace CaseEngine.GraphApi.Reading;
 public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? DepartmentId,
     bool IncludeSubordinates = false, IReadOnlySet<string>? Types = null);
 
-/// <summary>A run of the committed log: the events in (after, <see cref="ScannedTo"/>] with their petitions' current state.</summary>
-public sealed record RawEvents(IReadOnlyList<(IEvent Event, Petition? Petition)> Events, long ScannedTo);
+/// <summary>
+/// One event of a log with its petition's current state and its position in that log: its own sequence
+/// in a province's log, the national log's sequence in the national one; and the province whose database holds it.
+/// </summary>
+public sealed record LoggedEvent(IEvent Event, Petition? Petition, long Position, string Province) : ConfidentialRecord;
 
-public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces, RuleBook rules, EventFeedOptions options)
+/// <summary>A run of a committed log: the events in (after, <see cref="ScannedTo"/>] with their petitions' current state.</summary>
+public sealed record RawEvents(IReadOnlyList<LoggedEvent> Events, long ScannedTo);
+
+/// <summary>
+/// The pull feed and the subscriptions' reader over the logs a caller follows: a province database's
+/// own log, or the <see cref="NationalLog"/> (key <see cref="NationalLog.Key"/>) for a scope that spans
+/// provinces. A cursor (<c>after</c>, <c>sequence</c>) is a position in the log its query reads.
+/// </summary>
+public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces, CommittedPrefix prefix, NationalLog national,
+    NationalRelay relay, RuleBook rules, ILogger<EventFeed> logger)
 {
-    /// <summary>A hole in the sequence seen for longer than this is a rolled-back append, not one still committing.</summary>
-    private readonly TimeSpan _deadGapAge = TimeSpan.FromSeconds(options.DeadGapSeconds);
-
     private const int Batch = 500;
 
-    /// <summary>When this process first saw each hole (by the sequence number missing), on the real clock.</summary>
-    private readonly ConcurrentDictionary<(string Province, long Sequence), long> _holesSeen = new();
-
     /// <summary>
-    /// The sequence up to which every event is committed or known dead: the async daemon's high-water
-    /// mark (mt_event_progression 'HighWaterMark') when it runs, then the contiguous run of committed
-    /// sequences above it. A hole (a number reserved by an append still in flight, or rolled back)
-    /// stops the run until it has been seen for <see cref="EventFeedOptions.DeadGapSeconds"/>, the daemon's own rule for
-    /// dead gaps; an append that commits within that time is delivered in order.
+    /// The sequence up to which every event of a log is committed or known dead: a province's committed
+    /// prefix (<see cref="CommittedPrefix"/>); the national log's end, since it commits its sequences in order.
     /// </summary>
-    public async Task<long> SafeSequenceAsync(string province, CancellationToken ct)
-    {
-        var schema = store.Options.Events.DatabaseSchemaName;
-        await using var conn = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
-        await conn.OpenAsync(ct);
-        long mark = 0;
-        await using (var cmd = new NpgsqlCommand($"select last_seq_id from {schema}.mt_event_progression where name = 'HighWaterMark'", conn))
-        {
-            if (await cmd.ExecuteScalarAsync(ct) is long daemonMark)
-                mark = daemonMark;
-        }
-        while (true)
-        {
-            await using var cmd = new NpgsqlCommand(
-                $"select seq_id from {schema}.mt_events where seq_id > @mark order by seq_id limit @batch", conn);
-            cmd.Parameters.AddWithValue("mark", mark);
-            cmd.Parameters.AddWithValue("batch", Batch);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            var rows = 0;
-            while (await reader.ReadAsync(ct))
-            {
-                rows++;
-                var seq = reader.GetInt64(0);
-                if (seq != mark + 1 && !IsDead(province, mark + 1))
-                    return mark;
-                mark = seq;
-            }
-            if (rows < Batch)
-                return mark;
-        }
-    }
-
-    private bool IsDead(string province, long missing)
-    {
-        var now = Stopwatch.GetTimestamp();
-        var first = _holesSeen.GetOrAdd((province, missing), now);
-        if (_holesSeen.Count > 10_000)
-            _holesSeen.Clear();
-        return Stopwatch.GetElapsedTime(first, now) >= _deadGapAge;
-    }
+    public async Task<long> SafeSequenceAsync(string log, CancellationToken ct) =>
+        log == NationalLog.Key ? await national.EndAsync(ct) : await prefix.OfAsync(log, ct);
 
     /// <summary>One page of <paramref name="province"/>'s log for the caller, with each event's lens.</summary>
     public async Task<IReadOnlyList<EventNode>> ReadAsync(string province, FeedQuery query, Caller caller, CancellationToken ct)
     {
+        // A pull of the national log first relays what the provinces committed (each node's live loop also
+        // does, every poll): a reader sees in the national log what it would see in the province's own.
+        if (province == NationalLog.Key)
+            await relay.RelayAllAsync(ct);
         var safe = await SafeSequenceAsync(province, ct);
         var (page, _) = await ReadUpToAsync(province, query, caller, safe, ct);
         return page;
     }
 
     /// <summary>
-    /// The province whose log a feed query reads: its petition's, its department's, else the caller's
-    /// (<see cref="ProvinceDatabases.ForRegionAsync"/>); null when the petition is in no province served.
+    /// The log a feed query reads: its petition's province's, its department's, else the caller's scope's
+    /// (<see cref="ProvinceDatabases.ForRegionAsync"/>); the <see cref="NationalLog"/> when that scope is the
+    /// national root, however many provinces are served (so a national cursor stays valid when a province
+    /// database is added); null when the petition is in no province served.
     /// </summary>
-    public async ValueTask<string?> ProvinceOfAsync(FeedQuery query, Caller caller)
+    public async ValueTask<string?> LogOfAsync(FeedQuery query, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(caller);
@@ -102,7 +73,7 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
             return await provinces.OfPetitionAsync(id);
         var department = query.DepartmentId ?? caller.Actor.DepartmentId;
         var region = department is not null && rules.Directory.FindDepartment(department) is { } d ? d.RegionCode : DepartmentDirectory.NationalCode;
-        return await provinces.ForRegionAsync(region);
+        return Provinces.IsNational(Provinces.Of(region) ?? "") ? NationalLog.Key : await provinces.ForRegionAsync(region);
     }
 
     /// <summary>
@@ -123,10 +94,10 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
                 after = raw.ScannedTo;
                 break;
             }
-            foreach (var (e, petition) in raw.Events)
+            foreach (var logged in raw.Events)
             {
-                after = e.Sequence;
-                if (selector(e, petition) is { } node)
+                after = logged.Position;
+                if (At(selector(logged.Event, logged.Petition), logged) is { } node)
                 {
                     result.Add(node);
                     if (result.Count == query.First)
@@ -148,6 +119,8 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
     {
         if (after >= upper)
             return new RawEvents([], after);
+        if (province == NationalLog.Key)
+            return await ReadNationalAsync(after, upper, limit, ct);
         await using var session = store.QuerySession(province);
         var q = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after && e.Sequence <= upper);
         if (petitionId is { } pid)
@@ -157,9 +130,54 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
         var petitions = ids.Length == 0
             ? new Dictionary<Guid, Petition>()
             : (await session.LoadManyAsync<Petition>(ct, ids)).ToDictionary(p => p.Id);
-        var events = batch.Select(e => (e, petitions.GetValueOrDefault(e.StreamId))).ToList();
+        var events = batch.Select(e => new LoggedEvent(e, petitions.GetValueOrDefault(e.StreamId), e.Sequence, province)).ToList();
         return new RawEvents(events, batch.Count < limit ? upper : batch[^1].Sequence);
     }
+
+    /// <summary>
+    /// A run of the national log: its entries, then the events they point at, read from each province's
+    /// database once per page (with their petitions), in the national log's order and numbering.
+    /// </summary>
+    private async Task<RawEvents> ReadNationalAsync(long after, long upper, int limit, CancellationToken ct)
+    {
+        var entries = await national.ReadAsync(after, upper, limit, ct);
+        var found = new Dictionary<(string Province, long Sequence), (IEvent Event, Petition? Petition)>();
+        foreach (var group in entries.GroupBy(e => e.Province))
+        {
+            await using var session = store.QuerySession(group.Key);
+            var sequences = group.Select(e => e.ProvinceSequence).ToArray();
+            var events = await session.Events.QueryAllRawEvents().Where(e => sequences.Contains(e.Sequence)).ToListAsync(ct);
+            var ids = events.Select(e => e.StreamId).Distinct().ToArray();
+            var petitions = ids.Length == 0
+                ? new Dictionary<Guid, Petition>()
+                : (await session.LoadManyAsync<Petition>(ct, ids)).ToDictionary(p => p.Id);
+            foreach (var e in events)
+                found[(group.Key, e.Sequence)] = (e, petitions.GetValueOrDefault(e.StreamId));
+        }
+        var logged = new List<LoggedEvent>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (found.TryGetValue((entry.Province, entry.ProvinceSequence), out var hit))
+                logged.Add(new LoggedEvent(hit.Event, hit.Petition, entry.Sequence, entry.Province));
+            else
+                // Only a province database restored to a point before events it had relayed loses them.
+                logger.LogWarning("National log entry {Sequence} points at event {ProvinceSequence} of province {Province}, which its database no longer holds",
+                    entry.Sequence, entry.ProvinceSequence, entry.Province);
+        }
+        return new RawEvents(logged, entries.Count < limit ? upper : entries[^1].Sequence);
+    }
+
+    /// <summary>
+    /// A selected event numbered by its position in the log read (the national log renumbers), keeping
+    /// where it is stored: its province and its sequence there (the event chain's numbering).
+    /// </summary>
+    public static EventNode? At(EventNode? node, LoggedEvent logged) =>
+        node is null ? null : node with
+        {
+            Event = node.Event with { Sequence = logged.Position },
+            Province = logged.Province,
+            ProvinceSequence = logged.Event.Sequence,
+        };
 
     /// <summary>
     /// The one rule of what a caller receives from the log, for the pull feed and the subscriptions

@@ -6,9 +6,16 @@ using CaseEngine.Projections.History;
 
 namespace CaseEngine.GraphApi.Reading;
 
-/// <summary>An event as the schema resolves it, with the lens of its petition for the caller.</summary>
+/// <summary>
+/// An event as the schema resolves it, with the lens of its petition for the caller; read from a log,
+/// also the province database that holds it and its sequence there (<see cref="EventFeed.At"/>).
+/// </summary>
 public sealed record EventNode(StoredEvent Event, PetitionLens Lens)
 {
+    public string? Province { get; init; }
+
+    public long? ProvinceSequence { get; init; }
+
     /// <summary>The event as camelCase JSON (EventJson) with data.petitioner masked for this caller.</summary>
     public JsonNode Data(RequestAccessLog? accessLog)
     {

@@ -25,15 +25,16 @@ public sealed class LiveEventsOptions
 }
 
 /// <summary>
-/// The per-node tails of the committed event logs (architecture.md, Live events): one loop polls each
-/// province database's log every <see cref="LiveEventsOptions.PollMilliseconds"/> up to its committed
-/// prefix (<see cref="EventFeed.SafeSequenceAsync"/>) and fans the new events out to this node's
-/// subscribers of that province. Every node runs its own tails, so every node serves its own sockets.
+/// The per-node tails of the committed event logs (architecture.md, Live events): one loop, every
+/// <see cref="LiveEventsOptions.PollMilliseconds"/>, relays each province database's new events into the
+/// national log (<see cref="NationalRelay"/>), polls each province's log up to its committed prefix
+/// (<see cref="EventFeed.SafeSequenceAsync"/>), then the national log, and fans the new events out to this
+/// node's subscribers of each log. Every node runs its own tails, so every node serves its own sockets.
 /// A subscriber first replays the stored events after its <c>after</c> through the pull feed's
 /// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
-/// Sequences are each province's own (a subscription follows one province's log).
+/// Sequences are those of the log a subscription follows (<see cref="EventFeed.LogOfAsync"/>).
 /// </summary>
-public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
+public sealed class LiveEvents(EventFeed feed, NationalRelay relay, ProvinceDatabases provinces, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -54,7 +55,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
     {
         await _started.Task.WaitAsync(ct);
         // A petition in no province served has no events to follow.
-        if (await feed.ProvinceOfAsync(query, caller) is not { } province)
+        if (await feed.LogOfAsync(query, caller) is not { } province)
             yield break;
         var tail = _tails.GetOrAdd(province, p => new Tail(p));
         // A province registered since the last poll: its tail starts at its committed prefix now.
@@ -94,9 +95,11 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             try
             {
                 // The list of provinces from the master table every few seconds, not on every poll.
+                await relay.RelayAllAsync(stoppingToken);
+                // A province whose database is down holds up neither the others nor the national log.
                 foreach (var province in await provinces.KnownAsync(TimeSpan.FromSeconds(5)))
-                    await _tails.GetOrAdd(province, p => new Tail(p)).PollAsync(feed, stoppingToken);
-                _started.TrySetResult();
+                    await PollAsync(province, () => _tails.GetOrAdd(province, p => new Tail(p)).PollAsync(feed, stoppingToken));
+                await PollAsync(NationalLog.Key, () => _tails.GetOrAdd(NationalLog.Key, p => new Tail(p)).PollAsync(feed, stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -104,7 +107,13 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             }
             catch (Exception e)
             {
-                logger.LogWarning("Polling the event log for subscriptions failed with {ExceptionType}; retrying", e.GetType().FullName);
+                logger.LogWarning("Listing the province databases for subscriptions failed with {ExceptionType}; retrying", e.GetType().FullName);
+            }
+            finally
+            {
+                // After the first round, failed or not: a subscriber that arrives while the databases are
+                // down polls its log itself and is told UNAVAILABLE, rather than waiting for them to return.
+                _started.TrySetResult();
             }
             try
             {
@@ -119,7 +128,20 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             tail.CompleteAll();
     }
 
-    /// <summary>One province log's tail on this node: how far it has been served and who follows it live.</summary>
+    /// <summary>One log's poll; its failure is logged (the exception's type and the log's key only) and retried next round.</summary>
+    private async Task PollAsync(string log, Func<Task> run)
+    {
+        try
+        {
+            await run();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Polling the event log {Log} for subscriptions failed with {ExceptionType}; retrying", log, e.GetType().FullName);
+        }
+    }
+
+    /// <summary>One log's tail on this node: how far it has been served and who follows it live.</summary>
     private sealed class Tail(string province)
     {
         private readonly Lock _gate = new();
@@ -189,8 +211,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                     var raw = await feed.ReadRawAsync(province, position, safe, null, 500, ct);
                     lock (_gate)
                     {
-                        foreach (var (e, petition) in raw.Events)
-                            Publish(e, petition);
+                        foreach (var logged in raw.Events)
+                            Publish(logged);
                         _position = raw.ScannedTo;
                     }
                     position = raw.ScannedTo;
@@ -202,12 +224,12 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             }
         }
 
-        private void Publish(IEvent e, Domain.Petitions.Petition? petition)
+        private void Publish(LoggedEvent logged)
         {
             for (var i = _live.Count - 1; i >= 0; i--)
             {
                 var s = _live[i];
-                if (e.Sequence <= s.Cursor || s.Select(e, petition) is not { } node)
+                if (logged.Position <= s.Cursor || EventFeed.At(s.Select(logged.Event, logged.Petition), logged) is not { } node)
                     continue;
                 if (!s.Events.Writer.TryWrite(node))
                 {

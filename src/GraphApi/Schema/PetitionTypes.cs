@@ -229,6 +229,13 @@ public sealed class PetitionEventType : ObjectGraphType<EventNode>
         Field<NonNullGraphType<LongScalar>, long>("sequence")
             .Description("global position in the event log: strictly increasing in delivery order (numbers may be skipped)")
             .Resolve(c => c.Source.Event.Sequence);
+        Field<IdGraphType, string>("province")
+            .Description("the province whose database holds the event (its code, e.g. 340000); given by the feed and the subscription")
+            .Resolve(c => c.Source.Province);
+        Field<LongScalar, long?>("provinceSequence")
+            .Description("the event's position in its province database's log, the numbering of eventDayRoot and eventInclusionProof; "
+                + "equal to sequence unless the caller follows the national log (a scope that spans provinces); given by the feed and the subscription")
+            .Resolve(c => c.Source.ProvinceSequence);
         Field<NonNullGraphType<IdGraphType>, string>("petitionId").Resolve(c => c.Source.Event.PetitionId.ToString());
         Field<NonNullGraphType<IntGraphType>, int>("version")
             .Description("position inside the petition's own stream, starting at 1")

@@ -189,8 +189,8 @@ public sealed class QueryType : ObjectGraphType
                     throw RuleViolation.Validation("departmentId is not in the directory");
                 var feed = c.Service<EventFeed>();
                 var query = new FeedQuery(after, first, petitionId, departmentId);
-                // Sequences are those of one province's log: the petition's, the department's or the caller's.
-                return await feed.ProvinceOfAsync(query, caller) is { } province
+                // Sequences are those of one log: the petition's province's, the department's, or the caller's scope's (the national log for a national scope).
+                return await feed.LogOfAsync(query, caller) is { } province
                     ? await feed.ReadAsync(province, query, caller, c.CancellationToken)
                     : [];
             });

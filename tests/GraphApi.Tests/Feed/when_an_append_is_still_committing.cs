@@ -41,6 +41,8 @@ public class when_an_append_is_still_committing(DatabaseFixture db) : IClassFixt
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         var after = await Feed(last);
         after.Select(e => e.GetProperty("petitionId").GetString()).ShouldBe([second.ToString()]);
-        after[0].GetProperty("sequence").GetInt64().ShouldBe(last + 2);
+        // The auditor's national scope reads the national log, relayed up to the province's committed
+        // prefix: it numbers the province's events densely, so the dead hole takes no number of its own.
+        after[0].GetProperty("sequence").GetInt64().ShouldBe(last + 1);
     }
 }

@@ -66,6 +66,14 @@ public sealed class when_the_database_goes_away(RestartableCluster cluster) : IC
     {
         await using var api = await ApiHost.StartAsync(await cluster.CreateDatabaseAsync());
         await api.SubmitAsync();
+        // The auditor follows the national log: once this node's tail has passed the submission, a subscriber
+        // from 0 must read the log to replay it (with the tail still at 0 it would join live, with nothing to read).
+        var live = api.Services.GetRequiredService<GraphApi.Reading.LiveEvents>();
+        await Poll.UntilAsync(async () =>
+        {
+            var events = (await api.Data("{ events(after: 0) { sequence } }", token: api.Auditor())).GetProperty("events");
+            return events.GetArrayLength() > 0 && live.PositionOf(GraphApi.Reading.NationalLog.Key) >= events[0].GetProperty("sequence").GetInt64() ? "" : null;
+        }, TimeSpan.FromSeconds(60));
         await using var ws = await WsSession.ConnectAsync(api);
         await ws.InitAsync(api.Auditor());
 

@@ -20,7 +20,8 @@ public class when_a_subscriber_falls_behind(DatabaseFixture db) : IClassFixture<
         var live = api.Services.GetRequiredService<LiveEvents>();
         var auditor = new Caller(new Actor("auditor-1", Role.Auditor, null), Anonymous: false);
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await using var events = live.FollowAsync(new FeedQuery(After: live.PositionOf(Province.Demo), First: 100, null, null), auditor, cancel.Token)
+        // The auditor (national scope) follows the national log.
+        await using var events = live.FollowAsync(new FeedQuery(After: live.PositionOf(NationalLog.Key), First: 100, null, null), auditor, cancel.Token)
             .GetAsyncEnumerator(cancel.Token);
 
         // The subscriber joins the live tail and takes the first event, then stops reading.
@@ -30,7 +31,14 @@ public class when_a_subscriber_falls_behind(DatabaseFixture db) : IClassFixture<
         for (var i = 0; i < 4; i++)
             await api.SubmitAsync();
         var last = await LastSequenceAsync(api);
-        while (live.PositionOf(Province.Demo) < last)
+        var national = api.Services.GetRequiredService<NationalLog>();
+        while (await national.RelayedToAsync(Province.Demo, cancel.Token) < last)
+        {
+            cancel.Token.ThrowIfCancellationRequested();
+            await Task.Delay(20, cancel.Token);
+        }
+        var end = await national.EndAsync(cancel.Token);
+        while (live.PositionOf(NationalLog.Key) < end)
         {
             cancel.Token.ThrowIfCancellationRequested();
             await Task.Delay(20, cancel.Token);

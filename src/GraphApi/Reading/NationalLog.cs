@@ -1,0 +1,138 @@
+using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Tenancy;
+using Npgsql;
+
+namespace CaseEngine.GraphApi.Reading;
+
+/// <summary>One entry of the national log: its own sequence, and the event it points at in a province's log.</summary>
+public sealed record NationalEntry(long Sequence, string Province, long ProvinceSequence);
+
+/// <summary>
+/// The national log (issue 19, item 5): one sequence over every province database's committed log,
+/// for the callers whose scope spans provinces (an auditor or integrator of the national root). It lives
+/// in the master database and holds pointers only — (sequence, province, the event's sequence there) —
+/// so personal data stays in the province databases. <see cref="NationalRelay"/> feeds it.
+/// <para>
+/// Every append takes one transaction-scoped advisory lock, numbers its entries after the highest
+/// sequence and commits with the province's relay progress: sequences commit in their own order (a
+/// reader never sees a higher one before a lower one commits, so the feed has no in-flight holes to wait
+/// for), and a relay round that crashes commits nothing. The tables are ours, created here with plain DDL:
+/// Marten's schema objects are per province database, and the master database holds only Marten's tenant table.
+/// </para>
+/// </summary>
+public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
+{
+    /// <summary>The key the feed and the live tails use for this log beside the province codes.</summary>
+    public const string Key = "national";
+
+    private const string Entries = $"{ProvinceDatabases.MasterSchema}.national_log";
+    private const string Progress = $"{ProvinceDatabases.MasterSchema}.national_relay";
+
+    /// <summary>The appends' lock (an arbitrary constant: "CE national log").</summary>
+    private const long AppendLock = 0x43454E4154494F4EL;
+
+    private readonly NpgsqlDataSource _master = NpgsqlDataSource.Create(database.ConnectionString);
+    private Lazy<Task>? _schema;
+
+    /// <summary>Creates the two tables once per process (idempotent; concurrent starts serialised by the lock).</summary>
+    private Task SchemaAsync(CancellationToken ct)
+    {
+        var schema = LazyInitializer.EnsureInitialized(ref _schema, () => new Lazy<Task>(() => CreateAsync(CancellationToken.None)));
+        if (schema.Value.IsFaulted)
+            Interlocked.CompareExchange(ref _schema, null, schema);
+        return schema.Value.WaitAsync(ct);
+    }
+
+    private async Task CreateAsync(CancellationToken ct)
+    {
+        await using var connection = await _master.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"""
+            select pg_advisory_xact_lock({AppendLock});
+            create schema if not exists {ProvinceDatabases.MasterSchema};
+            create table if not exists {Entries} (
+              sequence bigint primary key,
+              province varchar(6) not null,
+              province_sequence bigint not null,
+              unique (province, province_sequence));
+            create table if not exists {Progress} (
+              province varchar(6) primary key,
+              relayed_to bigint not null);
+            """, connection, tx);
+        await command.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>The highest sequence committed: every entry up to it is readable, none will appear below it.</summary>
+    public async Task<long> EndAsync(CancellationToken ct)
+    {
+        await SchemaAsync(ct);
+        await using var command = _master.CreateCommand($"select coalesce(max(sequence), 0) from {Entries}");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The entries with sequences in (after, upper], oldest first, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<NationalEntry>> ReadAsync(long after, long upper, int limit, CancellationToken ct)
+    {
+        await SchemaAsync(ct);
+        await using var command = _master.CreateCommand(
+            $"select sequence, province, province_sequence from {Entries} where sequence > $1 and sequence <= $2 order by sequence limit $3");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upper });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new List<NationalEntry>();
+        while (await reader.ReadAsync(ct))
+            entries.Add(new NationalEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2)));
+        return entries;
+    }
+
+    /// <summary>How far a province's log has been relayed (0 before its first event).</summary>
+    public async Task<long> RelayedToAsync(string province, CancellationToken ct)
+    {
+        await SchemaAsync(ct);
+        await using var command = _master.CreateCommand($"select relayed_to from {Progress} where province = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
+        return await command.ExecuteScalarAsync(ct) is long to ? to : 0;
+    }
+
+    /// <summary>
+    /// Appends a province's events in (from, to] — <paramref name="provinceSequences"/>, in their order —
+    /// and moves its progress to <paramref name="to"/>, in one transaction; false (nothing written) when
+    /// the progress is no longer <paramref name="from"/> (another node relayed the same run first).
+    /// </summary>
+    public async Task<bool> AppendAsync(string province, long from, long to, IReadOnlyList<long> provinceSequences, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(provinceSequences);
+        await SchemaAsync(ct);
+        await using var connection = await _master.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var lockCommand = new NpgsqlCommand($"select pg_advisory_xact_lock({AppendLock})", connection, tx))
+            await lockCommand.ExecuteNonQueryAsync(ct);
+        await using (var check = new NpgsqlCommand($"select relayed_to from {Progress} where province = $1", connection, tx))
+        {
+            check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
+            if ((await check.ExecuteScalarAsync(ct) is long current ? current : 0) != from)
+                return false;
+        }
+        await using (var append = new NpgsqlCommand(
+            $"""
+            insert into {Entries} (sequence, province, province_sequence)
+              select (select coalesce(max(sequence), 0) from {Entries}) + t.n, @province, t.s
+              from unnest(@sequences::bigint[]) with ordinality as t(s, n);
+            insert into {Progress} (province, relayed_to) values (@province, @to)
+              on conflict (province) do update set relayed_to = excluded.relayed_to;
+            """, connection, tx))
+        {
+            append.Parameters.Add(new NpgsqlParameter<string>("province", province));
+            append.Parameters.Add(new NpgsqlParameter<long[]>("sequences", [.. provinceSequences]));
+            append.Parameters.Add(new NpgsqlParameter<long>("to", to));
+            await append.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    public ValueTask DisposeAsync() => _master.DisposeAsync();
+}

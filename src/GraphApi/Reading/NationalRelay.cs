@@ -1,0 +1,77 @@
+using CaseEngine.Workflow.Tenancy;
+using Marten;
+using Npgsql;
+
+namespace CaseEngine.GraphApi.Reading;
+
+/// <summary>
+/// Feeds the <see cref="NationalLog"/> from each province database's committed log, exactly once: a
+/// round reads the province's events after its relay progress up to its committed prefix
+/// (<see cref="CommittedPrefix"/>, the same bound the province's own feed reads to) and
+/// appends them with the new progress in one master transaction. Every node runs it (from the live
+/// tails' loop, <see cref="LiveEvents"/>, and before a pull of the national feed); two nodes relaying the same run are serialised by the log's
+/// lock and the second finds the progress moved and writes nothing. A round killed half way commits nothing.
+/// </summary>
+public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, ProvinceDatabases provinces, IDocumentStore store, ILogger<NationalRelay> logger)
+{
+    private const int Batch = 1000;
+
+    /// <summary>
+    /// One round over every province served; a province whose database is down is left for the next
+    /// round (logged by its code and the exception's type) and holds up none of the others.
+    /// </summary>
+    public async Task RelayAllAsync(CancellationToken ct)
+    {
+        foreach (var province in await provinces.KnownAsync(TimeSpan.FromSeconds(5)))
+        {
+            try
+            {
+                await RelayAsync(province, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Relaying province {Province} to the national log failed with {ExceptionType}; retrying next round",
+                    province, e.GetType().FullName);
+            }
+        }
+    }
+
+    /// <summary>Relays what <paramref name="province"/> committed since the last round; the number of events appended by this node.</summary>
+    public async Task<int> RelayAsync(string province, CancellationToken ct)
+    {
+        var appended = 0;
+        while (true)
+        {
+            var from = await log.RelayedToAsync(province, ct);
+            var safe = await prefix.OfAsync(province, ct);
+            if (safe <= from)
+                return appended;
+            var sequences = await SequencesAsync(province, from, safe, ct);
+            var to = sequences.Count < Batch ? safe : sequences[^1];
+            if (!await log.AppendAsync(province, from, to, sequences, ct))
+                return appended;
+            appended += sequences.Count;
+            if (sequences.Count < Batch)
+                return appended;
+        }
+    }
+
+    /// <summary>The province's event sequences in (after, upper], at most one batch: Marten's tombstones (failed appends' numbers) are not events.</summary>
+    private async Task<List<long>> SequencesAsync(string province, long after, long upper, CancellationToken ct)
+    {
+        var schema = store.Options.Events.DatabaseSchemaName;
+        await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select seq_id from {schema}.mt_events where seq_id > @after and seq_id <= @upper and type <> 'tombstone' order by seq_id limit @batch",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long>("after", after));
+        command.Parameters.Add(new NpgsqlParameter<long>("upper", upper));
+        command.Parameters.Add(new NpgsqlParameter<int>("batch", Batch));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var sequences = new List<long>();
+        while (await reader.ReadAsync(ct))
+            sequences.Add(reader.GetInt64(0));
+        return sequences;
+    }
+}
