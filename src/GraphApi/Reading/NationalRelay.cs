@@ -16,6 +16,20 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
 {
     private const int Batch = 1000;
 
+    /// <summary>When this node last brought each province's relay up to its committed prefix (real clock), and since when it has known the province.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _caughtUp = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Seconds since this node last brought each known province's relay up to its committed log (since it
+    /// first tried, before a first success): the gauge <c>caseengine.national_log.relay_age</c>. It stays
+    /// under a second or two while the province and the master answer, and grows while either does not.
+    /// </summary>
+    public IEnumerable<(string Province, double Seconds)> Ages()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        return [.. _caughtUp.Select(p => (p.Key, System.Diagnostics.Stopwatch.GetElapsedTime(p.Value, now).TotalSeconds))];
+    }
+
     /// <summary>
     /// One round over every province served; a province whose database is down is left for the next
     /// round (logged by its code and the exception's type) and holds up none of the others.
@@ -24,9 +38,11 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     {
         foreach (var province in await provinces.KnownAsync(TimeSpan.FromSeconds(5)))
         {
+            _caughtUp.TryAdd(province, System.Diagnostics.Stopwatch.GetTimestamp());
             try
             {
                 await RelayAsync(province, ct);
+                _caughtUp[province] = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -98,11 +98,12 @@ public static class TelemetrySetup
             .Any(v => !string.IsNullOrWhiteSpace(configuration[v]));
     }
 
-    private sealed class SubscriberGauge(CaseEngineMetrics metrics, LiveEvents live) : IHostedService
+    private sealed class SubscriberGauge(CaseEngineMetrics metrics, LiveEvents live, NationalRelay relay) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             metrics.ObserveSubscribers(() => live.LiveCount);
+            metrics.ObserveNationalRelay(relay.Ages);
             return Task.CompletedTask;
         }
 

@@ -22,6 +22,7 @@ public sealed class CaseEngineMetrics : IDisposable
     public const string LiveSubscribers = "caseengine.subscribers.live";
     public const string OutboxMessages = "caseengine.outbox.messages";
     public const string DeadLetters = "caseengine.deadletters";
+    public const string NationalRelayAge = "caseengine.national_log.relay_age";
 
     /// <summary>Tag of the outcome: accepted, repeat, or the refusal's wire code (VALIDATION, NOT_FOUND, …; INTERNAL for a failure).</summary>
     public const string OutcomeTag = "outcome";
@@ -35,6 +36,7 @@ public sealed class CaseEngineMetrics : IDisposable
     private long _outbox = -1;
     private long _deadLetters = -1;
     private Func<int>? _subscribers;
+    private Func<IEnumerable<(string Province, double Seconds)>>? _relayAge;
 
     public CaseEngineMetrics(IMeterFactory? meters = null)
     {
@@ -47,6 +49,11 @@ public sealed class CaseEngineMetrics : IDisposable
             "{petition}", "open overdue entries (a missed time limit still open), by level of the late department");
         Meter.CreateObservableGauge(LiveSubscribers, () => _subscribers is { } count ? [new Measurement<int>(count())] : Array.Empty<Measurement<int>>(),
             "{subscriber}", "live event subscriptions open on this node");
+        Meter.CreateObservableGauge(NationalRelayAge,
+            () => _relayAge is { } ages
+                ? ages().Select(a => new Measurement<double>(a.Seconds, new KeyValuePair<string, object?>("province", a.Province)))
+                : [],
+            "s", "seconds since this node last brought the national log up to a province's committed log, by province: grows while the province's database or the master is unreachable");
         Meter.CreateObservableGauge(OutboxMessages, () => Read(ref _outbox), "{message}",
             "messages stored in the durable outbox, waiting to be sent");
         Meter.CreateObservableGauge(DeadLetters, () => Read(ref _deadLetters), "{message}",
@@ -76,6 +83,9 @@ public sealed class CaseEngineMetrics : IDisposable
 
     /// <summary>The node's live subscriber count, read when the gauge is collected (the API host sets it).</summary>
     public void ObserveSubscribers(Func<int> count) => _subscribers = count;
+
+    /// <summary>The national relay's age per province, read when the gauge is collected (the API host sets it).</summary>
+    public void ObserveNationalRelay(Func<IEnumerable<(string Province, double Seconds)>> ages) => _relayAge = ages;
 
     public void SetOverdue(IReadOnlyList<(string Level, long Count)> byLevel) => _overdue = byLevel;
 

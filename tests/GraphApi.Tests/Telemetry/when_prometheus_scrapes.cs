@@ -67,6 +67,8 @@ public sealed class when_prometheus_scrapes(DatabaseFixture db, ITestOutputHelpe
         first.Value("caseengine_deadlines_fired_total", ("stage", "Routing")).ShouldBeGreaterThan(0);
         first.Value("caseengine_overdue_petitions", ("level", "COUNTY")).ShouldBeGreaterThan(0);
         first.Has("caseengine_subscribers_live").ShouldBeTrue();
+        // The national relay of the demo province is fresh: its database and the master answer.
+        first.Value("caseengine_national_log_relay_age_seconds", ("province", "340000")).ShouldBeLessThan(30);
         first.Has("caseengine_outbox_messages").ShouldBeTrue();
         first.Has("caseengine_deadletters").ShouldBeTrue();
         foreach (var projection in new[] { "inbox", "overdue", "statistics" })

@@ -49,6 +49,11 @@ public class when_the_whole_country_is_followed(ThreeProvinces db) : IClassFixtu
         foreach (var (province, log) in logs)
             feed.Where(e => Engine.ProvinceOf(e.PetitionId) == province).Select(e => (e.PetitionId, e.Version)).ShouldBe(log, $"province {province}");
 
+        // Each node's relay gauge (caseengine.national_log.relay_age) knows every province, fresh.
+        var ages = one.Services.GetRequiredService<NationalRelay>().Ages().ToDictionary(a => a.Province, a => a.Seconds);
+        ages.Keys.ShouldBe(db.Provinces, ignoreOrder: true);
+        ages.Values.ShouldAllBe(s => s < 30);
+
         // Resumed at any cursor, on the other node: the rest, exactly.
         var middle = feed[feed.Count / 2].Sequence;
         (await FeedAsync(two, two.Auditor(), after: middle)).ShouldBe(feed.Where(e => e.Sequence > middle).ToList());
