@@ -29,7 +29,14 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
     private const string Progress = $"{ProvinceDatabases.MasterSchema}.national_relay";
 
     /// <summary>The appends' lock (an arbitrary constant: "CE national log").</summary>
-    private const long AppendLock = 0x43454E4154494F4EL;
+    public const long AppendLock = 0x43454E4154494F4EL;
+
+    /// <summary>
+    /// How long an append waits for the lock. A node stalled while holding it (a partition mid-transaction)
+    /// must not hold up the others' live loops, where relaying comes before the province tails: the round
+    /// fails (55P03), is logged and is retried next poll; nothing was written.
+    /// </summary>
+    public const string LockWait = "2s";
 
     private readonly NpgsqlDataSource _master = NpgsqlDataSource.Create(database.ConnectionString);
     private Lazy<Task>? _schema;
@@ -108,7 +115,7 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
         await SchemaAsync(ct);
         await using var connection = await _master.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand($"select pg_advisory_xact_lock({AppendLock})", connection, tx))
+        await using (var lockCommand = new NpgsqlCommand($"set local lock_timeout = '{LockWait}'; select pg_advisory_xact_lock({AppendLock})", connection, tx))
             await lockCommand.ExecuteNonQueryAsync(ct);
         await using (var check = new NpgsqlCommand($"select relayed_to from {Progress} where province = $1", connection, tx))
         {

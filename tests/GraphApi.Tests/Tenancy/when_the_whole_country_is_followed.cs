@@ -87,6 +87,28 @@ public class when_the_whole_country_is_followed(ThreeProvinces db) : IClassFixtu
         (await log.EndAsync(default)).ShouldBe(end);
     }
 
+    [Fact]
+    public async Task a_relay_round_waits_a_bounded_time_for_a_stalled_holder_of_the_lock_and_writes_nothing()
+    {
+        await using var api = await ApiHost.StartAsync(db, services: s => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules())));
+        var log = api.Services.GetRequiredService<NationalLog>();
+        var end = await log.EndAsync(default);
+        var from = await log.RelayedToAsync(Province.Anhui, default);
+
+        // Another node holds the lock and does not commit (stalled mid-transaction).
+        await using var stalled = new NpgsqlConnection(db.ConnectionString);
+        await stalled.OpenAsync();
+        await using var tx = await stalled.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand($"select pg_advisory_xact_lock({NationalLog.AppendLock})", stalled, tx))
+            await take.ExecuteNonQueryAsync();
+
+        var refused = await Should.ThrowAsync<PostgresException>(() => log.AppendAsync(Province.Anhui, from, from + 1, [from + 1], default));
+        refused.SqlState.ShouldBe(PostgresErrorCodes.LockNotAvailable);
+        await tx.RollbackAsync();
+        (await log.EndAsync(default)).ShouldBe(end);
+        (await log.RelayedToAsync(Province.Anhui, default)).ShouldBe(from);
+    }
+
     private sealed record FeedEvent(long Sequence, Guid PetitionId, int Version);
 
     private static FeedEvent Read(JsonElement message)
