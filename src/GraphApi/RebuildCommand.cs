@@ -7,8 +7,8 @@ namespace CaseEngine.GraphApi;
 
 /// <summary>
 /// <c>dotnet run --project src/GraphApi -- rebuild [inbox|overdue|statistics|all ...]</c>, with <c>ConnectionStrings__Marten</c> in the environment (arguments show in <c>ps</c>):
-/// rebuilds read models from the event log. Run it on one node (or with the API nodes stopped):
-/// under HotCold the rebuild takes the projection away from the running daemon while it works.
+/// rebuilds read models from the event log. Run it with the API nodes stopped:
+/// the node running the projection's agent would go on applying events to the table being refilled.
 /// </summary>
 public static class RebuildCommand
 {

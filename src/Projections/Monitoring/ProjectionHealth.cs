@@ -71,7 +71,7 @@ public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, IServiceP
 
 /// <summary>
 /// The daemon stops a shard for good on <see cref="ProgressionProgressOutOfOrderException"/> (two
-/// nodes on it during a HotCold handover) and may leave one paused after the database went away in
+/// nodes on it during a handover) and may leave one paused after the database went away in
 /// the middle of a batch (seen: <c>ObjectDisposedException: NpgsqlTransaction</c> at a PostgreSQL
 /// crash, the shard never resumed). Every projection and subscription here applies each event once
 /// whoever else runs the shard (<c>AppliedSequence</c>, idempotent flags), so starting such a shard

@@ -36,7 +36,7 @@ public sealed record ProjectionLag(
     DateTimeOffset LastAdvancedAt, bool Stalled, string Province);
 
 /// <summary>
-/// Measures the lag of every shard the daemon runs (async projections and subscriptions) from the database (so every node of a HotCold cluster sees
+/// Measures the lag of every shard the daemon runs (async projections and subscriptions) from the database (so every node sees
 /// the same, whichever node runs the daemon): the daemon's high-water mark, the largest committed
 /// sequence (so a dead high-water agent cannot hide a stall) and each projection's progress.
 /// Publishes two gauges per projection on the meter <see cref="MeterName"/>:

@@ -11,8 +11,8 @@ namespace CaseEngine.Projections.Monitoring;
 /// Rebuild of an async projection from the events: its table is emptied and every event replayed,
 /// in the daemon's transactions. For the command line (no daemon running in the process) use the
 /// store overload; inside a running host pass its coordinator, so the host's own agent is stopped
-/// during the rebuild and restarted after it rather than racing it. With several nodes, run it on
-/// the node holding the HotCold lock or with the other nodes' daemons paused.
+/// during the rebuild and restarted after it rather than racing it. With several nodes, run it with
+/// the other nodes stopped: the node holding the projection's agent would race it.
 /// </summary>
 public static class ProjectionRebuilds
 {

@@ -10,8 +10,8 @@ namespace CaseEngine.Projections.ReadSide;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Why: two daemons can run the same shard over the same range (a HotCold handover after a
-/// PostgreSQL crash does, for seconds). Marten guards its progress row with
+/// Why: two daemons can run the same shard over the same range (a handover of a
+/// database's agents to another node, or a PostgreSQL crash, does for seconds). Marten guards its progress row with
 /// <c>update … where last_seq_id = floor</c>, but in 9.58 a batch whose update affects no row is
 /// only logged ("affected no rows … will become a thrown exception in a future major release",
 /// Marten <c>OperationPage.assertRecordsAffectedAsync</c>, #5502) and then committed; the one check
@@ -35,7 +35,7 @@ namespace CaseEngine.Projections.ReadSide;
 /// it throws exactly when nothing else in the batch wrote a row, and the daemon then stops that
 /// shard for good (JasperFx <c>SubscriptionAgent.ReportCriticalFailureAsync</c>: Stopped, not
 /// Paused, never restarted), on whichever node lost the race, possibly the one that keeps the
-/// HotCold lock. With a row written by every batch, an overlapped page commits its filtered writes
+/// agent. With a row written by every batch, an overlapped page commits its filtered writes
 /// and the shard goes on. Should a later Marten throw on every progress update that affects no row,
 /// the losing batch rolls back whole, which is just as correct; the stopped shard is then reported
 /// by the projections health check.

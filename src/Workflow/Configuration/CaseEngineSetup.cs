@@ -37,8 +37,8 @@ public static class CaseEngineSetup
     public const string ConnectionStringName = "Marten";
 
     /// <summary>
-    /// Registers the event store, the command bus with its durable outbox, the async daemon (HotCold,
-    /// safe with several nodes) and a health check. Without a connection string (options, then
+    /// Registers the event store, the command bus with its durable outbox, the async daemon (each province
+    /// database's projections on one node, spread by Wolverine's leader: ReadSideDistribution) and a health check. Without a connection string (options, then
     /// configuration <c>ConnectionStrings:Marten</c>, env <c>ConnectionStrings__Marten</c>) a private
     /// <see cref="EmbeddedPostgres"/> cluster with durable settings starts when the host first needs
     /// the database, and stops when the host is disposed (or the process exits).
@@ -85,7 +85,9 @@ public static class CaseEngineSetup
 
         // Hosts do not register a clock; a handler asking for one would fail at run time, not at start.
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => options.RuleBook ?? RuleBook.Demo());
+        // The department directory: the demo province unless CaseEngine:Directory:Divisions names the divisions.
+        services.AddSettings<DirectorySettings>(DirectorySettings.Section, o => o.Invalid());
+        services.TryAddSingleton(sp => options.RuleBook ?? sp.GetRequiredService<DirectorySettings>().Rules());
         // Required outside Development (ServerKeys); no default that anyone could read in the source.
         services.TryAddSingleton(sp => new AccessCodes(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.AccessCode)));
         // Case numbers from blocks this node reserved: one per host, so its blocks are not shared with another host's.
@@ -97,7 +99,8 @@ public static class CaseEngineSetup
         services.AddSettings<ReadSideRoomOptions>(ReadSideRoomOptions.Section, o => o.Invalid());
         services.AddSingleton<DeadlineSweeper>();
         services.AddSingleton<CalendarReload>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeadlineSweeper>());
+        // Each province's sweep runs on one node, given to it by Wolverine's leader (DeadlineSweepAgents).
+        services.AddSingleton<Wolverine.Runtime.Agents.IAgentFamily, DeadlineSweepAgents>();
 
         // Integration events on a message broker: only when one is configured; checked now, so a missing
         // credential stops the start before any database work (outside Development).
@@ -118,6 +121,7 @@ public static class CaseEngineSetup
             opts.LocalQueue(InternalCommand.Queue).UseDurableInbox().Sequential();
             // Refusals are answers, not errors; no failure line prints a command's personal data.
             PersonalDataLogging.Apply(opts);
+            ReadSideDistribution.Apply(opts);
             options.ConfigureWolverine?.Invoke(opts);
         });
 
@@ -166,9 +170,12 @@ public static class CaseEngineSetup
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            .IntegrateWithWolverine()
-            // HotCold: one elected node runs the projections, so several API nodes may share a database.
-            .AddAsyncDaemon(DaemonMode.HotCold);
+            // The read side is spread over the nodes by Wolverine's leader: every async projection and
+            // subscription of a province's database runs on exactly one node (a database's agents stay
+            // together), and moves to another node when its node stops sending heartbeats (ReadSideDistribution).
+            .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+        // Health checks, rebuilds and the bench ask JasperFx's contract; Wolverine registers Marten's, which inherits it.
+        services.AddSingleton<IProjectionCoordinator>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
         // After Marten's schema step: an external master database with no province database is one line at start.
         services.AddHostedService<ProvinceDatabasesCheck>();
         if (broker is not null)

@@ -26,7 +26,7 @@ public static class EventStoreSetup
         // The petition view is the write model's snapshot, stored by PetitionCommands.Write in the
         // command's transaction (the decision's own fold), not by an inline projection.
         opts.Schema.For<Petition>();
-        // Inbox, overdue and statistics: async projections run by the (HotCold) daemon, with their tables.
+        // Inbox, overdue and statistics: async projections run by the daemon (one node per database, ReadSideDistribution), with their tables.
         ReadSideRegistration.Register(opts, cachedStreams);
 
         opts.Schema.For<CommandRecord>();

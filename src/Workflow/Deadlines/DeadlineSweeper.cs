@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using CaseEngine.Domain;
@@ -7,7 +8,6 @@ using CaseEngine.Workflow.Telemetry;
 using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace CaseEngine.Workflow.Deadlines;
@@ -15,54 +15,47 @@ namespace CaseEngine.Workflow.Deadlines;
 /// <summary>
 /// Fires the deadline timers whose due moment the injected <see cref="TimeProvider"/> has passed.
 /// Wolverine's scheduled messages poll the wall clock, so statutory clocks cannot rest on them
-/// alone: the timers are rows written with each command, and this sweep (every
-/// <see cref="DeadlineSweepOptions.IntervalSeconds"/> of real time, or when a test calls <see cref="SweepAsync"/>) runs the
-/// system command each one stands for, a batch at a time (<see cref="CommandBatch"/>). Each firing has a command id derived from the timer, and
-/// the decisions are idempotent, so two nodes or a crash mid-sweep still append once.
+/// alone: the timers are rows written with each command, and this sweep runs the system command each
+/// one stands for, a batch at a time (<see cref="CommandBatch"/>). Each province's sweep runs on one
+/// node, the one Wolverine's leader gave its agent (<see cref="DeadlineSweepAgents"/>), every
+/// <see cref="DeadlineSweepOptions.IntervalSeconds"/> of real time; tests call <see cref="SweepAsync"/>.
+/// Each firing has a command id derived from the timer, and the decisions are idempotent, so two
+/// nodes sweeping one province at once (a handover) or a crash mid-sweep still append once.
 /// </summary>
-public sealed class DeadlineSweeper(IDocumentStore store, ProvinceDatabases provinces, CommandBatch batch, TimeProvider time, DeadlineSweepOptions options,
-    IServiceScopeFactory scopes, ILogger<DeadlineSweeper> logger, CaseEngineMetrics? metrics = null) : BackgroundService
+public sealed class DeadlineSweeper(IDocumentStore store, ProvinceDatabases provinces, CommandBatch batch, TimeProvider time,
+    IServiceScopeFactory scopes, ILogger<DeadlineSweeper> logger, CaseEngineMetrics? metrics = null)
 {
     private const int BatchSize = 200;
 
     /// <summary>Firings of one timer that failed (not refused) before it is set aside to the internal-commands queue.</summary>
     public const int AttemptsBeforeSettingAside = 3;
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var ticks = new PeriodicTimer(TimeSpan.FromSeconds(options.IntervalSeconds));
-        while (await ticks.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The timers stay in the table: the next tick retries them.
-                logger.LogWarning(e, "Deadline sweep failed; retrying on the next tick");
-            }
-        }
-    }
+    // One sweep of a province at a time on this node; provinces sweep side by side, so a slow database holds back only its own.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
 
     /// <summary>Fires every timer due at the injected clock's now, in every province's database; returns how many were fired.</summary>
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
-        await _gate.WaitAsync(ct);
+        var fired = 0;
+        // Timers live beside their petitions: each province's database is swept on its own.
+        foreach (var province in await provinces.AllAsync())
+            fired += await SweepAsync(province, ct);
+        return fired;
+    }
+
+    /// <summary>Fires every timer due at the injected clock's now in one province's database; returns how many were fired.</summary>
+    public async Task<int> SweepAsync(string province, CancellationToken ct = default)
+    {
+        var gate = _gates.GetOrAdd(province, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
         try
         {
-            var fired = 0;
-            // Timers live beside their petitions: each province's database is swept on its own.
-            foreach (var province in await provinces.AllAsync())
-                fired += await SweepProvinceAsync(province, ct);
-            return fired;
+            return await SweepProvinceAsync(province, ct);
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
         }
     }
 
@@ -114,7 +107,7 @@ public sealed class DeadlineSweeper(IDocumentStore store, ProvinceDatabases prov
             return fired;
         }
         foreach (var timer in timers)
-            _failures.Remove(timer.Id);
+            _failures.TryRemove(timer.Id, out _);
         await using var session = store.LightweightSession(province);
         RuleViolation? failure = null;
         foreach (var (timer, outcome, command) in timers.Zip(outcomes, commands))
@@ -147,7 +140,7 @@ public sealed class DeadlineSweeper(IDocumentStore store, ProvinceDatabases prov
     /// </summary>
     private async Task<int> FailedAsync(string province, DeadlineTimer timer, CommandEnvelope command, Exception error, CancellationToken ct)
     {
-        var failures = _failures[timer.Id] = _failures.GetValueOrDefault(timer.Id) + 1;
+        var failures = _failures.AddOrUpdate(timer.Id, 1, (_, n) => n + 1);
         metrics?.Command(command.Name, "INTERNAL");
         if (failures < AttemptsBeforeSettingAside)
         {
@@ -163,7 +156,7 @@ public sealed class DeadlineSweeper(IDocumentStore store, ProvinceDatabases prov
             session.DeleteWhere<DeadlineTimer>(t => t.Id == timer.Id && t.DueAt == timer.DueAt);
             await session.SaveChangesAsync(ct);
         }
-        _failures.Remove(timer.Id);
+        _failures.TryRemove(timer.Id, out _);
         logger.LogWarning("Deadline timer {TimerId} failed {Attempts} times ({Error}); its command {CommandId} is set aside to the {Queue} queue (then the dead letters)",
             timer.Id, failures, error.GetType().Name, command.Meta.CommandId, DeadLetters.InternalCommand.Queue);
         return 0;

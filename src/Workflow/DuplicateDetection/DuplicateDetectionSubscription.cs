@@ -21,7 +21,7 @@ namespace CaseEngine.Workflow.DuplicateDetection;
 
 /// <summary>
 /// Duplicate detection and its index, after each submission has committed: a Marten subscription
-/// processed by the async daemon in event-sequence order on the one node holding the HotCold lock.
+/// processed by the async daemon in event-sequence order on the one node holding the database's agents.
 /// For each page it segments the new petitions' text, writes their <see cref="DuplicateIndex"/> rows
 /// and the statuses the page's events give, in the transaction that moves its progress (so the index
 /// holds exactly the events up to it), asks <see cref="DuplicateDetector"/> for each new petition's
@@ -70,7 +70,7 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(operations);
         // A row written by every page: Marten 9.58 stops a shard for good when a batch holding nothing
-        // but its progress update finds the progress moved (two nodes on the shard during a HotCold
+        // but its progress update finds the progress moved (two nodes on the shard during a
         // handover), and a page without a submission or a status otherwise writes nothing. The index's
         // writes and the flags are idempotent, so the page that lost the race may run to the end.
         AppliedSequence.Claim(operations, ReadSideSchema.DuplicateDetectionMark, page.SequenceCeiling);

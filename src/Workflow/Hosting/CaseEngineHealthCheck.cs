@@ -1,8 +1,10 @@
-using JasperFx.Events.Daemon;
+using CaseEngine.Workflow.Deadlines;
 using Marten;
 using Marten.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Wolverine.Runtime;
+using Wolverine.Runtime.Agents;
 
 namespace CaseEngine.Workflow.Hosting;
 
@@ -67,11 +69,30 @@ public sealed class CaseEngineHealthCheck(IDocumentStore store, IHostApplication
         if (down.Count > 0 && down.Count == provinces.Count)
             return HealthCheckResult.Unhealthy("database does not answer", failure, data);
 
-        // With HotCold only the elected node runs projections, so "not running here" is not a failure.
-        if (services.GetService(typeof(IProjectionCoordinator)) is IProjectionCoordinator coordinator)
-            data["daemonRunningHere"] = (await coordinator.AllDaemonsAsync()).Any(d => d.IsRunning);
+        // Which province work Wolverine's leader gave this node (ReadSideDistribution): not running a
+        // province here is not a failure, another node holds it. Province codes only, never servers.
+        if (services.GetService(typeof(IWolverineRuntime)) is IWolverineRuntime runtime)
+        {
+            var running = runtime.Agents.AllRunningAgentUris();
+            data["node"] = runtime.Options.UniqueNodeId.ToString();
+            data["readSideHere"] = provinces.Where(p => RunsReadSide(running, p)).SelectMany(p => p.TenantIds).Order().ToArray();
+            data["sweepsHere"] = running.Where(u => u.Scheme == DeadlineSweepAgents.SchemeName).Select(u => u.Host).Order().ToArray();
+        }
         return down.Count > 0
             ? HealthCheckResult.Degraded($"province databases down: {string.Join(", ", down)}", failure, data)
             : HealthCheckResult.Healthy("database answers, host started", data);
+    }
+
+    /// <summary>
+    /// A province's projections and subscriptions run here: Wolverine names their agents
+    /// <c>event-subscriptions://marten/main/{server}.{database}/{shard}</c>, the server's dots written as <c>!</c>
+    /// (<c>127!0!0!1.caseengine_340000</c>) so that the one dot parts server from database.
+    /// </summary>
+    private static bool RunsReadSide(Uri[] running, IMartenDatabase province)
+    {
+        var described = province.Describe();
+        var segment = $"{described.ServerName.Replace('.', '!')}.{described.DatabaseName}/";
+        return running.Any(u => u.Scheme == EventSubscriptionAgentFamily.SchemeName && u.Segments.Length > 2
+            && string.Equals(u.Segments[2], segment, StringComparison.OrdinalIgnoreCase));
     }
 }

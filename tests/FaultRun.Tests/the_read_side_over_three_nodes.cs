@@ -1,0 +1,325 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CaseEngine.Bench.Faults;
+using CaseEngine.Domain;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Tenancy;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace CaseEngine.FaultRun.Tests;
+
+/// <summary>
+/// Issue 19, item 4: three nodes of the real server over a master database and three province
+/// databases (安徽 340000, 江苏 320000, 浙江 330000). Wolverine's leader gives each province's read side
+/// (its projections and subscriptions) and its deadline sweep to exactly one node; the node holding
+/// Anhui's is SIGKILLed under load and its work must run on another node within
+/// <see cref="MoveWithin"/>; a fourth province (上海 310000) registered while the nodes run gets its read
+/// side and sweep on some node. Nothing is skipped or counted twice: every acknowledged submission is in
+/// its province's statistics and inbox once, in the national feed once, and a subscriber that follows
+/// the national log through the kill sees the feed exactly.
+/// </summary>
+public class the_read_side_over_three_nodes(ITestOutputHelper output)
+{
+    /// <summary>Issue 19's bound from a node's SIGKILL to its work running elsewhere (ReadSideDistribution: stale after 10 s).</summary>
+    private static readonly TimeSpan MoveWithin = TimeSpan.FromSeconds(30);
+
+    private static readonly string[] Provinces = ["340000", "320000", "330000"];
+    private const string Shanghai = "310000";
+
+    /// <summary>A city of each province, where its petitions are filed (the city's petition office receives them).</summary>
+    private static readonly Dictionary<string, string> City = new()
+    {
+        ["340000"] = "340100", ["320000"] = "320100", ["330000"] = "330100", [Shanghai] = "310101",
+    };
+
+    private readonly Stopwatch _watch = Stopwatch.StartNew();
+
+    [Fact]
+    public async Task moves_a_killed_nodes_provinces_within_30_s_and_skips_or_repeats_nothing()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = timeout.Token;
+        await using var postgres = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "nodes", FastUnsafe = true }, ct);
+        var admin = Unpooled(postgres.ConnectionString);
+        await PostgresDatabases.CreateAsync(admin, "nodes", ct);
+        var master = postgres.ConnectionStringFor("nodes");
+        foreach (var province in Provinces)
+        {
+            await PostgresDatabases.CreateAsync(admin, $"nodes_{province}", ct);
+            await ProvinceDatabases.RecordAsync(Unpooled(master), province, postgres.ConnectionStringFor($"nodes_{province}"));
+        }
+
+        var root = FaultRunOptions.RepositoryRoot();
+        var environment = new Dictionary<string, string>(TestKeys.EnvironmentVariables)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Marten"] = master,
+            ["CaseEngine__Directory__Divisions"] = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "divisions")),
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["GraphQL__RateLimit__Burst"] = "100000",
+            ["GraphQL__RateLimit__PermitsPerSecond"] = "100000",
+        };
+        var dll = FaultRunOptions.ServerDllIn(root);
+        var nodes = Enumerable.Range(0, 3).Select(i => new NodeProcess(i, dll, environment)).ToList();
+        try
+        {
+            // The first node creates the schemas; the others start against them.
+            await nodes[0].StartAsync(TimeSpan.FromMinutes(2), ct);
+            await Task.WhenAll(nodes.Skip(1).Select(n => n.StartAsync(TimeSpan.FromMinutes(2), ct)));
+            Say($"3 nodes healthy: {string.Join(", ", nodes)}");
+
+            var placed = await PlacedAsync(nodes, Provinces, TimeSpan.FromSeconds(60), ct);
+            Say("placed: " + Describe(placed));
+            // Wolverine keeps a database's agents together and spreads the databases: with three of each, every node holds work.
+            placed.Values.Select(p => p.ReadSide).Distinct().Count().ShouldBeGreaterThan(1, Describe(placed));
+
+            using var api = new GraphQLCaller(TestKeys.SigningKey);
+            var live = new List<NodeProcess>(nodes);
+            var rng = new Random(19);
+            NodeProcess Pick()
+            {
+                lock (live)
+                    return live[rng.Next(live.Count)];
+            }
+            var submitted = new List<(string Province, Guid Id, string Department)>();
+            async Task SubmitAsync(string province, int count)
+            {
+                for (var i = 0; i < count; i++)
+                    submitted.Add(await SubmitOneAsync(api, Pick, province, ct));
+            }
+
+            // The subscriber follows the national log from the node about to be killed, so it must resume elsewhere.
+            var victim = nodes[placed["340000"].ReadSide];
+            var subscriber = new ResumingSubscriber(_ => victim.Running ? victim : Pick(), api.Token(Role.Auditor, "three-node-subscriber"));
+            using var stopSubscriber = new CancellationTokenSource();
+            var following = Task.Run(() => subscriber.RunAsync(stopSubscriber.Token), CancellationToken.None);
+
+            foreach (var province in Provinces)
+                await SubmitAsync(province, 8);
+
+            // SIGKILL the node holding Anhui's read side, while submissions keep coming to every province.
+            lock (live)
+                live.Remove(victim);
+            var killedAt = _watch.Elapsed;
+            await victim.KillAsync();
+            Say($"killed node {victim.Index} (it held the read side of {string.Join(", ", placed.Where(p => p.Value.ReadSide == victim.Index).Select(p => p.Key))})");
+            var during = Task.Run(async () =>
+            {
+                foreach (var province in Provinces)
+                    await SubmitAsync(province, 6);
+            }, ct);
+
+            var moved = await PlacedAsync(live, Provinces, MoveWithin + TimeSpan.FromSeconds(30), ct);
+            var movedAfter = _watch.Elapsed - killedAt;
+            Say($"after the kill, placed in {movedAfter.TotalSeconds:0.0} s: {Describe(moved)}");
+            movedAfter.ShouldBeLessThan(MoveWithin, $"the killed node's work ran elsewhere after {movedAfter.TotalSeconds:0.0} s");
+            await during;
+
+            // Anhui's deadline sweep runs on its new node: a letter registered 40 days after it arrived has
+            // missed its routing time limit, and the sweep fires that (DeadlineMissed) without any request.
+            var letter = await SubmitOneAsync(api, Pick, "340000", ct, receivedDaysAgo: 40);
+            submitted.Add(letter);
+            var auditor = api.Token(Role.Auditor, "three-node-auditor");
+            var firedAfter = Stopwatch.StartNew();
+            var missed = await UntilAsync(async () =>
+            {
+                var reply = await api.SendAsync(Pick().GraphQLUri, "query($p: ID!) { events(petitionId: $p) { type } }", new { p = letter.Id }, auditor, ct);
+                reply.Answer.ShouldBe(Answer.Acknowledged, $"the petition's events: {reply.Code} {reply.Detail}");
+                return reply.Data.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("type").GetString() == "DeadlineMissed");
+            }, n => n > 0, ct);
+            missed.ShouldBe(1, "the moved sweep fired the missed deadline once");
+            Say($"the letter's missed deadline fired {firedAfter.Elapsed.TotalSeconds:0.0} s after its submission");
+
+            // A province registered while the nodes run: its read side and sweep are given to a node.
+            await PostgresDatabases.CreateAsync(admin, $"nodes_{Shanghai}", ct);
+            await ProvinceDatabases.RecordAsync(Unpooled(master), Shanghai, postgres.ConnectionStringFor($"nodes_{Shanghai}"));
+            var registeredAt = _watch.Elapsed;
+            var withShanghai = await PlacedAsync(live, [.. Provinces, Shanghai], TimeSpan.FromSeconds(90), ct);
+            Say($"上海 registered: placed after {(_watch.Elapsed - registeredAt).TotalSeconds:0.0} s: {Describe(withShanghai)}");
+            await SubmitAsync(Shanghai, 5);
+
+            // Converged: each province's statistics and inboxes count its acknowledged submissions once.
+            var counted = new List<(string Province, int Expected, int Received, int Inboxes)>();
+            foreach (var province in Provinces.Append(Shanghai))
+            {
+                var expected = submitted.Count(s => s.Province == province);
+                // A SUPERVISOR of the province office: its statistics roll up every office below (an OFFICER reads its own only).
+                var officer = api.Token(Role.Supervisor, $"supervisor-{province}", $"{province}-PO");
+                // From 60 days back: the letter counts on the day it arrived.
+                var received = await UntilAsync(async () =>
+                {
+                    var reply = await api.SendAsync(Pick().GraphQLUri,
+                        "query($d: ID!, $from: Date!, $to: Date!) { statistics(departmentId: $d, from: $from, to: $to) { totals { received } } }",
+                        new { d = $"{province}-PO", from = DateTime.UtcNow.AddDays(-60).ToString("yyyy-MM-dd"), to = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd") }, officer, ct);
+                    reply.Answer.ShouldBe(Answer.Acknowledged, $"statistics of {province}: {reply.Code} {reply.Detail}");
+                    return reply.Data.GetProperty("statistics").GetProperty("totals").GetProperty("received").GetInt32();
+                }, n => n >= expected, ct);
+                var inboxes = await UntilAsync(async () =>
+                {
+                    var rows = 0;
+                    foreach (var department in submitted.Where(s => s.Province == province).Select(s => s.Department).Distinct())
+                    {
+                        var reply = await api.SendAsync(Pick().GraphQLUri, "query($d: ID!) { inbox(departmentId: $d) { totalCount } }", new { d = department },
+                            api.Token(Role.Officer, $"officer-{department}", department), ct);
+                        reply.Answer.ShouldBe(Answer.Acknowledged, $"inbox of {department}: {reply.Code} {reply.Detail}");
+                        rows += reply.Data.GetProperty("inbox").GetProperty("totalCount").GetInt32();
+                    }
+                    return rows;
+                }, n => n >= expected, ct);
+                counted.Add((province, expected, received, inboxes));
+            }
+            Say("acknowledged / statistics / inbox rows: " + string.Join("; ", counted.Select(c => $"{c.Province} {c.Expected}/{c.Received}/{c.Inboxes}")));
+            foreach (var c in counted)
+            {
+                c.Received.ShouldBe(c.Expected, $"statistics of {c.Province}");
+                c.Inboxes.ShouldBe(c.Expected, $"inbox rows of {c.Province}");
+            }
+
+            // The national feed holds each submission once, in strictly increasing sequence; the subscriber saw exactly that.
+            var feed = new List<(long Sequence, Guid Petition, string Type)>();
+            for (long after = 0; ;)
+            {
+                var reply = await api.SendAsync(Pick().GraphQLUri, "query($after: Long) { events(after: $after, first: 100) { sequence petitionId type } }", new { after }, auditor, ct);
+                reply.Answer.ShouldBe(Answer.Acknowledged, $"the feed: {reply.Code} {reply.Detail}");
+                var page = reply.Data.GetProperty("events").EnumerateArray()
+                    .Select(e => (e.GetProperty("sequence").GetInt64(), Guid.Parse(e.GetProperty("petitionId").GetString()!), e.GetProperty("type").GetString()!)).ToList();
+                if (page.Count == 0)
+                    break;
+                feed.AddRange(page);
+                after = page[^1].Item1;
+            }
+            feed.Select(e => e.Sequence).ShouldBe(feed.Select(e => e.Sequence).Order(), "the feed's sequence increases");
+            feed.Select(e => e.Sequence).Distinct().Count().ShouldBe(feed.Count, "no sequence twice");
+            var submissions = feed.Where(e => e.Type == "PetitionSubmitted").Select(e => e.Petition).ToList();
+            submissions.Count.ShouldBe(submitted.Count, "one PetitionSubmitted per acknowledged submission");
+            submissions.ToHashSet().SetEquals(submitted.Select(s => s.Id)).ShouldBeTrue("the feed's submissions are the acknowledged ones");
+
+            var last = feed[^1].Sequence;
+            await UntilAsync(() => Task.FromResult(subscriber.Last), n => n >= last, ct);
+            await stopSubscriber.CancelAsync();
+            await following;
+            subscriber.Sequences.ShouldBe(feed.Select(e => e.Sequence).ToList(), "the subscriber saw the feed, each event once, in order");
+            Say($"{submitted.Count} submissions, {feed.Count} events in the national feed, the subscriber connected {subscriber.Connections} times");
+            subscriber.Connections.ShouldBeGreaterThan(1, "the subscriber resumed on another node after the kill");
+        }
+        catch
+        {
+            foreach (var node in nodes)
+                output.WriteLine($"--- {node} ---\n{node.Tail}");
+            throw;
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                await node.DisposeAsync();
+        }
+    }
+
+    /// <summary>Where each province's work runs (node index), from the live nodes' health reports.</summary>
+    private sealed record Placement(int ReadSide, int Sweep);
+
+    /// <summary>
+    /// Waits until each of <paramref name="provinces"/> has its read side and its sweep on exactly one of
+    /// <paramref name="nodes"/> (the health report's <c>readSideHere</c> and <c>sweepsHere</c>).
+    /// </summary>
+    private static async Task<Dictionary<string, Placement>> PlacedAsync(IReadOnlyList<NodeProcess> nodes, IReadOnlyList<string> provinces,
+        TimeSpan within, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            var readSide = new Dictionary<string, List<int>>();
+            var sweeps = new Dictionary<string, List<int>>();
+            foreach (var node in nodes)
+            {
+                try
+                {
+                    using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri(node.BaseUri, "/health"), ct));
+                    var data = health.RootElement.GetProperty("checks").GetProperty("caseengine").GetProperty("data");
+                    Add(readSide, data.GetProperty("readSideHere"), node.Index);
+                    Add(sweeps, data.GetProperty("sweepsHere"), node.Index);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or JsonException && !ct.IsCancellationRequested)
+                {
+                    // A node still starting (or busy): asked again on the next round.
+                }
+            }
+            if (provinces.All(p => readSide.GetValueOrDefault(p)?.Count == 1 && sweeps.GetValueOrDefault(p)?.Count == 1))
+                return provinces.ToDictionary(p => p, p => new Placement(readSide[p][0], sweeps[p][0]));
+            if (deadline.Elapsed > within)
+                throw new TimeoutException($"not every province's work ran on exactly one node within {within.TotalSeconds} s: read side "
+                    + string.Join("; ", readSide.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")) + ", sweeps "
+                    + string.Join("; ", sweeps.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")));
+            await Task.Delay(250, ct);
+        }
+    }
+
+    private static void Add(Dictionary<string, List<int>> held, JsonElement provinces, int node)
+    {
+        foreach (var province in provinces.EnumerateArray().Select(p => p.GetString()!))
+        {
+            if (!held.TryGetValue(province, out var nodes))
+                held[province] = nodes = [];
+            nodes.Add(node);
+        }
+    }
+
+    /// <summary>One submission, sent until it has an answer (the same command id every time, so a repeat is answered, not applied).</summary>
+    /// <param name="receivedDaysAgo">a LETTER an officer of the city's office registers that many days after it arrived; else a citizen's web submission</param>
+    private static async Task<(string Province, Guid Id, string Department)> SubmitOneAsync(GraphQLCaller api, Func<NodeProcess> pick, string province, CancellationToken ct,
+        int? receivedDaysAgo = null)
+    {
+        var commandId = Guid.NewGuid();
+        var token = receivedDaysAgo is null
+            ? api.Token(Role.Petitioner, $"citizen-{commandId:N}")
+            : api.Token(Role.Officer, $"officer-{City[province]}-PO", $"{City[province]}-PO");
+        var input = new
+        {
+            commandId,
+            channel = receivedDaysAgo is null ? "WEBSITE" : "LETTER",
+            receivedAt = receivedDaysAgo is { } days ? DateTimeOffset.UtcNow.AddDays(-days).ToString("O") : null,
+            entryRegionCode = City[province],
+            category = "COMPLAINT_REQUEST",
+            subject = $"道路维修 {commandId:N}",
+            content = $"小区门前道路破损，请求维修。{commandId:N}",
+            petitioner = new { name = "张三", phone = "13800000000" },
+        };
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var reply = await api.SendAsync(pick().GraphQLUri,
+                "mutation($input: SubmitPetitionInput!) { submitPetition(input: $input) { petition { id currentDepartment { id } } } }",
+                new { input }, token, ct);
+            if (reply.Answer == Answer.Acknowledged)
+            {
+                var petition = reply.Data.GetProperty("submitPetition").GetProperty("petition");
+                return (province, Guid.Parse(petition.GetProperty("id").GetString()!), petition.GetProperty("currentDepartment").GetProperty("id").GetString()!);
+            }
+            reply.Answer.ShouldNotBe(Answer.Refused, $"submission to {province} refused: {reply.Code}");
+            await Task.Delay(200, ct);
+        }
+        throw new TimeoutException($"a submission to {province} had no answer after 100 attempts");
+    }
+
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || deadline.Elapsed > TimeSpan.FromSeconds(60))
+                return value;
+            await Task.Delay(250, ct);
+        }
+    }
+
+    private static string Describe(Dictionary<string, Placement> placed) =>
+        string.Join("; ", placed.Select(p => $"{p.Key}: read side on node {p.Value.ReadSide}, sweep on node {p.Value.Sweep}"));
+
+    private void Say(string line) => output.WriteLine($"[{_watch.Elapsed.TotalSeconds,6:0.0} s] {line}");
+
+    private static string Unpooled(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+}
