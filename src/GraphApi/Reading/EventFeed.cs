@@ -47,13 +47,17 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
     public async Task<long> SafeSequenceAsync(string log, CancellationToken ct) =>
         log == NationalLog.Key ? await national.EndAsync(ct) : await prefix.OfAsync(log, ct);
 
+    /// <summary>How long a pull of the national feed waits for each province's relay round before it reads.</summary>
+    public static readonly TimeSpan RelayWait = TimeSpan.FromSeconds(2);
+
     /// <summary>One page of <paramref name="province"/>'s log for the caller, with each event's lens.</summary>
     public async Task<IReadOnlyList<EventNode>> ReadAsync(string province, FeedQuery query, Caller caller, CancellationToken ct)
     {
-        // A pull of the national log first relays what the provinces committed (each node's live loop also
-        // does, every poll): a reader sees in the national log what it would see in the province's own.
+        // A pull of the national log first relays what the provinces committed (each node's live loops also
+        // do, every poll): a reader sees in the national log what it would see in the province's own. A
+        // province database that hangs delays the page by RelayWait at most; its events follow, numbered later.
         if (province == NationalLog.Key)
-            await relay.RelayAllAsync(ct);
+            await relay.RelayAllAsync(RelayWait, ct);
         var safe = await SafeSequenceAsync(province, ct);
         var (page, _) = await ReadUpToAsync(province, query, caller, safe, ct);
         return page;

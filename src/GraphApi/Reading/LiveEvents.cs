@@ -25,11 +25,11 @@ public sealed class LiveEventsOptions
 }
 
 /// <summary>
-/// The per-node tails of the committed event logs (architecture.md, Live events): one loop, every
-/// <see cref="LiveEventsOptions.PollMilliseconds"/>, relays each province database's new events into the
-/// national log (<see cref="NationalRelay"/>), polls each province's log up to its committed prefix
-/// (<see cref="EventFeed.SafeSequenceAsync"/>), then the national log, and fans the new events out to this
-/// node's subscribers of each log. Every node runs its own tails, so every node serves its own sockets.
+/// The per-node tails of the committed event logs (architecture.md, Live events): a loop per province
+/// database, every <see cref="LiveEventsOptions.PollMilliseconds"/>, relays its new events into the
+/// national log (<see cref="NationalRelay"/>) and polls its log up to its committed prefix
+/// (<see cref="EventFeed.SafeSequenceAsync"/>); a loop of its own polls the national log; each fans the
+/// new events out to this node's subscribers of its log. One province's database that hangs holds up its own loop only. Every node runs its own tails, so every node serves its own sockets.
 /// A subscriber first replays the stored events after its <c>after</c> through the pull feed's
 /// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
 /// Sequences are those of the log a subscription follows (<see cref="EventFeed.LogOfAsync"/>).
@@ -57,7 +57,7 @@ public sealed class LiveEvents(EventFeed feed, NationalRelay relay, ProvinceData
         // A petition in no province served has no events to follow.
         if (await feed.LogOfAsync(query, caller) is not { } province)
             yield break;
-        var tail = _tails.GetOrAdd(province, p => new Tail(p));
+        var tail = TailOf(province);
         // A province registered since the last poll: its tail starts at its committed prefix now.
         if (tail.Position < 0)
             await tail.PollAsync(feed, ct);
@@ -90,16 +90,31 @@ public sealed class LiveEvents(EventFeed feed, NationalRelay relay, ProvinceData
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // One loop per log: a province database that is down or hangs (a connect waiting out its timeout)
+        // holds up its own events only, not the other provinces' tails nor the national log's.
+        var loops = new Dictionary<string, Task>(StringComparer.Ordinal)
+        {
+            [NationalLog.Key] = RunAsync(NationalLog.Key, ct => TailOf(NationalLog.Key).PollAsync(feed, ct), null, stoppingToken),
+        };
+        var firstRounds = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 // The list of provinces from the master table every few seconds, not on every poll.
-                await relay.RelayAllAsync(stoppingToken);
-                // A province whose database is down holds up neither the others nor the national log.
                 foreach (var province in await provinces.KnownAsync(TimeSpan.FromSeconds(5)))
-                    await PollAsync(province, () => _tails.GetOrAdd(province, p => new Tail(p)).PollAsync(feed, stoppingToken));
-                await PollAsync(NationalLog.Key, () => _tails.GetOrAdd(NationalLog.Key, p => new Tail(p)).PollAsync(feed, stoppingToken));
+                {
+                    if (loops.ContainsKey(province))
+                        continue;
+                    var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    firstRounds.Add(first.Task);
+                    // Each round relays the province's new events into the national log, then polls its own tail.
+                    loops[province] = RunAsync(province, async ct =>
+                    {
+                        await relay.RelayOneAsync(province, ct);
+                        await TailOf(province).PollAsync(feed, ct);
+                    }, first, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -109,23 +124,48 @@ public sealed class LiveEvents(EventFeed feed, NationalRelay relay, ProvinceData
             {
                 logger.LogWarning("Listing the province databases for subscriptions failed with {ExceptionType}; retrying", e.GetType().FullName);
             }
-            finally
+            if (!_started.Task.IsCompleted)
             {
-                // After the first round, failed or not: a subscriber that arrives while the databases are
-                // down polls its log itself and is told UNAVAILABLE, rather than waiting for them to return.
+                // After the first rounds, failed or not, or 2 s: a subscriber that arrives while a database is
+                // down or slow polls its log itself (and is told UNAVAILABLE), rather than waiting for it.
+                await Task.WhenAny(Task.WhenAll(firstRounds), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
                 _started.TrySetResult();
             }
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(options.PollMilliseconds), stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
+            if (!await PauseAsync(stoppingToken))
                 break;
-            }
         }
+        await Task.WhenAll(loops.Values);
         foreach (var tail in _tails.Values)
             tail.CompleteAll();
+    }
+
+    private Tail TailOf(string log) => _tails.GetOrAdd(log, p => new Tail(p));
+
+    /// <summary>One log's loop: a round every poll interval until the node stops; <paramref name="first"/> is set after the first round.</summary>
+    private async Task RunAsync(string log, Func<CancellationToken, Task> round, TaskCompletionSource? first, CancellationToken ct)
+    {
+        await Task.Yield();
+        while (!ct.IsCancellationRequested)
+        {
+            await PollAsync(log, () => round(ct));
+            first?.TrySetResult();
+            if (!await PauseAsync(ct))
+                return;
+        }
+    }
+
+    /// <summary>Waits one poll interval; false when the node is stopping.</summary>
+    private async Task<bool> PauseAsync(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(options.PollMilliseconds), ct);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>One log's poll; its failure is logged (the exception's type and the log's key only) and retried next round.</summary>

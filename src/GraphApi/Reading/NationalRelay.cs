@@ -9,7 +9,7 @@ namespace CaseEngine.GraphApi.Reading;
 /// round reads the province's events after its relay progress up to its committed prefix
 /// (<see cref="CommittedPrefix"/>, the same bound the province's own feed reads to) and
 /// appends them with the new progress in one master transaction. Every node runs it (from the live
-/// tails' loop, <see cref="LiveEvents"/>, and before a pull of the national feed); two nodes relaying the same run are serialised by the log's
+/// tails' loop of each province, <see cref="LiveEvents"/>, and before a pull of the national feed); two nodes relaying the same run are serialised by the log's
 /// lock and the second finds the progress moved and writes nothing. A round killed half way commits nothing.
 /// </summary>
 public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, ProvinceDatabases provinces, IDocumentStore store, ILogger<NationalRelay> logger)
@@ -31,24 +31,32 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     }
 
     /// <summary>
-    /// One round over every province served; a province whose database is down is left for the next
-    /// round (logged by its code and the exception's type) and holds up none of the others.
+    /// One round over every province served, side by side, waiting at most <paramref name="bound"/> for
+    /// each: a province whose database is down or hangs (a connect waiting out its timeout) is left for
+    /// the next round and holds up none of the others (<see cref="RelayOneAsync"/>; its round goes on in
+    /// the background, and a round that finishes late still commits exactly once under the log's lock).
     /// </summary>
-    public async Task RelayAllAsync(CancellationToken ct)
+    public async Task RelayAllAsync(TimeSpan bound, CancellationToken ct)
     {
-        foreach (var province in await provinces.KnownAsync(TimeSpan.FromSeconds(5)))
+        var rounds = (await provinces.KnownAsync(TimeSpan.FromSeconds(5))).Select(p => RelayOneAsync(p, ct));
+        await Task.WhenAll(rounds.Select(r => r.WaitAsync(bound, ct).ContinueWith(_ => { }, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One province's round; its failure is logged (its code and the exception's type) and left for the next round.</summary>
+    public async Task RelayOneAsync(string province, CancellationToken ct)
+    {
+        _caughtUp.TryAdd(province, System.Diagnostics.Stopwatch.GetTimestamp());
+        try
         {
-            _caughtUp.TryAdd(province, System.Diagnostics.Stopwatch.GetTimestamp());
-            try
-            {
-                await RelayAsync(province, ct);
-                _caughtUp[province] = System.Diagnostics.Stopwatch.GetTimestamp();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Relaying province {Province} to the national log failed with {ExceptionType}; retrying next round",
-                    province, e.GetType().FullName);
-            }
+            await RelayAsync(province, ct);
+            _caughtUp[province] = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Relaying province {Province} to the national log failed with {ExceptionType}; retrying next round",
+                province, e.GetType().FullName);
         }
     }
 

@@ -52,7 +52,7 @@ public sealed class ProjectionLagMonitor : IDisposable
     private readonly IDocumentStore _store;
     private readonly TimeProvider _time;
     private readonly ProjectionMonitorOptions _options;
-    private readonly Dictionary<(string Province, string Projection), (long Progress, DateTimeOffset At)> _advanced = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Province, string Projection), (long Progress, DateTimeOffset At)> _advanced = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IReadOnlyList<ProjectionLag> _latest = [];
 
@@ -77,16 +77,31 @@ public sealed class ProjectionLagMonitor : IDisposable
     /// <summary>The last sample (what the gauges report).</summary>
     public IReadOnlyList<ProjectionLag> Latest => _latest;
 
+    /// <summary>How long a sample waits for one province database.</summary>
+    public static readonly TimeSpan ProvinceBound = TimeSpan.FromSeconds(2);
+
     /// <summary>Reads the positions now and updates the gauges and the stall tracking.</summary>
     public async Task<IReadOnlyList<ProjectionLag>> SampleAsync(CancellationToken ct = default)
     {
         await _gate.WaitAsync(ct);
         try
         {
-            var lags = new List<ProjectionLag>();
-            foreach (var database in (await _store.Storage.AllDatabases()).OfType<IMartenDatabase>())
-                foreach (var province in database.TenantIds)
-                    lags.AddRange(await SampleAsync(database, province, ct));
+            // The provinces side by side, each within ProvinceBound: one whose database is down or hangs keeps
+            // its last sample (its health shows it down) and holds up none of the others' gauges.
+            var previous = _latest;
+            var databases = (await _store.Storage.AllDatabases()).OfType<IMartenDatabase>();
+            var samples = await Task.WhenAll(databases.SelectMany(d => d.TenantIds.Select(p => (Database: d, Province: p))).Select(async x =>
+            {
+                try
+                {
+                    return await SampleAsync(x.Database, x.Province, ct).WaitAsync(ProvinceBound, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
+                {
+                    return [.. previous.Where(l => l.Province == x.Province)];
+                }
+            }));
+            var lags = samples.SelectMany(l => l).ToList();
             _latest = lags;
             return lags;
         }
@@ -96,7 +111,7 @@ public sealed class ProjectionLagMonitor : IDisposable
         }
     }
 
-    /// <summary>One province database's positions (called under the gate).</summary>
+    /// <summary>One province database's positions (called under the gate, the provinces side by side).</summary>
     private async Task<List<ProjectionLag>> SampleAsync(IMartenDatabase database, string province, CancellationToken ct)
     {
         {
