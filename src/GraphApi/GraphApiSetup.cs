@@ -47,6 +47,8 @@ public static class GraphApiSetup
         services.TryAddSingleton<CommittedPrefix>();
         services.TryAddSingleton<NationalLog>();
         services.TryAddSingleton<NationalRelay>();
+        // Each province's relay into the national log runs on one node (Wolverine's leader gives it one).
+        services.AddSingleton<Wolverine.Runtime.Agents.IAgentFamily, NationalRelayAgents>();
         services.TryAddSingleton(sp => new Projections.ReadSide.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);

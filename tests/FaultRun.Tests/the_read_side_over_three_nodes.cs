@@ -218,11 +218,11 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
     }
 
     /// <summary>Where each province's work runs (node index), from the live nodes' health reports.</summary>
-    private sealed record Placement(int ReadSide, int Sweep);
+    private sealed record Placement(int ReadSide, int Sweep, int Relay);
 
     /// <summary>
     /// Waits until each of <paramref name="provinces"/> has its read side and its sweep on exactly one of
-    /// <paramref name="nodes"/> (the health report's <c>readSideHere</c> and <c>sweepsHere</c>).
+    /// <paramref name="nodes"/>, and so has its relay into the national log (the health report's <c>readSideHere</c> and <c>agentsHere</c>).
     /// </summary>
     private static async Task<Dictionary<string, Placement>> PlacedAsync(IReadOnlyList<NodeProcess> nodes, IReadOnlyList<string> provinces,
         TimeSpan within, CancellationToken ct)
@@ -233,6 +233,7 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
         {
             var readSide = new Dictionary<string, List<int>>();
             var sweeps = new Dictionary<string, List<int>>();
+            var relays = new Dictionary<string, List<int>>();
             foreach (var node in nodes)
             {
                 try
@@ -240,26 +241,32 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
                     using var health = JsonDocument.Parse(await http.GetStringAsync(new Uri(node.BaseUri, "/health"), ct));
                     var data = health.RootElement.GetProperty("checks").GetProperty("caseengine").GetProperty("data");
                     Add(readSide, data.GetProperty("readSideHere"), node.Index);
-                    Add(sweeps, data.GetProperty("sweepsHere"), node.Index);
+                    var agents = data.GetProperty("agentsHere").EnumerateArray().Select(a => a.GetString()!).ToList();
+                    Add(sweeps, agents.Where(a => a.StartsWith("deadline-sweep://", StringComparison.Ordinal)).Select(a => a[^6..]), node.Index);
+                    Add(relays, agents.Where(a => a.StartsWith("national-relay://", StringComparison.Ordinal)).Select(a => a[^6..]), node.Index);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException or JsonException && !ct.IsCancellationRequested)
                 {
                     // A node still starting (or busy): asked again on the next round.
                 }
             }
-            if (provinces.All(p => readSide.GetValueOrDefault(p)?.Count == 1 && sweeps.GetValueOrDefault(p)?.Count == 1))
-                return provinces.ToDictionary(p => p, p => new Placement(readSide[p][0], sweeps[p][0]));
+            if (provinces.All(p => readSide.GetValueOrDefault(p)?.Count == 1 && sweeps.GetValueOrDefault(p)?.Count == 1 && relays.GetValueOrDefault(p)?.Count == 1))
+                return provinces.ToDictionary(p => p, p => new Placement(readSide[p][0], sweeps[p][0], relays[p][0]));
             if (deadline.Elapsed > within)
                 throw new TimeoutException($"not every province's work ran on exactly one node within {within.TotalSeconds} s: read side "
                     + string.Join("; ", readSide.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")) + ", sweeps "
-                    + string.Join("; ", sweeps.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")));
+                    + string.Join("; ", sweeps.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")) + ", relays "
+                    + string.Join("; ", relays.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")));
             await Task.Delay(250, ct);
         }
     }
 
-    private static void Add(Dictionary<string, List<int>> held, JsonElement provinces, int node)
+    private static void Add(Dictionary<string, List<int>> held, JsonElement provinces, int node) =>
+        Add(held, provinces.EnumerateArray().Select(p => p.GetString()!), node);
+
+    private static void Add(Dictionary<string, List<int>> held, IEnumerable<string> provinces, int node)
     {
-        foreach (var province in provinces.EnumerateArray().Select(p => p.GetString()!))
+        foreach (var province in provinces)
         {
             if (!held.TryGetValue(province, out var nodes))
                 held[province] = nodes = [];
@@ -316,7 +323,7 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
     }
 
     private static string Describe(Dictionary<string, Placement> placed) =>
-        string.Join("; ", placed.Select(p => $"{p.Key}: read side on node {p.Value.ReadSide}, sweep on node {p.Value.Sweep}"));
+        string.Join("; ", placed.Select(p => $"{p.Key}: read side on node {p.Value.ReadSide}, sweep on {p.Value.Sweep}, relay on {p.Value.Relay}"));
 
     private void Say(string line) => output.WriteLine($"[{_watch.Elapsed.TotalSeconds,6:0.0} s] {line}");
 

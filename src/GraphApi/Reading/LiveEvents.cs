@@ -26,15 +26,15 @@ public sealed class LiveEventsOptions
 
 /// <summary>
 /// The per-node tails of the committed event logs (architecture.md, Live events): a loop per province
-/// database, every <see cref="LiveEventsOptions.PollMilliseconds"/>, relays its new events into the
-/// national log (<see cref="NationalRelay"/>) and polls its log up to its committed prefix
-/// (<see cref="EventFeed.SafeSequenceAsync"/>); a loop of its own polls the national log; each fans the
-/// new events out to this node's subscribers of its log. One province's database that hangs holds up its own loop only. Every node runs its own tails, so every node serves its own sockets.
+/// database, every <see cref="LiveEventsOptions.PollMilliseconds"/>, polls its log up to its committed
+/// prefix (<see cref="EventFeed.SafeSequenceAsync"/>); a loop of its own polls the national log (fed by
+/// each province's relay agent, <see cref="NationalRelayAgents"/>); each fans the new events out to this
+/// node's subscribers of its log. One province's database that hangs holds up its own loop only. Every node runs its own tails, so every node serves its own sockets.
 /// A subscriber first replays the stored events after its <c>after</c> through the pull feed's
 /// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
 /// Sequences are those of the log a subscription follows (<see cref="EventFeed.LogOfAsync"/>).
 /// </summary>
-public sealed class LiveEvents(EventFeed feed, NationalRelay relay, ProvinceDatabases provinces, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
+public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -108,12 +108,7 @@ public sealed class LiveEvents(EventFeed feed, NationalRelay relay, ProvinceData
                         continue;
                     var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     firstRounds.Add(first.Task);
-                    // Each round relays the province's new events into the national log, then polls its own tail.
-                    loops[province] = RunAsync(province, async ct =>
-                    {
-                        await relay.RelayOneAsync(province, ct);
-                        await TailOf(province).PollAsync(feed, ct);
-                    }, first, stoppingToken);
+                    loops[province] = RunAsync(province, ct => TailOf(province).PollAsync(feed, ct), first, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

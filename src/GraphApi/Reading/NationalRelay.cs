@@ -8,8 +8,8 @@ namespace CaseEngine.GraphApi.Reading;
 /// Feeds the <see cref="NationalLog"/> from each province database's committed log, exactly once: a
 /// round reads the province's events after its relay progress up to its committed prefix
 /// (<see cref="CommittedPrefix"/>, the same bound the province's own feed reads to) and
-/// appends them with the new progress in one master transaction. Every node runs it (from the live
-/// tails' loop of each province, <see cref="LiveEvents"/>, and before a pull of the national feed); two nodes relaying the same run are serialised by the log's
+/// appends them with the new progress in one master transaction. Each province's rounds run on the one
+/// node holding its agent (<see cref="NationalRelayAgents"/>, every poll interval), and on any node before a pull of the national feed; two nodes relaying the same run are serialised by the log's
 /// lock and the second finds the progress moved and writes nothing. A round killed half way commits nothing.
 /// </summary>
 public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, ProvinceDatabases provinces, IDocumentStore store, ILogger<NationalRelay> logger)
@@ -20,9 +20,10 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _caughtUp = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Seconds since this node last brought each known province's relay up to its committed log (since it
-    /// first tried, before a first success): the gauge <c>caseengine.national_log.relay_age</c>. It stays
-    /// under a second or two while the province and the master answer, and grows while either does not.
+    /// Seconds since this node last brought each province whose relay it holds up to its committed log
+    /// (since it first tried, before a first success): the gauge <c>caseengine.national_log.relay_age</c>.
+    /// It stays under a second or two while the province and the master answer, and grows while either
+    /// does not. Each province is reported by the one node holding its relay agent.
     /// </summary>
     public IEnumerable<(string Province, double Seconds)> Ages()
     {
@@ -31,20 +32,34 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     }
 
     /// <summary>
-    /// One round over every province served, side by side, waiting at most <paramref name="bound"/> for
-    /// each: a province whose database is down or hangs (a connect waiting out its timeout) is left for
-    /// the next round and holds up none of the others (<see cref="RelayOneAsync"/>; its round goes on in
-    /// the background, and a round that finishes late still commits exactly once under the log's lock).
+    /// Before a pull of the national feed: one round over every province served, side by side, waiting at
+    /// most <paramref name="bound"/> for each. A province whose database is down or hangs is left to its
+    /// agent (<see cref="NationalRelayAgents"/>) and holds up none of the others; a round that finishes
+    /// late still commits exactly once under the log's lock.
     /// </summary>
     public async Task RelayAllAsync(TimeSpan bound, CancellationToken ct)
     {
-        var rounds = (await provinces.KnownAsync(TimeSpan.FromSeconds(5))).Select(p => RelayOneAsync(p, ct));
+        var rounds = (await provinces.KnownAsync(TimeSpan.FromSeconds(5))).Select(async province =>
+        {
+            try
+            {
+                await RelayAsync(province, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Its agent reports it (at Warning, and in the gauge); a pull only reads what is there.
+                logger.LogDebug("Relaying province {Province} before a pull failed with {ExceptionType}", province, e.GetType().FullName);
+            }
+        });
         await Task.WhenAll(rounds.Select(r => r.WaitAsync(bound, ct).ContinueWith(_ => { }, CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
         ct.ThrowIfCancellationRequested();
     }
 
-    /// <summary>One province's round; its failure is logged (its code and the exception's type) and left for the next round.</summary>
+    /// <summary>
+    /// One round of the province's agent on the node that holds it: its failure is logged (the code and the
+    /// exception's type) and left for the next round; its success refreshes the province's age in the gauge.
+    /// </summary>
     public async Task RelayOneAsync(string province, CancellationToken ct)
     {
         _caughtUp.TryAdd(province, System.Diagnostics.Stopwatch.GetTimestamp());
@@ -59,6 +74,9 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 province, e.GetType().FullName);
         }
     }
+
+    /// <summary>This node no longer holds the province's relay: its age is another node's to report.</summary>
+    public void Released(string province) => _caughtUp.TryRemove(province, out _);
 
     /// <summary>Relays what <paramref name="province"/> committed since the last round; the number of events appended by this node.</summary>
     public async Task<int> RelayAsync(string province, CancellationToken ct)

@@ -1,4 +1,3 @@
-using CaseEngine.Workflow.Deadlines;
 using Marten;
 using Marten.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -79,7 +78,9 @@ public sealed class CaseEngineHealthCheck(IDocumentStore store, IHostApplication
             var running = runtime.Agents.AllRunningAgentUris();
             data["node"] = runtime.Options.UniqueNodeId.ToString();
             data["readSideHere"] = provinces.Where(p => RunsReadSide(running, p)).SelectMany(p => p.TenantIds).Order().ToArray();
-            data["sweepsHere"] = running.Where(u => u.Scheme == DeadlineSweepAgents.SchemeName).Select(u => u.Host).Order().ToArray();
+            // Per-province agents (ProvinceAgentFamily): the deadline sweep, the national relay, as scheme://province.
+            data["agentsHere"] = running.Where(u => u.Host.Length == 6 && u.Host.All(char.IsAsciiDigit))
+                .Select(u => $"{u.Scheme}://{u.Host}").Order(StringComparer.Ordinal).ToArray();
         }
         return down.Count > 0
             ? HealthCheckResult.Degraded($"province databases down: {string.Join(", ", down)}", failure, data)

@@ -1,0 +1,21 @@
+using CaseEngine.Workflow.Hosting;
+using CaseEngine.Workflow.Tenancy;
+using Wolverine.Runtime.Agents;
+
+namespace CaseEngine.GraphApi.Reading;
+
+/// <summary>
+/// The national log's relay of each province database as a Wolverine agent (<c>national-relay://340000</c>),
+/// a round every <see cref="LiveEventsOptions.PollMilliseconds"/> on the one node that holds it, so the
+/// master database sees one relay per province rather than one per node and province.
+/// </summary>
+public sealed class NationalRelayAgents(NationalRelay relay, ProvinceDatabases provinces, LiveEventsOptions options) : ProvinceAgentFamily(provinces)
+{
+    public const string SchemeName = "national-relay";
+
+    public override string Scheme => SchemeName;
+
+    protected override IAgent Build(Uri uri, string province) =>
+        new ProvinceLoopAgent(uri, $"Relays province {province}'s committed events into the national log",
+            TimeSpan.FromMilliseconds(options.PollMilliseconds), ct => relay.RelayOneAsync(province, ct), () => relay.Released(province));
+}
