@@ -1,3 +1,4 @@
+using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Npgsql;
@@ -15,6 +16,8 @@ namespace CaseEngine.GraphApi.Reading;
 public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, ProvinceDatabases provinces, IDocumentStore store, ILogger<NationalRelay> logger)
 {
     private const int Batch = 1000;
+
+    private readonly OnePerProvince _pullRounds = new();
 
     /// <summary>When this node last brought each province's relay up to its committed prefix (real clock), and since when it has known the province.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _caughtUp = new(StringComparer.Ordinal);
@@ -39,21 +42,20 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     /// </summary>
     public async Task RelayAllAsync(TimeSpan bound, CancellationToken ct)
     {
-        var rounds = (await provinces.KnownAsync(TimeSpan.FromSeconds(5))).Select(async province =>
+        await Task.WhenAll((await provinces.KnownAsync(TimeSpan.FromSeconds(5))).Select(async province =>
         {
             try
             {
-                await RelayAsync(province, ct);
+                // One pull round per province in flight on this node: each after the one before it, so it
+                // still reads what committed before the pull; a hanging province gets no pile of connects.
+                await _pullRounds.TryRunAsync(province, bound, () => RelayAsync(province, CancellationToken.None), ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Its agent reports it (at Warning, and in the gauge); a pull only reads what is there.
                 logger.LogDebug("Relaying province {Province} before a pull failed with {ExceptionType}", province, e.GetType().FullName);
             }
-        });
-        await Task.WhenAll(rounds.Select(r => r.WaitAsync(bound, ct).ContinueWith(_ => { }, CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
-        ct.ThrowIfCancellationRequested();
+        }));
     }
 
     /// <summary>

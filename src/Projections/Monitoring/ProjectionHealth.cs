@@ -17,7 +17,7 @@ public sealed class ProjectionHealthCheck(ProjectionLagMonitor monitor) : IHealt
         IReadOnlyList<ProjectionLag> lags;
         try
         {
-            lags = await monitor.SampleAsync(cancellationToken);
+            lags = await monitor.SampleOrJoinAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

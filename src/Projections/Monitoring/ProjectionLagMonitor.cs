@@ -53,6 +53,7 @@ public sealed class ProjectionLagMonitor : IDisposable
     private readonly TimeProvider _time;
     private readonly ProjectionMonitorOptions _options;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Province, string Projection), (long Progress, DateTimeOffset At)> _advanced = new();
+    private readonly OnePerProvince _samples = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IReadOnlyList<ProjectionLag> _latest = [];
 
@@ -80,6 +81,23 @@ public sealed class ProjectionLagMonitor : IDisposable
     /// <summary>How long a sample waits for one province database.</summary>
     public static readonly TimeSpan ProvinceBound = TimeSpan.FromSeconds(2);
 
+    private readonly Lock _joining = new();
+    private Task<IReadOnlyList<ProjectionLag>>? _joinable;
+
+    /// <summary>
+    /// For <c>/health</c>, which anyone may call often: joins a sample another probe has under way rather
+    /// than queuing behind it, so a burst of probes costs one sample, not one each in turn.
+    /// </summary>
+    public Task<IReadOnlyList<ProjectionLag>> SampleOrJoinAsync(CancellationToken ct = default)
+    {
+        lock (_joining)
+        {
+            if (_joinable is not { IsCompleted: false })
+                _joinable = SampleAsync(CancellationToken.None);
+            return _joinable.WaitAsync(ct);
+        }
+    }
+
     /// <summary>Reads the positions now and updates the gauges and the stall tracking.</summary>
     public async Task<IReadOnlyList<ProjectionLag>> SampleAsync(CancellationToken ct = default)
     {
@@ -94,7 +112,11 @@ public sealed class ProjectionLagMonitor : IDisposable
             {
                 try
                 {
-                    return await SampleAsync(x.Database, x.Province, ct).WaitAsync(ProvinceBound, ct);
+                    // One sample per province in flight: /health samples too, and each sample of a hanging
+                    // database would otherwise leave a connect behind it for Npgsql's 15 s.
+                    List<ProjectionLag>? sampled = null;
+                    return await _samples.TryRunAsync(x.Province, ProvinceBound, async () => sampled = await SampleAsync(x.Database, x.Province, CancellationToken.None), ct)
+                        ? sampled! : [.. previous.Where(l => l.Province == x.Province)];
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
                 {

@@ -202,6 +202,8 @@ public static class CaseEngineSetup
         // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).
         services.AddCaseEngineMetrics();
         // Both checks decide readiness (/health/ready); liveness asks nothing of the database (HealthTags).
+        // One instance, so that it knows which province probes are still in flight.
+        services.TryAddSingleton<CaseEngineHealthCheck>();
         services.AddHealthChecks().AddCheck<CaseEngineHealthCheck>("caseengine", tags: [HealthTags.Ready])
             .AddCheck<ProjectionHealthCheck>("projections", tags: [HealthTags.Ready]);
         return builder;

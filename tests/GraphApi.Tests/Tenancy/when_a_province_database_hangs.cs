@@ -39,6 +39,7 @@ public class when_a_province_database_hangs(ThreeProvinces db, ITestOutputHelper
         using var blackHole = new TcpListener(IPAddress.Loopback, 0);
         blackHole.Start();
         var held = new List<TcpClient>();
+        var connectsBefore = 0;
         using var stop = new CancellationTokenSource();
         // Accepts every connection and never answers: the startup message waits for a reply that never comes.
         var accepting = Task.Run(async () =>
@@ -46,7 +47,11 @@ public class when_a_province_database_hangs(ThreeProvinces db, ITestOutputHelper
             try
             {
                 while (true)
-                    held.Add(await blackHole.AcceptTcpClientAsync(stop.Token));
+                {
+                    var client = await blackHole.AcceptTcpClientAsync(stop.Token);
+                    lock (held)
+                        held.Add(client);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -60,7 +65,11 @@ public class when_a_province_database_hangs(ThreeProvinces db, ITestOutputHelper
         // The node's loops have met it (its list of provinces is read every 5 s) and are waiting on it.
         var relay = api.Services.GetRequiredService<NationalRelay>();
         await Poll.UntilAsync(() => Task.FromResult(relay.Ages().Any(a => a.Province == Shanghai) ? "" : null), Bound);
-        await Poll.UntilAsync(() => Task.FromResult(held.Count > 0 ? "" : null), Bound);
+        await Poll.UntilAsync(() =>
+        {
+            lock (held)
+                return Task.FromResult(held.Count > 0 ? "" : null);
+        }, Bound);
 
         var auditor = api.Auditor();
         var end = (await api.Data("{ events(after: 0, first: 100) { sequence } }", token: auditor)).GetProperty("events").EnumerateArray()
@@ -99,12 +108,34 @@ public class when_a_province_database_hangs(ThreeProvinces db, ITestOutputHelper
         var sampledIn = watch.Elapsed;
         lags.Select(l => l.Province).ShouldContain(Province.Anhui);
         sampledIn.ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        // Callers cannot pile connects onto it: twenty /health probes (anonymous) and twenty pulls at once
+        // leave at most one probe and one pull round waiting on it, beside the node's own loops.
+        lock (held)
+            connectsBefore = held.Count;
+        watch.Restart();
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(async _ =>
+        {
+            await api.Alba.Scenario(s =>
+            {
+                s.Get.Url("/health");
+                s.IgnoreStatusCode();
+            });
+            await api.Data("query($after: Long) { events(after: $after) { sequence } }", new { after = end }, auditor);
+        }));
+        int burst;
+        lock (held)
+            burst = held.Count - connectsBefore;
+        var burstTook = watch.Elapsed;
+        // Each request waits at most about one bound for the province: the burst does not queue them in turn.
+        burstTook.ShouldBeLessThan(TimeSpan.FromSeconds(15));
+        burst.ShouldBeLessThanOrEqualTo(8, "forty requests, each at most a short wait on the province's turn (the node's own loops connect about once in 2.5 s)");
         output.WriteLine($"with {Shanghai}'s database hanging: live delivery {delivered.TotalSeconds:0.0} s, a pull {pulled.TotalSeconds:0.0} s, "
-            + $"/health {checkedIn.TotalSeconds:0.0} s, a lag sample {sampledIn.TotalSeconds:0.0} s; {held.Count} connections held");
+            + $"/health {checkedIn.TotalSeconds:0.0} s, a lag sample {sampledIn.TotalSeconds:0.0} s; {burst} connects during a burst of 20 probes and 20 pulls, which took {burstTook.TotalSeconds:0.0} s");
 
         await stop.CancelAsync();
         await accepting;
-        foreach (var client in held)
-            client.Dispose();
+        lock (held)
+            foreach (var client in held)
+                client.Dispose();
     }
 }
