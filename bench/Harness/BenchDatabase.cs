@@ -21,10 +21,11 @@ public sealed class BenchDatabase : IAsyncDisposable
 
     /// <summary>
     /// Server settings for a database of millions of events on this machine (the defaults are
-    /// sized for a laptop): a larger buffer pool, and checkpoints spaced for bulk loading.
+    /// sized for a laptop): a larger buffer pool, checkpoints spaced for bulk loading, and connections
+    /// for a server holding a database per province (issue 19: 31 pools and daemons).
     /// Durability settings stay at their defaults (on).
     /// </summary>
-    public static readonly string[] ServerSettings = ["shared_buffers=2GB", "max_wal_size=8GB", "effective_cache_size=12GB"];
+    public static readonly string[] ServerSettings = ["shared_buffers=2GB", "max_wal_size=8GB", "effective_cache_size=12GB", "max_connections=600"];
 
     /// <param name="keptDirectory">A cluster folder kept between runs (generated data is reused), or null for a throw-away one.</param>
     public static async Task<BenchDatabase> StartAsync(string? keptDirectory)

@@ -64,9 +64,13 @@ public sealed class Api : IAsyncDisposable
 
     /// <param name="rules">The directory the data was generated with (default: the demo directory).</param>
     /// <param name="operations">tracing exported over OTLP, the Prometheus scrape and publishing to a broker (issue 18); null: none configured, as shipped</param>
-    public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null, ServerOperations? operations = null)
+    public static async Task<Api> StartAsync(string connectionString, RuleBook? rules = null, ServerOperations? operations = null) =>
+        await StartOnMasterAsync(await Harness.BenchDatabase.MasterForAsync(connectionString), rules, operations, connectionString);
+
+    /// <summary>The server given a master database that lists the province databases (the national data over 31 databases).</summary>
+    /// <param name="publishedDatabase">with <paramref name="operations"/>: the one province database whose publishing starts at the end of its log</param>
+    public static async Task<Api> StartOnMasterAsync(string master, RuleBook? rules = null, ServerOperations? operations = null, string? publishedDatabase = null)
     {
-        var master = await Harness.BenchDatabase.MasterForAsync(connectionString);
         var port = MinimalEndpoint.FreePort();
         // Production defaults (issue 17): the Production environment, rate limits on, the host's logging as shipped.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -100,7 +104,8 @@ public sealed class Api : IAsyncDisposable
         builder.AddCaseEngineTelemetry();
         var app = builder.Build();
         long? publishedFrom = operations?.Broker is null ? null
-            : await PublishFromTheEndAsync(app.Services.GetRequiredService<IDocumentStore>(), connectionString);
+            : await PublishFromTheEndAsync(app.Services.GetRequiredService<IDocumentStore>(),
+                publishedDatabase ?? throw new ArgumentException("publishing is measured on one province database", nameof(publishedDatabase)));
         app.UseCaseEngineRequestLog();
         app.UseWebSockets();   // as src/GraphApi/Program.cs: /graphql upgrades to graphql-transport-ws
         app.MapCaseEngineHealth();
@@ -169,8 +174,10 @@ public sealed class Api : IAsyncDisposable
         Load.RunAsync(clients, duration, (client, i) => SubmitAsync(client, i), maxOperationsPerClient);
 
     /// <summary>Submissions started at a fixed rate until <paramref name="stop"/>: the background load of T3.</summary>
-    public Task<Measured> SubmissionsAtRateAsync(double perSecond, CancellationToken stop) =>
-        Load.AtRateAsync(perSecond, TimeSpan.FromHours(1), i => SubmitAsync(1000, i), stop);
+    /// <param name="entryRegions">where the submissions enter, in turn (default: <see cref="EntryRegion"/>)</param>
+    public Task<Measured> SubmissionsAtRateAsync(double perSecond, CancellationToken stop, IReadOnlyList<string>? entryRegions = null) =>
+        Load.AtRateAsync(perSecond, TimeSpan.FromHours(1), i => entryRegions is { Count: > 0 } regions
+            ? SubmitAsync(1000, i, regions[i % regions.Count]) : SubmitAsync(1000, i), stop);
 
     /// <summary>
     /// One WEBSITE submission from <see cref="SubmissionMix"/> (a petitioner of their own, now and then a

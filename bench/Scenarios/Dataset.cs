@@ -90,6 +90,61 @@ public static class Dataset
         return (connection, summary, false);
     }
 
+    /// <summary>The pool of each province database in the 31-database data (the server's max_connections is 600).</summary>
+    public const int ProvincePool = 15;
+
+    /// <summary>
+    /// The national data spread over one database per province (issue 19): <c>bench_provinces_&lt;n&gt;_master</c>
+    /// listing <c>bench_provinces_&lt;n&gt;_&lt;code&gt;</c> for every province of the directory, filled by the same
+    /// seeded workload through the same append path with every entry region of the nation (the engine routes
+    /// each command to its province's database). Reused when a run already loaded it (the marker is in the master database).
+    /// </summary>
+    public static async Task<(string Master, IReadOnlyDictionary<string, string> Provinces, string Summary, bool Reused)> EnsureProvincesAsync(
+        BenchDatabase database, int petitions, RuleBook rules, int batchSize)
+    {
+        var name = $"bench_provinces_{petitions}";
+        var codes = rules.Directory.Regions.Where(r => r.Level == Level.Province).Select(r => r.Code).Order(StringComparer.Ordinal).ToList();
+        var master = await database.OpenDatabaseAsync($"{name}_master");
+        var provinces = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var code in codes)
+            provinces[code] = await database.OpenDatabaseAsync($"{name}_{code}");
+        if (await MarkerAsync(master) is { } summary)
+            return (master, provinces, summary, true);
+
+        master = await database.CreateDatabaseAsync($"{name}_master");
+        foreach (var code in codes)
+        {
+            provinces[code] = await database.CreateDatabaseAsync($"{name}_{code}");
+            // A node holds a pool per province database: 31 pools of Npgsql's default 100 would let one node
+            // open 3,100 connections. Each is registered with a pool of ProvincePool (docs/operations.md, "Connections").
+            var pooled = new NpgsqlConnectionStringBuilder(provinces[code]) { MaxPoolSize = ProvincePool }.ConnectionString;
+            await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(master, code, pooled);
+        }
+        var regions = EntryRegions(rules.Directory, "national");
+        var clock = new FakeClock(DateTimeOffset.UtcNow.Date.AddDays(-130));
+        var watch = Stopwatch.StartNew();
+        WorkloadReport report;
+        await using (var engine = await Engine.StartAsync(master, clock, o =>
+        {
+            o.RuleBook = rules;
+            o.DuplicateDetection = true;
+        }, host => host.Configuration[DuplicateDetectionSubscription.EnabledSetting] = "false"))
+        {
+            report = await new Workload(engine, petitions, Seed, ticks: 150, parallelism: 2, entryRegions: regions, batchSize: batchSize).RunAsync();
+            clock.SetUtcNow(DateTimeOffset.UtcNow);
+            await engine.SweepAsync();
+            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromHours(3));
+        }
+        summary =
+            $"national data over {codes.Count} province databases: {rules.Directory.Regions.Count:N0} regions ({regions.Count:N0} entry regions), {report.Petitions:N0} petitions, " +
+            $"{report.Commands:N0} commands ({report.Refused:N0} refused by the rules), {report.Sweeps:N0} timer firings, {report.Events:N0} events, " +
+            $"fake time {report.Start:yyyy-MM-dd} to {report.End:yyyy-MM-dd}; loaded in command batches of {batchSize} in {report.Elapsed.TotalMinutes:0.0} min " +
+            $"({report.Commands / report.Elapsed.TotalSeconds:0} commands/s, {report.Events / report.Elapsed.TotalSeconds:0} events/s), " +
+            $"read side caught up {watch.Elapsed.TotalMinutes - report.Elapsed.TotalMinutes:0.0} min later.";
+        await MarkAsync(master, summary);
+        return (master, provinces, summary, false);
+    }
+
     /// <summary>Events of petitions appended after <paramref name="mark"/> (Marten's tombstones of failed appends are not events and are not published).</summary>
     public static async Task<long> EventsAfterAsync(string connectionString, string schema, long mark)
     {

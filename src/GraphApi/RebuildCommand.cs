@@ -27,8 +27,10 @@ public static class RebuildCommand
         builder.AddCaseEngine();
         await using var app = builder.Build();
         IDocumentStore store;
+        int databasesAtOnce;
         try
         {
+            databasesAtOnce = DatabasesAtOnce(app.Configuration);
             // The same keys as the server (the duplicate index hashes with the petitioner-hash key) and the same one-line failures.
             app.Services.GetRequiredService<ServerKeys>().CheckRequired();
             await app.Services.GetRequiredService<ConfiguredDatabase>().CheckReachableAsync();
@@ -43,9 +45,18 @@ public static class RebuildCommand
         foreach (var name in names)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await ProjectionRebuilds.RebuildAsync(store, name, duplicateIndex: app.Services.GetRequiredService<DuplicateIndex>());
+            await ProjectionRebuilds.RebuildAsync(store, name, duplicateIndex: app.Services.GetRequiredService<DuplicateIndex>(), databasesAtOnce: databasesAtOnce);
             output.WriteLine($"rebuilt {name} in {watch.Elapsed.TotalSeconds:0.0} s");
         }
         return 0;
     }
+
+    /// <summary>The setting naming how many province databases are rebuilt side by side.</summary>
+    public const string DatabasesAtOnceSetting = "CaseEngine:Rebuild:DatabasesAtOnce";
+
+    /// <summary><see cref="DatabasesAtOnceSetting"/>: a whole number from 1 (the default: one database after another).</summary>
+    private static int DatabasesAtOnce(IConfiguration configuration) =>
+        configuration[DatabasesAtOnceSetting] is not { } text ? 1
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+        : throw new StartupException($"{DatabasesAtOnceSetting} must be a whole number from 1 (how many province databases a rebuild does side by side)");
 }

@@ -16,7 +16,8 @@ public static class NationalDirectory
     /// <summary>A new rule book (it holds a replaceable calendar) over the shared, imported-once directory.</summary>
     public static RuleBook Rules() => new(s_directory.Value, new StatutoryClock(ClockPolicy.Default, BusinessCalendar.China));
 
-    private static string DivisionsFolder()
+    /// <summary>../shared/data/divisions beside the repository (the setting CaseEngine:Directory:Divisions of a server over the whole country).</summary>
+    public static string DivisionsFolder()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
         {

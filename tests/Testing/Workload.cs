@@ -13,6 +13,7 @@ using CaseEngine.Workflow.Commands;
 using CaseEngine.Workflow.Deadlines;
 using CaseEngine.Workflow.Rules;
 using CaseEngine.Workflow.Submitting;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -74,8 +75,13 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
             await SweepAsync();
         }
         var end = engine.Clock.GetUtcNow();
-        await using var session = engine.Store.QuerySession(Province.Demo);
-        var events = await session.Events.QueryAllRawEvents().CountAsync();
+        // Every province database's log: the national data is spread over one database per province.
+        long events = 0;
+        foreach (var province in await ProvincesAsync())
+        {
+            await using var session = engine.Store.QuerySession(province);
+            events += await session.Events.QueryAllRawEvents().CountAsync();
+        }
         return new WorkloadReport(petitions, _commands, _refused, _sweeps, events, watch.Elapsed,
             new Dictionary<string, int>(_byCommand), start, end);
     }
@@ -162,19 +168,29 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
     {
         List<Guid> due;
         var now = engine.Clock.GetUtcNow();
-        await using (var session = engine.Store.QuerySession(Province.Demo))
-            due = [.. (await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now).ToListAsync()).Select(t => t.PetitionId).Distinct()];
+        due = [];
+        foreach (var province in await ProvincesAsync())
+        {
+            await using var session = engine.Store.QuerySession(province);
+            due.AddRange((await session.Query<DeadlineTimer>().Where(t => t.DueAt <= now).ToListAsync()).Select(t => t.PetitionId).Distinct());
+        }
         if (due.Count == 0)
             return;
         _sweeps += await engine.SweepAsync();
         await ReloadAsync(due);
     }
 
+    private IReadOnlyList<string>? _provinces;
+
+    /// <summary>The province databases the engine serves (listed before the run; none is added during it).</summary>
+    private async Task<IReadOnlyList<string>> ProvincesAsync() =>
+        _provinces ??= await engine.Host.Services.GetRequiredService<ProvinceDatabases>().AllAsync();
+
     private async Task ReloadAsync(IEnumerable<Guid> ids)
     {
-        await using var session = engine.Store.QuerySession(Province.Demo);
-        foreach (var chunk in ids.Chunk(2000))
+        foreach (var (province, chunk) in ids.GroupBy(Engine.ProvinceOf).SelectMany(g => g.Chunk(2000).Select(c => (g.Key, c))))
         {
+            await using var session = engine.Store.QuerySession(province);
             foreach (var p in await session.LoadManyAsync<Petition>(chunk))
             {
                 if (!_state.ContainsKey(p.Id))

@@ -136,8 +136,8 @@ public sealed class GraphQLExecution(
                 else if (Workflow.Hosting.DatabaseUnavailable.Is(context.OriginalException))
                 {
                     // Not a bug of ours: a warning without a stack; the type says which failure it was.
-                    logger.LogWarning("GraphQL resolver could not reach the database ({ExceptionType})",
-                        context.OriginalException.GetType().FullName);
+                    logger.LogWarning("GraphQL resolver could not reach the database ({Failure})",
+                        Workflow.Hosting.DatabaseUnavailable.Describe(context.OriginalException));
                     context.ErrorMessage = Workflow.Hosting.DatabaseUnavailable.Message;
                 }
                 else

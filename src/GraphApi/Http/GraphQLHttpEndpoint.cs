@@ -86,7 +86,7 @@ public sealed class GraphQLHttpEndpoint(
         catch (Exception e) when (e is not OperationCanceledException && !http.Response.HasStarted && Workflow.Hosting.DatabaseUnavailable.Is(e))
         {
             // The database is down or restarting (e.g. while writing the access log): try again shortly.
-            logger.LogWarning("GraphQL request could not reach the database ({ExceptionType})", e.GetType().FullName);
+            logger.LogWarning("GraphQL request could not reach the database ({Failure})", Workflow.Hosting.DatabaseUnavailable.Describe(e));
             http.Response.Headers.RetryAfter = "2";
             await WriteAsync(http, StatusCodes.Status503ServiceUnavailable, responseType,
                 Failure(new RequestFailed(StatusCodes.Status503ServiceUnavailable, Workflow.Hosting.DatabaseUnavailable.Code, Workflow.Hosting.DatabaseUnavailable.Message)));

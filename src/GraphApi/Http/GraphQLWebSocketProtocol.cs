@@ -259,7 +259,7 @@ internal sealed partial class GraphQLWebSocketConnection
         }
         catch (Exception e) when (Workflow.Hosting.DatabaseUnavailable.Is(e))
         {
-            endpoint.Logger.LogWarning("An operation over WebSocket could not reach the database ({ExceptionType})", e.GetType().FullName);
+            endpoint.Logger.LogWarning("An operation over WebSocket could not reach the database ({Failure})", Workflow.Hosting.DatabaseUnavailable.Describe(e));
             await SendErrorAsync(id, Workflow.Hosting.DatabaseUnavailable.Code, Unavailable);
         }
         catch (Exception e)

@@ -11,8 +11,16 @@ public sealed class LiveEventsOptions
 {
     public const string Section = "GraphQL:Subscriptions";
 
-    /// <summary>How often this node polls the committed log for new events (milliseconds).</summary>
+    /// <summary>How often this node polls a committed log that a subscriber on this node follows (milliseconds).</summary>
     public int PollMilliseconds { get; set; } = 150;
+
+    /// <summary>
+    /// How often this node polls a log nobody on this node follows (milliseconds), only to keep its place
+    /// near the end; a subscriber joining wakes it at once. With a database per province, most logs on
+    /// most nodes have no subscriber at any moment: polling them all every 150 ms cost PostgreSQL about a
+    /// sixth of a core on an idle 31-database server (bench/results, federation).
+    /// </summary>
+    public int IdlePollMilliseconds { get; set; } = 2000;
 
     /// <summary>Events waiting for one subscriber; more means a slow consumer, and its socket is closed.</summary>
     public int SubscriberBuffer { get; set; } = 1000;
@@ -20,13 +28,15 @@ public sealed class LiveEventsOptions
     /// <summary>The one line naming a setting that cannot work, or null.</summary>
     public string? Invalid() =>
         PollMilliseconds < 1 ? $"{Section}:PollMilliseconds must be at least 1"
+        : IdlePollMilliseconds < PollMilliseconds ? $"{Section}:IdlePollMilliseconds must be at least {Section}:PollMilliseconds"
         : SubscriberBuffer < 1 ? $"{Section}:SubscriberBuffer must be at least 1"
         : null;
 }
 
 /// <summary>
 /// The per-node tails of the committed event logs (architecture.md, Live events): a loop per province
-/// database, every <see cref="LiveEventsOptions.PollMilliseconds"/>, polls its log up to its committed
+/// database, every <see cref="LiveEventsOptions.PollMilliseconds"/> while a subscriber on this node follows it
+/// (every <see cref="LiveEventsOptions.IdlePollMilliseconds"/> while none does), polls its log up to its committed
 /// prefix (<see cref="EventFeed.SafeSequenceAsync"/>); a loop of its own polls the national log (fed by
 /// each province's relay agent, <see cref="NationalRelayAgents"/>); each fans the new events out to this
 /// node's subscribers of its log. One province's database that hangs holds up its own loop only. Every node runs its own tails, so every node serves its own sockets.
@@ -94,7 +104,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         // holds up its own events only, not the other provinces' tails nor the national log's.
         var loops = new Dictionary<string, Task>(StringComparer.Ordinal)
         {
-            [NationalLog.Key] = RunAsync(NationalLog.Key, ct => TailOf(NationalLog.Key).PollAsync(feed, ct), null, stoppingToken),
+            [NationalLog.Key] = RunAsync(TailOf(NationalLog.Key), null, stoppingToken),
         };
         var firstRounds = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
@@ -108,7 +118,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                         continue;
                     var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     firstRounds.Add(first.Task);
-                    loops[province] = RunAsync(province, ct => TailOf(province).PollAsync(feed, ct), first, stoppingToken);
+                    loops[province] = RunAsync(TailOf(province), first, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -136,16 +146,18 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
 
     private Tail TailOf(string log) => _tails.GetOrAdd(log, p => new Tail(p));
 
-    /// <summary>One log's loop: a round every poll interval until the node stops; <paramref name="first"/> is set after the first round.</summary>
-    private async Task RunAsync(string log, Func<CancellationToken, Task> round, TaskCompletionSource? first, CancellationToken ct)
+    /// <summary>
+    /// One log's loop until the node stops: a round every poll interval while the log has subscribers on this
+    /// node, every idle interval while it has none (a subscriber joining wakes it); <paramref name="first"/> is set after the first round.
+    /// </summary>
+    private async Task RunAsync(Tail tail, TaskCompletionSource? first, CancellationToken ct)
     {
         await Task.Yield();
         while (!ct.IsCancellationRequested)
         {
-            await PollAsync(log, () => round(ct));
+            await PollAsync(tail.Log, () => tail.PollAsync(feed, ct));
             first?.TrySetResult();
-            if (!await PauseAsync(ct))
-                return;
+            await tail.PauseAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), TimeSpan.FromMilliseconds(options.IdlePollMilliseconds), ct);
         }
     }
 
@@ -183,6 +195,28 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         private readonly SemaphoreSlim _polling = new(1, 1);
         private readonly List<Subscriber> _live = [];
         private long _position = -1;
+        private TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The log's key: a province's code or <see cref="NationalLog.Key"/>.</summary>
+        public string Log => province;
+
+        /// <summary>Waits <paramref name="busy"/> while someone follows this log here, else <paramref name="idle"/> or until someone joins.</summary>
+        public async Task PauseAsync(TimeSpan busy, TimeSpan idle, CancellationToken ct)
+        {
+            TimeSpan wait;
+            Task joined;
+            lock (_gate)
+            {
+                if (_joined.Task.IsCompleted)
+                    _joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                joined = _joined.Task;
+                wait = _live.Count > 0 ? busy : idle;
+            }
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            await Task.WhenAny(Task.Delay(wait, done.Token), joined);
+            // The delay's timer is released at once when a join woke the loop.
+            await done.CancelAsync();
+        }
 
         public long Position { get { lock (_gate) return _position; } }
 
@@ -196,6 +230,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                     return false;
                 subscriber.Cursor = cursor;
                 _live.Add(subscriber);
+                // An idle loop polls at once: the subscriber's live events do not wait out the idle interval.
+                _joined.TrySetResult();
                 return true;
             }
         }
@@ -233,15 +269,16 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                 }
                 while (position < safe)
                 {
-                    bool any;
                     lock (_gate)
-                        any = _live.Count > 0;
-                    if (!any)
                     {
                         // Nobody to serve: move on without reading; a subscriber that joins replays from the log.
-                        lock (_gate)
+                        // Checked and moved under one lock: a subscriber joining in between would otherwise be
+                        // joined at the old position and never be sent what lies between it and the new one.
+                        if (_live.Count == 0)
+                        {
                             _position = safe;
-                        return;
+                            return;
+                        }
                     }
                     var raw = await feed.ReadRawAsync(province, position, safe, null, 500, ct);
                     lock (_gate)

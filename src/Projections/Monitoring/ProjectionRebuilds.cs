@@ -21,7 +21,9 @@ public static class ProjectionRebuilds
     public static IReadOnlyList<string> Names => ReadSideNames.Rebuildable;
 
     /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key)</param>
-    public static async Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default, DuplicateIndex? duplicateIndex = null)
+    /// <param name="databasesAtOnce">how many province databases are rebuilt side by side (each from its own log, into its own tables)</param>
+    public static async Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default, DuplicateIndex? duplicateIndex = null,
+        int databasesAtOnce = 1)
     {
         ArgumentNullException.ThrowIfNull(store);
         Check(name);
@@ -36,16 +38,17 @@ public static class ProjectionRebuilds
             return;
         }
         // Every province database has its own log and read models: each is rebuilt from its own.
-        foreach (var database in await ProvinceDatabasesAsync(store))
+        await EachAsync(await ProvinceDatabasesAsync(store), databasesAtOnce, ct, async (database, c) =>
         {
             using var daemon = await store.BuildProjectionDaemonAsync(database.TenantIds[0]);
-            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
-        }
+            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c);
+        });
     }
 
     /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key), with the host's <paramref name="store"/></param>
+    /// <param name="databasesAtOnce">how many province databases are rebuilt side by side (each from its own log, into its own tables)</param>
     public static async Task RebuildAsync(IProjectionCoordinator coordinator, string name, TimeSpan? timeout = null, CancellationToken ct = default,
-        DuplicateIndex? duplicateIndex = null, IDocumentStore? store = null)
+        DuplicateIndex? duplicateIndex = null, IDocumentStore? store = null, int databasesAtOnce = 1)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         Check(name);
@@ -57,14 +60,25 @@ public static class ProjectionRebuilds
             return;
         }
         // Every province database has its own daemon and read models: each is rebuilt from its own log.
-        foreach (var daemon in await coordinator.AllDaemonsAsync())
+        await EachAsync(await coordinator.AllDaemonsAsync(), databasesAtOnce, ct, async (daemon, c) =>
         {
-            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, ct);
+            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c);
             // A rebuild in a running host leaves the shard stopped: the projection would fall behind
             // every event after it. Start it again where the rebuild left it.
             if (ReadSideNames.Async.Contains(name))
-                await daemon.StartAgentAsync($"{name}:All", ct);
-        }
+                await daemon.StartAgentAsync($"{name}:All", c);
+        });
+    }
+
+    /// <summary>
+    /// One rebuild per database, <paramref name="atOnce"/> at a time: the databases share nothing, so a
+    /// national deployment rebuilds its 31 side by side as far as the node's cores and the servers allow.
+    /// </summary>
+    private static Task EachAsync<T>(IEnumerable<T> databases, int atOnce, CancellationToken ct, Func<T, CancellationToken, Task> rebuild)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(atOnce, 1);
+        return Parallel.ForEachAsync(databases, new ParallelOptions { MaxDegreeOfParallelism = atOnce, CancellationToken = ct },
+            async (database, c) => await rebuild(database, c));
     }
 
     private static async Task RebuildIndexAsync(IProjectionDaemon daemon, IDocumentStore host, IMartenDatabase database, DuplicateIndex index, CancellationToken ct)

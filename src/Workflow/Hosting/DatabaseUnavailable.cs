@@ -39,4 +39,19 @@ public static class DatabaseUnavailable
         }
         return false;
     }
+
+    /// <summary>
+    /// For a log line: the failure's type and, where PostgreSQL answered, its SQLSTATE (which failure it
+    /// was: 53300 too many connections, 57P01 shut down, …). Never the message, which may quote input.
+    /// </summary>
+    public static string Describe(Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException pg)
+                return $"{failure.GetType().FullName}, SQLSTATE {pg.SqlState}";
+        }
+        return failure.GetType().FullName ?? failure.GetType().Name;
+    }
 }
