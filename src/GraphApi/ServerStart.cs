@@ -34,7 +34,7 @@ public static class ServerStart
         // These filters decide their categories' levels (a code filter is more specific than the
         // configuration's "Marten"): they follow Logging:LogLevel:Marten, Warning by default (QuietDefaults).
         logging.AddFilter("Marten.Events.Daemon.Coordination.ProjectionCoordinator", level => !(s_stopping && level == LogLevel.Warning) && level >= MartenLevel(configuration));
-        // The LISTEN connection is Marten's, logging under the wake-up that owns it (DaemonWakeup).
+        // The daemons' LISTEN connection is the wake-up's own (DaemonWakeup).
         logging.AddFilter(typeof(Workflow.Configuration.DaemonWakeup).FullName, level => !(s_stopping && level == LogLevel.Warning) && level >= MartenLevel(configuration));
     }
 

@@ -27,7 +27,7 @@ public class the_daemon_is_woken_after_each_commit(DatabaseFixture db, ITestOutp
         // The daemon starts (HotCold election, first poll) before this test counts.
         await engine.SubmitAsync();
         await engine.Store.SettleAsync(Poll * 2);
-        // The commands write in the province's database; the wake-up notifies on the master database, where the daemons listen.
+        // The commands write in the province's database; the wake-up notifies on the master database, where the wake-up listens for the daemons.
         var databases = new[] { db.ProvinceConnectionString, db.ConnectionString }.Select(c => new Npgsql.NpgsqlConnectionStringBuilder(c).Database).ToHashSet();
         var statements = new ConcurrentBag<string>();
         using var listener = new ActivityListener

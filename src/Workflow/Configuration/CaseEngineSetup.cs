@@ -174,6 +174,10 @@ public static class CaseEngineSetup
             // subscription of a province's database runs on exactly one node (a database's agents stay
             // together), and moves to another node when its node stops sending heartbeats (ReadSideDistribution).
             .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+        // After Wolverine's own family of projection agents (the agent controller keeps the last of a scheme):
+        // the same agents, started knowing their province database, so each daemon is woken by its own commits (DaemonWakeup).
+        services.AddSingleton<Wolverine.Runtime.Agents.IAgentFamily>(sp =>
+            new ScopedSubscriptionAgents(sp.GetRequiredService<Wolverine.Runtime.Agents.EventSubscriptionAgentFamily>()));
         // Health checks, rebuilds and the bench ask JasperFx's contract; Wolverine registers Marten's, which inherits it.
         services.AddSingleton<IProjectionCoordinator>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
         // After Marten's schema step: an external master database with no province database is one line at start.

@@ -107,16 +107,10 @@ public sealed class CaseEngineHealthCheck(IDocumentStore store, IHostApplication
         await command.ExecuteScalarAsync(ct);
     }
 
-    /// <summary>
-    /// A province's projections and subscriptions run here: Wolverine names their agents
-    /// <c>event-subscriptions://marten/main/{server}.{database}/{shard}</c>, the server's dots written as <c>!</c>
-    /// (<c>127!0!0!1.caseengine_340000</c>) so that the one dot parts server from database.
-    /// </summary>
+    /// <summary>A province's projections and subscriptions run here (Wolverine's agents of its database, <see cref="ReadSideDistribution.DatabaseKey"/>).</summary>
     private static bool RunsReadSide(Uri[] running, IMartenDatabase province)
     {
-        var described = province.Describe();
-        var segment = $"{described.ServerName.Replace('.', '!')}.{described.DatabaseName}/";
-        return running.Any(u => u.Scheme == EventSubscriptionAgentFamily.SchemeName && u.Segments.Length > 2
-            && string.Equals(u.Segments[2], segment, StringComparison.OrdinalIgnoreCase));
+        var key = ReadSideDistribution.DatabaseKey(province);
+        return running.Any(u => ReadSideDistribution.DatabaseKeyOf(u) == key);
     }
 }

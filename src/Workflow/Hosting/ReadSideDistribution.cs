@@ -1,4 +1,6 @@
+using Marten.Storage;
 using Wolverine;
+using Wolverine.Runtime.Agents;
 
 namespace CaseEngine.Workflow.Hosting;
 
@@ -24,5 +26,26 @@ public static class ReadSideDistribution
         opts.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(HeartbeatSeconds);
         opts.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(StaleAfterSeconds);
         opts.Durability.CheckAssignmentPeriod = TimeSpan.FromSeconds(AssignmentCheckSeconds);
+    }
+
+    /// <summary>
+    /// A province database as Wolverine names it in its projection agents' URIs,
+    /// <c>event-subscriptions://marten/main/{server}.{database}/{shard}</c>: the server's dots written as
+    /// <c>!</c> (<c>127!0!0!1.caseengine_340000</c>) so that the one dot parts server from database; lower case.
+    /// </summary>
+    public static string DatabaseKey(IMartenDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var described = database.Describe();
+        return $"{described.ServerName.Replace('.', '!')}.{described.DatabaseName}".ToLowerInvariant();
+    }
+
+    /// <summary>The <see cref="DatabaseKey"/> of a projection or subscription agent's URI; null for any other agent.</summary>
+    public static string? DatabaseKeyOf(Uri agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.Scheme == EventSubscriptionAgentFamily.SchemeName && agent.Segments.Length > 2
+            ? agent.Segments[2].Trim('/').ToLowerInvariant()
+            : null;
     }
 }
