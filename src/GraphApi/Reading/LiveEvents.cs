@@ -44,7 +44,8 @@ public sealed class LiveEventsOptions
 /// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
 /// Sequences are those of the log a subscription follows (<see cref="EventFeed.LogOfAsync"/>).
 /// </summary>
-public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, ILogger<LiveEvents> logger) : BackgroundService
+public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, Workflow.Configuration.DaemonWakeup wakeup,
+    ILogger<LiveEvents> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -157,8 +158,33 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         {
             await PollAsync(tail.Log, () => tail.PollAsync(feed, ct));
             first?.TrySetResult();
-            await tail.PauseAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), TimeSpan.FromMilliseconds(options.IdlePollMilliseconds), ct);
+            await tail.PauseAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), TimeSpan.FromMilliseconds(options.IdlePollMilliseconds),
+                await CommittedAsync(tail.Log, ct), ct);
         }
+    }
+
+    private readonly ConcurrentDictionary<string, string> _databaseKeys = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What ends a province tail's pause early: its database committing events (the daemons' wake-up, notified
+    /// after the commit). The national log is written by the relay, which sends none: its tail polls.
+    /// </summary>
+    private async Task<Func<TimeSpan, CancellationToken, Task>?> CommittedAsync(string log, CancellationToken ct)
+    {
+        if (log == NationalLog.Key)
+            return null;
+        if (!_databaseKeys.TryGetValue(log, out var key))
+        {
+            try
+            {
+                key = _databaseKeys[log] = Workflow.Hosting.ReadSideDistribution.DatabaseKey(await provinces.DatabaseAsync(log));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+        return (timeout, token) => wakeup.WaitForAsync(key, timeout, token);
     }
 
     /// <summary>Waits one poll interval; false when the node is stopping.</summary>
@@ -200,8 +226,11 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         /// <summary>The log's key: a province's code or <see cref="NationalLog.Key"/>.</summary>
         public string Log => province;
 
-        /// <summary>Waits <paramref name="busy"/> while someone follows this log here, else <paramref name="idle"/> or until someone joins.</summary>
-        public async Task PauseAsync(TimeSpan busy, TimeSpan idle, CancellationToken ct)
+        /// <summary>
+        /// Waits <paramref name="busy"/> while someone follows this log here, else <paramref name="idle"/>, or until
+        /// someone joins or <paramref name="committed"/> (given the wait) ends: the log's database committed.
+        /// </summary>
+        public async Task PauseAsync(TimeSpan busy, TimeSpan idle, Func<TimeSpan, CancellationToken, Task>? committed, CancellationToken ct)
         {
             TimeSpan wait;
             Task joined;
@@ -213,8 +242,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                 wait = _live.Count > 0 ? busy : idle;
             }
             using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            await Task.WhenAny(Task.Delay(wait, done.Token), joined);
-            // The delay's timer is released at once when a join woke the loop.
+            await Task.WhenAny(committed is null ? Task.Delay(wait, done.Token) : committed(wait, done.Token), joined);
+            // The delay's timer is released at once when a join or a commit woke the loop.
             await done.CancelAsync();
         }
 

@@ -5,9 +5,11 @@ using Wolverine.Runtime.Agents;
 namespace CaseEngine.GraphApi.Reading;
 
 /// <summary>
-/// The national log's relay of each province database as a Wolverine agent (<c>national-relay://340000</c>),
-/// a round every <see cref="LiveEventsOptions.PollMilliseconds"/> on the one node that holds it, so the
-/// master database sees one relay per province rather than one per node and province.
+/// The national log's relay of each province database as a Wolverine agent (<c>national-relay://340000</c>)
+/// on the one node that holds it, so the master database sees one relay per province rather than one per
+/// node and province. A round runs when the province's database commits (<see cref="NationalRelay.PauseAsync"/>),
+/// or every <see cref="LiveEventsOptions.PollMilliseconds"/> while it relays, every
+/// <see cref="LiveEventsOptions.IdlePollMilliseconds"/> while there is nothing to relay.
 /// </summary>
 public sealed class NationalRelayAgents(NationalRelay relay, ProvinceDatabases provinces, LiveEventsOptions options) : ProvinceAgentFamily(provinces)
 {
@@ -17,5 +19,6 @@ public sealed class NationalRelayAgents(NationalRelay relay, ProvinceDatabases p
 
     protected override IAgent Build(Uri uri, string province) =>
         new ProvinceLoopAgent(uri, $"Relays province {province}'s committed events into the national log",
-            TimeSpan.FromMilliseconds(options.PollMilliseconds), ct => relay.RelayOneAsync(province, ct), () => relay.Released(province));
+            TimeSpan.FromMilliseconds(options.PollMilliseconds), ct => relay.RelayOneAsync(province, ct), () => relay.Released(province),
+            ct => relay.PauseAsync(province, ct));
 }

@@ -136,9 +136,15 @@ public sealed class DaemonWakeup : DocumentSessionListenerBase, IDaemonWakeup, I
     /// A high-water agent's wait: until its database is named in a notification (any notification when its
     /// database is not known) or <paramref name="timeout"/>. The first call starts this node's LISTEN.
     /// </summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken token)
+    public Task WaitAsync(TimeSpan timeout, CancellationToken token) => WaitForAsync(Database.Value, timeout, token);
+
+    /// <summary>
+    /// Until a commit in <paramref name="database"/> (<see cref="ReadSideDistribution.DatabaseKey"/>; any commit when
+    /// null) is notified or <paramref name="timeout"/>: for other loops that follow a province's log (the national
+    /// relay, the subscriptions' tails), so that they need not poll an idle database often.
+    /// </summary>
+    public async Task WaitForAsync(string? database, TimeSpan timeout, CancellationToken token)
     {
-        var database = Database.Value;
         Task signal;
         lock (_waitGate)
         {

@@ -35,10 +35,12 @@ public abstract class ProvinceAgentFamily(ProvinceDatabases provinces) : IAgentF
 
 /// <summary>
 /// A province agent that runs <paramref name="round"/> every <paramref name="interval"/> of real time while
-/// this node holds it. The round handles (and logs) its own failures; <paramref name="stopped"/> runs when
-/// the node gives the agent up.
+/// this node holds it, or after each <paramref name="pause"/> when given (a wait that ends early when there
+/// is work). The round handles (and logs) its own failures; <paramref name="stopped"/> runs when the node
+/// gives the agent up.
 /// </summary>
-public sealed class ProvinceLoopAgent(Uri uri, string description, TimeSpan interval, Func<CancellationToken, Task> round, Action? stopped = null) : IAgent
+public sealed class ProvinceLoopAgent(Uri uri, string description, TimeSpan interval, Func<CancellationToken, Task> round, Action? stopped = null,
+    Func<CancellationToken, Task>? pause = null) : IAgent
 {
     private CancellationTokenSource? _stopping;
     private Task? _loop;
@@ -76,11 +78,17 @@ public sealed class ProvinceLoopAgent(Uri uri, string description, TimeSpan inte
         using var ticks = new PeriodicTimer(interval);
         try
         {
-            while (await ticks.WaitForNextTickAsync(stoppingToken))
+            while (pause is null ? await ticks.WaitForNextTickAsync(stoppingToken) : await PausedAsync(pause, stoppingToken))
                 await round(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    private static async Task<bool> PausedAsync(Func<CancellationToken, Task> pause, CancellationToken stoppingToken)
+    {
+        await pause(stoppingToken);
+        return !stoppingToken.IsCancellationRequested;
     }
 }
