@@ -271,8 +271,10 @@ public sealed class Workload(Engine engine, int petitions, int seed, int ticks =
                     Add(1, "declinePetition", () => (new CommandEnvelope(staff, new DeclinePetition(id, "不属于信访事项", route))));
                     var other = Enum.GetValues<PetitionCategory>().Where(c => c != s.Category).ToArray()[_rng.Next(3)];
                     Add(0.6, "reclassifyPetition", () => (new CommandEnvelope(staff, new ReclassifyPetition(id, other, "更正分类"))));
-                    // A few draws, not a scan: the national workload holds a million petitions.
+                    // A few draws, not a scan: the national workload holds a million petitions. An original is in the
+                    // same province's database (a petition of another province is NOT_FOUND there).
                     if (Enumerable.Range(0, 4).Select(_ => _order[_rng.Next(_order.Count)]).FirstOrDefault(o => o != id
+                        && Engine.ProvinceOf(o) == Engine.ProvinceOf(id)
                         && _state[o].Status is not (PetitionStatus.Declined or PetitionStatus.Withdrawn or PetitionStatus.Merged)) is var original
                         && original != Guid.Empty)
                     {

@@ -344,11 +344,20 @@ public sealed class GraphQLHttpEndpoint(
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        try
         {
-            if (buffer.Length + read > limits.MaxBodyBytes)
-                throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {limits.MaxBodyBytes} bytes");
-            buffer.Write(chunk, 0, read);
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > limits.MaxBodyBytes)
+                    throw new RequestFailed(StatusCodes.Status413RequestEntityTooLarge, "VALIDATION", $"the request body exceeds {limits.MaxBodyBytes} bytes");
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            // The server could not read the body (it ended before its Content-Length, a bad chunk, too slow):
+            // the client's error, answered with the server's status for it (400, 408), not INTERNAL and no stack in the log.
+            throw new RequestFailed(e.StatusCode, "VALIDATION", "the request body could not be read: it ended early, was malformed or came too slowly");
         }
         if (buffer.Length == 0)
             throw new RequestFailed(StatusCodes.Status400BadRequest, "VALIDATION", "the request body is empty");

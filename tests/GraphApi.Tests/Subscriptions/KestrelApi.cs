@@ -27,10 +27,13 @@ public sealed class KestrelApi : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly IDictionary<string, string?> _settings;
 
-    private KestrelApi(string connectionString, FakeClock clock, IDictionary<string, string?> settings)
+    private readonly Microsoft.Extensions.Logging.ILoggerProvider? _logs;
+
+    private KestrelApi(string connectionString, FakeClock clock, IDictionary<string, string?> settings, Microsoft.Extensions.Logging.ILoggerProvider? logs)
     {
         _connectionString = connectionString;
         _settings = settings;
+        _logs = logs;
         Clock = clock;
     }
 
@@ -43,9 +46,11 @@ public sealed class KestrelApi : WebApplicationFactory<Program>
 
     public Uri WebSocketUri => new UriBuilder(GraphQLUri) { Scheme = "ws" }.Uri;
 
-    public static Task<KestrelApi> StartAsync(DatabaseFixture db, IDictionary<string, string?>? settings = null, FakeClock? clock = null)
+    /// <param name="logs">also receives the host's log lines (e.g. a <see cref="Support.LogCapture"/>)</param>
+    public static Task<KestrelApi> StartAsync(DatabaseFixture db, IDictionary<string, string?>? settings = null, FakeClock? clock = null,
+        Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
-        var api = new KestrelApi(db.ConnectionString, clock ?? new FakeClock(), settings ?? new Dictionary<string, string?>());
+        var api = new KestrelApi(db.ConnectionString, clock ?? new FakeClock(), settings ?? new Dictionary<string, string?>(), logs);
         api.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         api.StartServer();
         var address = api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -56,6 +61,8 @@ public sealed class KestrelApi : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder web)
     {
         web.UseEnvironment("Development");
+        if (_logs is not null)
+            web.ConfigureServices(services => services.AddSingleton(_logs));
         web.UseSetting("ConnectionStrings:Marten", _connectionString);
         web.UseSetting("CaseEngine:DuplicateDetection", "false");
         web.UseSetting(DeadlineSweepOptions.Section + ":IntervalSeconds", "3600");
