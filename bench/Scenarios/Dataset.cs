@@ -108,17 +108,22 @@ public static class Dataset
         var provinces = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var code in codes)
             provinces[code] = await database.OpenDatabaseAsync($"{name}_{code}");
+        // A node holds a pool per province database: 31 pools of Npgsql's default 100 would let one node
+        // open 3,100 connections. Each is registered with a pool of ProvincePool (docs/operations.md, "Connections").
+        string Pooled(string code) => new NpgsqlConnectionStringBuilder(provinces[code]) { MaxPoolSize = ProvincePool }.ConnectionString;
         if (await MarkerAsync(master) is { } summary)
+        {
+            // The kept cluster listens on another port each run: the master table is pointed at it again.
+            foreach (var code in codes)
+                await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(master, code, Pooled(code));
             return (master, provinces, summary, true);
+        }
 
         master = await database.CreateDatabaseAsync($"{name}_master");
         foreach (var code in codes)
         {
             provinces[code] = await database.CreateDatabaseAsync($"{name}_{code}");
-            // A node holds a pool per province database: 31 pools of Npgsql's default 100 would let one node
-            // open 3,100 connections. Each is registered with a pool of ProvincePool (docs/operations.md, "Connections").
-            var pooled = new NpgsqlConnectionStringBuilder(provinces[code]) { MaxPoolSize = ProvincePool }.ConnectionString;
-            await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(master, code, pooled);
+            await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(master, code, Pooled(code));
         }
         var regions = EntryRegions(rules.Directory, "national");
         var clock = new FakeClock(DateTimeOffset.UtcNow.Date.AddDays(-130));

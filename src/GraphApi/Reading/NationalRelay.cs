@@ -85,15 +85,22 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     /// <summary>Each province database's key in the wake-up's notifications (<see cref="Workflow.Hosting.ReadSideDistribution.DatabaseKey"/>).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _databaseKeys = new(StringComparer.Ordinal);
 
+    /// <summary>The wake-up's count of notifications for each province when its agent last paused.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _notified = new(StringComparer.Ordinal);
+
     /// <summary>
-    /// The wait between two of the province agent's rounds: until the province's database commits events
-    /// (the daemons' wake-up, <see cref="Workflow.Configuration.DaemonWakeup"/>), at most the poll interval after a
-    /// round that relayed or failed and the idle interval after one that found nothing. Polling every province
-    /// every 150 ms cost PostgreSQL about a sixth of a core on an idle 31-database server (bench/results, federation).
+    /// The wait between two of the province agent's rounds: the poll interval at least, so that a round relays
+    /// what committed meanwhile in one append (every province's appends take the national log's one lock: a
+    /// round per commit of 31 provinces queued on it past its 2 s limit, bench/results, federation); then, after a
+    /// round that found nothing, until the province's database commits events (the daemons' wake-up,
+    /// <see cref="Workflow.Configuration.DaemonWakeup"/>) or the idle interval. Polling every province every 150 ms
+    /// cost PostgreSQL about a sixth of a core on an idle 31-database server.
     /// </summary>
     public async Task PauseAsync(string province, CancellationToken ct)
     {
-        var wait = TimeSpan.FromMilliseconds(_busy.GetValueOrDefault(province, true) ? options.PollMilliseconds : options.IdlePollMilliseconds);
+        var poll = TimeSpan.FromMilliseconds(options.PollMilliseconds);
+        var idle = TimeSpan.FromMilliseconds(Math.Max(0, options.IdlePollMilliseconds - options.PollMilliseconds));
+        var busy = _busy.GetValueOrDefault(province, true);
         if (!_databaseKeys.TryGetValue(province, out var key))
         {
             try
@@ -107,7 +114,12 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 return;
             }
         }
-        await wakeup.WaitForAsync(key, wait, ct);
+        // Commits counted from here on, during the pause or the next round, end the next idle wait at once.
+        var seen = _notified.TryGetValue(province, out var last) ? last : wakeup.NotificationsFor(key);
+        _notified[province] = wakeup.NotificationsFor(key);
+        await Task.Delay(poll, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!busy && !ct.IsCancellationRequested)
+            await wakeup.WaitForAsync(key, seen, idle, ct);
     }
 
     /// <summary>This node no longer holds the province's relay: its age is another node's to report.</summary>
@@ -115,6 +127,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     {
         _caughtUp.TryRemove(province, out _);
         _busy.TryRemove(province, out _);
+        _notified.TryRemove(province, out _);
     }
 
     /// <summary>Relays what <paramref name="province"/> committed since the last round; the number of events appended by this node.</summary>

@@ -56,6 +56,8 @@ public sealed class DaemonWakeup : DocumentSessionListenerBase, IDaemonWakeup, I
     private readonly Lock _waitGate = new();
     private readonly Dictionary<string, TaskCompletionSource> _signals = new(StringComparer.Ordinal);
     private TaskCompletionSource _anySignal = NewSignal();
+    private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private long _countAll;
     private Task? _listening;
 
     public DaemonWakeup(string connectionString, ILogger<DaemonWakeup> logger)
@@ -143,12 +145,28 @@ public sealed class DaemonWakeup : DocumentSessionListenerBase, IDaemonWakeup, I
     /// null) is notified or <paramref name="timeout"/>: for other loops that follow a province's log (the national
     /// relay, the subscriptions' tails), so that they need not poll an idle database often.
     /// </summary>
-    public async Task WaitForAsync(string? database, TimeSpan timeout, CancellationToken token)
+    public Task WaitForAsync(string? database, TimeSpan timeout, CancellationToken token) => WaitForAsync(database, null, timeout, token);
+
+    /// <summary>How many notifications have named <paramref name="database"/> (or named none) on this node so far.</summary>
+    public long NotificationsFor(string database)
+    {
+        lock (_waitGate)
+            return _counts.GetValueOrDefault(database) + _countAll;
+    }
+
+    /// <summary>
+    /// <see cref="WaitForAsync(string?, TimeSpan, CancellationToken)"/>, returning at once when a notification for
+    /// <paramref name="database"/> came after <paramref name="since"/> (a <see cref="NotificationsFor"/> taken earlier):
+    /// a loop that takes its count before its round misses no commit that lands during the round.
+    /// </summary>
+    public async Task WaitForAsync(string? database, long? since, TimeSpan timeout, CancellationToken token)
     {
         Task signal;
         lock (_waitGate)
         {
             _listening ??= Task.Run(ListenAsync);
+            if (database is not null && since is { } seen && _counts.GetValueOrDefault(database) + _countAll > seen)
+                return;
             if (database is null)
                 signal = _anySignal.Task;
             else
@@ -213,6 +231,7 @@ public sealed class DaemonWakeup : DocumentSessionListenerBase, IDaemonWakeup, I
         {
             if (payload.Length == 0)
             {
+                _countAll++;
                 woken.AddRange(_signals.Values);
                 _signals.Clear();
             }
@@ -220,6 +239,7 @@ public sealed class DaemonWakeup : DocumentSessionListenerBase, IDaemonWakeup, I
             {
                 foreach (var database in payload.Split(','))
                 {
+                    _counts[database] = _counts.GetValueOrDefault(database) + 1;
                     if (_signals.Remove(database, out var waiting))
                         woken.Add(waiting);
                 }
