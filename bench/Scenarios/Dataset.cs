@@ -61,31 +61,7 @@ public static class Dataset
             return (connection, summary, true);
 
         connection = await database.CreateDatabaseAsync(name);
-        var regions = EntryRegions(rules.Directory, scale);
-        // About 150 steps of 8–31 hours: start ~130 days back so the log ends near today.
-        var clock = new FakeClock(DateTimeOffset.UtcNow.Date.AddDays(-130));
-        var watch = Stopwatch.StartNew();
-        WorkloadReport report;
-        await using (var engine = await Engine.StartAsync(await BenchDatabase.MasterForAsync(connection), clock, o =>
-        {
-            o.RuleBook = rules;
-            // Registered (so it resumes at the end of the log later) but switched off while loading.
-            o.DuplicateDetection = true;
-        }, host => host.Configuration[DuplicateDetectionSubscription.EnabledSetting] = "false"))
-        {
-            report = await new Workload(engine, petitions, Seed, ticks: 150, parallelism: 2, entryRegions: regions, batchSize: batchSize).RunAsync();
-            // Bring the clocks to today: what fell due since the last step fires now, not when the API host starts.
-            clock.SetUtcNow(DateTimeOffset.UtcNow);
-            await engine.SweepAsync();
-            await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromHours(3));
-        }
-        summary =
-            $"{scale} data: {rules.Directory.Regions.Count:N0} regions ({regions.Count:N0} entry regions), {report.Petitions:N0} petitions, " +
-            $"{report.Commands:N0} commands ({report.Refused:N0} refused by the rules), {report.Sweeps:N0} timer firings, {report.Events:N0} events, " +
-            $"fake time {report.Start:yyyy-MM-dd} to {report.End:yyyy-MM-dd}; loaded in command batches of {batchSize} in {report.Elapsed.TotalMinutes:0.0} min " +
-            $"({report.Commands / report.Elapsed.TotalSeconds:0} commands/s, {report.Events / report.Elapsed.TotalSeconds:0} events/s), " +
-            $"read side caught up {watch.Elapsed.TotalMinutes - report.Elapsed.TotalMinutes:0.0} min later. Commands: " +
-            string.Join(", ", report.ByCommand.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N0}")) + ".";
+        summary = $"{scale} data: " + await LoadAsync(await BenchDatabase.MasterForAsync(connection), rules, EntryRegions(rules.Directory, scale), petitions, batchSize);
         await MarkAsync(connection, summary);
         return (connection, summary, false);
     }
@@ -125,29 +101,41 @@ public static class Dataset
             provinces[code] = await database.CreateDatabaseAsync($"{name}_{code}");
             await CaseEngine.Workflow.Tenancy.ProvinceDatabases.RecordAsync(master, code, Pooled(code));
         }
-        var regions = EntryRegions(rules.Directory, "national");
+        summary = $"national data over {codes.Count} province databases: " + await LoadAsync(master, rules, EntryRegions(rules.Directory, "national"), petitions, batchSize);
+        await MarkAsync(master, summary);
+        return (master, provinces, summary, false);
+    }
+
+    /// <summary>
+    /// Runs the seeded workload through an engine on <paramref name="master"/> (whose province databases are
+    /// listed), brings the clocks to today and waits for the read side; what was loaded, in words.
+    /// </summary>
+    private static async Task<string> LoadAsync(string master, RuleBook rules, IReadOnlyList<string> regions, int petitions, int batchSize)
+    {
+        // About 150 steps of 8–31 hours: start ~130 days back so the log ends near today.
         var clock = new FakeClock(DateTimeOffset.UtcNow.Date.AddDays(-130));
         var watch = Stopwatch.StartNew();
         WorkloadReport report;
         await using (var engine = await Engine.StartAsync(master, clock, o =>
         {
             o.RuleBook = rules;
+            // Registered (so it resumes at the end of the log later) but switched off while loading.
             o.DuplicateDetection = true;
         }, host => host.Configuration[DuplicateDetectionSubscription.EnabledSetting] = "false"))
         {
             report = await new Workload(engine, petitions, Seed, ticks: 150, parallelism: 2, entryRegions: regions, batchSize: batchSize).RunAsync();
+            // Bring the clocks to today: what fell due since the last step fires now, not when the API host starts.
             clock.SetUtcNow(DateTimeOffset.UtcNow);
             await engine.SweepAsync();
             await engine.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromHours(3));
         }
-        summary =
-            $"national data over {codes.Count} province databases: {rules.Directory.Regions.Count:N0} regions ({regions.Count:N0} entry regions), {report.Petitions:N0} petitions, " +
+        return
+            $"{rules.Directory.Regions.Count:N0} regions ({regions.Count:N0} entry regions), {report.Petitions:N0} petitions, " +
             $"{report.Commands:N0} commands ({report.Refused:N0} refused by the rules), {report.Sweeps:N0} timer firings, {report.Events:N0} events, " +
             $"fake time {report.Start:yyyy-MM-dd} to {report.End:yyyy-MM-dd}; loaded in command batches of {batchSize} in {report.Elapsed.TotalMinutes:0.0} min " +
             $"({report.Commands / report.Elapsed.TotalSeconds:0} commands/s, {report.Events / report.Elapsed.TotalSeconds:0} events/s), " +
-            $"read side caught up {watch.Elapsed.TotalMinutes - report.Elapsed.TotalMinutes:0.0} min later.";
-        await MarkAsync(master, summary);
-        return (master, provinces, summary, false);
+            $"read side caught up {watch.Elapsed.TotalMinutes - report.Elapsed.TotalMinutes:0.0} min later. Commands: " +
+            string.Join(", ", report.ByCommand.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:N0}")) + ".";
     }
 
     /// <summary>Events of petitions appended after <paramref name="mark"/> (Marten's tombstones of failed appends are not events and are not published).</summary>
