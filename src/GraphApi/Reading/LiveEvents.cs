@@ -159,7 +159,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             await PollAsync(tail.Log, () => tail.PollAsync(feed, ct));
             first?.TrySetResult();
             await tail.PauseAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), TimeSpan.FromMilliseconds(options.IdlePollMilliseconds),
-                await CommittedAsync(tail.Log, ct), ct);
+                Committed(tail.Log), ct);
         }
     }
 
@@ -169,22 +169,38 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
     /// What ends a province tail's pause early: its database committing events (the daemons' wake-up, notified
     /// after the commit). The national log is written by the relay, which sends none: its tail polls.
     /// </summary>
-    private async Task<Func<TimeSpan, CancellationToken, Task>?> CommittedAsync(string log, CancellationToken ct)
+    private Func<TimeSpan, CancellationToken, Task>? Committed(string log)
     {
         if (log == NationalLog.Key)
             return null;
         if (!_databaseKeys.TryGetValue(log, out var key))
         {
-            try
-            {
-                key = _databaseKeys[log] = Workflow.Hosting.ReadSideDistribution.DatabaseKey(await provinces.DatabaseAsync(log));
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                return null;
-            }
+            // Looked up aside, never in the tail's loop: the lookup may wait on a database that hangs.
+            _ = RememberKeyAsync(log);
+            return null;
         }
         return (timeout, token) => wakeup.WaitForAsync(key, timeout, token);
+    }
+
+    private readonly ConcurrentDictionary<string, byte> _lookingUp = new(StringComparer.Ordinal);
+
+    private async Task RememberKeyAsync(string log)
+    {
+        if (!_lookingUp.TryAdd(log, 0))
+            return;
+        try
+        {
+            _databaseKeys[log] = Workflow.Hosting.ReadSideDistribution.DatabaseKey(await provinces.DatabaseAsync(log));
+        }
+        catch (Exception e)
+        {
+            // Not reachable yet: the tail polls meanwhile.
+            logger.LogDebug("Finding the database of log {Log} for its commit notifications failed with {ExceptionType}", log, e.GetType().FullName);
+        }
+        finally
+        {
+            _lookingUp.TryRemove(log, out _);
+        }
     }
 
     /// <summary>Waits one poll interval; false when the node is stopping.</summary>

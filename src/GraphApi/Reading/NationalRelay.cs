@@ -103,16 +103,10 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         var busy = _busy.GetValueOrDefault(province, true);
         if (!_databaseKeys.TryGetValue(province, out var key))
         {
-            try
-            {
-                key = _databaseKeys[province] = Workflow.Hosting.ReadSideDistribution.DatabaseKey(await provinces.DatabaseAsync(province));
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Not known yet (its database unreachable at start): poll; the round reports the failure.
-                await Task.Delay(TimeSpan.FromMilliseconds(options.PollMilliseconds), ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                return;
-            }
+            // Looked up aside, never in the agent's loop: the lookup may wait on a database that hangs.
+            _ = RememberKeyAsync(province);
+            await Task.Delay(poll, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
         }
         // Commits counted from here on, during the pause or the next round, end the next idle wait at once.
         var seen = _notified.TryGetValue(province, out var last) ? last : wakeup.NotificationsFor(key);
@@ -120,6 +114,27 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         await Task.Delay(poll, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!busy && !ct.IsCancellationRequested)
             await wakeup.WaitForAsync(key, seen, idle, ct);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _lookingUp = new(StringComparer.Ordinal);
+
+    private async Task RememberKeyAsync(string province)
+    {
+        if (!_lookingUp.TryAdd(province, 0))
+            return;
+        try
+        {
+            _databaseKeys[province] = Workflow.Hosting.ReadSideDistribution.DatabaseKey(await provinces.DatabaseAsync(province));
+        }
+        catch (Exception e)
+        {
+            // Not reachable yet: the agent polls meanwhile and its rounds report the failure.
+            logger.LogDebug("Finding province {Province}'s database for its commit notifications failed with {ExceptionType}", province, e.GetType().FullName);
+        }
+        finally
+        {
+            _lookingUp.TryRemove(province, out _);
+        }
     }
 
     /// <summary>This node no longer holds the province's relay: its age is another node's to report.</summary>
