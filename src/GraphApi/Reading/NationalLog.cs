@@ -14,7 +14,8 @@ public sealed record NationalEntry(long Sequence, string Province, long Province
 /// so personal data stays in the province databases. <see cref="NationalRelay"/> feeds it.
 /// <para>
 /// Every append takes one transaction-scoped advisory lock, numbers its entries after the highest
-/// sequence and commits with the province's relay progress: sequences commit in their own order (a
+/// sequence and commits with the province's relay progress (a node's appends for all its provinces in one
+/// transaction, <see cref="AppendAsync"/>): sequences commit in their own order (a
 /// reader never sees a higher one before a lower one commits, so the feed has no in-flight holes to wait
 /// for), and a relay round that crashes commits nothing. The tables are ours, created here with plain DDL:
 /// Marten's schema objects are per province database, and the master database holds only Marten's tenant table.
@@ -106,39 +107,124 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
 
     /// <summary>
     /// Appends a province's events in (from, to] — <paramref name="provinceSequences"/>, in their order —
-    /// and moves its progress to <paramref name="to"/>, in one transaction; false (nothing written) when
-    /// the progress is no longer <paramref name="from"/> (another node relayed the same run first).
+    /// and moves its progress to <paramref name="to"/>, in one transaction; false (nothing written for it)
+    /// when the progress is no longer <paramref name="from"/> (another round relayed the same run first).
+    /// <para>
+    /// The appends of every province relayed on this node go through one writer (group commit): each
+    /// transaction takes what queued while the one before it committed, so a node has at most one append
+    /// waiting on the lock, however many provinces it relays. A transaction per province round queued 31 of
+    /// them on the lock, past its limit, hundreds of times a run (bench/results, federation). A failed
+    /// transaction fails every append it carried, and each relay retries its own.
+    /// </para>
     /// </summary>
     public async Task<bool> AppendAsync(string province, long from, long to, IReadOnlyList<long> provinceSequences, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(provinceSequences);
         await SchemaAsync(ct);
-        await using var connection = await _master.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand($"set local lock_timeout = '{LockWait}'; select pg_advisory_xact_lock({AppendLock})", connection, tx))
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        await using (var check = new NpgsqlCommand($"select relayed_to from {Progress} where province = $1", connection, tx))
+        var append = new PendingAppend(province, from, to, [.. provinceSequences]);
+        bool write;
+        lock (_queue)
         {
-            check.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
-            if ((await check.ExecuteScalarAsync(ct) is long current ? current : 0) != from)
-                return false;
+            _queue.Add(append);
+            write = !_writing;
+            _writing = true;
         }
-        await using (var append = new NpgsqlCommand(
+        if (write)
+            _ = Task.Run(WriteQueuedAsync, CancellationToken.None);
+        return await append.Done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>One province round's append, waiting for the writer (compared by reference).</summary>
+    private sealed class PendingAppend(string province, long from, long to, long[] sequences)
+    {
+        public string Province { get; } = province;
+        public long From { get; } = from;
+        public long To { get; } = to;
+        public long[] Sequences { get; } = sequences;
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly List<PendingAppend> _queue = [];
+    private bool _writing;
+
+    /// <summary>The one writer: a transaction for everything queued, until the queue is empty.</summary>
+    private async Task WriteQueuedAsync()
+    {
+        while (true)
+        {
+            PendingAppend[] batch;
+            lock (_queue)
+            {
+                if (_queue.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+                batch = [.. _queue];
+                _queue.Clear();
+            }
+            try
+            {
+                var accepted = await CommitAsync(batch);
+                foreach (var append in batch)
+                    append.Done.TrySetResult(accepted.Contains(append));
+            }
+            catch (Exception e)
+            {
+                // Not cancellable by any one caller: the others' appends ride on the same transaction. The
+                // lock wait and the command timeout bound it; each caller stops waiting on its own token.
+                foreach (var append in batch)
+                    append.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<HashSet<PendingAppend>> CommitAsync(PendingAppend[] batch)
+    {
+        await using var connection = await _master.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var lockCommand = new NpgsqlCommand($"set local lock_timeout = '{LockWait}'; select pg_advisory_xact_lock({AppendLock})", connection, tx))
+            await lockCommand.ExecuteNonQueryAsync();
+        var progress = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using (var check = new NpgsqlCommand($"select province, relayed_to from {Progress} where province = any($1)", connection, tx))
+        {
+            check.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. batch.Select(a => a.Province).Distinct()] });
+            await using var reader = await check.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                progress[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        // In queue order: a second round of the same province (a pull beside its agent) that read the same
+        // progress finds it moved by the first, as it would in a transaction of its own.
+        var accepted = new HashSet<PendingAppend>();
+        foreach (var append in batch)
+        {
+            if (progress.GetValueOrDefault(append.Province) != append.From)
+                continue;
+            accepted.Add(append);
+            progress[append.Province] = append.To;
+        }
+        if (accepted.Count == 0)
+            return accepted;
+        var appended = batch.Where(accepted.Contains).ToList();
+        var moved = appended.Select(a => a.Province).Distinct().ToArray();
+        await using (var write = new NpgsqlCommand(
             $"""
             insert into {Entries} (sequence, province, province_sequence)
-              select (select coalesce(max(sequence), 0) from {Entries}) + t.n, @province, t.s
-              from unnest(@sequences::bigint[]) with ordinality as t(s, n);
-            insert into {Progress} (province, relayed_to) values (@province, @to)
+              select (select coalesce(max(sequence), 0) from {Entries}) + t.n, t.p, t.s
+              from unnest(@provinces::varchar[], @sequences::bigint[]) with ordinality as t(p, s, n);
+            insert into {Progress} (province, relayed_to)
+              select * from unnest(@moved::varchar[], @to::bigint[])
               on conflict (province) do update set relayed_to = excluded.relayed_to;
             """, connection, tx))
         {
-            append.Parameters.Add(new NpgsqlParameter<string>("province", province));
-            append.Parameters.Add(new NpgsqlParameter<long[]>("sequences", [.. provinceSequences]));
-            append.Parameters.Add(new NpgsqlParameter<long>("to", to));
-            await append.ExecuteNonQueryAsync(ct);
+            write.Parameters.Add(new NpgsqlParameter<string[]>("provinces", [.. appended.SelectMany(a => a.Sequences.Select(_ => a.Province))]));
+            write.Parameters.Add(new NpgsqlParameter<long[]>("sequences", [.. appended.SelectMany(a => a.Sequences)]));
+            write.Parameters.Add(new NpgsqlParameter<string[]>("moved", moved));
+            write.Parameters.Add(new NpgsqlParameter<long[]>("to", [.. moved.Select(p => progress[p])]));
+            await write.ExecuteNonQueryAsync();
         }
-        await tx.CommitAsync(ct);
-        return true;
+        await tx.CommitAsync();
+        return accepted;
     }
 
     public ValueTask DisposeAsync() => _master.DisposeAsync();
