@@ -12,7 +12,8 @@ namespace CaseEngine.Bench.Faults;
 /// of the contract, reading each petition's state from a node before choosing the next act. Every
 /// command whose answer is unknown is resent with the same command id, to any node, until it has one.
 /// </summary>
-public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Random, NodeProcess> pickNode, Ledger ledger, Action<string>? trace = null)
+public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Random, NodeProcess> pickNode, Ledger ledger,
+    IReadOnlyList<FaultRegions> provinces, Action<string>? trace = null)
 {
     /// <summary>Names of every mutation of the contract; the run reports how often each was acknowledged.</summary>
     public static readonly string[] CommandKinds =
@@ -36,8 +37,13 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
 
     private readonly Random _rng = new(seed);
     private readonly List<Own> _active = [];
-    // Four in five submissions enter at the county, one in five at the city.
-    private readonly SubmissionMix.Client _submissions = new SubmissionMix(seed, ["340101", "340101", "340101", "340101", "340100"]).For(index);
+    // In every province alike: four in five submissions enter at the county, one in five at the city.
+    private readonly SubmissionMix.Client _submissions = new SubmissionMix(seed,
+        [.. provinces.SelectMany(p => new[] { p.County, p.County, p.County, p.County, p.City })]).For(index);
+
+    /// <summary>Each entry region's province, for the offices above and below it.</summary>
+    private readonly Dictionary<string, FaultRegions> _provinceOf = provinces
+        .SelectMany(p => new[] { (p.County, p), (p.City, p), (p.Province, p) }).ToDictionary(e => e.Item1, e => e.p);
 
     /// <summary>A petition this client submitted, with what its petitioner needs to act on it.</summary>
     private sealed record Own(Guid Id, string? PetitionerToken, string? AccessCode);
@@ -162,7 +168,8 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
         var region = department[..department.IndexOf('-', StringComparison.Ordinal)];
         var staff = api.Token(Role.Officer, $"officer-{department}", department);
         // The petition office one level up supervises (its subtree holds the petition's departments).
-        var superiorOffice = region == "340101" ? "340100-PO" : "340000-PO";
+        var regions = _provinceOf[region];
+        var superiorOffice = regions.SuperiorOfficeOf(region);
         var supervisor = api.Token(Role.Supervisor, $"supervisor-{superiorOffice}", superiorOffice);
         var paused = s.TryGetProperty("deadline", out var deadline) && deadline.ValueKind == JsonValueKind.Object && deadline.GetProperty("paused").GetBoolean();
         var extended = deadline.ValueKind == JsonValueKind.Object && deadline.GetProperty("extended").GetBoolean();
@@ -196,7 +203,7 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
                 Add(5, "forwardPetition", "ForwardPetitionInput",
                     () => On(("toDepartmentId", $"{region}-EDU"), ("mode", _rng.Next(2) == 0 ? "TRANSFER" : "ASSIGN"), ("note", "请依法处理")), staff);
                 Add(0.7, "transferLevel", "TransferLevelInput",
-                    () => On(("toDepartmentId", region == "340101" ? "340100-PO" : "340101-PO"), ("reason", "属地管理")),
+                    () => On(("toDepartmentId", regions.TransferTargetOf(region)), ("reason", "属地管理")),
                     api.Token(Role.Supervisor, $"supervisor-{department}", department));
                 Add(0.7, "declinePetition", "DeclinePetitionInput", () => On(("reason", "不属于信访事项"), ("legalRoute", "LITIGATION")), staff);
                 Add(0.7, "reclassifyPetition", "ReclassifyPetitionInput", () => On(("category", "SUGGESTION"), ("reason", "更正分类")), staff);

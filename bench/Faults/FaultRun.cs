@@ -34,12 +34,16 @@ public static class FaultRun
 
         await using var postgres = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions { Name = "faults", FastUnsafe = false }, ct);
         var admin = Unpooled(postgres.ConnectionString);
-        // The federated default: a master database listing the demo province's database, where the petitions are.
+        // The federated default: a master database listing the province databases, where the petitions are.
         await PostgresDatabases.CreateAsync(admin, "faults", ct);
-        await PostgresDatabases.CreateAsync(admin, $"faults_{DemoDirectory.ProvinceCode}", ct);
         var master = postgres.ConnectionStringFor("faults");
-        var database = postgres.ConnectionStringFor($"faults_{DemoDirectory.ProvinceCode}");
-        await ProvinceDatabases.RecordAsync(Unpooled(master), DemoDirectory.ProvinceCode, database);
+        var databases = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var province in options.Provinces.Select(p => p.Province))
+        {
+            await PostgresDatabases.CreateAsync(admin, $"faults_{province}", ct);
+            databases[province] = postgres.ConnectionStringFor($"faults_{province}");
+            await ProvinceDatabases.RecordAsync(Unpooled(master), province, databases[province]);
+        }
         var result = new FaultRunResult { Options = options, Server = await SettingsAsync(admin) };
         Say($"PostgreSQL {result.Server["server_version"]} fsync={result.Server["fsync"]} synchronous_commit={result.Server["synchronous_commit"]}");
 
@@ -55,6 +59,8 @@ public static class FaultRun
             ["GraphQL__RateLimit__AccessCodeBurst"] = "100000",
             ["GraphQL__RateLimit__AccessCodesPerMinute"] = "1000000",
         };
+        if (options.Divisions is not null)
+            environment["CaseEngine__Directory__Divisions"] = options.Divisions;
         var nodes = Enumerable.Range(0, options.Nodes).Select(i => new NodeProcess(i, options.ServerDll, environment)).ToList();
         var up = nodes.ToDictionary(n => n.Index, _ => true);
         NodeProcess Pick(Random rng)
@@ -79,7 +85,7 @@ public static class FaultRun
             var subscriber = new ResumingSubscriber(Pick, api.Token(Role.Auditor, "fault-run-subscriber"));
             var following = Task.Run(() => subscriber.RunAsync(stopSubscriber.Token), CancellationToken.None);
             var clients = Enumerable.Range(0, options.Clients)
-                .Select(i => Task.Run(() => new FaultClient(i, options.Seed * 1000 + i, api, Pick, ledger,
+                .Select(i => Task.Run(() => new FaultClient(i, options.Seed * 1000 + i, api, Pick, ledger, options.Provinces,
                     i == 0 && Environment.GetEnvironmentVariable("CASEENGINE_FAULTRUN_TRACE") == "1" ? Say : null).RunAsync(stopLoad.Token), CancellationToken.None))
                 .ToList();
 
@@ -163,16 +169,19 @@ public static class FaultRun
 
             // Converged: every node healthy, every projection and subscription at the end of the log,
             // the subscriber too, and the log no longer growing (duplicate flags, deadline firings).
-            long end;
+            string end;
             try
             {
-                end = await ConvergeAsync(nodes, database, master, subscriber, lastRepair, watch, options.ConvergenceLimit + TimeSpan.FromMinutes(2), Say, ct);
+                end = await ConvergeAsync(nodes, databases, master, subscriber, lastRepair, watch, options.ConvergenceLimit + TimeSpan.FromMinutes(2), Say, ct);
             }
             catch (TimeoutException e)
             {
-                // Reported with the other figures rather than thrown: the checks below still say what held.
+                // Reported with the other figures rather than thrown: the checks below still say what held. The
+                // nodes' last lines (Warning and above) say why a shard stands still.
                 result.Failures.Add(e.Message);
-                end = -1;
+                foreach (var node in nodes)
+                    log.WriteLine($"--- last output of {node}:\n{node.Tail}");
+                end = "-";
             }
             result.Convergence = watch.Elapsed - lastRepair;
             result.SinceLastFault = watch.Elapsed - lastFault;
@@ -180,9 +189,9 @@ public static class FaultRun
             if (result.Convergence > options.ConvergenceLimit)
                 result.Failures.Add($"converged {result.Convergence.TotalSeconds:0.0} s after the last fault, more than {options.ConvergenceLimit.TotalSeconds:0} s");
 
-            await CheckLedgerAsync(result, ledger, database);
-            await CheckNationalLogAsync(result, database, master);
-            await CheckFeedAsync(result, api, nodes[0], database, master, ct);
+            await CheckLedgerAsync(result, ledger, databases);
+            await CheckNationalLogAsync(result, databases, master);
+            await CheckFeedAsync(result, api, nodes[0], databases, master, ct);
             // The subscriber is compared with the log up to where it stopped, and must have reached the end
             // the log had before it was stopped: an event appended after the stop (a late duplicate flag or
             // deadline firing) is not one it missed.
@@ -205,41 +214,51 @@ public static class FaultRun
         }
 
         // The nodes are stopped: the rebuild CLI replays the log into the read models; each must equal what the nodes built.
-        await CheckRebuildAsync(result, options, environment, database, Say);
+        await CheckRebuildAsync(result, options, environment, databases, Say);
         Say(result.Failures.Count == 0 ? "every check held" : $"{result.Failures.Count} check(s) failed:\n  " + string.Join("\n  ", result.Failures));
         return result;
     }
 
-    private static async Task<long> ConvergeAsync(List<NodeProcess> nodes, string database, string master, ResumingSubscriber subscriber,
+    /// <summary>Until every node is healthy and every province database's read side, relay and the subscriber are at the end, twice in a row; the logs' ends.</summary>
+    private static async Task<string> ConvergeAsync(List<NodeProcess> nodes, Dictionary<string, string> databases, string master, ResumingSubscriber subscriber,
         TimeSpan lastFault, Stopwatch watch, TimeSpan limit, Action<string> say, CancellationToken ct)
     {
-        long? stable = null;
+        string? stable = null;
         string? lastError = null;
         var reported = TimeSpan.Zero;
         while (true)
         {
             if (watch.Elapsed - lastFault > limit)
                 throw new TimeoutException($"not converged {limit.TotalSeconds:0} s after the last fault: " +
-                    $"progress {await DescribeProgressAsync(database)}, subscriber at {subscriber.Last}, " +
+                    $"progress {string.Join("; ", await Task.WhenAll(databases.Select(async d => $"{d.Key}: {await DescribeProgressAsync(d.Value)}")))}, subscriber at {subscriber.Last}, " +
                     $"healthy {string.Join(", ", await Task.WhenAll(nodes.Select(async n => $"{n.Index}: {await n.HealthyAsync(ct)}")))}; " +
                     $"last database error: {lastError ?? "none"}");
             try
             {
                 var health = await Task.WhenAll(nodes.Select(n => n.HealthyAsync(ct)));
                 var healthy = health.All(h => h);
-                var (end, lastEvent, behind) = await ProgressAsync(database);
-                // The subscriber (an auditor: national scope) follows the national log, relayed from the province's.
+                var progress = new List<(string Province, long End, long LastEvent, int Behind)>();
+                foreach (var (province, database) in databases)
+                {
+                    var (provinceEnd, lastEvent, shardsBehind) = await ProgressAsync(database);
+                    progress.Add((province, provinceEnd, lastEvent, shardsBehind));
+                }
+                var behind = progress.Sum(p => p.Behind);
+                var end = string.Join(", ", progress.Select(p => $"{p.Province} {p.End}"));
+                // The subscriber (an auditor: national scope) follows the national log, relayed from the provinces'.
                 var national = await NationalLogAsync(master);
-                var relayed = national.Count == 0 ? 0 : national[^1].ProvinceSequence;
+                var relayed = national.GroupBy(e => e.Province).ToDictionary(g => g.Key, g => g.Max(e => e.ProvinceSequence));
+                var notRelayed = progress.Count(p => relayed.GetValueOrDefault(p.Province) < p.LastEvent);
                 var nationalEnd = national.Count == 0 ? 0 : national[^1].Sequence;
                 if (watch.Elapsed - reported > TimeSpan.FromSeconds(10))
                 {
                     reported = watch.Elapsed;
-                    say($"converging: healthy [{string.Join(", ", health)}], {behind} shard(s) behind {end}, relayed to {relayed}, subscriber at {subscriber.Last}");
+                    say($"converging: healthy [{string.Join(", ", health)}], {behind} shard(s) behind the end of {end}, " +
+                        $"{notRelayed} province(s) not relayed to their end, national log at {nationalEnd}, subscriber at {subscriber.Last}");
                 }
-                if (healthy && behind == 0 && relayed >= lastEvent && subscriber.Last >= nationalEnd)
+                if (healthy && behind == 0 && notRelayed == 0 && subscriber.Last >= nationalEnd)
                 {
-                    // Twice in a row at the same end: nothing is still being appended.
+                    // Twice in a row at the same ends: nothing is still being appended.
                     if (stable == end)
                         return end;
                     stable = end;
@@ -289,31 +308,41 @@ public static class FaultRun
     }
 
     /// <summary>Lost, duplicated, refused-but-applied: each command id of the ledger against the events it caused.</summary>
-    private static async Task CheckLedgerAsync(FaultRunResult result, Ledger ledger, string database)
+    private static async Task CheckLedgerAsync(FaultRunResult result, Ledger ledger, Dictionary<string, string> databases)
     {
         var entries = ledger.Entries;
+        // A command id is unique across provinces: its events are in one province database, counted over all of them.
         var byCausation = new Dictionary<string, int>();
         var streamsBySubmission = new Dictionary<string, int>();
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using (var command = new NpgsqlCommand(
-            $"select causation_id, count(*), count(*) filter (where version = 1) from {Schema}.mt_events where causation_id is not null group by causation_id", connection))
-        await using (var reader = await command.ExecuteReaderAsync())
+        var details = new List<string>();
+        foreach (var (province, database) in databases)
         {
-            while (await reader.ReadAsync())
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using (var command = new NpgsqlCommand(
+                $"select causation_id, count(*), count(*) filter (where version = 1) from {Schema}.mt_events where causation_id is not null group by causation_id", connection))
+            await using (var reader = await command.ExecuteReaderAsync())
             {
-                byCausation[reader.GetString(0)] = (int)reader.GetInt64(1);
-                streamsBySubmission[reader.GetString(0)] = (int)reader.GetInt64(2);
+                while (await reader.ReadAsync())
+                {
+                    byCausation[reader.GetString(0)] = byCausation.GetValueOrDefault(reader.GetString(0)) + (int)reader.GetInt64(1);
+                    streamsBySubmission[reader.GetString(0)] = streamsBySubmission.GetValueOrDefault(reader.GetString(0)) + (int)reader.GetInt64(2);
+                }
             }
+            var (beyond, detail) = await EventsBeyondTheirCommandAsync(connection);
+            result.DuplicateEvents += beyond;
+            if (beyond > 0)
+                details.Add($"{province}: {detail}");
+            result.Events += await CountAsync(connection, $"select count(*) from {Schema}.mt_events where {NotTombstone}");
+            result.Tombstones += await CountAsync(connection, $"select count(*) from {Schema}.mt_events where not ({NotTombstone})");
+            result.Petitions += (int)await CountAsync(connection, $"select count(*) from {Schema}.mt_events where version = 1 and {NotTombstone}");
+            result.DeadlineFirings += await CountAsync(connection, $"select count(*) from {Schema}.mt_events where type = 'deadline_missed'");
+            result.AutomaticSupervisions += await CountAsync(connection,
+                $"select count(*) from {Schema}.mt_events where type = 'supervision_issued' and data ->> 'automatic' = 'true'");
+            result.DuplicateFlags += await CountAsync(connection, $"select count(*) from {Schema}.mt_events where type = 'duplicate_suspected'");
+            result.PetitionsByProvince[province] = (int)await CountAsync(connection, $"select count(*) from {Schema}.mt_events where version = 1 and {NotTombstone}");
         }
-        (result.DuplicateEvents, result.DuplicateDetail) = await EventsBeyondTheirCommandAsync(connection);
-        result.Events = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where {NotTombstone}");
-        result.Tombstones = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where not ({NotTombstone})");
-        result.Petitions = (int)await CountAsync(connection, $"select count(*) from {Schema}.mt_events where version = 1 and {NotTombstone}");
-        result.DeadlineFirings = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where type = 'deadline_missed'");
-        result.AutomaticSupervisions = await CountAsync(connection,
-            $"select count(*) from {Schema}.mt_events where type = 'supervision_issued' and data ->> 'automatic' = 'true'");
-        result.DuplicateFlags = await CountAsync(connection, $"select count(*) from {Schema}.mt_events where type = 'duplicate_suspected'");
+        result.DuplicateDetail = string.Join("; ", details);
 
         result.Commands = entries.Count;
         result.Acknowledged = entries.Count(e => e.Outcome == Answer.Acknowledged);
@@ -372,34 +401,39 @@ public static class FaultRun
     }
 
     /// <summary>
-    /// The national log (what an auditor follows) holds the province's log exactly: every event once, in
-    /// the province's order, numbered 1, 2, 3… — relayed through node kills and the database crash.
+    /// The national log (what an auditor follows) holds every province's log exactly: each event once, each
+    /// province's in its own order, numbered 1, 2, 3… — relayed through node kills and the database crash.
     /// </summary>
-    private static async Task CheckNationalLogAsync(FaultRunResult result, string database, string master)
+    private static async Task CheckNationalLogAsync(FaultRunResult result, Dictionary<string, string> databases, string master)
     {
         var national = await NationalLogAsync(master);
-        var province = await SequencesAsync(database);
-        var relayed = national.Select(e => e.ProvinceSequence).ToList();
-        if (!relayed.SequenceEqual(province))
-            result.Failures.Add($"the national log ({relayed.Count} entries, {relayed.Count - relayed.Distinct().Count()} twice) differs from the province's log " +
-                $"({province.Count} events): {province.Except(relayed).Count()} not relayed, {relayed.Except(province).Count()} not in the log");
+        foreach (var (province, database) in databases)
+        {
+            var log = await SequencesAsync(database);
+            var relayed = national.Where(e => e.Province == province).Select(e => e.ProvinceSequence).ToList();
+            if (!relayed.SequenceEqual(log))
+                result.Failures.Add($"the national log ({relayed.Count} entries of {province}, {relayed.Count - relayed.Distinct().Count()} twice) differs from the province's log " +
+                    $"({log.Count} events): {log.Except(relayed).Count()} not relayed, {relayed.Except(log).Count()} not in the log");
+        }
+        if (national.Any(e => !databases.ContainsKey(e.Province)))
+            result.Failures.Add("the national log has entries of a province the run does not have");
         if (!national.Select(e => e.Sequence).SequenceEqual(Enumerable.Range(1, national.Count).Select(i => (long)i)))
             result.Failures.Add("the national log's sequences are not 1, 2, 3…");
     }
 
     /// <summary>The national log in the master database: its sequence and the province sequence each entry points at.</summary>
-    private static async Task<List<(long Sequence, long ProvinceSequence)>> NationalLogAsync(string master)
+    private static async Task<List<(long Sequence, string Province, long ProvinceSequence)>> NationalLogAsync(string master)
     {
         await using var connection = new NpgsqlConnection(master);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"select sequence, province_sequence from {ProvinceDatabases.MasterSchema}.national_log order by sequence", connection);
-        var entries = new List<(long, long)>();
+            $"select sequence, province, province_sequence from {ProvinceDatabases.MasterSchema}.national_log order by sequence", connection);
+        var entries = new List<(long, string, long)>();
         try
         {
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
-                entries.Add((reader.GetInt64(0), reader.GetInt64(1)));
+                entries.Add((reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2)));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
@@ -409,7 +443,7 @@ public static class FaultRun
     }
 
     /// <summary>The <c>events</c> feed over GraphQL, page by page, equals the log (sequence, petition, version), numbered as the national log numbers it.</summary>
-    private static async Task CheckFeedAsync(FaultRunResult result, GraphQLCaller api, NodeProcess node, string database, string master, CancellationToken ct)
+    private static async Task CheckFeedAsync(FaultRunResult result, GraphQLCaller api, NodeProcess node, Dictionary<string, string> databases, string master, CancellationToken ct)
     {
         var token = api.Token(Role.Auditor, "fault-run-auditor");
         var feed = new List<string>();
@@ -427,20 +461,21 @@ public static class FaultRun
             feed.AddRange(page.Select(p => p.Row));
             after = page[^1].Sequence;
         }
-        var events = new Dictionary<long, (Guid Stream, long Version, string Type)>();
-        await using (var connection = new NpgsqlConnection(database))
+        var events = new Dictionary<(string, long), (Guid Stream, long Version, string Type)>();
+        foreach (var (province, database) in databases)
         {
+            await using var connection = new NpgsqlConnection(database);
             await connection.OpenAsync(ct);
             await using var command = new NpgsqlCommand($"select seq_id, stream_id, version, type from {Schema}.mt_events where {NotTombstone} order by seq_id", connection);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                events[reader.GetInt64(0)] = (reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3));
+                events[(province, reader.GetInt64(0))] = (reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3));
         }
         var log = new List<string>();
         var types = new Dictionary<string, string>();
-        foreach (var (sequence, provinceSequence) in await NationalLogAsync(master))
+        foreach (var (sequence, province, provinceSequence) in await NationalLogAsync(master))
         {
-            if (!events.TryGetValue(provinceSequence, out var e))
+            if (!events.TryGetValue((province, provinceSequence), out var e))
                 continue;
             log.Add($"{sequence}|{e.Stream}|{e.Version}");
             types[log[^1]] = e.Type;
@@ -477,10 +512,15 @@ public static class FaultRun
     }
 
     private static async Task CheckRebuildAsync(FaultRunResult result, FaultRunOptions options, Dictionary<string, string> environment,
-        string database, Action<string> say)
+        Dictionary<string, string> databases, Action<string> say)
     {
-        var tables = await ReadModelSnapshot.TablesAsync(database, Schema);
-        var live = await ReadModelSnapshot.TakeAsync(database, Schema, tables);
+        var tables = new Dictionary<string, List<string>>();
+        var live = new Dictionary<string, Dictionary<string, List<string>>>();
+        foreach (var (province, database) in databases)
+        {
+            tables[province] = await ReadModelSnapshot.TablesAsync(database, Schema);
+            live[province] = await ReadModelSnapshot.TakeAsync(database, Schema, tables[province]);
+        }
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(options.ServerDll)!,
@@ -503,9 +543,18 @@ public static class FaultRun
                 throw new InvalidOperationException($"rebuild all exited with {rebuild.ExitCode}:\n{await output}\n{await error}");
             say($"rebuild all: {(await output).Trim().Replace('\n', ';')} ({watch.Elapsed.TotalSeconds:0.0} s)");
         }
-        var rebuilt = await ReadModelSnapshot.TakeAsync(database, Schema, tables);
-        result.ReadModelRows = live.ToDictionary(t => t.Key, t => t.Value.Count);
-        result.ReadModelDifferences = ReadModelSnapshot.Compare(live, rebuilt);
+        // Rows summed over the provinces by table; a difference names its province when there are several.
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        var differences = new List<string>();
+        foreach (var (province, database) in databases)
+        {
+            var rebuilt = await ReadModelSnapshot.TakeAsync(database, Schema, tables[province]);
+            foreach (var (table, tableRows) in live[province])
+                rows[table] = rows.GetValueOrDefault(table) + tableRows.Count;
+            differences.AddRange(ReadModelSnapshot.Compare(live[province], rebuilt).Select(d => databases.Count > 1 ? $"{province}: {d}" : d));
+        }
+        result.ReadModelRows = rows;
+        result.ReadModelDifferences = differences;
         foreach (var difference in result.ReadModelDifferences)
             result.Failures.Add($"read model differs from its rebuild: {difference}");
     }

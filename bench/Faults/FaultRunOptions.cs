@@ -14,6 +14,15 @@ public sealed record FaultRunOptions
     public int Seed { get; init; } = 15;
 
     /// <summary>
+    /// The provinces, a database of each behind the master (issue 19's federation): the demo province alone by
+    /// default; several need the national directory (<see cref="Divisions"/>). Clients submit in all of them alike.
+    /// </summary>
+    public IReadOnlyList<FaultRegions> Provinces { get; init; } = [FaultRegions.Demo];
+
+    /// <summary>The administrative divisions the nodes run with (CaseEngine:Directory:Divisions); null for the demo directory.</summary>
+    public string? Divisions { get; init; }
+
+    /// <summary>
     /// Also require that the run covered what it is for: every command kind acknowledged, a deadline fired, a
     /// duplicate flagged, an unknown outcome resent. A full run must; a short one (CI) may not get that far
     /// on a loaded machine, and checks only that nothing was lost, duplicated or left inconsistent.

@@ -34,6 +34,9 @@ public sealed class FaultRunResult
     public long Events { get; set; }
     public long Tombstones { get; set; }
     public int Petitions { get; set; }
+
+    /// <summary>Petitions in each province database.</summary>
+    public Dictionary<string, int> PetitionsByProvince { get; } = new(StringComparer.Ordinal);
     public long DeadlineFirings { get; set; }
     public long AutomaticSupervisions { get; set; }
     public long DuplicateFlags { get; set; }
@@ -51,6 +54,11 @@ public sealed class FaultRunResult
     public List<string> Failures { get; } = [];
     public List<string> Notes { get; } = [];
 
+    private static string Topology(FaultRunOptions o) => o.Provinces.Count == 1
+        ? $"One province database ({o.Provinces[0].Province}) behind the master database."
+        : $"{o.Provinces.Count} province databases behind the master database, the national directory; the clients submit in each alike " +
+          $"(entering at {string.Join(", ", o.Provinces.Select(p => $"{p.County}/{p.City}"))}) and the subscriber follows the national log.";
+
     public string ToMarkdown(DateTimeOffset date)
     {
         string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -58,11 +66,12 @@ public sealed class FaultRunResult
         var s = new StringBuilder();
         s.AppendLine(CultureInfo.InvariantCulture, $"# Fault run, {date:yyyy-MM-dd HH:mm} UTC");
         s.AppendLine();
-        s.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project bench -- faults --nodes {o.Nodes} --clients {o.Clients} --kills {o.Kills} --crashes {o.Crashes} --seconds {o.Load.TotalSeconds:0} --seed {o.Seed}`");
+        var provinces = o.Provinces.Count > 1 ? $" --provinces {o.Provinces.Count}" : "";
+        s.AppendLine(CultureInfo.InvariantCulture, $"`dotnet run -c Release --project bench -- faults --nodes {o.Nodes} --clients {o.Clients} --kills {o.Kills} --crashes {o.Crashes} --seconds {o.Load.TotalSeconds:0} --seed {o.Seed}{provinces}`");
         s.AppendLine();
         s.AppendLine(CultureInfo.InvariantCulture, $"{o.Nodes} CaseEngine nodes (server processes, Production environment) on one PostgreSQL {Server.GetValueOrDefault("server_version")} " +
             $"(fsync={Server.GetValueOrDefault("fsync")}, synchronous_commit={Server.GetValueOrDefault("synchronous_commit")}, full_page_writes={Server.GetValueOrDefault("full_page_writes")}), " +
-            $"{o.Clients} clients and one resuming subscriber, {Environment.ProcessorCount} cores shared by clients, nodes and PostgreSQL.");
+            $"{o.Clients} clients and one resuming subscriber, {Environment.ProcessorCount} cores shared by clients, nodes and PostgreSQL. {Topology(o)}");
         s.AppendLine();
         s.AppendLine(Failures.Count == 0 ? "**Result: every check held.**" : $"**Result: {Failures.Count} check(s) failed.**");
         s.AppendLine();
@@ -87,6 +96,8 @@ public sealed class FaultRunResult
         Row("refused but applied", N(RefusedButApplied));
         Row("events beyond their command's one execution (outside its record)", N(DuplicateEvents));
         Row("events in the log / petitions / tombstones (failed appends' reserved sequence numbers)", $"{N(Events)} / {N(Petitions)} / {N(Tombstones)}");
+        if (PetitionsByProvince.Count > 1)
+            Row("petitions by province database", string.Join(", ", PetitionsByProvince.Select(p => $"{p.Key} {N(p.Value)}")));
         Row("deadline firings (DeadlineMissed) / automatic supervisions", $"{N(DeadlineFirings)} / {N(AutomaticSupervisions)}");
         Row("duplicate flags (DuplicateSuspected)", N(DuplicateFlags));
         Row("event feed over GraphQL equals the log", $"{(FeedEqualsLog ? "yes" : "**no**")} ({N(FeedEvents)} events)");

@@ -140,7 +140,7 @@ public sealed class NodeProcess : IAsyncDisposable
         lock (_tail)
         {
             _tail.Enqueue(line);
-            while (_tail.Count > 60)
+            while (_tail.Count > 200)
                 _tail.Dequeue();
         }
     }

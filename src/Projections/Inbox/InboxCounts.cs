@@ -45,17 +45,3 @@ public static class InboxCounts
         return seeded;
     }
 }
-
-/// <summary>Runs <see cref="InboxCounts.SeedAsync"/> at start, after Marten has created the tables.</summary>
-public sealed class InboxCountSeeding(IDocumentStore store, ILogger<InboxCountSeeding> logger) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
-            if (await InboxCounts.SeedAsync(store, database, cancellationToken))
-                logger.LogInformation("Counted the inbox per department in {Province}: it was written by a version without {Table}",
-                    string.Join(',', database.TenantIds), ReadSideSchema.InboxCountTable);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}

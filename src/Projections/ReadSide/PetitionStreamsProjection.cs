@@ -21,7 +21,8 @@ namespace CaseEngine.Projections.ReadSide;
 /// event is usually near its last one in the log (at 1,000,000 petitions, half of them within
 /// 123,000 events), so the recent streams are the ones worth keeping. Whatever is not contiguous
 /// with what is kept — a dropped stream, a retried page, pages another node processed, a rebuild
-/// starting over — is read again from the store.
+/// starting over — is read again from the store. One instance serves the daemons of every province
+/// database on the node: the kept streams share one budget, and each database's pages have their own gate.
 /// </remarks>
 public abstract class PetitionStreamsProjection : IProjection
 {
@@ -31,11 +32,24 @@ public abstract class PetitionStreamsProjection : IProjection
     /// <summary>How many streams are kept between pages; 0 keeps none (every page reads its streams).</summary>
     public int CachedStreams { get; init; } = DefaultCachedStreams;
 
+    /// <summary>The kept streams of every province database this node applies pages of (a stream id names its province); locked while touched.</summary>
     private readonly Dictionary<Guid, KeptStream> _streams = [];
-    private long _lastCeiling;
     private long _pages;
-    // The daemon applies one page at a time; the gate keeps the cache whole should that ever change.
-    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>
+    /// What is per province database: its daemon's pages one at a time, and the last page's ceiling (sequences
+    /// are the database's own). One instance of the projection serves every database's daemon: a gate and a
+    /// ceiling shared by all of them let one province's hanging database hold up every province's inbox,
+    /// and compared sequences of different logs (a federation run stalled the inbox this way).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DatabasePages> _databases = new(StringComparer.Ordinal);
+
+    private sealed class DatabasePages
+    {
+        // The daemon applies one page at a time; the gate keeps the database's kept streams whole should that ever change.
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public long LastCeiling { get; set; }
+    }
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
@@ -43,18 +57,21 @@ public abstract class PetitionStreamsProjection : IProjection
         ArgumentNullException.ThrowIfNull(events);
         // The page's span, linked to the traces of the commands behind its events (docs/operations.md, Traces).
         using var span = ProjectionTracing.StartPage(ReadModelTable, events);
-        await _gate.WaitAsync(cancellation);
+        var database = operations.Database.Id.Identity;
+        var pages = _databases.GetOrAdd(database, _ => new DatabasePages());
+        await pages.Gate.WaitAsync(cancellation);
         try
         {
-            await ApplyPageAsync(operations, events, cancellation);
+            await ApplyPageAsync(operations, events, database, pages, cancellation);
         }
         finally
         {
-            _gate.Release();
+            pages.Gate.Release();
         }
     }
 
-    private async Task ApplyPageAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    private async Task ApplyPageAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, string database, DatabasePages pages,
+        CancellationToken cancellation)
     {
         if (events.Count == 0)
             return;
@@ -69,50 +86,69 @@ public abstract class PetitionStreamsProjection : IProjection
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).ToList());
         if (page.Count == 0)
             return;
-        // A page at or below the last one seen is a retry or a rebuild: what is kept may be ahead of it.
-        if (events.Min(e => e.Sequence) <= _lastCeiling)
-            _streams.Clear();
-        _lastCeiling = ceiling;
-        var pageNumber = ++_pages;
-        MakeRoom(page);
 
         var missing = new List<Guid>();
-        foreach (var (id, pageEvents) in page)
+        lock (_streams)
         {
-            if (_streams.TryGetValue(id, out var kept) && Contiguous(kept.Events.Count, pageEvents))
+            // A page at or below the database's last one is a retry or a rebuild: what is kept of it may be ahead.
+            if (events.Min(e => e.Sequence) <= pages.LastCeiling)
+                Forget(database);
+            pages.LastCeiling = ceiling;
+            var pageNumber = ++_pages;
+            MakeRoom(page);
+            foreach (var (id, pageEvents) in page)
             {
-                kept.Events.AddRange(pageEvents.Select(e => (IPetitionEvent)e.Data));
-                kept.Touched = pageNumber;
-            }
-            else
-            {
-                missing.Add(id);
+                if (_streams.TryGetValue(id, out var kept) && Contiguous(kept.Events.Count, pageEvents))
+                {
+                    kept.Events.AddRange(pageEvents.Select(e => (IPetitionEvent)e.Data));
+                    kept.Touched = pageNumber;
+                }
+                else
+                {
+                    missing.Add(id);
+                }
             }
         }
+        var streams = new Dictionary<Guid, IReadOnlyList<IPetitionEvent>>();
+        List<IEvent> stored = [];
         if (missing.Count > 0)
         {
-            var stored = await operations.Events.QueryAllRawEvents()
+            stored = [.. await operations.Events.QueryAllRawEvents()
                 .Where(e => missing.Contains(e.StreamId) && e.Sequence <= ceiling)
                 .OrderBy(e => e.Sequence)
-                .ToListAsync(cancellation);
+                .ToListAsync(cancellation)];
+        }
+        lock (_streams)
+        {
             foreach (var g in stored.GroupBy(e => e.StreamId))
-                _streams[g.Key] = new KeptStream([.. g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data)]) { Touched = pageNumber };
+                _streams[g.Key] = new KeptStream(database, [.. g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data)]) { Touched = _pages };
+            // Copies: another database's page may drop a kept stream meanwhile, and this database's next page appends to it.
+            foreach (var id in page.Keys)
+                if (_streams.TryGetValue(id, out var kept))
+                    streams[id] = [.. kept.Events];
+            if (CachedStreams == 0)
+                Forget(database);
         }
         var touched = page.Keys.ToArray();
-        var streams = touched.Where(_streams.ContainsKey).ToDictionary(id => id, id => (IReadOnlyList<IPetitionEvent>)_streams[id].Events);
-        if (CachedStreams == 0)
-            _streams.Clear();
         var schema = operations.DocumentStore.Options.DatabaseSchemaName;
         var newer = $"{AppliedSequence.Previous(operations, ReadModelTable)} < {ceiling}";
         Write(operations, schema, touched, streams, newer);
+    }
+
+    /// <summary>Drops the kept streams of one database (under the lock).</summary>
+    private void Forget(string database)
+    {
+        foreach (var id in _streams.Where(kv => kv.Value.Database == database).Select(kv => kv.Key).ToList())
+            _streams.Remove(id);
     }
 
     /// <summary>The read model's main table, whose <see cref="AppliedSequence"/> mark the pages claim.</summary>
     protected abstract string ReadModelTable { get; }
 
     /// <summary>
-    /// Drops the streams touched longest ago so that the page's streams fit: down to three quarters
-    /// of the capacity, so that the sort this takes is paid once per many pages, not on every page.
+    /// Drops the streams touched longest ago, of any database, so that the page's streams fit: down to three
+    /// quarters of the capacity (one budget for every database of the node), so that the sort this takes is
+    /// paid once per many pages, not on every page. Under the lock.
     /// </summary>
     private void MakeRoom(Dictionary<Guid, List<IEvent>> page)
     {
@@ -131,8 +167,9 @@ public abstract class PetitionStreamsProjection : IProjection
             _streams.Remove(id);
     }
 
-    private sealed class KeptStream(List<IPetitionEvent> events)
+    private sealed class KeptStream(string database, List<IPetitionEvent> events)
     {
+        public string Database { get; } = database;
         public List<IPetitionEvent> Events { get; } = events;
 
         /// <summary>The number of the last page that touched the stream.</summary>

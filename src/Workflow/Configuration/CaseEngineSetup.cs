@@ -54,6 +54,9 @@ public static class CaseEngineSetup
         // the database: outside Development a missing key stops the start with one line naming it.
         services.TryAddSingleton<ServerKeys>();
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, RequiredKeysCheck>());
+        // Then, before Wolverine starts: Wolverine's tables in the master database, and every province database
+        // readied side by side; one that does not answer is served when it does, without stopping the node.
+        services.Insert(1, ServiceDescriptor.Singleton<IHostedService, ProvinceDatabasesStart>());
 
         // Resolved when the container is built, not now: Alba / WebApplicationFactory add their
         // configuration only at Build(), after Program has registered its services.
@@ -122,6 +125,11 @@ public static class CaseEngineSetup
             // Refusals are answers, not errors; no failure line prints a command's personal data.
             PersonalDataLogging.Apply(opts);
             ReadSideDistribution.Apply(opts);
+            // Wolverine's tables are created by ProvinceDatabasesStart (the master's, then each province's as it
+            // answers): Wolverine's own start migrated every province database in turn and stopped the node at
+            // the first that did not answer. Its check of each province's tables at start then only logs one that is down.
+            opts.AutoBuildMessageStorageOnStartup = AutoCreate.None;
+            opts.ResourceMigrationFailureMode = ResourceMigrationFailureMode.ContinueOnFailures;
             options.ConfigureWolverine?.Invoke(opts);
         });
 
@@ -169,7 +177,8 @@ public static class CaseEngineSetup
                 return opts;
             })
             .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup()
+            // No ApplyAllDatabaseChangesOnStartup: it applies the schema to every province database in turn and
+            // stops the node at the first that does not answer; ProvinceDatabasesStart readies them side by side.
             // The read side is spread over the nodes by Wolverine's leader: every async projection and
             // subscription of a province's database runs on exactly one node (a database's agents stay
             // together), and moves to another node when its node stops sending heartbeats (ReadSideDistribution).
@@ -180,12 +189,10 @@ public static class CaseEngineSetup
             new ScopedSubscriptionAgents(sp.GetRequiredService<Wolverine.Runtime.Agents.EventSubscriptionAgentFamily>()));
         // Health checks, rebuilds and the bench ask JasperFx's contract; Wolverine registers Marten's, which inherits it.
         services.AddSingleton<IProjectionCoordinator>(sp => sp.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>());
-        // After Marten's schema step: an external master database with no province database is one line at start.
-        services.AddHostedService<ProvinceDatabasesCheck>();
         if (broker is not null)
             IntegrationSetup.AddPublisher(marten, services, broker);
         options.ConfigureMartenServices?.Invoke(marten);
-        // After Marten's schema step: the backfill of events stored before the chain needs its table.
+        // After ProvinceDatabasesStart's schema step: the backfill of events stored before the chain needs its table.
         if (options.EventChain)
             EventChainSetup.AddEventChain(services, options.EventChainKey);
         // Petitioner hash key, duplicate detection after each submission, the segmentation dictionary loaded at start.
@@ -201,8 +208,6 @@ public static class CaseEngineSetup
         services.TryAddSingleton<DeadLetterBox>();
         // Outbox, dead-letter and broker state as plain values, with or without a broker.
         services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<CaseEventSender>()));
-        // After Marten's schema step (registered with AddMarten above): counts an inbox written before ce_inbox_count.
-        services.AddHostedService<InboxCountSeeding>();
         // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).
         services.AddCaseEngineMetrics();
         // Both checks decide readiness (/health/ready); liveness asks nothing of the database (HealthTags).

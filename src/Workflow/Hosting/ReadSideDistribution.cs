@@ -26,7 +26,14 @@ public static class ReadSideDistribution
         opts.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(HeartbeatSeconds);
         opts.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(StaleAfterSeconds);
         opts.Durability.CheckAssignmentPeriod = TimeSpan.FromSeconds(AssignmentCheckSeconds);
+        // An agent whose start failed on three checks in a row (its province's database down) is withheld by
+        // the node for this long before it is offered again; Wolverine's 10 minutes would leave a province
+        // without its read side that long after its database came back when no other node can take it.
+        opts.Durability.AgentReleaseCooldown = TimeSpan.FromSeconds(ReleaseCooldownSeconds);
     }
+
+    /// <summary>How long a node withholds an agent whose start failed repeatedly (its province database was down).</summary>
+    public const int ReleaseCooldownSeconds = 30;
 
     /// <summary>
     /// A province database as Wolverine names it in its projection agents' URIs,

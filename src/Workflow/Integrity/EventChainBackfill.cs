@@ -1,3 +1,4 @@
+using CaseEngine.Workflow.Hosting;
 using Marten;
 using Marten.Storage;
 using Microsoft.Extensions.Hosting;
@@ -42,9 +43,18 @@ public sealed class EventChainBackfill(IDocumentStore store, Func<EventChainKey>
         {
             foreach (var database in (await store.Storage.AllDatabases()).OfType<IMartenDatabase>())
             {
-                var linked = await ChainUnlinkedAsync(store, database, chainKey, ct);
-                if (linked > 0)
-                    logger.LogInformation("Event chain: linked {Count} events stored without a link in {Province}", linked, string.Join(',', database.TenantIds));
+                try
+                {
+                    var linked = await ChainUnlinkedAsync(store, database, chainKey, ct);
+                    if (linked > 0)
+                        logger.LogInformation("Event chain: linked {Count} events stored without a link in {Province}", linked, string.Join(',', database.TenantIds));
+                }
+                catch (Exception e) when (DatabaseUnavailable.Is(e) && !ct.IsCancellationRequested)
+                {
+                    // One province down at start holds up no other province's pass.
+                    logger.LogWarning("Event chain backfill skipped {Province}, whose database does not answer ({Failure}); it runs again at the next start",
+                        string.Join(',', database.TenantIds), DatabaseUnavailable.Describe(e));
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

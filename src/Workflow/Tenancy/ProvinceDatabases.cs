@@ -2,11 +2,13 @@ using System.Collections.Concurrent;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.ReadSide;
 using JasperFx.MultiTenancy;
+using Microsoft.Extensions.Logging;
 using Marten;
 using Marten.Storage;
 using Wolverine.Persistence.Durability;
-using Wolverine.Runtime;
 
 namespace CaseEngine.Workflow.Tenancy;
 
@@ -17,7 +19,7 @@ namespace CaseEngine.Workflow.Tenancy;
 /// petition's id, never by asking every database (<see cref="Provinces"/>, <see cref="PetitionIds"/>) —
 /// and registers a database at run time; the tenancy itself is Marten's and Wolverine's.
 /// </summary>
-public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wolverine)
+public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messageStore, ILogger<ProvinceDatabases> logger)
 {
     /// <summary>The schema of the master database's table of province databases (Marten's <c>mt_tenant_databases</c>).</summary>
     public const string MasterSchema = "caseengine_master";
@@ -51,11 +53,13 @@ public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wo
     }
 
     /// <summary>
-    /// Applies what Marten applies at start (documents, events, the engine's own tables) and Wolverine's
-    /// inbox and outbox tables to a province's database, once per node: neither engine does it for a
-    /// database listed after the node started. Idempotent; a failure is retried at the next call.
+    /// Applies Marten's schema (documents, events, the engine's own tables) and Wolverine's inbox and
+    /// outbox tables to a province's database, and counts an inbox written before its counts table, once
+    /// per node: at start for every listed province (<see cref="ProvinceDatabasesStart"/>), else the first
+    /// time the node meets it. The engines' own start-up steps are off: they touch every database in turn
+    /// and one that does not answer stops the node. Idempotent; a failure is retried at the next call.
     /// </summary>
-    private Task ReadyAsync(string province)
+    internal Task ReadyAsync(string province)
     {
         var ready = _ready.GetOrAdd(province, p => new Lazy<Task>(() => MakeReadyAsync(p)));
         if (ready.Value.IsFaulted || ready.Value.IsCanceled)
@@ -63,12 +67,8 @@ public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wo
         return ready.Value;
     }
 
-    /// <summary>The provinces listed when the node started: Marten and Wolverine applied their schema then.</summary>
-    internal void ReadyAtStart(IEnumerable<string> provinces)
-    {
-        foreach (var province in provinces)
-            _ready.TryAdd(province, new Lazy<Task>(Task.CompletedTask));
-    }
+    /// <summary>True once this node has readied the province's database.</summary>
+    internal bool IsReady(string province) => _ready.TryGetValue(province, out var ready) && ready.Value.IsCompletedSuccessfully;
 
     private async Task MakeReadyAsync(string province)
     {
@@ -87,11 +87,14 @@ public sealed class ProvinceDatabases(IDocumentStore store, IWolverineRuntime wo
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
             }
         }
-        if (wolverine.Storage is MultiTenantedMessageStore messages)
+        if (messageStore is MultiTenantedMessageStore messages)
         {
             var inbox = await messages.GetDatabaseAsync(province);
             await inbox.Admin.MigrateAsync();
         }
+        if (await InboxCounts.SeedAsync(store, (IMartenDatabase)database, CancellationToken.None))
+            logger.LogInformation("Counted the inbox per department in {Province}: it was written by a version without {Table}",
+                province, ReadSideSchema.InboxCountTable);
     }
 
     /// <summary>The provinces with a database, in code order (reads the master table).</summary>

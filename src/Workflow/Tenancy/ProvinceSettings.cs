@@ -44,19 +44,3 @@ public static class ProvinceSettings
         return provinces;
     }
 }
-
-/// <summary>Stops the start when the master database lists no province database: nothing could be stored.</summary>
-internal sealed class ProvinceDatabasesCheck(ProvinceDatabases provinces) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var all = await provinces.AllAsync();
-        if (all.Count == 0)
-            throw new StartupException($"no province database is registered in the master database: set {ProvinceSettings.Section}:<code> "
-                + $"(env CaseEngine__Provinces__340000) to a PostgreSQL database for each province this deployment serves");
-        // Registered after Marten's and Wolverine's schema steps, which covered these.
-        provinces.ReadyAtStart(all);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
