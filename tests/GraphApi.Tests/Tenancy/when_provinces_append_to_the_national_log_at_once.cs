@@ -20,15 +20,12 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
     [Fact]
     public async Task one_backend_of_the_node_waits_on_the_lock_and_every_province_is_appended_once_in_order()
     {
-        await using var log = new NationalLog(new CaseEngineDatabase(db.ConnectionString, Embedded: false, new Dictionary<string, string>()));
+        await using var log = NewLog();
         var end = await log.EndAsync(default);
 
         // Another node holds the lock (mid-transaction) while twelve provinces' rounds append on this node.
         await using var other = new NpgsqlConnection(db.ConnectionString);
-        await other.OpenAsync();
-        var tx = await other.BeginTransactionAsync();
-        await using (var take = new NpgsqlCommand($"select pg_advisory_xact_lock({NationalLog.AppendLock})", other, tx))
-            await take.ExecuteNonQueryAsync();
+        var tx = await HoldTheLockAsync(other);
         var appends = Provinces.Select(p => log.AppendAsync(p, 0, 2, [1, 2], default)).ToList();
 
         // While they wait: the node's backends waiting on the lock, sampled until they have all given up
@@ -57,16 +54,13 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
     [Fact]
     public async Task of_two_rounds_of_one_province_that_read_the_same_progress_the_second_writes_nothing()
     {
-        await using var log = new NationalLog(new CaseEngineDatabase(db.ConnectionString, Embedded: false, new Dictionary<string, string>()));
+        await using var log = NewLog();
         const string province = "440000";
         var end = await log.EndAsync(default);
 
         // The writer is held on the lock with a first append, so the two rounds below go in one transaction.
         await using var other = new NpgsqlConnection(db.ConnectionString);
-        await other.OpenAsync();
-        var tx = await other.BeginTransactionAsync();
-        await using (var take = new NpgsqlCommand($"select pg_advisory_xact_lock({NationalLog.AppendLock})", other, tx))
-            await take.ExecuteNonQueryAsync();
+        var tx = await HoldTheLockAsync(other);
         var first = log.AppendAsync("450000", 0, 1, [1], default);
         await Poll.UntilAsync(async () => await WaitingOnTheLockAsync() == 1 ? "" : null, TimeSpan.FromSeconds(10));
         var agent = log.AppendAsync(province, 0, 3, [1, 2, 3], default);
@@ -80,6 +74,18 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
         var entries = await log.ReadAsync(end, long.MaxValue, 100, default);
         entries.Where(e => e.Province == province).Select(e => e.ProvinceSequence).ShouldBe([1L, 2L, 3L]);
         (await log.RelayedToAsync(province, default)).ShouldBe(3);
+    }
+
+    private NationalLog NewLog() => new(new CaseEngineDatabase(db.ConnectionString, Embedded: false, new Dictionary<string, string>()));
+
+    /// <summary>The log's lock taken in a transaction left open on <paramref name="other"/> (another node, stalled mid-append).</summary>
+    private static async Task<NpgsqlTransaction> HoldTheLockAsync(NpgsqlConnection other)
+    {
+        await other.OpenAsync();
+        var tx = await other.BeginTransactionAsync();
+        await using var take = new NpgsqlCommand($"select pg_advisory_xact_lock({NationalLog.AppendLock})", other, tx);
+        await take.ExecuteNonQueryAsync();
+        return tx;
     }
 
     private async Task<int> WaitingOnTheLockAsync()
