@@ -60,7 +60,10 @@ public sealed class EventChain(IDocumentStore store, ProvinceDatabases provinces
         ArgumentNullException.ThrowIfNull(broken);
         await using var conn = await OpenAsync(province, ct);
         var heads = new Dictionary<Guid, long>();
-        await using (var cmd = new NpgsqlCommand($"select id, version from {Schema}.mt_streams", conn))
+        // Marten's tombstones (sequence numbers an append took and never used, with no time, on a stream of their
+        // own) are no petition's events and are never linked: neither their stream nor they are checked.
+        await using (var cmd = new NpgsqlCommand(
+            $"select id, version from {Schema}.mt_streams s where not exists (select 1 from {Schema}.mt_events t where t.stream_id = s.id and t.type = 'tombstone')", conn))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
                 heads[reader.GetGuid(0)] = reader.GetInt64(1);
@@ -83,6 +86,7 @@ public sealed class EventChain(IDocumentStore store, ProvinceDatabases provinces
         await using (var cmd = new NpgsqlCommand($"""
             select {ChainRow.Select}
             from {Schema}.mt_events e full join {Schema}.{EventChainStorage.TableName} c on c.seq_id = e.seq_id
+            where e.seq_id is null or e.type <> 'tombstone'
             order by coalesce(e.stream_id, c.stream_id), coalesce(e.version, c.version), c.seq_id
             """, conn) { CommandTimeout = 0 })
         await using (var reader = await cmd.ExecuteReaderAsync(ct))

@@ -68,7 +68,11 @@ public sealed class EventChainBackfill(IDocumentStore store, Func<EventChainKey>
 #pragma warning restore CA1031
     }
 
-    /// <summary>One pass over the log in sequence order; returns how many links it wrote.</summary>
+    /// <summary>
+    /// One pass over the log in sequence order; returns how many links it wrote. Marten's tombstones (sequence
+    /// numbers an append took and never used, with no time) are no petition's events and are never linked: read
+    /// as unlinked, their stream failed the pass at every start (its time is -infinity).
+    /// </summary>
     public static async Task<int> ChainUnlinkedAsync(IDocumentStore store, IMartenDatabase database, EventChainKey chainKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -84,7 +88,7 @@ public sealed class EventChainBackfill(IDocumentStore store, Func<EventChainKey>
             var scanned = 0;
             await using (var find = new NpgsqlCommand($"""
                 select e.seq_id, e.stream_id from {schema}.mt_events e
-                where e.seq_id > @after
+                where e.seq_id > @after and e.type <> 'tombstone'
                   and not exists (select 1 from {schema}.{EventChainStorage.TableName} c where c.seq_id = e.seq_id)
                 order by e.seq_id limit @batch
                 """, conn))
