@@ -122,10 +122,11 @@ public abstract class PetitionStreamsProjection : IProjection
         {
             foreach (var g in stored.GroupBy(e => e.StreamId))
                 _streams[g.Key] = new KeptStream(database, [.. g.OrderBy(e => e.Version).Select(e => (IPetitionEvent)e.Data)]) { Touched = _pages };
-            // Copies: another database's page may drop a kept stream meanwhile, and this database's next page appends to it.
+            // The lists themselves, no copies: only this database's pages append to them, one at a time behind its
+            // gate, and Write folds them before this page releases it; another database's page only drops entries.
             foreach (var id in page.Keys)
                 if (_streams.TryGetValue(id, out var kept))
-                    streams[id] = [.. kept.Events];
+                    streams[id] = kept.Events;
             if (CachedStreams == 0)
                 Forget(database);
         }
