@@ -37,7 +37,7 @@ public sealed class EventChain(IDocumentStore store, ProvinceDatabases provinces
         var rows = 0;
         await using (var cmd = new NpgsqlCommand($"""
             select {ChainRow.Select}
-            from (select * from {Schema}.mt_events where stream_id = @s) e
+            from (select * from {Schema}.mt_events where stream_id = @s and type <> 'tombstone') e
             full join (select * from {Schema}.{EventChainStorage.TableName} where stream_id = @s) c on c.seq_id = e.seq_id
             order by coalesce(e.version, c.version), c.seq_id
             """, conn))
@@ -183,7 +183,9 @@ public sealed class EventChain(IDocumentStore store, ProvinceDatabases provinces
 
     private async Task<long?> HeadAsync(NpgsqlConnection conn, Guid stream, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"select version from {Schema}.mt_streams where id = @s", conn);
+        // Not the stream of Marten's tombstones, which is no petition's (as in VerifyAllAsync).
+        await using var cmd = new NpgsqlCommand(
+            $"select version from {Schema}.mt_streams s where id = @s and not exists (select 1 from {Schema}.mt_events t where t.stream_id = s.id and t.type = 'tombstone')", conn);
         cmd.Parameters.AddWithValue("s", stream);
         return await cmd.ExecuteScalarAsync(ct) is long v ? v : null;
     }

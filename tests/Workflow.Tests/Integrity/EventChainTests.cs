@@ -222,6 +222,9 @@ public class when_the_log_holds_a_tombstone(DatabaseFixture db) : IClassFixture<
             var (streams, _, bad) = await engine.Host.Services.GetRequiredService<EventChain>().VerifyAllAsync(Province.Demo, broken.Add, CancellationToken.None);
             bad.ShouldBe(0, string.Join("; ", broken));
             streams.ShouldBe(ids.Count);
+            // An auditor asking for the tombstones' stream by its id (one province: ids without a province are
+            // looked for there) is told nothing is there, as for any id that names no petition.
+            (await engine.Host.Services.GetRequiredService<EventChain>().VerifyStreamAsync(Guid.Parse(TombstoneStream), CancellationToken.None)).ShouldBeNull();
         }
     }
 
