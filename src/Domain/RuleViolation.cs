@@ -38,4 +38,14 @@ public sealed class RuleViolation(RuleCode code, string message) : Exception(mes
     public static RuleViolation InvalidTransition(string message) => new(RuleCode.InvalidTransition, message);
     public static RuleViolation DeadlinePassed(string message) => new(RuleCode.DeadlinePassed, message);
     public static RuleViolation Concurrency(string message) => new(RuleCode.ConcurrencyConflict, message);
+
+    /// <summary>
+    /// The petition was handed over to another database and its linked copy decides: the workflow sends the
+    /// act there (<see cref="DecidingPetitionId"/>); a caller that still sees this gets INVALID_TRANSITION.
+    /// </summary>
+    public static RuleViolation DecidedElsewhere(Guid decidingPetitionId) =>
+        new(RuleCode.InvalidTransition, "this petition is handled in the province it was handed over to") { DecidingPetitionId = decidingPetitionId };
+
+    /// <summary>The linked petition that decides this act (issue 20), when the petition acted on only mirrors it.</summary>
+    public Guid? DecidingPetitionId { get; init; }
 }

@@ -1,6 +1,7 @@
 using CaseEngine.Domain.Petitions.Deadlines;
 using CaseEngine.Domain.Petitions.Duplicates;
 using CaseEngine.Domain.Petitions.Handling;
+using CaseEngine.Domain.Petitions.Linking;
 using CaseEngine.Domain.Petitions.PetitionerActs;
 using CaseEngine.Domain.Petitions.Reviewing;
 using CaseEngine.Domain.Petitions.Routing;
@@ -25,6 +26,8 @@ public static class Decider
         // Then the read right, before the command's input: a caller who may not read the petition gets
         // NOT_FOUND whatever it sends, so a VALIDATION answer never tells an existing petition from none.
         Jurisdiction.EnsureReadable(state, ctx, petitionerAct: Jurisdiction.IsPetitionerAct(command));
+        // A handed-over petition only mirrors its linked copy, which decides (issue 20).
+        LinkingDecisions.EnsureDecidedHere(command, state);
         return command switch
         {
             ForwardPetition c => RoutingDecisions.Decide(c, state, ctx),
@@ -52,6 +55,9 @@ public static class Decider
             MarkDeadlineMissed c => DeadlineDecisions.Decide(c, state, ctx),
             CloseLapsedWindow c => DeadlineDecisions.Decide(c, state, ctx),
             RecalculateDeadlines c => DeadlineDecisions.Decide(c, state, ctx),
+            ReportLinkedProgress c => LinkingDecisions.Decide(c, state, ctx),
+            // The copy exists: this hand-over was received already.
+            ReceiveHandedOverPetition => [],
             _ => throw new InvalidOperationException($"no decision for command {command.GetType().Name}"),
         };
     }

@@ -17,6 +17,13 @@ public sealed record DecisionContext(
     /// <summary>The client's expected stream version, checked after access and before the state (contract order).</summary>
     public int? ExpectedVersion { get; init; }
 
+    /// <summary>
+    /// Whether another database holds the petitions of a region's province (issue 20): a forward or transfer
+    /// to a department there hands the petition over to a linked copy in that database. The workflow knows
+    /// the served databases; by default (one database) nothing is elsewhere.
+    /// </summary>
+    public Func<string, bool> HeldElsewhere { get; init; } = static _ => false;
+
     /// <summary>The context in which the engine acts by itself (missed deadlines, closures, recounts).</summary>
     public static DecisionContext System(DateTimeOffset now, DepartmentDirectory directory, StatutoryClock clock) =>
         new(Actor.System(), now, directory, clock);

@@ -44,6 +44,9 @@ public static class EventCatalogue
         [nameof(DeadlineMissed)] = "An official time limit passed with its stage instance still open; counted as overdue to the late department.",
         [nameof(DeadlineRecalculated)] = "A provisional deadline was recounted on a newer business calendar; history is not rewritten.",
         [nameof(PetitionClosed)] = "办结: the review or re-review window ended unused; the last decision stands; final.",
+        [nameof(PetitionHandedOver)] = "转送 / 交办 / 移交 across databases: the forward or transfer just before it sent the petition to a department whose province has a database of its own; the linked copy there decides from now on and this petition mirrors it.",
+        [nameof(HandedOverPetitionReceived)] = "A petition handed over from another database arrived as its linked copy, with its own case number and the origin's; handled like a forward, its clocks starting on arrival; not counted as received again. Personal data only under petitioner.",
+        [nameof(LinkedProgressReported)] = "The linked copy's progress (its events fromVersion to toVersion, named in acts) reported back onto the handed-over petition, which mirrors its status, stage and decisions; not counted again.",
         [nameof(PetitionTerminated)] = "终结: the re-review was decided; the same matter on the same facts is not accepted again; final.",
     };
 

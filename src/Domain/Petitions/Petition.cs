@@ -29,6 +29,22 @@ public sealed record SupervisionRecord(
     public bool ClockRunning => IsOpen && !ClockStopped;
 }
 
+/// <summary>Which side of a link across databases a petition is (issue 20).</summary>
+public enum LinkRole
+{
+    /// <summary>Handed over: the linked copy decides, this petition mirrors it.</summary>
+    Origin,
+    /// <summary>The copy that decides, in the database of the department it was handed to.</summary>
+    Copy,
+}
+
+/// <summary>
+/// The petition in another database this one is linked to: its id, the province whose database holds it,
+/// its case number (known to the origin from the copy's first report) and, on the origin, the copy's last
+/// version reported back.
+/// </summary>
+public sealed record PetitionLink(Guid PetitionId, string Province, LinkRole Role, string? CaseNumber, int ReportedVersion = 0);
+
 public sealed record SuspectedDuplicate(Guid CandidatePetitionId, double Score, DateTimeOffset At);
 
 /// <summary>
@@ -85,8 +101,12 @@ public sealed record Petition : ConfidentialRecord
     public ImmutableList<Guid> DismissedDuplicates { get; init; } = [];
     public Guid? DuplicateOf { get; init; }
     public DateTimeOffset LastEventAt { get; init; }
+    /// <summary>The petition in another database this one is linked to by a hand-over; null for most.</summary>
+    public PetitionLink? Link { get; init; }
 
     public bool IsFinal => Status.IsFinal();
+    /// <summary>Handed over to another database: its linked copy decides every act, this petition mirrors it.</summary>
+    public bool HandedOver => Link?.Role == LinkRole.Origin;
     public bool HearingOpen => Clock?.Paused == true;
 
     public static Petition Evolve(Petition? state, IPetitionEvent e)
@@ -250,6 +270,48 @@ public sealed record Petition : ConfidentialRecord
                 Stage.Evaluation => s with { EvaluationWindow = x.Recalculated },
                 _ when s.ReturnWindow is not null && x.Previous.Equals(s.ReturnWindow) => s with { ReturnWindow = x.Recalculated },
                 _ => s with { Clock = s.Clock! with { Due = x.Recalculated } },
+            },
+            PetitionHandedOver x => s with
+            {
+                // The copy runs the clocks now: none here, so no timer fires twice for one time limit.
+                Clock = null,
+                ReturnWindow = null,
+                Link = new PetitionLink(x.LinkedPetitionId, x.LinkedProvince, LinkRole.Origin, null),
+            },
+            HandedOverPetitionReceived x => s with
+            {
+                Id = x.PetitionId,
+                CaseNumber = x.CaseNumber,
+                Status = x.Mode is null ? PetitionStatus.Registered : PetitionStatus.Forwarded,
+                Stage = x.Mode is null ? Stage.Routing : Stage.Acceptance,
+                Channel = x.Channel,
+                Category = x.Category,
+                ReceivedCategory = x.Category,
+                EntryRegionCode = x.EntryRegionCode,
+                EntryDepartmentId = x.EntryDepartmentId,
+                EntryRegionPath = x.EntryRegionPath,
+                Subject = x.Subject,
+                Content = x.Content,
+                Petitioner = x.Petitioner,
+                SubmitterId = x.SubmitterId,
+                ReceivedAt = x.ReceivedAt,
+                ForwardingOfficeId = x.Mode is null ? null : x.FromDepartmentId,
+                ForwardMode = x.Mode,
+                ReturnWindow = x.ReturnWindow,
+                Clock = new OpenClock(x.Mode is null ? Stage.Routing : Stage.Acceptance, x.Clock, instance),
+                Link = new PetitionLink(x.OriginPetitionId, x.OriginProvince, LinkRole.Copy, x.OriginCaseNumber),
+            },
+            LinkedProgressReported x => s with
+            {
+                Status = x.Status,
+                Stage = x.Stage,
+                Reply = x.Reply,
+                Review = x.Review,
+                ReReview = x.ReReview,
+                Evaluation = x.Evaluation,
+                Clock = null,
+                EvaluationWindow = null,
+                Link = s.Link! with { CaseNumber = x.LinkedCaseNumber, ReportedVersion = x.ToVersion },
             },
             _ => throw new InvalidOperationException($"no evolution for event {e.GetType().Name}"),
         };

@@ -204,3 +204,42 @@ public sealed record PetitionClosed(
 public sealed record PetitionTerminated(
     Guid PetitionId,
     string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
+
+// ---------------------------------------------------------------- petitions linked across databases (issue 20)
+
+/// <summary>
+/// 转送 / 交办 / 移交 across databases: the forward or level transfer just before it sent the petition to a
+/// department whose petitions another database holds (the national office handing down to a province, a
+/// province transferring to another, a province office sending up to the national office). From here the
+/// linked copy in that database decides and this petition only mirrors it (<see cref="LinkedProgressReported"/>);
+/// its clocks stop here, because they run on the copy.
+/// </summary>
+/// <param name="FromDepartmentId">the office that forwarded or transferred it</param>
+/// <param name="Mode">TRANSFER or ASSIGN for a forward to an agency; null for a transfer to a petition office</param>
+public sealed record PetitionHandedOver(
+    Guid PetitionId, Guid LinkedPetitionId, string LinkedProvince, string FromDepartmentId, ForwardMode? Mode,
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
+
+/// <summary>
+/// A petition handed over from another database arrives as its linked copy: the first event of the copy's
+/// stream, with a case number of its own and the origin's id and case number. It is handled like a forward
+/// (an agency's acceptance clock and return window, or an office's routing clock, start on arrival); it is
+/// not counted as received, because the origin was (received is counted once, where first received).
+/// </summary>
+public sealed record HandedOverPetitionReceived(
+    Guid PetitionId, string CaseNumber, Guid OriginPetitionId, string OriginCaseNumber, string OriginProvince,
+    Channel Channel, PetitionCategory Category, string EntryRegionCode, string EntryDepartmentId, string EntryRegionPath,
+    string Subject, string Content, PetitionerDetails Petitioner, string? SubmitterId, DateTimeOffset ReceivedAt,
+    string FromDepartmentId, string FromRegionPath, ForwardMode? Mode, Due Clock, Due? ReturnWindow,
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
+
+/// <summary>
+/// The linked copy's progress reported back onto the origin: the copy's events <see cref="FromVersion"/> …
+/// <see cref="ToVersion"/> (named in <see cref="Acts"/>) and where they left it. Not counted: every counter of
+/// the copy's acts belongs to the department that decided them, in the copy's database.
+/// </summary>
+public sealed record LinkedProgressReported(
+    Guid PetitionId, Guid LinkedPetitionId, string LinkedCaseNumber, int FromVersion, int ToVersion, string[] Acts,
+    PetitionStatus Status, Stage Stage, ReplyRecord? Reply, DecisionRecord? Review, DecisionRecord? ReReview,
+    EvaluationRecord? Evaluation,
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;

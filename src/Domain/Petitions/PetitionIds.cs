@@ -38,6 +38,29 @@ public static class PetitionIds
         return new Guid(bytes, bigEndian: true);
     }
 
+    /// <summary>
+    /// The id of the linked copy a hand-over makes (issue 20), in the province of <paramref name="regionCode"/>:
+    /// derived from the origin's id and the version of the hand-over, so deciding the same hand-over again
+    /// names the same copy; its time part is <paramref name="now"/>, as for any new id.
+    /// </summary>
+    public static Guid Linked(Guid originId, int handOverVersion, string regionCode, DateTimeOffset now)
+    {
+        var province = ProvinceNumber(regionCode);
+        Span<byte> seed = stackalloc byte[20];
+        originId.TryWriteBytes(seed, bigEndian: true, out _);
+        BitConverter.TryWriteBytes(seed[16..], handOverVersion);
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(seed, hash);
+        Span<byte> bytes = stackalloc byte[16];
+        Guid.CreateVersion7(now).TryWriteBytes(bytes, bigEndian: true, out _);
+        hash[10..16].CopyTo(bytes[10..]);                // the random tail from the origin, not the RNG
+        bytes[8] = (byte)(0x80 | (hash[8] & 0x3F));       // the variant bits kept
+        bytes[6] = (byte)((bytes[6] & 0xF0) | Marker);
+        bytes[7] = province;
+        bytes[9] = (byte)(province ^ CheckMask);
+        return new Guid(bytes, bigEndian: true);
+    }
+
     /// <summary>The province ("340000"; "000000" for the national office) the id names, or null when it names none.</summary>
     public static string? ProvinceOf(Guid id)
     {

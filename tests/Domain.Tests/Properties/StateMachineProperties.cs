@@ -95,7 +95,8 @@ public class when_random_commands_are_sent_to_a_petition
 
         // A property that never reaches a state or never gets an act through proves nothing about it.
         statuses.ShouldBe(Enum.GetValues<PetitionStatus>(), ignoreOrder: true);
-        eventTypes.ShouldBe(EventJson.EventTypes, ignoreOrder: true);
+        // A hand-over's events span two streams in two databases: when_a_petition_is_handed_over_to_another_database covers them.
+        eventTypes.ShouldBe(EventJson.EventTypes.Except(when_a_petition_is_handed_over_to_another_database.LinkingEventTypes), ignoreOrder: true);
         commands.Count.ShouldBe(Enum.GetValues<Act>().Length, string.Join(", ", commands.Select(c => c.Name).Order()));
     }
 

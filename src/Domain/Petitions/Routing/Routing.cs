@@ -1,3 +1,6 @@
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions.Linking;
+
 namespace CaseEngine.Domain.Petitions.Routing;
 
 /// <summary>转送 / 交办: forward to a handling agency in the office's region subtree.</summary>
@@ -29,13 +32,12 @@ public static class RoutingDecisions
             throw RuleViolation.InvalidTransition("a petition is forwarded to a handling agency");
         if (!ctx.Directory.IsInSubtree(target.RegionCode, office.RegionCode))
             throw RuleViolation.InvalidTransition("the handling agency is outside the office's region");
-        return
-        [
-            new PetitionForwarded(
-                s.Id, office.Id, s.CurrentRegionPath, c.Mode, note, s.Clock!.Due.IsInTime(ctx.Now), s.Category, s.Channel,
-                ctx.Clock.Start(Stage.Acceptance, ctx.Now), ctx.Clock.ReturnWindow(ctx.Now),
-                target.Id, ctx.RegionPathOf(target.Id), ctx.Actor, ctx.Now),
-        ];
+        var forwarded = new PetitionForwarded(
+            s.Id, office.Id, s.CurrentRegionPath, c.Mode, note, s.Clock!.Due.IsInTime(ctx.Now), s.Category, s.Channel,
+            ctx.Clock.Start(Stage.Acceptance, ctx.Now), ctx.Clock.ReturnWindow(ctx.Now),
+            target.Id, ctx.RegionPathOf(target.Id), ctx.Actor, ctx.Now);
+        // 交办 to a province from the national office: the agency's database holds the petition from here.
+        return LinkingDecisions.HandOverIfElsewhere(s, target, forwarded, office.Id, c.Mode, ctx);
     }
 
     public static IPetitionEvent[] Decide(TransferLevel c, Petition s, DecisionContext ctx)
@@ -49,14 +51,15 @@ public static class RoutingDecisions
         var related = target.RegionCode != office.RegionCode
             && (ctx.Directory.IsInSubtree(target.RegionCode, office.RegionCode)
                 || ctx.Directory.IsInSubtree(office.RegionCode, target.RegionCode));
-        if (target.Kind != DepartmentKind.PetitionOffice || !related)
-            throw RuleViolation.InvalidTransition("the target must be the petition office of an ancestor or descendant region");
-        return
-        [
-            new PetitionTransferredLevel(
-                s.Id, office.Id, s.CurrentRegionPath, reason, s.Clock!.Due.IsInTime(ctx.Now), s.Category, s.Channel,
-                ctx.Clock.Start(Stage.Routing, ctx.Now), target.Id, ctx.RegionPathOf(target.Id), ctx.Actor, ctx.Now),
-        ];
+        // 移交: a matter filed in the wrong province goes to the petition office of the province where it lies,
+        // at any level, when that province has a database of its own (issue 20).
+        var otherProvince = Provinces.Of(target.RegionCode) != Provinces.Of(office.RegionCode) && ctx.HeldElsewhere(target.RegionCode);
+        if (target.Kind != DepartmentKind.PetitionOffice || !(related || otherProvince))
+            throw RuleViolation.InvalidTransition("the target must be the petition office of an ancestor or descendant region, or of another province");
+        var transferred = new PetitionTransferredLevel(
+            s.Id, office.Id, s.CurrentRegionPath, reason, s.Clock!.Due.IsInTime(ctx.Now), s.Category, s.Channel,
+            ctx.Clock.Start(Stage.Routing, ctx.Now), target.Id, ctx.RegionPathOf(target.Id), ctx.Actor, ctx.Now);
+        return LinkingDecisions.HandOverIfElsewhere(s, target, transferred, office.Id, mode: null, ctx);
     }
 
     public static IPetitionEvent[] Decide(DeclinePetition c, Petition s, DecisionContext ctx)
@@ -80,6 +83,9 @@ public static class RoutingDecisions
         Jurisdiction.EnsureCurrentDepartmentStaff(s, ctx, "return this petition");
         if (s.Status != PetitionStatus.Forwarded || s.ForwardingOfficeId is null)
             throw RuleViolation.InvalidTransition("only a forwarded petition can be returned");
+        // The forwarding office is in another database; a return across databases is not built yet.
+        if (s.Link?.Role == LinkRole.Copy)
+            throw RuleViolation.InvalidTransition("a petition handed down from another province is not returned: decline it, naming the reason");
         // The objection is a right of 5 working days: late, it lapses (Art. 23).
         if (!s.ReturnWindow!.IsInTime(ctx.Now))
             throw RuleViolation.DeadlinePassed("the 5-working-day window to return the petition has passed");
