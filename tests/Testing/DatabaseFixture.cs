@@ -62,6 +62,12 @@ public sealed class ThreeProvinces : DatabaseFixture
     public override IReadOnlyList<string> Provinces => [Province.Anhui, Province.Jiangsu, Province.Zhejiang];
 }
 
+/// <summary>The national office's database beside Anhui's, Jiangsu's and Zhejiang's (issue 20): four databases behind the master.</summary>
+public sealed class NationAndThreeProvinces : DatabaseFixture
+{
+    public override IReadOnlyList<string> Provinces => [Province.Nation, Province.Anhui, Province.Jiangsu, Province.Zhejiang];
+}
+
 /// <summary>The provinces the tests use.</summary>
 public static class Province
 {
@@ -70,4 +76,7 @@ public static class Province
 
     /// <summary>安徽省, 江苏省, 浙江省: three provinces of the real divisions (../shared/data/divisions).</summary>
     public const string Anhui = "340000", Jiangsu = "320000", Zhejiang = "330000";
+
+    /// <summary>The national office's own database (tenant 000000).</summary>
+    public const string Nation = DepartmentDirectory.NationalCode;
 }

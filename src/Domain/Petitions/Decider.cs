@@ -56,8 +56,7 @@ public static class Decider
             CloseLapsedWindow c => DeadlineDecisions.Decide(c, state, ctx),
             RecalculateDeadlines c => DeadlineDecisions.Decide(c, state, ctx),
             ReportLinkedProgress c => LinkingDecisions.Decide(c, state, ctx),
-            // The copy exists: this hand-over was received already.
-            ReceiveHandedOverPetition => [],
+            ReceiveHandedOverPetition c => LinkingDecisions.Decide(c, state, ctx),
             _ => throw new InvalidOperationException($"no decision for command {command.GetType().Name}"),
         };
     }

@@ -61,7 +61,7 @@ public sealed class PetitionReader(IDocumentStore store, ProvinceDatabases provi
             return null;
         await using var session = store.QuerySession(province);
         var petition = await session.Query<Petition>().Where(p => p.CaseNumber == caseNumber.Trim()).FirstOrDefaultAsync(ct);
-        if (petition is null || !accessCodes.Verify(petition.Id, accessCode))
+        if (petition is null || !accessCodes.Verify(petition.Id, petition.Link, accessCode))
             return null;
         var (actor, anonymous) = Jurisdiction.TrackingCaller(caller.Actor, caller.Anonymous);
         return Node(petition, new Caller(actor, anonymous), accessCodeVerified: true);

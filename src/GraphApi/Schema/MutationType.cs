@@ -168,7 +168,7 @@ public sealed class MutationType : ObjectGraphType
         var petition = result.State ?? await c.Service<PetitionReader>().LoadAsync(result.PetitionId, c.CancellationToken)
             ?? throw RuleViolation.NotFound("no petition with that id");
         var caller = c.Caller();
-        var verified = accessCode is not null && c.Service<AccessCodes>().Verify(petition.Id, accessCode);
+        var verified = accessCode is not null && c.Service<AccessCodes>().Verify(petition.Id, petition.Link, accessCode);
         var lens = PetitionLens.For(petition, caller, rules.Directory, verified) ?? PetitionLens.Of(petition, caller, rules.Directory, verified);
         return new PetitionPayload(new PetitionNode(petition, lens), PetitionEventType.Visible(result.Events, lens));
     }

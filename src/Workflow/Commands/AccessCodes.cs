@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using CaseEngine.Domain.Petitions;
 using CaseEngine.Workflow.Configuration;
 
 namespace CaseEngine.Workflow.Commands;
@@ -27,6 +28,13 @@ public sealed class AccessCodes(KeyRing keys)
             verified |= CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Derive(key.Secret, petitionId)), given);
         return verified;
     }
+
+    /// <summary>
+    /// The code of <paramref name="petitionId"/>, or for a linked copy (issue 20) the code of its origin: the
+    /// only code its petitioner was given, which works with either case number.
+    /// </summary>
+    public bool Verify(Guid petitionId, PetitionLink? link, string? code) =>
+        Verify(petitionId, code) || (link is { Role: LinkRole.Copy } && Verify(link.PetitionId, code));
 
     private static string Derive(byte[] key, Guid petitionId)
     {

@@ -95,8 +95,10 @@ public sealed class CommandBatch(CommandServices services, ProvinceDatabases pro
                     ? PetitionCommands.DecideSubmission(item.Command, item.Identity, submit, numbers[item.Index].Context,
                         numbers[item.Index].Region, numbers[item.Index].Number)
                     : PetitionCommands.Decide(item.Command, item.Identity, services, petitions.GetValueOrDefault(item.Command.PetitionId!.Value),
-                        item.Command.Command is IRefersToAnotherPetition refers ? petitions.GetValueOrDefault(refers.OtherPetitionId) : null);
+                        item.Command.Command is IRefersToAnotherPetition refers ? petitions.GetValueOrDefault(refers.OtherPetitionId) : null,
+                        item.Command.Command is IPetitionCommand pc ? await PetitionCommands.HeldElsewhereAsync(pc, session, services) : null);
                 PetitionCommands.Write(session, decision, item.Command.Meta);
+                await Linking.LinkDelivery.SendAsync(outboxed.Outbox, province, decision);
                 written++;
                 outcomes[item.Index] = new BatchOutcome(item.Index, decision.PetitionId, decision.Record.ToVersion, false, decision.Events,
                     decision.CaseNumber, decision.CaseNumber is null ? null : services.AccessCodes.For(decision.PetitionId));
@@ -160,7 +162,7 @@ public sealed class CommandBatch(CommandServices services, ProvinceDatabases pro
             await using var outboxed = services.OpenSession(province);
             try
             {
-                var result = await PetitionCommands.RunAsync(outboxed.Session, services, item.Command, ct);
+                var result = await PetitionCommands.RunAsync(outboxed.Session, outboxed.Outbox, services, item.Command, ct);
                 outcomes[item.Index] = new BatchOutcome(item.Index, result.PetitionId, result.Version, result.Repeated,
                     [.. result.Events.Select(e => e.Data).OfType<IPetitionEvent>()], result.CaseNumber, result.AccessCode);
             }

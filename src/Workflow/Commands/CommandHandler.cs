@@ -12,7 +12,7 @@ namespace CaseEngine.Workflow.Commands;
 /// </summary>
 public static class CommandHandler
 {
-    public static async Task<CommandResult> Handle(CommandEnvelope command, Envelope envelope, IDocumentSession session,
+    public static async Task<CommandResult> Handle(CommandEnvelope command, Envelope envelope, IDocumentSession session, IMessageContext context,
         CommandServices services, CaseEngineMetrics metrics, CancellationToken ct)
     {
         // One message type for all commands: the command's name is the tag that tells them apart on
@@ -25,7 +25,7 @@ public static class CommandHandler
         var started = services.Time.GetTimestamp();
         try
         {
-            var result = await PetitionCommands.RunAsync(session, services, command, ct);
+            var result = await PetitionCommands.RunAsync(session, context, services, command, ct);
             var outcome = CaseEngineMetrics.OutcomeOf(result);
             span?.SetTag(CaseEngineMetrics.OutcomeTag, outcome);
             metrics.Command(command.Name, outcome, services.Time.GetElapsedTime(started));

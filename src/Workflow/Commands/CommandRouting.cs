@@ -1,5 +1,7 @@
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Petitions.Linking;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Workflow.Telemetry;
 using CaseEngine.Workflow.Tenancy;
@@ -53,7 +55,17 @@ public static class CommandRouting
             services.Metrics?.Command(command.Name, CaseEngineMetrics.OutcomeOf(refused));
             throw;
         }
-        return await bus.InvokeForTenantAsync<CommandResult>(province, command, ct, timeout);
+        try
+        {
+            return await bus.InvokeForTenantAsync<CommandResult>(province, command, ct, timeout);
+        }
+        catch (RuleViolation moved) when (moved.DecidingPetitionId is { } copy && command.Command is IPetitionCommand acted)
+        {
+            // The petition was handed over to another database (issue 20): a petitioner's act is decided by the
+            // linked copy, in its database, under the same command id (its record is kept there).
+            var carried = command with { Command = LinkingDecisions.Retarget(acted, copy) };
+            return await bus.InvokeCommandAsync(provinces, services, carried, ct, timeout);
+        }
     }
 
     /// <summary>The same, with the routing's services taken from <paramref name="services"/>.</summary>

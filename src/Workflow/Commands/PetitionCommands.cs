@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
+using CaseEngine.Domain.Directory;
+using CaseEngine.Domain.Petitions.Linking;
 using CaseEngine.Domain.Petitions.Submitting;
 using CaseEngine.Projections.History;
 using CaseEngine.Workflow.Deadlines;
@@ -12,6 +14,7 @@ using JasperFx;
 using JasperFx.Events;
 using Marten;
 using Npgsql;
+using Wolverine;
 
 namespace CaseEngine.Workflow.Commands;
 
@@ -41,8 +44,9 @@ public static class PetitionCommands
     public const string ActorHeader = StoredEvent.ActorHeader;
     public const string CommandIdHeader = "commandId";
 
-    /// <summary>Runs one command in <paramref name="session"/> (enrolled in Wolverine's Marten outbox) and commits it.</summary>
-    public static async Task<CommandResult> RunAsync(IDocumentSession session, CommandServices services, CommandEnvelope command, CancellationToken ct)
+    /// <summary>Runs one command in <paramref name="session"/> (enrolled in Wolverine's Marten outbox <paramref name="outbox"/>) and commits it.</summary>
+    public static async Task<CommandResult> RunAsync(IDocumentSession session, IMessageBus outbox, CommandServices services, CommandEnvelope command,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(services);
@@ -84,7 +88,9 @@ public static class PetitionCommands
             var other = referred is null ? null : await referred;
             try
             {
-                decision = Decide(command, identity, services, state, other);
+                decision = state is null && petitionCommand is ReceiveHandedOverPetition receive
+                    ? await DecideReceiptAsync(command, identity, services, receive, ct)
+                    : Decide(command, identity, services, state, other, await HeldElsewhereAsync(petitionCommand, session, services));
             }
             catch (RuleViolation)
             {
@@ -95,15 +101,44 @@ public static class PetitionCommands
             }
         }
         var appended = Write(session, decision, command.Meta);
+        await Linking.LinkDelivery.SendAsync(outbox, session.TenantId, decision);
         return await CommitAsync(session, services, command, decision, appended, ct);
     }
 
+    /// <summary>
+    /// For a forward or a transfer: which regions' provinces another database holds, so that the decision hands
+    /// the petition over to them (issue 20). Every other command gets the default (nothing elsewhere).
+    /// </summary>
+    internal static async ValueTask<Func<string, bool>?> HeldElsewhereAsync(IPetitionCommand command, IQuerySession session, CommandServices services)
+    {
+        if (command is not (Domain.Petitions.Routing.ForwardPetition or Domain.Petitions.Routing.TransferLevel))
+            return null;
+        // The list the live tails use, read at most every few seconds: a province registered meanwhile is
+        // found by ServesAsync (one indexed read) the first time a transfer names it.
+        var here = session.TenantId;
+        var known = await services.Provinces.KnownAsync(TimeSpan.FromSeconds(5));
+        return region => Provinces.Of(region) is { } province && province != here && known.Contains(province);
+    }
+
+    /// <summary>A handed-over petition's linked copy arrives: a case number in its department's region, then the decision.</summary>
+    private static async Task<Decision> DecideReceiptAsync(CommandEnvelope command, string identity, CommandServices services,
+        ReceiveHandedOverPetition receive, CancellationToken ct)
+    {
+        var ctx = Context(command.Meta, services, petitionId: null);
+        var region = ctx.RequireDepartment(receive.ToDepartmentId).RegionCode;
+        var number = await services.CaseNumbers.NextAsync(region, services.Rules.Clock.DateOf(ctx.Now).Year, ct);
+        var events = LinkingDecisions.Decide(receive, number, ctx);
+        return new Decision(receive.PetitionId, null, events, Petition.Fold(events), ctx,
+            Record(command, identity, receive.PetitionId, 0, events.Length, ctx.Now), null);
+    }
+
     /// <summary>A command on an existing petition, decided on <paramref name="state"/> (and the petition it refers to).</summary>
-    internal static Decision Decide(CommandEnvelope command, string identity, CommandServices services, Petition? state, Petition? other)
+    internal static Decision Decide(CommandEnvelope command, string identity, CommandServices services, Petition? state, Petition? other,
+        Func<string, bool>? heldElsewhere = null)
     {
         if (state is null)
             throw RuleViolation.NotFound("no petition with that id");
-        var ctx = Context(command.Meta, services, state.Id);
+        var ctx = Context(command.Meta, services, state.Id, state.Link) is var c && heldElsewhere is not null ? c with { HeldElsewhere = heldElsewhere } : c;
         var events = Decider.Decide(Of(command), state, ctx, other);
         return new Decision(state.Id, state, events, events.Aggregate(state, Petition.Evolve), ctx,
             Record(command, identity, state.Id, state.Version, events.Length, ctx.Now), null);
@@ -176,17 +211,20 @@ public static class PetitionCommands
         {
             if (petition is null)
                 throw RuleViolation.NotFound("no petition with that id");
-            Jurisdiction.EnsureMayHearRepeat(petitionCommand, petition, Context(command.Meta, services, petition.Id));
+            Jurisdiction.EnsureMayHearRepeat(petitionCommand, petition, Context(command.Meta, services, petition.Id, petition.Link));
             return await ResultAsync(session, first, repeated: true, ct);
         }
         var result = await ResultAsync(session, first, repeated: true, ct);
         return result with { CaseNumber = petition?.CaseNumber, AccessCode = services.AccessCodes.For(first.PetitionId) };
     }
 
-    /// <summary>The decision context for this caller: the access code is checked here (on an existing petition), never stored.</summary>
-    internal static DecisionContext Context(CommandMeta meta, CommandServices services, Guid? petitionId) =>
+    /// <summary>
+    /// The decision context for this caller: the access code is checked here (on an existing petition), never
+    /// stored. A linked copy also takes its origin's code, the one its petitioner was given (issue 20).
+    /// </summary>
+    internal static DecisionContext Context(CommandMeta meta, CommandServices services, Guid? petitionId, PetitionLink? link = null) =>
         new(meta.Caller, services.Time.GetUtcNow(), services.Rules.Directory, services.Rules.Clock, meta.Anonymous,
-            petitionId is { } id && meta.AccessCode is not null && services.AccessCodes.Verify(id, meta.AccessCode))
+            petitionId is { } id && meta.AccessCode is not null && services.AccessCodes.Verify(id, link, meta.AccessCode))
         {
             ExpectedVersion = meta.ExpectedVersion,
         };

@@ -69,6 +69,15 @@ public static class LinkingDecisions
         ];
     }
 
+    /// <summary>The copy exists already: this hand-over was received (under another command id); nothing more.</summary>
+    public static IPetitionEvent[] Decide(ReceiveHandedOverPetition c, Petition s, DecisionContext ctx)
+    {
+        EnsureEngine(ctx);
+        return s.Link?.PetitionId == c.OriginPetitionId
+            ? []
+            : throw RuleViolation.InvalidTransition("a petition with that id exists and is not this hand-over's copy");
+    }
+
     /// <summary>
     /// The copy's progress onto the origin, in the copy's order: a report already applied yields nothing (a
     /// repeat); one that arrives before the report it follows is a conflict, tried again until that one is in.
