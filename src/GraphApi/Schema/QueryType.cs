@@ -91,8 +91,8 @@ public sealed class QueryType : ObjectGraphType
                     ? new InboxFilter(f.Stages, f.OverdueOnly ?? false, f.AssignedOfficerId, f.Category, f.Text)
                     : null;
                 // One query session per field: sibling fields resolve in parallel and a Marten session is not thread-safe.
-                // A department's queue is in its province's database.
-                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(department.RegionCode));
+                // A department's queue is in its province's database (the national office's: its own, issue 20).
+                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForDepartmentAsync(department.RegionCode));
                 var order = c.GetArgument("orderBy", InboxOrder.DueAtAsc);
                 var after = c.GetArgument<string?>("after");
                 if (InboxRowPetition.PageNeedsDocuments(c))
@@ -137,7 +137,12 @@ public sealed class QueryType : ObjectGraphType
                 var first = 0;
                 var (department, rollUp) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
                     c.GetArgument("includeSubordinates", true), () => first = Paging.First(c.GetArgument<int?>("first")));
-                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(department.RegionCode));
+                // Its own list is in its database; a roll-up over its subtree in the subtree's (at national level: refused
+                // while there are several, since one keyset page does not span databases).
+                var provinces = c.Service<ProvinceDatabases>();
+                await using var session = c.Service<IDocumentStore>().QuerySession(rollUp
+                    ? await provinces.ForRegionAsync(department.RegionCode)
+                    : await provinces.ForDepartmentAsync(department.RegionCode));
                 var page = await OverdueQueries.PageAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
                     rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
                 var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId));
@@ -163,8 +168,14 @@ public sealed class QueryType : ObjectGraphType
                         if (to < from)
                             throw RuleViolation.Validation("to must not be before from");
                     });
-                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(department.RegionCode));
-                var report = await StatisticsQueries.GetAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
+                // The department's own counters are in its database; a roll-up of its subtree reads every database the
+                // subtree spans and adds them up (the nation: the national office's and every province's, issue 20).
+                var scope = DepartmentScope.Of(rules.Directory, department.Id);
+                var provinces = c.Service<ProvinceDatabases>();
+                IReadOnlyList<string> databases = scope.RollsUp(includeSubordinates)
+                    ? await provinces.SpannedByAsync(department.RegionCode)
+                    : [await provinces.ForDepartmentAsync(department.RegionCode)];
+                var report = await StatisticsQueries.GetAsync(c.Service<IDocumentStore>(), databases, scope,
                     from, to, includeSubordinates, c.CancellationToken);
                 return new StatisticsNode(report, department);
             });

@@ -146,12 +146,52 @@ public static class StatisticsQueries
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(department);
+        Check(from, to);
+        var rollUp = department.RollsUp(includeSubordinates);
+        return new StatisticsReport(department, from, to, rollUp, await DaysAsync(session, department, from, to, rollUp, ct));
+    }
+
+    /// <summary>
+    /// The same over several databases (the national roll-up, issue 20): each database's daily rows of the
+    /// scope, read side by side, summed. Every counter belongs to one department in one database (a petition
+    /// handed over is counted received where first received, and its other acts where they are decided), so
+    /// the sum counts each act once. One database that does not answer fails the whole read: never a partial sum.
+    /// </summary>
+    public static async Task<StatisticsReport> GetAsync(
+        IDocumentStore store, IReadOnlyCollection<string> databases, DepartmentScope department, DateOnly from, DateOnly to,
+        bool includeSubordinates, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(databases);
+        ArgumentNullException.ThrowIfNull(department);
+        Check(from, to);
+        var rollUp = department.RollsUp(includeSubordinates);
+        var each = await Task.WhenAll(databases.Select(async database =>
+        {
+            await using var session = store.QuerySession(database);
+            return await DaysAsync(session, department, from, to, rollUp, ct);
+        }));
+        var days = each.SelectMany(d => d)
+            .GroupBy(d => (d.Day, d.Channel, d.Category))
+            .Select(g => new StatisticsDay(g.Key.Day, g.Key.Channel, g.Key.Category,
+                [.. Enumerable.Range(0, ReadSideSchema.CounterColumns.Length).Select(i => g.Sum(d => d.Values[i]))],
+                g.Sum(d => d.HandlingDaysSum)))
+            .OrderBy(d => d.Day).ThenBy(d => d.Channel.ToString(), StringComparer.Ordinal).ThenBy(d => d.Category.ToString(), StringComparer.Ordinal)
+            .ToList();
+        return new StatisticsReport(department, from, to, rollUp, days);
+    }
+
+    private static void Check(DateOnly from, DateOnly to)
+    {
         if (to < from)
             throw RuleViolation.Validation("to must not be before from");
         if (to.DayNumber - from.DayNumber >= MaxDays)
             throw RuleViolation.Validation($"the range is at most {MaxDays} days");
+    }
 
-        var rollUp = department.RollsUp(includeSubordinates);
+    private static async Task<List<StatisticsDay>> DaysAsync(
+        IQuerySession session, DepartmentScope department, DateOnly from, DateOnly to, bool rollUp, CancellationToken ct)
+    {
         var scope = rollUp ? "(region_path = @path or region_path like @descendants)" : "department_id = @dept";
         var counters = ReadSideSchema.CounterColumns;
         var sql =
@@ -180,6 +220,6 @@ public static class StatisticsQueries
             days.Add(new StatisticsDay(reader.GetFieldValue<DateOnly>(0), Enum.Parse<Channel>(reader.GetString(1)),
                 Enum.Parse<PetitionCategory>(reader.GetString(2)), values, reader.GetDouble(3 + counters.Length)));
         }
-        return new StatisticsReport(department, from, to, rollUp, days);
+        return days;
     }
 }

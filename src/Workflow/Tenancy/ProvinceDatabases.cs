@@ -181,6 +181,28 @@ public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messag
     }
 
     /// <summary>
+    /// The database of a department's own work (its inbox, its own counters, its own overdue list): its
+    /// province's; for a national department, the national office's own database when the nation has one
+    /// (tenant 000000, issue 20), else as <see cref="ForRegionAsync"/>.
+    /// </summary>
+    public async ValueTask<string> ForDepartmentAsync(string regionCode)
+    {
+        var province = Provinces.Of(regionCode) ?? throw RuleViolation.Validation("not a region code");
+        return Provinces.IsNational(province) && await ServesAsync(province) ? province : await ForRegionAsync(regionCode);
+    }
+
+    /// <summary>
+    /// Every database a read of a region's whole subtree needs: its province's for a region of a province;
+    /// for the nation, every listed database (the national office's and each province's), which a roll-up
+    /// reads side by side and adds up (issue 20).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> SpannedByAsync(string regionCode)
+    {
+        var province = Provinces.Of(regionCode) ?? throw RuleViolation.Validation("not a region code");
+        return Provinces.IsNational(province) ? await AllAsync() : [await ForRegionAsync(regionCode)];
+    }
+
+    /// <summary>
     /// Lists a province's database in a master database's table, without a running engine (a
     /// deployment's setup, the tests' fixtures): the engines started on that master database then
     /// serve it, and apply its schema at start.

@@ -1,0 +1,92 @@
+using CaseEngine.GraphApi.Tests.Support;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Rules;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Shouldly;
+using Xunit;
+
+namespace CaseEngine.GraphApi.Tests.Tenancy;
+
+/// <summary>
+/// Issue 20's national oracle, through the public API, with the national office's database beside Anhui's,
+/// Jiangsu's and Zhejiang's. A known workload in every database, a hand-down from the national office to an
+/// Anhui agency among it: the national statistics equal the counts the workload implies, equal the sum of the
+/// provinces' own figures and the national office's own, and a province's figures read by the national
+/// supervisor equal the province's own.
+/// </summary>
+public class when_the_nation_is_rolled_up(NationAndThreeProvinces db) : IClassFixture<NationAndThreeProvinces>
+{
+    private const string Totals = "received accepted declined replied";
+
+    private static readonly (string Office, string County, string Agency, int Submitted)[] Provinces =
+        [("340000-PO", "340102", "340102-EDU", 3), ("320000-PO", "320102", "320102-EDU", 2), ("330000-PO", "330102", "330102-EDU", 1)];
+
+    [Fact]
+    public async Task the_national_figures_are_the_workloads_and_the_sum_of_the_provinces_and_the_national_offices_own()
+    {
+        await using var api = await ApiHost.StartAsync(db, services: s => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules())));
+        // In each province: petitions at a county office, one forwarded to a county agency, accepted and replied.
+        foreach (var (_, county, agency, submitted) in Provinces)
+        {
+            var ids = new List<Guid>();
+            for (var i = 0; i < submitted; i++)
+                ids.Add((await api.SubmitAsync(region: county)).Id);
+            await api.Forward(ids[0], to: agency, by: $"{county}-PO");
+            await api.Accept(ids[0], by: agency);
+            await api.Reply(ids[0], by: agency);
+        }
+        // At the national office: two petitions, one handed down to an Anhui county agency, which accepts and replies on its copy.
+        var national = (await api.SubmitAsync(region: "000000")).Id;
+        await api.SubmitAsync(region: "000000");
+        await api.Forward(national, to: "340102-EDU", by: "000000-PO");
+        var copy = await Poll.UntilAsync(async () =>
+            await LoadAsync(api, "000000", national) is { Link: { } link } && await LoadAsync(api, "340000", link.PetitionId) is not null
+                ? new[] { link.PetitionId }
+                : null, TimeSpan.FromSeconds(60));
+        await api.Accept(copy[0], by: "340102-EDU");
+        await api.Reply(copy[0], by: "340102-EDU");
+
+        // What the workload implies. Received: every submission once, where first received (the copy is not
+        // received again). Accepted: each office's forward (its acceptance decision) and each agency's acceptance.
+        var expectedNation = (Received: 3 + 2 + 1 + 2, Accepted: 3 + 1 + 3 + 1, Declined: 0, Replied: 3 + 1);
+        var expectedAnhui = (Received: 3, Accepted: 1 + 1 + 1, Declined: 0, Replied: 1 + 1);
+        var nationalSupervisor = api.Supervisor("000000-PO");
+        var nation = await Poll.UntilAsync(async () =>
+            await StatisticsAsync(api, "000000-PO", nationalSupervisor) is var t && t == expectedNation ? new[] { t } : null, TimeSpan.FromSeconds(60));
+        nation[0].ShouldBe(expectedNation);
+
+        // The national office's own counters: its two receipts and its forward.
+        (await StatisticsAsync(api, "000000-PO", nationalSupervisor, includeSubordinates: false)).ShouldBe((2, 1, 0, 0));
+        // Each province as its own supervisor sees it, and as the national supervisor sees it.
+        var sum = (Received: 2, Accepted: 1, Declined: 0, Replied: 0);
+        foreach (var (office, _, _, _) in Provinces)
+        {
+            var own = await StatisticsAsync(api, office, api.Supervisor(office));
+            (await StatisticsAsync(api, office, nationalSupervisor)).ShouldBe(own, office);
+            sum = (sum.Received + own.Received, sum.Accepted + own.Accepted, sum.Declined + own.Declined, sum.Replied + own.Replied);
+            if (office == "340000-PO")
+                own.ShouldBe(expectedAnhui);
+        }
+        sum.ShouldBe(expectedNation);
+        // A province's supervisor reads no national figures.
+        (await api.GraphQL(Query("000000-PO", true), token: api.Supervisor("340000-PO"))).Code.ShouldBe("FORBIDDEN");
+    }
+
+    private static async Task<Domain.Petitions.Petition?> LoadAsync(ApiHost api, string database, Guid id)
+    {
+        await using var session = api.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(database);
+        return await session.LoadAsync<Domain.Petitions.Petition>(id);
+    }
+
+    private static string Query(string department, bool includeSubordinates) =>
+        $$"""{ statistics(departmentId: "{{department}}", from: "2020-01-01", to: "2030-12-31", includeSubordinates: {{(includeSubordinates ? "true" : "false")}}) { totals { {{Totals}} } } }""";
+
+    private static async Task<(int Received, int Accepted, int Declined, int Replied)> StatisticsAsync(ApiHost api, string department, string token,
+        bool includeSubordinates = true)
+    {
+        var totals = (await api.Data(Query(department, includeSubordinates), token: token)).GetProperty("statistics").GetProperty("totals");
+        int Get(string name) => totals.GetProperty(name).GetInt32();
+        return (Get("received"), Get("accepted"), Get("declined"), Get("replied"));
+    }
+}
