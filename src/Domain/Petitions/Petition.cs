@@ -103,6 +103,8 @@ public sealed record Petition : ConfidentialRecord
     public DateTimeOffset LastEventAt { get; init; }
     /// <summary>The petition in another database this one is linked to by a hand-over; null for most.</summary>
     public PetitionLink? Link { get; init; }
+    /// <summary>On a handed-over petition, its copy's open time limit as last reported: shown, never run here (no timer).</summary>
+    public OpenClock? MirroredClock { get; init; }
 
     public bool IsFinal => Status.IsFinal();
     /// <summary>Handed over to another database: its linked copy decides every act, this petition mirrors it.</summary>
@@ -310,6 +312,7 @@ public sealed record Petition : ConfidentialRecord
                 ReReview = x.ReReview,
                 Evaluation = x.Evaluation,
                 Clock = null,
+                MirroredClock = x.Clock,
                 EvaluationWindow = null,
                 Link = s.Link! with { CaseNumber = x.LinkedCaseNumber, ReportedVersion = x.ToVersion },
             },

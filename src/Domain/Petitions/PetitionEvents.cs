@@ -236,10 +236,11 @@ public sealed record HandedOverPetitionReceived(
 /// <summary>
 /// The linked copy's progress reported back onto the origin: the copy's events <see cref="FromVersion"/> …
 /// <see cref="ToVersion"/> (named in <see cref="Acts"/>) and where they left it. Not counted: every counter of
-/// the copy's acts belongs to the department that decided them, in the copy's database.
+/// the copy's acts belongs to the department that decided them, in the copy's database. <see cref="Clock"/> is the
+/// copy's open time limit, shown on the origin (the petitioner tracking it sees the deadline) but never run there.
 /// </summary>
 public sealed record LinkedProgressReported(
     Guid PetitionId, Guid LinkedPetitionId, string LinkedCaseNumber, int FromVersion, int ToVersion, string[] Acts,
     PetitionStatus Status, Stage Stage, ReplyRecord? Reply, DecisionRecord? Review, DecisionRecord? ReReview,
-    EvaluationRecord? Evaluation,
+    EvaluationRecord? Evaluation, OpenClock? Clock,
     string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;

@@ -20,7 +20,8 @@ public sealed record DeadlineView(Stage Stage, DateOnly LastDay, DateTimeOffset 
 
     /// <summary>The main line's open limit (ROUTING … RE_REVIEW), paused or not.</summary>
     public static DeadlineView? MainLine(Petition p, DateTimeOffset now) =>
-        p.Clock is { } c && !p.IsFinal
+        // A handed-over petition shows its copy's limit as last reported (issue 20).
+        (p.Clock ?? p.MirroredClock) is { } c && !p.IsFinal
             ? Of(c.Due, now, c.Paused, c.Missed, p.Extended && c.Stage == Stage.Handling)
             : null;
 
@@ -148,6 +149,36 @@ public sealed class SuspectedDuplicateType : ObjectGraphType<SuspectedDuplicateN
     }
 }
 
+/// <summary>The other side of a hand-over between databases (issue 20): ids and case numbers, no personal data.</summary>
+public sealed class LinkedPetitionType : ObjectGraphType<PetitionLink>
+{
+    public LinkedPetitionType()
+    {
+        Name = "LinkedPetition";
+        Description = "The petition in another database linked to this one by a hand-over. An extension of the contract.";
+        Field<NonNullGraphType<IdGraphType>, string>("id").Resolve(c => c.Source.PetitionId.ToString());
+        Field<StringGraphType, string>("caseNumber")
+            .Description("null on a handed-over petition until its copy's first report arrives")
+            .Resolve(c => c.Source.CaseNumber);
+        Field<NonNullGraphType<StringGraphType>, string>("province")
+            .Description("the province code of the database that holds it (000000: the national office's)")
+            .Resolve(c => c.Source.Province);
+        Field<NonNullGraphType<PetitionLinkRelationEnum>, LinkRole>("relation")
+            .Description("HANDED_OVER_TO: this petition was handed over and mirrors the linked one, which decides; RECEIVED_FROM: this petition is the copy that decides, received from the linked one")
+            .Resolve(c => c.Source.Role);
+    }
+}
+
+public sealed class PetitionLinkRelationEnum : EnumerationGraphType
+{
+    public PetitionLinkRelationEnum()
+    {
+        Name = "PetitionLinkRelation";
+        Add("HANDED_OVER_TO", LinkRole.Origin, "this petition was handed over; the linked copy decides");
+        Add("RECEIVED_FROM", LinkRole.Copy, "this petition is the copy, received from the linked one");
+    }
+}
+
 public sealed class PetitionType : ObjectGraphType<PetitionNode>
 {
     public PetitionType(RuleBook rules, TimeProvider time)
@@ -206,6 +237,9 @@ public sealed class PetitionType : ObjectGraphType<PetitionNode>
             .ResolveAsync(async c => c.Source.Lens.OwnView
                 ? []
                 : await c.Service<PetitionReader>().SuspectedDuplicatesAsync(c.Source.State, c.Caller(), c.CancellationToken));
+        Field<LinkedPetitionType, PetitionLink>("linkedPetition")
+            .Description("the petition in another database this one is linked to by a hand-over (转送 / 交办 / 移交 between the national office and a province, or between provinces); null for most. An extension of the contract.")
+            .Resolve(c => c.Source.State.Link);
         Field<NonNullGraphType<IntGraphType>, int>("version")
             .Description("number of events in the stream")
             .Resolve(c => c.Source.State.Version);

@@ -73,6 +73,40 @@ public class when_the_nation_is_rolled_up(NationAndThreeProvinces db) : IClassFi
         (await api.GraphQL(Query("000000-PO", true), token: api.Supervisor("340000-PO"))).Code.ShouldBe("FORBIDDEN");
     }
 
+    [Fact]
+    public async Task a_handed_down_petition_is_tracked_with_either_case_number_and_the_one_access_code_and_shows_the_copys_deadline()
+    {
+        await using var api = await ApiHost.StartAsync(db, services: s => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules())));
+        var (national, nationalNumber, code) = await api.SubmitAsync(region: "000000");
+        await api.Forward(national, to: "330102-EDU", by: "000000-PO");
+        const string Track = "query($n: String!, $c: String!) { trackPetition(caseNumber: $n, accessCode: $c) { id caseNumber status stage currentDepartment { id } deadline { stage lastDay } linkedPetition { id caseNumber province relation } } }";
+        // The national petition, once the copy's first report is in: FORWARDED at the Zhejiang agency, with the copy's acceptance limit.
+        var tracked = await Poll.UntilAsync(async () =>
+        {
+            var t = (await api.Data(Track, new { n = nationalNumber, c = code }, token: null)).GetProperty("trackPetition");
+            return t.GetProperty("linkedPetition").GetProperty("caseNumber").ValueKind == System.Text.Json.JsonValueKind.String ? new[] { t } : null;
+        }, TimeSpan.FromSeconds(60));
+        var origin = tracked[0];
+        origin.GetProperty("status").GetString().ShouldBe("FORWARDED");
+        origin.GetProperty("currentDepartment").GetProperty("id").GetString().ShouldBe("330102-EDU");
+        origin.GetProperty("deadline").GetProperty("stage").GetString().ShouldBe("ACCEPTANCE");
+        var link = origin.GetProperty("linkedPetition");
+        link.GetProperty("relation").GetString().ShouldBe("HANDED_OVER_TO");
+        link.GetProperty("province").GetString().ShouldBe("330000");
+        var copyNumber = link.GetProperty("caseNumber").GetString()!;
+        copyNumber.ShouldStartWith("330102-");
+
+        // The copy's case number with the same code: the copy itself, pointing back.
+        var copy = (await api.Data(Track, new { n = copyNumber, c = code }, token: null)).GetProperty("trackPetition");
+        copy.GetProperty("id").GetString().ShouldBe(link.GetProperty("id").GetString());
+        copy.GetProperty("deadline").GetProperty("lastDay").GetString().ShouldBe(origin.GetProperty("deadline").GetProperty("lastDay").GetString());
+        copy.GetProperty("linkedPetition").GetProperty("relation").GetString().ShouldBe("RECEIVED_FROM");
+        copy.GetProperty("linkedPetition").GetProperty("caseNumber").GetString().ShouldBe(nationalNumber);
+        // A wrong code finds neither.
+        (await api.Data(Track, new { n = copyNumber, c = "AAAAAAAAAAAA" }, token: null)).GetProperty("trackPetition").ValueKind
+            .ShouldBe(System.Text.Json.JsonValueKind.Null);
+    }
+
     private static async Task<Domain.Petitions.Petition?> LoadAsync(ApiHost api, string database, Guid id)
     {
         await using var session = api.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(database);

@@ -18,7 +18,7 @@ public sealed record ReceiveHandedOverPetition(
 public sealed record ReportLinkedProgress(
     Guid PetitionId, Guid LinkedPetitionId, string LinkedCaseNumber, int FromVersion, int ToVersion, string[] Acts,
     PetitionStatus Status, Stage Stage, ReplyRecord? Reply, DecisionRecord? Review, DecisionRecord? ReReview,
-    EvaluationRecord? Evaluation, string DepartmentId, string RegionPath) : ConfidentialRecord, IEngineCommand;
+    EvaluationRecord? Evaluation, OpenClock? Clock, string DepartmentId, string RegionPath) : ConfidentialRecord, IEngineCommand;
 
 /// <summary>
 /// Petitions linked across databases (issue 20; docs/national.md): the national office handing a petition down
@@ -94,7 +94,7 @@ public static class LinkingDecisions
         return
         [
             new LinkedProgressReported(s.Id, c.LinkedPetitionId, c.LinkedCaseNumber, c.FromVersion, c.ToVersion, c.Acts,
-                c.Status, c.Stage, c.Reply, c.Review, c.ReReview, c.Evaluation, c.DepartmentId, c.RegionPath, ctx.Actor, ctx.Now),
+                c.Status, c.Stage, c.Reply, c.Review, c.ReReview, c.Evaluation, c.Clock, c.DepartmentId, c.RegionPath, ctx.Actor, ctx.Now),
         ];
     }
 
@@ -133,7 +133,7 @@ public static class LinkingDecisions
             return null;
         return new ReportLinkedProgress(link.PetitionId, after.Id, after.CaseNumber, (before?.Version ?? 0) + 1, after.Version,
             [.. events.Select(e => e.GetType().Name)], after.Status, after.Stage, after.Reply, after.Review, after.ReReview,
-            after.Evaluation, after.CurrentDepartmentId, after.CurrentRegionPath);
+            after.Evaluation, after.Clock, after.CurrentDepartmentId, after.CurrentRegionPath);
     }
 
     /// <summary>The copy a hand-over asks for, from the origin as the hand-over left it (null when it handed nothing over).</summary>
