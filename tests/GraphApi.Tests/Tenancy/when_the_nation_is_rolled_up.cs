@@ -107,6 +107,42 @@ public class when_the_nation_is_rolled_up(NationAndThreeProvinces db) : IClassFi
             .ShouldBe(System.Text.Json.JsonValueKind.Null);
     }
 
+    [Fact]
+    public async Task the_national_feed_holds_the_national_offices_events_and_the_copys_once_each_in_one_sequence()
+    {
+        await using var api = await ApiHost.StartAsync(db, services: s => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules())));
+        var (national, _, _) = await api.SubmitAsync(region: "000000");
+        await api.Forward(national, to: "320102-EDU", by: "000000-PO");
+        var copyId = (await Poll.UntilAsync(async () =>
+            await LoadAsync(api, "000000", national) is { Link: { ReportedVersion: >= 1 } link } ? new[] { link.PetitionId } : null, TimeSpan.FromSeconds(60)))[0];
+
+        var auditor = api.Auditor();
+        var feed = await Poll.UntilAsync(async () =>
+        {
+            var events = new List<(long Sequence, string Petition, string Type, string Province)>();
+            while (true)
+            {
+                var page = (await api.Data("query($after: Long) { events(after: $after, first: 100) { sequence petitionId type province } }",
+                        new { after = events.Count == 0 ? 0 : events[^1].Sequence }, auditor))
+                    .GetProperty("events").EnumerateArray()
+                    .Select(e => (e.GetProperty("sequence").GetInt64(), e.GetProperty("petitionId").GetString()!,
+                        e.GetProperty("type").GetString()!, e.GetProperty("province").GetString()!))
+                    .ToList();
+                if (page.Count == 0)
+                    break;
+                events.AddRange(page);
+            }
+            return events.Any(e => e.Petition == national.ToString() && e.Type == "LinkedProgressReported") ? events : null;
+        }, TimeSpan.FromSeconds(60));
+        var mine = feed.Where(e => e.Petition == national.ToString() || e.Petition == copyId.ToString()).ToList();
+        mine.Where(e => e.Petition == national.ToString()).Select(e => e.Type)
+            .ShouldBe(["PetitionSubmitted", "PetitionForwarded", "PetitionHandedOver", "LinkedProgressReported"]);
+        mine.Where(e => e.Petition == national.ToString()).ShouldAllBe(e => e.Province == "000000");
+        mine.Where(e => e.Petition == copyId.ToString()).Select(e => (e.Type, e.Province)).ShouldBe([("HandedOverPetitionReceived", "320000")]);
+        // One sequence over every database: 1, 2, 3… without holes or repeats.
+        feed.Select(e => e.Sequence).ShouldBe(Enumerable.Range(1, feed.Count).Select(i => (long)i));
+    }
+
     private static async Task<Domain.Petitions.Petition?> LoadAsync(ApiHost api, string database, Guid id)
     {
         await using var session = api.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession(database);
