@@ -18,8 +18,12 @@ namespace CaseEngine.Workflow.Linking;
 /// between the two databases loses nothing; its command id is derived from the petition and version it
 /// comes from, so a delivery repeated after a crash is answered by the command record and applies once.
 /// </summary>
-[MessageIdentity("caseengine.link-command.v1")]
-public sealed record LinkCommand(InternalCommand Command);
+[MessageIdentity(MessageType)]
+public sealed record LinkCommand(InternalCommand Command)
+{
+    /// <summary>The message type as Wolverine stores it (what the waiting gauge and the docs' query count).</summary>
+    public const string MessageType = "caseengine.link-command.v1";
+}
 
 public static class LinkDelivery
 {

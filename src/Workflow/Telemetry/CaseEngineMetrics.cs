@@ -23,6 +23,7 @@ public sealed class CaseEngineMetrics : IDisposable
     public const string OutboxMessages = "caseengine.outbox.messages";
     public const string DeadLetters = "caseengine.deadletters";
     public const string NationalRelayAge = "caseengine.national_log.relay_age";
+    public const string LinksWaiting = "caseengine.links.waiting";
 
     /// <summary>Tag of the outcome: accepted, repeat, or the refusal's wire code (VALIDATION, NOT_FOUND, …; INTERNAL for a failure).</summary>
     public const string OutcomeTag = "outcome";
@@ -35,6 +36,7 @@ public sealed class CaseEngineMetrics : IDisposable
     private volatile IReadOnlyList<(string Level, long Count)> _overdue = [];
     private long _outbox = -1;
     private long _deadLetters = -1;
+    private volatile IReadOnlyList<(string Province, long Count)> _linksWaiting = [];
     private Func<int>? _subscribers;
     private Func<IEnumerable<(string Province, double Seconds)>>? _relayAge;
 
@@ -58,6 +60,9 @@ public sealed class CaseEngineMetrics : IDisposable
             "messages stored in the durable outbox, waiting to be sent");
         Meter.CreateObservableGauge(DeadLetters, () => Read(ref _deadLetters), "{message}",
             "messages and internal commands kept as dead letters after failing");
+        Meter.CreateObservableGauge(LinksWaiting,
+            () => _linksWaiting.Select(w => new Measurement<long>(w.Count, new KeyValuePair<string, object?>("province", w.Province))),
+            "{message}", "hand-overs and reports for another database (issue 20) stored in this database's inbox and not yet applied, by the province of the sending database: grows while the receiving database is away");
     }
 
     public Meter Meter { get; }
@@ -88,6 +93,8 @@ public sealed class CaseEngineMetrics : IDisposable
     public void ObserveNationalRelay(Func<IEnumerable<(string Province, double Seconds)>> ages) => _relayAge = ages;
 
     public void SetOverdue(IReadOnlyList<(string Level, long Count)> byLevel) => _overdue = byLevel;
+
+    public void SetLinksWaiting(IReadOnlyList<(string Province, long Count)> byProvince) => _linksWaiting = byProvince;
 
     public void SetOutbox(long waiting, long deadLetters)
     {

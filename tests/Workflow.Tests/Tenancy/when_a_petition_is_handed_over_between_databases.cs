@@ -4,7 +4,10 @@ using CaseEngine.Domain.Petitions.Handling;
 using CaseEngine.Domain.Petitions.PetitionerActs;
 using CaseEngine.Domain.Petitions.Routing;
 using CaseEngine.Testing;
+using System.Diagnostics.Metrics;
 using CaseEngine.Workflow.Commands;
+using CaseEngine.Workflow.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Shouldly;
 using Xunit;
@@ -111,6 +114,12 @@ public class when_a_petition_is_handed_over_between_databases(NationAndThreeProv
             var copyId = (await engine.PetitionAsync(submitted.PetitionId)).Link!.PetitionId;
             PetitionIds.ProvinceOf(copyId).ShouldBe(Province.Zhejiang);
             await Poll.UntilAsync(async () => await WaitingAsync(Province.Nation) >= 1 ? "waiting" : null, Within);
+            // The gauge shows it, by the sending database; Zhejiang being down leaves only its own figures out.
+            await engine.Host.Services.GetRequiredService<OperationsSampler>().SampleAsync();
+            var gauge = LinksWaitingGauge(engine);
+            gauge.GetValueOrDefault(Province.Nation).ShouldBeGreaterThanOrEqualTo(1);
+            gauge.ContainsKey(Province.Anhui).ShouldBeTrue("a province after the one that is down is still sampled");
+            gauge.ContainsKey(Province.Zhejiang).ShouldBeFalse();
         }
         finally
         {
@@ -131,6 +140,28 @@ public class when_a_petition_is_handed_over_between_databases(NationAndThreeProv
         await Poll.UntilAsync(async () => await engine.PetitionAsync(submitted.PetitionId) is { Link.ReportedVersion: 1 } ? "mirrored" : null, Within);
         await Poll.UntilAsync(async () => await WaitingAsync(Province.Nation) == 0 ? "none waiting" : null, Within);
         (await CountCopiesAsync(Province.Zhejiang, submitted.PetitionId)).ShouldBe(1);
+    }
+
+    /// <summary>The last sampled values of <see cref="CaseEngineMetrics.LinksWaiting"/>, by province.</summary>
+    private static Dictionary<string, long> LinksWaitingGauge(Engine engine)
+    {
+        var meter = engine.Host.Services.GetRequiredService<CaseEngineMetrics>().Meter;
+        var values = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == CaseEngineMetrics.LinksWaiting)
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "province")
+                    values[(string)tag.Value!] = value;
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return values;
     }
 
     /// <summary>A province's database refuses every new connection (and drops the open ones), as a server that is down does.</summary>
