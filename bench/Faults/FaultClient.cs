@@ -28,7 +28,7 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(3);
 
     private const string StateQuery = """
-        query($id: ID!) { petition(id: $id) { id status version currentDepartment { id kind }
+        query($id: ID!) { petition(id: $id) { id status version currentDepartment { id kind } linkedPetition { id relation }
           deadline { paused extended } reply { decision } evaluation { satisfaction }
           suspectedDuplicates { candidateId } supervisions { id respondedAt supervisedDepartment { id } } } }
         """;
@@ -65,6 +65,14 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
             {
                 // The node did not answer (killed, or the database is down): try again shortly.
                 await Task.Delay(_rng.Next(50, 250), CancellationToken.None);
+                continue;
+            }
+            if (s.ValueKind != JsonValueKind.Null && s.GetProperty("linkedPetition") is { ValueKind: JsonValueKind.Object } link
+                && link.GetProperty("relation").GetString() == "HANDED_OVER_TO")
+            {
+                // Handed over to another province (issue 20): its copy decides from now on, with the same petitioner.
+                _active.Remove(own);
+                _active.Add(own with { Id = Guid.Parse(link.GetProperty("id").GetString()!) });
                 continue;
             }
             if (s.ValueKind == JsonValueKind.Null || Choose(own, s) is not { } act)
@@ -205,6 +213,15 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
                 Add(0.7, "transferLevel", "TransferLevelInput",
                     () => On(("toDepartmentId", regions.TransferTargetOf(region)), ("reason", "属地管理")),
                     api.Token(Role.Supervisor, $"supervisor-{department}", department));
+                // 移交 to another province's county office (issue 20): a hand-over between databases, which the
+                // kills and crashes hit too. A copy is not handed over again (refused), so only originals are.
+                if (provinces.Count > 1 && s.GetProperty("linkedPetition").ValueKind == JsonValueKind.Null)
+                {
+                    var other = provinces.Where(p => p != regions).ElementAt(_rng.Next(provinces.Count - 1));
+                    Add(0.5, "transferLevel", "TransferLevelInput",
+                        () => On(("toDepartmentId", $"{other.County}-PO"), ("reason", "事发地在外省")),
+                        api.Token(Role.Supervisor, $"supervisor-{department}", department));
+                }
                 Add(0.7, "declinePetition", "DeclinePetitionInput", () => On(("reason", "不属于信访事项"), ("legalRoute", "LITIGATION")), staff);
                 Add(0.7, "reclassifyPetition", "ReclassifyPetitionInput", () => On(("category", "SUGGESTION"), ("reason", "更正分类")), staff);
                 foreach (var flag in s.GetProperty("suspectedDuplicates").EnumerateArray().Take(1))

@@ -190,6 +190,7 @@ public static class FaultRun
                 result.Failures.Add($"converged {result.Convergence.TotalSeconds:0.0} s after the last fault, more than {options.ConvergenceLimit.TotalSeconds:0} s");
 
             await CheckLedgerAsync(result, ledger, databases);
+            await CheckLinksAsync(result, databases);
             await CheckNationalLogAsync(result, databases, master);
             await CheckFeedAsync(result, api, nodes[0], databases, master, ct);
             // The subscriber is compared with the log up to where it stopped, and must have reached the end
@@ -244,6 +245,10 @@ public static class FaultRun
                     progress.Add((province, provinceEnd, lastEvent, shardsBehind));
                 }
                 var behind = progress.Sum(p => p.Behind);
+                // Hand-overs and reports between databases (issue 20) still in an inbox.
+                var linksWaiting = 0L;
+                foreach (var database in databases.Values)
+                    linksWaiting += await LinksWaitingAsync(database);
                 var end = string.Join(", ", progress.Select(p => $"{p.Province} {p.End}"));
                 // The subscriber (an auditor: national scope) follows the national log, relayed from the provinces'.
                 var national = await NationalLogAsync(master);
@@ -254,9 +259,10 @@ public static class FaultRun
                 {
                     reported = watch.Elapsed;
                     say($"converging: healthy [{string.Join(", ", health)}], {behind} shard(s) behind the end of {end}, " +
-                        $"{notRelayed} province(s) not relayed to their end, national log at {nationalEnd}, subscriber at {subscriber.Last}");
+                        $"{notRelayed} province(s) not relayed to their end, national log at {nationalEnd}, subscriber at {subscriber.Last}, " +
+                        $"{linksWaiting} hand-over(s) or report(s) waiting");
                 }
-                if (healthy && behind == 0 && notRelayed == 0 && subscriber.Last >= nationalEnd)
+                if (healthy && behind == 0 && notRelayed == 0 && linksWaiting == 0 && subscriber.Last >= nationalEnd)
                 {
                     // Twice in a row at the same ends: nothing is still being appended.
                     if (stable == end)
@@ -273,6 +279,71 @@ public static class FaultRun
             }
             await Task.Delay(250, ct);
         }
+    }
+
+    /// <summary>Link commands (hand-overs, reports) stored in a database's inbox and not yet handled.</summary>
+    private static async Task<long> LinksWaitingAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        return await CountAsync(connection,
+            $"select count(*) from {Schema}.wolverine_incoming_envelopes where message_type = 'caseengine.link-command.v1' and status <> 'Handled'");
+    }
+
+    /// <summary>
+    /// Issue 20 under faults: every petition handed over to another province has exactly one copy there, whose
+    /// stream begins with one arrival; the origin mirrors the copy up to its last version; nothing is waiting.
+    /// </summary>
+    private static async Task CheckLinksAsync(FaultRunResult result, Dictionary<string, string> databases)
+    {
+        var origins = new List<(Guid Origin, Guid Copy, string Province, int Reported)>();
+        var copies = new Dictionary<Guid, List<(Guid Copy, int Version)>>();
+        foreach (var (_, database) in databases)
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"select id, (data ->> 'version')::int, data -> 'link' ->> 'petitionId', data -> 'link' ->> 'province', data -> 'link' ->> 'role', " +
+                $"(data -> 'link' ->> 'reportedVersion')::int from {Schema}.mt_doc_petition where data -> 'link' is not null and jsonb_typeof(data -> 'link') = 'object'", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var id = reader.GetGuid(0);
+                var linked = Guid.Parse(reader.GetString(2));
+                var role = reader.GetString(4);
+                if (role is "Origin" or "0")
+                    origins.Add((id, linked, reader.GetString(3), reader.GetInt32(5)));
+                else
+                {
+                    if (!copies.TryGetValue(linked, out var list))
+                        copies[linked] = list = [];
+                    list.Add((id, reader.GetInt32(1)));
+                }
+            }
+        }
+        result.HandOvers = origins.Count;
+        var failures = new List<string>();
+        foreach (var (origin, copy, province, reported) in origins)
+        {
+            var found = copies.GetValueOrDefault(origin) ?? [];
+            if (found.Count != 1 || found[0].Copy != copy)
+                failures.Add($"{origin}: {found.Count} copies");
+            else if (found[0].Version != reported)
+                failures.Add($"{origin}: mirrors version {reported} of its copy, which is at {found[0].Version}");
+        }
+        if (copies.Keys.Except(origins.Select(o => o.Origin)).Any())
+            failures.Add($"{copies.Keys.Except(origins.Select(o => o.Origin)).Count()} copies without their origin");
+        foreach (var (province, database) in databases)
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            var arrivalsTwice = await CountAsync(connection,
+                $"select count(*) from (select stream_id from {Schema}.mt_events where type = 'handed_over_petition_received' group by stream_id having count(*) > 1) t");
+            if (arrivalsTwice > 0)
+                failures.Add($"{province}: {arrivalsTwice} copies arrived more than once");
+        }
+        if (failures.Count > 0)
+            result.Failures.Add($"hand-overs between databases: {failures.Count} wrong ({string.Join("; ", failures.Take(5))})");
     }
 
     /// <summary>The log's last sequence, its last petition event's (what a subscriber gets), and how many projections or subscriptions are behind the end.</summary>
