@@ -68,6 +68,12 @@ public sealed class NationAndThreeProvinces : DatabaseFixture
     public override IReadOnlyList<string> Provinces => [Province.Nation, Province.Anhui, Province.Jiangsu, Province.Zhejiang];
 }
 
+/// <summary>The national office's, Anhui's and Jiangsu's databases; a test adds Zhejiang's on a server of its own.</summary>
+public sealed class NationAnhuiJiangsu : DatabaseFixture
+{
+    public override IReadOnlyList<string> Provinces => [Province.Nation, Province.Anhui, Province.Jiangsu];
+}
+
 /// <summary>The provinces the tests use.</summary>
 public static class Province
 {

@@ -47,6 +47,8 @@ public static class EventCatalogue
         [nameof(PetitionHandedOver)] = "转送 / 交办 / 移交 across databases: the forward or transfer just before it sent the petition to a department whose province has a database of its own; the linked copy there decides from now on and this petition mirrors it.",
         [nameof(HandedOverPetitionReceived)] = "A petition handed over from another database arrived as its linked copy, with its own case number and the origin's; handled like a forward, its clocks starting on arrival; not counted as received again. Personal data only under petitioner.",
         [nameof(LinkedProgressReported)] = "The linked copy's progress (its events fromVersion to toVersion, named in acts) reported back onto the handed-over petition, which mirrors its status, stage and decisions; not counted again.",
+        [nameof(HandedOverPetitionReturned)] = "退回 across databases: the agency holding a handed-over copy objected within its 5 working days that the matter is not within its authority; the copy's part ends (closed) and the origin takes the petition back; not counted.",
+        [nameof(HandOverReturned)] = "The handed-over petition's copy was returned by its agency: the petition is back at the office that handed it over, with a new routing clock, and is decided here again.",
         [nameof(PetitionTerminated)] = "终结: the re-review was decided; the same matter on the same facts is not accepted again; final.",
     };
 

@@ -316,6 +316,19 @@ public sealed record Petition : ConfidentialRecord
                 EvaluationWindow = null,
                 Link = s.Link! with { CaseNumber = x.LinkedCaseNumber, ReportedVersion = x.ToVersion },
             },
+            HandedOverPetitionReturned => Ended(s, PetitionStatus.Closed),
+            HandOverReturned x => s with
+            {
+                Status = PetitionStatus.Registered,
+                Stage = Stage.Routing,
+                ForwardingOfficeId = null,
+                ForwardMode = null,
+                AssignedOfficerId = null,
+                Clock = new OpenClock(Stage.Routing, x.Routing, instance),
+                MirroredClock = null,
+                // Decided here again: a new hand-over makes a new link.
+                Link = null,
+            },
             _ => throw new InvalidOperationException($"no evolution for event {e.GetType().Name}"),
         };
     }

@@ -244,3 +244,20 @@ public sealed record LinkedProgressReported(
     PetitionStatus Status, Stage Stage, ReplyRecord? Reply, DecisionRecord? Review, DecisionRecord? ReReview,
     EvaluationRecord? Evaluation, OpenClock? Clock,
     string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
+
+/// <summary>
+/// 退回 across databases: the agency holding a handed-down copy objects, within its 5 working days, that the
+/// matter is not within its authority. The copy's part ends here (CLOSED); the reason is reported back and the
+/// origin takes the petition back (<see cref="HandOverReturned"/>). Not counted, as a return is not.
+/// </summary>
+public sealed record HandedOverPetitionReturned(
+    Guid PetitionId, string Reason,
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
+
+/// <summary>
+/// The origin takes back a petition its copy's agency returned: back at the office that handed it over, with a
+/// new routing clock, decided here again (it may be forwarded or handed over anew).
+/// </summary>
+public sealed record HandOverReturned(
+    Guid PetitionId, Guid LinkedPetitionId, string Reason, string FromDepartmentId, string FromRegionPath, Due Routing,
+    string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;

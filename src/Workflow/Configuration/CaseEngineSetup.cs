@@ -122,6 +122,9 @@ public static class CaseEngineSetup
             opts.Policies.UseDurableOutboxOnAllSendingEndpoints();
             // Engine commands that failed where they ran: tried again from a durable queue, then dead-lettered.
             opts.LocalQueue(InternalCommand.Queue).UseDurableInbox().Sequential();
+            // Hand-overs and reports between databases (issue 20): mostly waiting on another database, and
+            // retried while one is away, so many at once; the order between them is the reports' own (LinkingDecisions).
+            opts.LocalQueueFor<Linking.LinkCommand>().UseDurableInbox().MaximumParallelMessages(16);
             // Refusals are answers, not errors; no failure line prints a command's personal data.
             PersonalDataLogging.Apply(opts);
             ReadSideDistribution.Apply(opts);

@@ -137,10 +137,51 @@ public class when_a_petition_is_handed_over_to_another_database
     }
 
     [Fact]
-    public void a_copy_is_not_returned_across_databases_nor_handed_over_again()
+    public void the_copys_agency_returns_it_within_its_window_and_the_origin_takes_it_back_with_a_new_routing_clock()
     {
-        var (copy, _) = Received(HandedDown(ForwardMode.Transfer));
-        copy.AfterDays(1).When(new ReturnPetition(copy.Petition.Id, "不属于本机关职权")).Fails(RuleCode.InvalidTransition);
+        var origin = HandedDown(ForwardMode.Transfer);
+        var (copy, _) = Received(origin);
+        var system = DecisionContext.System(copy.Now, Story.Directory, Story.Clock);
+        var mirrored = origin.ThenIn(system, LinkingDecisions.ReportOf(null, copy.Petition, [.. copy.Events])!);
+
+        var before = copy.Petition;
+        var returning = copy.AfterDays(1).When(new ReturnPetition(before.Id, "不属于本机关职权"));
+        var returned = returning.Succeeds().Petition;
+        (returned.Status, returned.Stage, returned.Clock).ShouldBe((PetitionStatus.Closed, Stage.None, (OpenClock?)null));
+        returning.Single<HandedOverPetitionReturned>().ShouldNotBeAssignableTo<ICountedEvent>();
+        var report = LinkingDecisions.ReportOf(before, returned, returning.Events).ShouldNotBeNull();
+        report.ReturnReason.ShouldBe("不属于本机关职权");
+
+        var takenBack = mirrored.AfterDays(1).ThenIn(DecisionContext.System(mirrored.Now.AddDays(1), Story.Directory, Story.Clock), report);
+        var e = takenBack.Events.OfType<HandOverReturned>().ShouldHaveSingleItem();
+        (e.FromDepartmentId, e.LinkedPetitionId, e.DepartmentId).ShouldBe((CountyEducation, before.Id, NationalOffice));
+        var p = takenBack.Petition;
+        (p.Status, p.Stage, p.CurrentDepartmentId, p.HandedOver, p.Link).ShouldBe((PetitionStatus.Registered, Stage.Routing, NationalOffice, false, (PetitionLink?)null));
+        p.Clock!.Due.ShouldBe(e.Routing);
+        DeadlineDecisions.RunningClocks(p).ShouldHaveSingleItem().Stage.ShouldBe(Stage.Routing);
+
+        // Decided here again: the national office hands it down anew, to another agency, as a new copy.
+        var again = takenBack.ThenIn(AtTheNation(Callers.Officer(NationalOffice), takenBack.Now), new ForwardPetition(Id, CountyGovernment, ForwardMode.Assign));
+        again.Petition.Link!.PetitionId.ShouldNotBe(before.Id);
+        again.Petition.CurrentDepartmentId.ShouldBe(CountyGovernment);
+    }
+
+    [Fact]
+    public void the_copys_return_lapses_after_five_working_days_like_any_return()
+    {
+        var (copy, _) = Received(HandedDown());
+        copy.AfterDays(10).When(new ReturnPetition(copy.Petition.Id, "不属于本机关职权")).Fails(RuleCode.DeadlinePassed);
+    }
+
+    [Fact]
+    public void a_copy_is_not_handed_over_again()
+    {
+        // The national office transfers it to an Anhui county's office; that office's supervisor may not send it up again.
+        var story = SubmittedToTheNation().AfterDays(1);
+        var origin = story.ThenIn(AtTheNation(Callers.Supervisor(NationalOffice), story.Now), new TransferLevel(Id, CountyOffice, "属地管理"));
+        var (copy, _) = Received(origin);
+        copy.WhenIn(InAnhui(Callers.Supervisor(CountyOffice), copy.Now), new TransferLevel(copy.Petition.Id, NationalOffice, "退回国家信访局"))
+            .Fails(RuleCode.InvalidTransition);
     }
 
     [Fact]
@@ -169,7 +210,8 @@ public class when_a_petition_is_handed_over_to_another_database
     }
 
     /// <summary>The event types only a hand-over produces.</summary>
-    public static readonly Type[] LinkingEventTypes = [typeof(PetitionHandedOver), typeof(HandedOverPetitionReceived), typeof(LinkedProgressReported)];
+    public static readonly Type[] LinkingEventTypes =
+        [typeof(PetitionHandedOver), typeof(HandedOverPetitionReceived), typeof(LinkedProgressReported), typeof(HandedOverPetitionReturned), typeof(HandOverReturned)];
 
     /// <summary>Every event of a hand-over, both streams, through the real decisions (for the event catalogue's schema check).</summary>
     public static IEnumerable<IPetitionEvent> EveryLinkingEvent()
@@ -178,7 +220,11 @@ public class when_a_petition_is_handed_over_to_another_database
         var (copy, _) = Received(origin);
         var report = LinkingDecisions.ReportOf(null, copy.Petition, [.. copy.Events])!;
         var mirrored = origin.ThenIn(DecisionContext.System(copy.Now, Story.Directory, Story.Clock), report);
-        return [.. mirrored.Events, .. copy.Events];
+        var returning = copy.AfterDays(1).When(new ReturnPetition(copy.Petition.Id, "不属于本机关职权"));
+        var returned = returning.Succeeds();
+        var back = mirrored.ThenIn(DecisionContext.System(returned.Now, Story.Directory, Story.Clock),
+            LinkingDecisions.ReportOf(copy.Petition, returned.Petition, returning.Events)!);
+        return [.. back.Events, .. returned.Events];
     }
 
     [Fact]

@@ -161,7 +161,7 @@ public class when_a_command_is_added
             _ when t == typeof(IReadOnlyList<CaseEngine.Domain.Petitions.Duplicates.SuspectedCandidate>) => new[] { new CaseEngine.Domain.Petitions.Duplicates.SuspectedCandidate(Guid.NewGuid(), 0.9) },
             _ when t == typeof(string[]) => new[] { "PetitionAccepted" },
             // The decisions a report carries (issue 20): none yet.
-            _ when t == typeof(ReplyRecord) || t == typeof(DecisionRecord) || t == typeof(EvaluationRecord) => null,
+            _ when t == typeof(ReplyRecord) || t == typeof(DecisionRecord) || t == typeof(EvaluationRecord) || t == typeof(OpenClock) => null,
             _ when t.IsEnum => Enum.GetValues(t).GetValue(0),
             _ => p.HasDefaultValue ? p.DefaultValue : throw new InvalidOperationException($"no value for {p.Name} ({t.Name}): extend Value()"),
         };

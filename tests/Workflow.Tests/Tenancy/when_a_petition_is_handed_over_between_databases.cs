@@ -101,6 +101,34 @@ public class when_a_petition_is_handed_over_between_databases(NationAndThreeProv
     }
 
     [Fact]
+    public async Task an_anhui_agency_returns_a_handed_down_petition_and_the_national_office_has_it_again_to_hand_down_anew()
+    {
+        await using var engine = await Engine.StartAsync(db, configure: o => o.RuleBook = NationalDirectory.Rules());
+        var submitted = await engine.SubmitAsync(Samples.Complaint(entryRegion: "000000"), Engine.Anonymously());
+        var nationalOfficer = new Actor("officer@000000-PO", Role.Officer, "000000-PO");
+        await engine.SendAsync(new CommandEnvelope(Engine.As(nationalOfficer), new ForwardPetition(submitted.PetitionId, "340102-EDU", ForwardMode.Transfer)));
+        var copyId = (await engine.PetitionAsync(submitted.PetitionId)).Link!.PetitionId;
+        await Poll.UntilAsync(() => TryLoadAsync(engine, copyId), Within);
+
+        // 退回 within the agency's 5 working days: the copy's part ends, the national office has the petition again.
+        var agencyOfficer = new Actor("officer@340102-EDU", Role.Officer, "340102-EDU");
+        await engine.SendAsync(new CommandEnvelope(Engine.As(agencyOfficer), new ReturnPetition(copyId, "不属于本机关职权")));
+        (await engine.PetitionAsync(copyId)).Status.ShouldBe(PetitionStatus.Closed);
+        var back = await Poll.UntilAsync(async () => await engine.PetitionAsync(submitted.PetitionId) is { HandedOver: false } p ? p : null, Within);
+        (back.Status, back.Stage, back.CurrentDepartmentId).ShouldBe((PetitionStatus.Registered, Stage.Routing, "000000-PO"));
+        back.Clock!.Stage.ShouldBe(Stage.Routing);
+        (await engine.StreamAsync(submitted.PetitionId)).Select(e => e.Data).OfType<HandOverReturned>().ShouldHaveSingleItem().Reason.ShouldBe("不属于本机关职权");
+
+        // The national office decides again: a new hand-down, to Jiangsu this time, makes a new copy there.
+        await engine.SendAsync(new CommandEnvelope(Engine.As(nationalOfficer), new ForwardPetition(submitted.PetitionId, "320102-EDU", ForwardMode.Transfer)));
+        var second = (await engine.PetitionAsync(submitted.PetitionId)).Link!.PetitionId;
+        second.ShouldNotBe(copyId);
+        (await Poll.UntilAsync(() => TryLoadAsync(engine, second), Within)).CurrentDepartmentId.ShouldBe("320102-EDU");
+        (await CountCopiesAsync(Province.Anhui, submitted.PetitionId)).ShouldBe(1);
+        (await CountCopiesAsync(Province.Jiangsu, submitted.PetitionId)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task a_hand_down_while_the_provinces_database_refuses_connections_waits_visibly_and_arrives_once_when_it_answers()
     {
         await using var engine = await Engine.StartAsync(db, configure: o => o.RuleBook = NationalDirectory.Rules());

@@ -18,7 +18,7 @@ public sealed record ReceiveHandedOverPetition(
 public sealed record ReportLinkedProgress(
     Guid PetitionId, Guid LinkedPetitionId, string LinkedCaseNumber, int FromVersion, int ToVersion, string[] Acts,
     PetitionStatus Status, Stage Stage, ReplyRecord? Reply, DecisionRecord? Review, DecisionRecord? ReReview,
-    EvaluationRecord? Evaluation, OpenClock? Clock, string DepartmentId, string RegionPath) : ConfidentialRecord, IEngineCommand;
+    EvaluationRecord? Evaluation, OpenClock? Clock, string DepartmentId, string RegionPath, string? ReturnReason = null) : ConfidentialRecord, IEngineCommand;
 
 /// <summary>
 /// Petitions linked across databases (issue 20; docs/national.md): the national office handing a petition down
@@ -91,6 +91,16 @@ public static class LinkingDecisions
             return [];
         if (c.FromVersion != link.ReportedVersion + 1)
             throw RuleViolation.Concurrency($"the report of versions {c.FromVersion}–{c.ToVersion} follows version {link.ReportedVersion}: tried again after the reports before it");
+        // The copy's agency returned it (退回): the office that handed it over has it again, with a new routing clock.
+        if (c.ReturnReason is { } reason)
+        {
+            var office = s.ForwardingOfficeId ?? throw RuleViolation.InvalidTransition("only a forwarded petition can be returned");
+            return
+            [
+                new HandOverReturned(s.Id, c.LinkedPetitionId, reason, c.DepartmentId, c.RegionPath, ctx.Clock.Start(Stage.Routing, ctx.Now),
+                    office, ctx.RegionPathOf(office), ctx.Actor, ctx.Now),
+            ];
+        }
         return
         [
             new LinkedProgressReported(s.Id, c.LinkedPetitionId, c.LinkedCaseNumber, c.FromVersion, c.ToVersion, c.Acts,
@@ -133,7 +143,8 @@ public static class LinkingDecisions
             return null;
         return new ReportLinkedProgress(link.PetitionId, after.Id, after.CaseNumber, (before?.Version ?? 0) + 1, after.Version,
             [.. events.Select(e => e.GetType().Name)], after.Status, after.Stage, after.Reply, after.Review, after.ReReview,
-            after.Evaluation, after.Clock, after.CurrentDepartmentId, after.CurrentRegionPath);
+            after.Evaluation, after.Clock, after.CurrentDepartmentId, after.CurrentRegionPath,
+            events.OfType<HandedOverPetitionReturned>().FirstOrDefault()?.Reason);
     }
 
     /// <summary>The copy a hand-over asks for, from the origin as the hand-over left it (null when it handed nothing over).</summary>

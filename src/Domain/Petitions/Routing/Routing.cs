@@ -83,12 +83,12 @@ public static class RoutingDecisions
         Jurisdiction.EnsureCurrentDepartmentStaff(s, ctx, "return this petition");
         if (s.Status != PetitionStatus.Forwarded || s.ForwardingOfficeId is null)
             throw RuleViolation.InvalidTransition("only a forwarded petition can be returned");
-        // The forwarding office is in another database; a return across databases is not built yet.
-        if (s.Link?.Role == LinkRole.Copy)
-            throw RuleViolation.InvalidTransition("a petition handed down from another province is not returned: decline it, naming the reason");
         // The objection is a right of 5 working days: late, it lapses (Art. 23).
         if (!s.ReturnWindow!.IsInTime(ctx.Now))
             throw RuleViolation.DeadlinePassed("the 5-working-day window to return the petition has passed");
+        // The forwarding office is in another database (issue 20): the copy's part ends and the origin takes it back.
+        if (s.Link?.Role == LinkRole.Copy)
+            return [new HandedOverPetitionReturned(s.Id, reason, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now)];
         return
         [
             new PetitionReturned(s.Id, s.CurrentDepartmentId, s.CurrentRegionPath, reason,
