@@ -302,6 +302,7 @@ public sealed record Petition : ConfidentialRecord
                 ReturnWindow = x.ReturnWindow,
                 Clock = new OpenClock(x.Mode is null ? Stage.Routing : Stage.Acceptance, x.Clock, instance),
                 Link = new PetitionLink(x.OriginPetitionId, x.OriginProvince, LinkRole.Copy, x.OriginCaseNumber),
+                Departments = [.. x.FormerDepartments.Where(d => d != x.DepartmentId), x.DepartmentId],
             },
             LinkedProgressReported x => s with
             {

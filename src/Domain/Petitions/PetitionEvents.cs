@@ -225,12 +225,14 @@ public sealed record PetitionHandedOver(
 /// stream, with a case number of its own and the origin's id and case number. It is handled like a forward
 /// (an agency's acceptance clock and return window, or an office's routing clock, start on arrival); it is
 /// not counted as received, because the origin was (received is counted once, where first received).
+/// <see cref="FormerDepartments"/> are the departments the origin had been at: the same matter, so their staff
+/// read the copy and see its personal data as they did the origin's, no more (access.md).
 /// </summary>
 public sealed record HandedOverPetitionReceived(
     Guid PetitionId, string CaseNumber, Guid OriginPetitionId, string OriginCaseNumber, string OriginProvince,
     Channel Channel, PetitionCategory Category, string EntryRegionCode, string EntryDepartmentId, string EntryRegionPath,
     string Subject, string Content, PetitionerDetails Petitioner, string? SubmitterId, DateTimeOffset ReceivedAt,
-    string FromDepartmentId, string FromRegionPath, ForwardMode? Mode, Due Clock, Due? ReturnWindow,
+    string FromDepartmentId, string FromRegionPath, ForwardMode? Mode, Due Clock, Due? ReturnWindow, string[] FormerDepartments,
     string DepartmentId, string RegionPath, Actor By, DateTimeOffset At) : ConfidentialRecord, IPetitionEvent;
 
 /// <summary>

@@ -79,6 +79,8 @@ public class when_a_petition_is_handed_over_to_another_database
         c.CaseNumber.ShouldBe("340101-2025-000007");
         (c.Status, c.Stage, c.CurrentDepartmentId).ShouldBe((PetitionStatus.Forwarded, Stage.Acceptance, CountyEducation));
         c.ForwardingOfficeId.ShouldBe(NationalOffice);
+        // The same matter: whoever it was at reads it as before (the national office), and its new department.
+        c.Departments.ShouldBe([NationalOffice, CountyEducation]);
         c.ForwardMode.ShouldBe(ForwardMode.Assign);
         c.Clock!.Due.StartDate.ShouldBe(DateOnly.FromDateTime(copy.Now.Date));
         c.ReturnWindow.ShouldNotBeNull();

@@ -12,7 +12,7 @@ public sealed record ReceiveHandedOverPetition(
     Guid PetitionId, Guid OriginPetitionId, string OriginCaseNumber, string OriginProvince,
     Channel Channel, PetitionCategory Category, string EntryRegionCode, string EntryDepartmentId, string EntryRegionPath,
     string Subject, string Content, PetitionerDetails Petitioner, string? SubmitterId, DateTimeOffset ReceivedAt,
-    string FromDepartmentId, ForwardMode? Mode, string ToDepartmentId) : ConfidentialRecord, IEngineCommand;
+    string FromDepartmentId, ForwardMode? Mode, string ToDepartmentId, string[] FormerDepartments) : ConfidentialRecord, IEngineCommand;
 
 /// <summary>The copy's events <see cref="FromVersion"/> … <see cref="ToVersion"/>, reported back onto the origin (<see cref="PetitionId"/>).</summary>
 public sealed record ReportLinkedProgress(
@@ -65,6 +65,7 @@ public static class LinkingDecisions
                 c.Channel, c.Category, c.EntryRegionCode, c.EntryDepartmentId, c.EntryRegionPath,
                 c.Subject, c.Content, c.Petitioner, c.SubmitterId, c.ReceivedAt,
                 from.Id, ctx.RegionPathOf(from.Id), c.Mode, clock, c.Mode is null ? null : ctx.Clock.ReturnWindow(ctx.Now),
+                [.. c.FormerDepartments.Where(d => ctx.Directory.FindDepartment(d) is not null)],
                 target.Id, ctx.RegionPathOf(target.Id), ctx.Actor, ctx.Now),
         ];
     }
@@ -156,7 +157,7 @@ public static class LinkingDecisions
             PetitionIds.ProvinceOf(origin.Id) ?? Provinces.Of(origin.EntryRegionCode)!,
             origin.Channel, origin.Category, origin.EntryRegionCode, origin.EntryDepartmentId, origin.EntryRegionPath,
             origin.Subject, origin.Content, origin.Petitioner, origin.SubmitterId, origin.ReceivedAt,
-            h.FromDepartmentId, h.Mode, h.DepartmentId);
+            h.FromDepartmentId, h.Mode, h.DepartmentId, [.. origin.Departments.Where(d => d != h.DepartmentId)]);
     }
 
     private static void EnsureEngine(DecisionContext ctx)
