@@ -38,8 +38,12 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
     private readonly Random _rng = new(seed);
     private readonly List<Own> _active = [];
     // In every province alike: four in five submissions enter at the county, one in five at the city.
+    // With several provinces, the national office too: one submission in ten or so (issue 20).
     private readonly SubmissionMix.Client _submissions = new SubmissionMix(seed,
-        [.. provinces.SelectMany(p => new[] { p.County, p.County, p.County, p.County, p.City })]).For(index);
+        [.. provinces.SelectMany(p => new[] { p.County, p.County, p.County, p.County, p.City }),
+            .. provinces.Count > 1 ? [National] : Array.Empty<string>()]).For(index);
+
+    private const string National = "000000";
 
     /// <summary>Each entry region's province, for the offices above and below it.</summary>
     private readonly Dictionary<string, FaultRegions> _provinceOf = provinces
@@ -175,6 +179,8 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
         var department = s.GetProperty("currentDepartment").GetProperty("id").GetString()!;
         var region = department[..department.IndexOf('-', StringComparison.Ordinal)];
         var staff = api.Token(Role.Officer, $"officer-{department}", department);
+        if (region == National)
+            return ChooseAtTheNation(own, s, id: own.Id, staff);
         // The petition office one level up supervises (its subtree holds the petition's departments).
         var regions = _provinceOf[region];
         var superiorOffice = regions.SuperiorOfficeOf(region);
@@ -301,5 +307,32 @@ public sealed class FaultClient(int index, int seed, GraphQLCaller api, Func<Ran
             return null;
         var chosen = _rng.PickWeighted(options, o => o.Weight);
         return (chosen.Kind, chosen.InputType, chosen.Input(), chosen.Token);
+    }
+
+    /// <summary>
+    /// A petition at the national office (issue 20): mostly handed down (交办 / 转送) to a province's county agency
+    /// or transferred to its county office, sometimes declined, supervised or withdrawn. Once handed down, the
+    /// client goes on with the copy (<see cref="RunAsync"/>).
+    /// </summary>
+    private (string Kind, string InputType, Dictionary<string, object?> Input, string? Token)? ChooseAtTheNation(Own own, JsonElement s, Guid id, string staff)
+    {
+        if (s.GetProperty("status").GetString() != "REGISTERED")
+            return null;
+        var province = provinces[_rng.Next(provinces.Count)];
+        var supervisor = api.Token(Role.Supervisor, $"supervisor-{National}-PO", $"{National}-PO");
+        var options = new List<(double Weight, string Kind, string InputType, Dictionary<string, object?> Input, string? Token)>
+        {
+            (5, "forwardPetition", "ForwardPetitionInput",
+                new() { ["petitionId"] = id, ["toDepartmentId"] = $"{province.County}-EDU", ["mode"] = _rng.Next(2) == 0 ? "TRANSFER" : "ASSIGN", ["note"] = "请依法处理" }, staff),
+            (1.5, "transferLevel", "TransferLevelInput",
+                new() { ["petitionId"] = id, ["toDepartmentId"] = $"{province.County}-PO", ["reason"] = "属地管理" }, supervisor),
+            (0.5, "declinePetition", "DeclinePetitionInput",
+                new() { ["petitionId"] = id, ["reason"] = "不属于信访事项", ["legalRoute"] = "LITIGATION" }, staff),
+            (0.3, "withdrawPetition", "WithdrawPetitionInput",
+                own.PetitionerToken is null ? new() { ["petitionId"] = id, ["reason"] = "已解决", ["accessCode"] = own.AccessCode } : new() { ["petitionId"] = id, ["reason"] = "已解决" },
+                own.PetitionerToken),
+        };
+        var chosen = _rng.PickWeighted(options, o => o.Weight);
+        return (chosen.Kind, chosen.InputType, chosen.Input, chosen.Token);
     }
 }

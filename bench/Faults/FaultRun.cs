@@ -38,7 +38,7 @@ public static class FaultRun
         await PostgresDatabases.CreateAsync(admin, "faults", ct);
         var master = postgres.ConnectionStringFor("faults");
         var databases = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var province in options.Provinces.Select(p => p.Province))
+        foreach (var province in options.Provinces.Select(p => p.Province).Concat(options.National ? [DepartmentDirectory.NationalCode] : []))
         {
             await PostgresDatabases.CreateAsync(admin, $"faults_{province}", ct);
             databases[province] = postgres.ConnectionStringFor($"faults_{province}");
@@ -298,6 +298,7 @@ public static class FaultRun
     {
         var origins = new List<(Guid Origin, Guid Copy, string Province, int Reported)>();
         var copies = new Dictionary<Guid, List<(Guid Copy, int Version)>>();
+        var unreported = new List<string>();
         foreach (var (_, database) in databases)
         {
             await using var connection = new NpgsqlConnection(database);
@@ -321,18 +322,57 @@ public static class FaultRun
                 }
             }
         }
+        // A copy whose origin no longer links to it was returned (退回): its origin took it back once, naming it.
+        var takenBack = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (_, database) in databases)
+        {
+            await using var connection = new NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"select data ->> 'linkedPetitionId', count(*) from {Schema}.mt_events where type = 'hand_over_returned' group by 1", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                takenBack[reader.GetString(0)] = takenBack.GetValueOrDefault(reader.GetString(0)) + (int)reader.GetInt64(1);
+        }
         result.HandOvers = origins.Count;
         var failures = new List<string>();
         foreach (var (origin, copy, province, reported) in origins)
         {
-            var found = copies.GetValueOrDefault(origin) ?? [];
+            // Its copies but those returned and taken back (below): exactly the one it links to.
+            var found = (copies.GetValueOrDefault(origin) ?? []).Where(f => !takenBack.ContainsKey(f.Copy.ToString())).ToList();
             if (found.Count != 1 || found[0].Copy != copy)
                 failures.Add($"{origin}: {found.Count} copies");
             else if (found[0].Version != reported)
+            {
                 failures.Add($"{origin}: mirrors version {reported} of its copy, which is at {found[0].Version}");
+                if (unreported.Count < 5 && databases.TryGetValue(province, out var copyDatabase))
+                {
+                    // What the copy appended that the origin never saw: the event types and what caused them.
+                    await using var connection = new NpgsqlConnection(copyDatabase);
+                    await connection.OpenAsync();
+                    await using var command = new NpgsqlCommand(
+                        $"select version, type, coalesce(headers ->> 'commandId', '-') from {Schema}.mt_events where stream_id = @id and version > @v order by version", connection);
+                    command.Parameters.AddWithValue("id", copy);
+                    command.Parameters.AddWithValue("v", (long)reported);
+                    await using var reader = await command.ExecuteReaderAsync();
+                    var events = new List<string>();
+                    while (await reader.ReadAsync())
+                        events.Add($"v{reader.GetInt64(0)} {reader.GetString(1)} by {reader.GetString(2)}");
+                    unreported.Add($"{copy}: {string.Join(", ", events)}");
+                }
+            }
         }
-        if (copies.Keys.Except(origins.Select(o => o.Origin)).Any())
-            failures.Add($"{copies.Keys.Except(origins.Select(o => o.Origin)).Count()} copies without their origin");
+        var linkedCopies = origins.Select(o => o.Copy).ToHashSet();
+        foreach (var (origin, found) in copies)
+        {
+            foreach (var (copy, _) in found.Where(f => !linkedCopies.Contains(f.Copy)))
+            {
+                if (takenBack.GetValueOrDefault(copy.ToString()) == 1)
+                    result.HandOversReturned++;
+                else
+                    failures.Add($"copy {copy} of {origin}: neither linked from its origin nor taken back once ({takenBack.GetValueOrDefault(copy.ToString())})");
+            }
+        }
         foreach (var (province, database) in databases)
         {
             await using var connection = new NpgsqlConnection(database);
@@ -343,7 +383,8 @@ public static class FaultRun
                 failures.Add($"{province}: {arrivalsTwice} copies arrived more than once");
         }
         if (failures.Count > 0)
-            result.Failures.Add($"hand-overs between databases: {failures.Count} wrong ({string.Join("; ", failures.Take(5))})");
+            result.Failures.Add($"hand-overs between databases: {failures.Count} wrong ({string.Join("; ", failures.Take(5))})" +
+                (unreported.Count > 0 ? $"; not reported: {string.Join("; ", unreported)}" : ""));
     }
 
     /// <summary>The log's last sequence, its last petition event's (what a subscriber gets), and how many projections or subscriptions are behind the end.</summary>

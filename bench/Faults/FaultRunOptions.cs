@@ -19,6 +19,12 @@ public sealed record FaultRunOptions
     /// </summary>
     public IReadOnlyList<FaultRegions> Provinces { get; init; } = [FaultRegions.Demo];
 
+    /// <summary>
+    /// With several provinces, the national office too (issue 20): a database of its own (tenant 000000), one
+    /// submission in ten addressed to it, which it hands down to the provinces' agencies and offices.
+    /// </summary>
+    public bool National => Provinces.Count > 1;
+
     /// <summary>The administrative divisions the nodes run with (CaseEngine:Directory:Divisions); null for the demo directory.</summary>
     public string? Divisions { get; init; }
 

@@ -42,6 +42,8 @@ public sealed class FaultRunResult
     public long DuplicateFlags { get; set; }
     /// <summary>Petitions handed over to another province's database (issue 20), each checked for one copy mirrored to its end.</summary>
     public int HandOvers { get; set; }
+    /// <summary>Copies whose agency returned them (退回), each taken back once by its origin.</summary>
+    public int HandOversReturned { get; set; }
     public int FeedEvents { get; set; }
     public bool FeedEqualsLog { get; set; }
     public int SubscriberDeliveries { get; set; }
@@ -102,7 +104,7 @@ public sealed class FaultRunResult
             Row("petitions by province database", string.Join(", ", PetitionsByProvince.Select(p => $"{p.Key} {N(p.Value)}")));
         Row("deadline firings (DeadlineMissed) / automatic supervisions", $"{N(DeadlineFirings)} / {N(AutomaticSupervisions)}");
         Row("duplicate flags (DuplicateSuspected)", N(DuplicateFlags));
-        Row("hand-overs to another province (one copy each, mirrored to its end)", N(HandOvers));
+        Row("hand-overs to another province (one copy each, mirrored to its end) / returned and taken back once", $"{N(HandOvers)} / {N(HandOversReturned)}");
         Row("event feed over GraphQL equals the log", $"{(FeedEqualsLog ? "yes" : "**no**")} ({N(FeedEvents)} events)");
         Row("resuming subscriber: deliveries / connections", $"{N(SubscriberDeliveries)} / {N(SubscriberConnections)}");
         Row("resuming subscriber: missing / duplicates / out of order", $"{N(SubscriberMissing)} / {N(SubscriberDuplicates)} / {N(SubscriberOutOfOrder)}");

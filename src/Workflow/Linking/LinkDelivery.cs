@@ -19,7 +19,7 @@ namespace CaseEngine.Workflow.Linking;
 /// comes from, so a delivery repeated after a crash is answered by the command record and applies once.
 /// </summary>
 [MessageIdentity(MessageType)]
-public sealed record LinkCommand(InternalCommand Command)
+public sealed record LinkCommand(InternalCommand Command) : ConfidentialRecord
 {
     /// <summary>The message type as Wolverine stores it (what the waiting gauge and the docs' query count).</summary>
     public const string MessageType = "caseengine.link-command.v1";
@@ -65,6 +65,11 @@ public static class LinkCommandHandler
     public static void Configure(HandlerChain chain)
     {
         ArgumentNullException.ThrowIfNull(chain);
+        // A report that arrived before the one it follows: that one is on its way (or was in a killed node's hands
+        // and is being recovered), so try again soon and often. Waiting as long as for a database that is down
+        // made a chain of k such reports take k × 30 s to drain after a node kill (the fault run's convergence).
+        chain.OnException<RuleViolation>(e => e.Code == RuleCode.ConcurrencyConflict, "a report ahead of the one it follows")
+            .ScheduleRetryIndefinitely(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
         chain.OnAnyException().ScheduleRetryIndefinitely(
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
     }
@@ -82,6 +87,15 @@ public static class LinkCommandHandler
             // A refusal is the command's answer (it cannot apply, now or later). Ids and codes only, never personal data.
             logger.LogWarning("Link command {Command} {CommandId} on {PetitionId} refused: {Code}",
                 message.Command.Name, message.Command.CommandId, message.Command.PetitionId, e.WireCode);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Tried again (Configure). The message carries personal data, so Wolverine logs nothing of it
+            // (PersonalDataLogging): this line says which, and why, with ids and the failure's type only.
+            logger.LogInformation("Link command {Command} {CommandId} on {PetitionId} not applied yet ({Error}); tried again",
+                message.Command.Name, message.Command.CommandId, message.Command.PetitionId,
+                e is RuleViolation r ? r.WireCode : e.GetType().Name);
+            throw;
         }
     }
 }

@@ -169,6 +169,23 @@ public class when_a_petition_is_handed_over_to_another_database
     }
 
     [Fact]
+    public void a_copy_forwarded_again_at_home_is_returned_at_home()
+    {
+        // Transferred to an Anhui county office, which forwards it to one of its agencies: that agency's return goes to that office.
+        var story = SubmittedToTheNation().AfterDays(1);
+        var origin = story.ThenIn(AtTheNation(Callers.Supervisor(NationalOffice), story.Now), new TransferLevel(Id, CountyOffice, "属地管理"));
+        var (copy, _) = Received(origin);
+        var copyId = copy.Petition.Id;
+        var forwarded = copy.AfterDays(1).ThenIn(InAnhui(Callers.Officer(CountyOffice), copy.Now.AddDays(1)), new ForwardPetition(copyId, CountyEducation, ForwardMode.Transfer));
+        var returning = forwarded.AfterDays(1).When(new ReturnPetition(copyId, "不属于本机关职权"));
+        returning.Single<PetitionReturned>().DepartmentId.ShouldBe(CountyOffice);
+        returning.Events.OfType<HandedOverPetitionReturned>().ShouldBeEmpty();
+        var p = returning.Succeeds().Petition;
+        (p.Status, p.CurrentDepartmentId, p.Link!.Role).ShouldBe((PetitionStatus.Registered, CountyOffice, LinkRole.Copy));
+        LinkingDecisions.ReportOf(forwarded.Petition, p, returning.Events)!.ReturnReason.ShouldBeNull();
+    }
+
+    [Fact]
     public void the_copys_return_lapses_after_five_working_days_like_any_return()
     {
         var (copy, _) = Received(HandedDown());

@@ -87,7 +87,8 @@ public static class RoutingDecisions
         if (!s.ReturnWindow!.IsInTime(ctx.Now))
             throw RuleViolation.DeadlinePassed("the 5-working-day window to return the petition has passed");
         // The forwarding office is in another database (issue 20): the copy's part ends and the origin takes it back.
-        if (s.Link?.Role == LinkRole.Copy)
+        // A copy forwarded again at home (by the office it was transferred to) is returned at home, as any petition.
+        if (s.Link?.Role == LinkRole.Copy && Provinces.Of(ctx.RequireDepartment(s.ForwardingOfficeId).RegionCode) != PetitionIds.ProvinceOf(s.Id))
             return [new HandedOverPetitionReturned(s.Id, reason, s.CurrentDepartmentId, s.CurrentRegionPath, ctx.Actor, ctx.Now)];
         return
         [
