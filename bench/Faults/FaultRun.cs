@@ -286,8 +286,7 @@ public static class FaultRun
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        return await CountAsync(connection,
-            $"select count(*) from {Schema}.wolverine_incoming_envelopes where message_type = 'caseengine.link-command.v1' and status <> 'Handled'");
+        return await CountAsync(connection, Workflow.Linking.LinkCommand.WaitingSql(Schema));
     }
 
     /// <summary>

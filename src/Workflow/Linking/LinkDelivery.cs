@@ -23,6 +23,13 @@ public sealed record LinkCommand(InternalCommand Command) : ConfidentialRecord
 {
     /// <summary>The message type as Wolverine stores it (what the waiting gauge and the docs' query count).</summary>
     public const string MessageType = "caseengine.link-command.v1";
+
+    /// <summary>
+    /// How many are waiting in one database (stored in its Wolverine inbox, not yet handled): the one query the
+    /// gauge, the docs, the fault run and the tests use.
+    /// </summary>
+    public static string WaitingSql(string schema) =>
+        $"select count(*) from {schema}.wolverine_incoming_envelopes where message_type = '{MessageType}' and status <> 'Handled'";
 }
 
 public static class LinkDelivery

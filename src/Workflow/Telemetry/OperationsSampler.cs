@@ -61,9 +61,7 @@ public sealed class OperationsSampler(IDocumentStore store, RuleBook rules, Case
                         byDepartment.Add((reader.GetString(0), reader.GetInt64(1)));
                 }
                 // Commands for another database (issue 20) stored in this one's inbox and not yet handled.
-                await using var links = new NpgsqlCommand(
-                    $"select count(*) from {schema}.wolverine_incoming_envelopes where message_type = @type and status <> 'Handled'", connection);
-                links.Parameters.AddWithValue("type", Linking.LinkCommand.MessageType);
+                await using var links = new NpgsqlCommand(Linking.LinkCommand.WaitingSql(schema), connection);
                 linksWaiting.Add((province, (long)(await links.ExecuteScalarAsync(ct))!));
                 // Its outbox and dead letters, counted here rather than by Wolverine's count over every
                 // database, which fails as a whole when one of them does not answer.

@@ -220,11 +220,7 @@ public class when_a_petition_is_handed_over_between_databases(NationAndThreeProv
     {
         await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
         await connection.OpenAsync();
-        await using var find = new NpgsqlCommand(
-            "select table_schema from information_schema.tables where table_name = 'wolverine_incoming_envelopes'", connection);
-        var schema = (string)(await find.ExecuteScalarAsync())!;
-        await using var command = new NpgsqlCommand(
-            $"select count(*) from {schema}.wolverine_incoming_envelopes where message_type = 'caseengine.link-command.v1' and status <> 'Handled'", connection);
+        await using var command = new NpgsqlCommand(Linking.LinkCommand.WaitingSql("caseengine"), connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

@@ -120,8 +120,7 @@ public class when_a_provinces_server_crashes_during_hand_overs(NationAnhuiJiangs
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "select count(*) from caseengine.wolverine_incoming_envelopes where message_type = 'caseengine.link-command.v1' and status <> 'Handled'", connection);
+        await using var command = new NpgsqlCommand(Linking.LinkCommand.WaitingSql("caseengine"), connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
