@@ -23,4 +23,16 @@ public static class CallerProvince
             : DepartmentDirectory.NationalCode;
         return ((ProvinceDatabases)c.RequestServices!.GetService(typeof(ProvinceDatabases))!).ForRegionAsync(region);
     }
+
+    /// <summary>
+    /// The province named by the field's <c>province</c> argument (a region code of it), else the caller's: how a
+    /// read of one database's own log (the access log, the chain's roots and proofs) is pointed at a province.
+    /// </summary>
+    public static async ValueTask<string> NamedOrCallersAsync(IResolveFieldContext c)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        return c.GetArgument<string?>("province") is { } named
+            ? await ((ProvinceDatabases)c.RequestServices!.GetService(typeof(ProvinceDatabases))!).ForRegionAsync(named)
+            : await OfAsync(c);
+    }
 }

@@ -15,11 +15,31 @@ namespace CaseEngine.GraphApi.Reading;
 
 /// <summary>
 /// What a feed reader or a subscriber selects: the pull feed's arguments (Query.events) and the
-/// subscription's PetitionEventFilter. Department filters select on the department and region path
-/// stored in each event.
+/// subscription's PetitionEventFilter. Department and region filters select on the department and region
+/// path stored in each event; <see cref="RegionCodes"/> (any of them, each with its subtree) may span
+/// provinces, and is then read from the national log.
 /// </summary>
 public sealed record FeedQuery(long After, int First, Guid? PetitionId, string? DepartmentId,
-    bool IncludeSubordinates = false, IReadOnlySet<string>? Types = null);
+    bool IncludeSubordinates = false, IReadOnlySet<string>? Types = null, IReadOnlyList<string>? RegionCodes = null)
+{
+    /// <summary>Most region codes one filter may name.</summary>
+    public const int MaxRegionCodes = 100;
+
+    /// <summary>
+    /// The region codes of a filter, each checked against the directory and written in its 6- or 9-digit
+    /// form; null for none. VALIDATION (naming the argument, never echoing a value) for an unknown code or too many.
+    /// </summary>
+    public static IReadOnlyList<string>? ReadRegionCodes(IReadOnlyList<string>? codes, DepartmentDirectory directory, string argument)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (codes is null || codes.Count == 0)
+            return null;
+        if (codes.Count > MaxRegionCodes)
+            throw RuleViolation.Validation($"{argument} names at most {MaxRegionCodes} regions");
+        return [.. codes.Select(code => directory.FindRegion(code)?.Code
+            ?? throw RuleViolation.Validation($"{argument} holds a region code that is not in the directory")).Distinct(StringComparer.Ordinal)];
+    }
+}
 
 /// <summary>
 /// One event of a log with its petition's current state and its position in that log: its own sequence
@@ -75,6 +95,14 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
         ArgumentNullException.ThrowIfNull(caller);
         if (query.PetitionId is { } id)
             return await provinces.OfPetitionAsync(id);
+        if (query.RegionCodes is { Count: > 0 } regions)
+        {
+            // Regions of one province (with the department filtered on, if any): that province's log, as for a
+            // department. Regions of several, or the nation: the national log, whose one sequence spans them.
+            var named = regions.Concat(query.DepartmentId is { } filtered && rules.Directory.FindDepartment(filtered) is { } f ? [f.RegionCode] : []);
+            var spanned = named.Select(r => Provinces.Of(r) ?? "").Distinct(StringComparer.Ordinal).ToList();
+            return spanned.Count == 1 && !Provinces.IsNational(spanned[0]) ? await provinces.ForRegionAsync(regions[0]) : NationalLog.Key;
+        }
         var department = query.DepartmentId ?? caller.Actor.DepartmentId;
         var region = department is not null && rules.Directory.FindDepartment(department) is { } d ? d.RegionCode : DepartmentDirectory.NationalCode;
         return Provinces.IsNational(Provinces.Of(region) ?? "") ? NationalLog.Key : await provinces.ForRegionAsync(region);
@@ -195,6 +223,7 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
         if (query.DepartmentId is { } deptId && query.IncludeSubordinates
             && directory.FindDepartment(deptId) is { Kind: DepartmentKind.PetitionOffice } office)
             departmentPath = string.Join('.', directory.RegionPath(office.RegionCode));
+        var regionPaths = query.RegionCodes?.Select(r => string.Join('.', directory.RegionPath(r))).ToArray();
         return (e, petition) =>
         {
             if (e.Data is not IPetitionEvent data)
@@ -205,6 +234,8 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
                 return null;
             if (departmentPath is not null ? !Jurisdiction.InRegionScope(data.RegionPath, departmentPath)
                 : query.DepartmentId is { } dept && data.DepartmentId != dept)
+                return null;
+            if (regionPaths is not null && !regionPaths.Any(path => Jurisdiction.InRegionScope(data.RegionPath, path)))
                 return null;
             if (scopePath is not null && !Jurisdiction.InRegionScope(data.RegionPath, scopePath))
                 return null;

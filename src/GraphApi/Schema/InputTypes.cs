@@ -419,6 +419,7 @@ public sealed record PetitionEventFilterInput : ConfidentialRecord
     public string? DepartmentId { get; init; }
     public bool? IncludeSubordinates { get; init; }
     public IReadOnlyList<string>? Types { get; init; }
+    public IReadOnlyList<string>? RegionCodes { get; init; }
 }
 
 public sealed class PetitionEventFilterInputType : ContractInput<PetitionEventFilterInput>
@@ -429,7 +430,12 @@ public sealed class PetitionEventFilterInputType : ContractInput<PetitionEventFi
         Optional<IdGraphType>("departmentId", "events whose stored responsible department is this one");
         Optional<BooleanGraphType>("includeSubordinates");
         Optional<ListGraphType<NonNullGraphType<StringGraphType>>>("types");
+        Optional<ListGraphType<NonNullGraphType<IdGraphType>>>("regionCodes", RegionCodesDescription);
     }
+
+    /// <summary>The region filter's description, shared by the subscription's filter and Query.events.</summary>
+    public const string RegionCodesDescription =
+        "events whose stored region lies in any of these regions' subtrees (2-9 digit codes, at most 100); regions of one province are read from its log, regions of several from the national log (its sequence). An extension of the contract.";
 }
 
 /// <summary>Ids arrive as text: a malformed one is VALIDATION naming the field, never a server error.</summary>

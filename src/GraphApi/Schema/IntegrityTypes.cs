@@ -38,7 +38,7 @@ public static class IntegrityQueries
             {
                 var date = c.GetArgument<DateOnly>("date");
                 Jurisdiction.EnsureMayFollowRoots(c.Caller().Actor, c.Caller().Anonymous);
-                return await c.Service<EventChain>().DayRootAsync(await ProvinceAsync(c), date, c.CancellationToken);
+                return await c.Service<EventChain>().DayRootAsync(await CallerProvince.NamedOrCallersAsync(c), date, c.CancellationToken);
             });
 
         query.Field<InclusionProofType, InclusionProof>("eventInclusionProof")
@@ -52,18 +52,13 @@ public static class IntegrityQueries
                     throw RuleViolation.Validation("sequence must be 1 or more");
                 var caller = c.Caller();
                 Jurisdiction.EnsureMayFollowRoots(caller.Actor, caller.Anonymous);
-                var province = await ProvinceAsync(c);
+                var province = await CallerProvince.NamedOrCallersAsync(c);
                 if (Jurisdiction.IsFeedScoped(caller.Actor) && !await InScopeAsync(c, caller, province, sequence))
                     return null;
                 return await c.Service<EventChain>().ProofAsync(province, sequence, c.CancellationToken);
             });
     }
 
-    /// <summary>The province named by the argument (a region code of it), else the caller's.</summary>
-    private static async ValueTask<string> ProvinceAsync(IResolveFieldContext c) =>
-        c.GetArgument<string?>("province") is { } named
-            ? await c.Service<ProvinceDatabases>().ForRegionAsync(named)
-            : await CallerProvince.OfAsync(c);
 
     /// <summary>The feed's own rule (<see cref="EventFeed.Selector"/>): an integrator proves only events it may follow.</summary>
     private static async Task<bool> InScopeAsync(IResolveFieldContext c, Caller caller, string province, long sequence)

@@ -207,6 +207,7 @@ public sealed class SubscriptionType : ObjectGraphType
                         DepartmentId = f.DepartmentId,
                         IncludeSubordinates = f.IncludeSubordinates ?? false,
                         Types = f.Types?.ToHashSet(StringComparer.Ordinal),
+                        RegionCodes = FeedQuery.ReadRegionCodes(f.RegionCodes, rules.Directory, "filter.regionCodes"),
                     };
                 }
                 var live = c.Service<LiveEvents>();

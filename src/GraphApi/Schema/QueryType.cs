@@ -137,13 +137,14 @@ public sealed class QueryType : ObjectGraphType
                 var first = 0;
                 var (department, rollUp) = Jurisdiction.EnsureWorkQueue(caller.Actor, caller.Anonymous, c.GetArgument<string>("departmentId"), rules.Directory, "overdue list",
                     c.GetArgument("includeSubordinates", true), () => first = Paging.First(c.GetArgument<int?>("first")));
-                // Its own list is in its database; a roll-up over its subtree in the subtree's (at national level: refused
-                // while there are several, since one keyset page does not span databases).
+                // Its own list is in its database; a roll-up over its subtree reads every database the subtree spans
+                // (the nation: the national office's and every province's, merged on the list's key, issue 20).
+                var scope = DepartmentScope.Of(rules.Directory, department.Id);
                 var provinces = c.Service<ProvinceDatabases>();
-                await using var session = c.Service<IDocumentStore>().QuerySession(rollUp
-                    ? await provinces.ForRegionAsync(department.RegionCode)
-                    : await provinces.ForDepartmentAsync(department.RegionCode));
-                var page = await OverdueQueries.PageAsync(session, DepartmentScope.Of(rules.Directory, department.Id),
+                IReadOnlyList<string> databases = scope.RollsUp(rollUp)
+                    ? await provinces.SpannedByAsync(department.RegionCode)
+                    : [await provinces.ForDepartmentAsync(department.RegionCode)];
+                var page = await OverdueQueries.PageAsync(c.Service<IDocumentStore>(), databases, scope,
                     rollUp, first, c.GetArgument<string?>("after"), time.GetUtcNow(), c.CancellationToken, c.Service<CursorKey>());
                 var petitions = await Readable(c, page.Edges.Select(e => e.Node.PetitionId));
                 return new Connection<OverdueItemNode>(
@@ -186,6 +187,7 @@ public sealed class QueryType : ObjectGraphType
             .Argument<IntGraphType>("first", a => a.DefaultValue = 100)
             .Argument<IdGraphType>("petitionId")
             .Argument<IdGraphType>("departmentId")
+            .Argument<ListGraphType<NonNullGraphType<IdGraphType>>>("regionCodes", a => a.Description = PetitionEventFilterInputType.RegionCodesDescription)
             .ResolveAsync(async c =>
             {
                 var caller = c.Caller();
@@ -199,7 +201,8 @@ public sealed class QueryType : ObjectGraphType
                 if (departmentId is not null && rules.Directory.FindDepartment(departmentId) is null)
                     throw RuleViolation.Validation("departmentId is not in the directory");
                 var feed = c.Service<EventFeed>();
-                var query = new FeedQuery(after, first, petitionId, departmentId);
+                var query = new FeedQuery(after, first, petitionId, departmentId,
+                    RegionCodes: FeedQuery.ReadRegionCodes(c.GetArgument<List<string>?>("regionCodes"), rules.Directory, "regionCodes"));
                 // Sequences are those of one log: the petition's province's, the department's, or the caller's scope's (the national log for a national scope).
                 return await feed.LogOfAsync(query, caller) is { } province
                     ? await feed.ReadAsync(province, query, caller, c.CancellationToken)
@@ -237,9 +240,9 @@ public sealed class QueryType : ObjectGraphType
                 var caller = c.Caller();
                 var region = c.GetArgument<string>("regionCode");
                 Jurisdiction.EnsureMayAnalyse(caller.Anonymous ? null : caller.Actor, caller.Anonymous, rules.Directory, region);
-                await using var session = c.Service<IDocumentStore>().QuerySession(await c.Service<ProvinceDatabases>().ForRegionAsync(region));
-                return await SituationAnalysisQueries.AnalyseAsync(session, rules.Directory, region,
-                    c.GetArgument<AnalysisPeriod>("period"), c.GetArgument<DateOnly>("date"), c.CancellationToken);
+                // A region's subtree is in its province's database; the nation's spans every database (issue 20).
+                return await SituationAnalysisQueries.AnalyseAsync(c.Service<IDocumentStore>(), await c.Service<ProvinceDatabases>().SpannedByAsync(region),
+                    rules.Directory, region, c.GetArgument<AnalysisPeriod>("period"), c.GetArgument<DateOnly>("date"), c.CancellationToken);
             });
 
         Field<NonNullGraphType<PersonalDataReadConnectionType>, Connection<PersonalDataRead>>("personalDataAccessLog")
@@ -249,6 +252,7 @@ public sealed class QueryType : ObjectGraphType
             .Argument<DateTimeScalar>("to")
             .Argument<IntGraphType>("first", a => a.DefaultValue = 50)
             .Argument<StringGraphType>("after")
+            .Argument<IdGraphType>("province", a => a.Description = "the province database whose log it is (a region code of the province; after is a cursor of that log); the caller's by default, required at the national level when several databases are served")
             .ResolveAsync(async c =>
             {
                 var caller = c.Caller();
@@ -262,7 +266,7 @@ public sealed class QueryType : ObjectGraphType
                 var petitionId = c.GetArgument<string?>("petitionId") is { } pid ? InputReading.ParseId(pid, "petitionId") : (Guid?)null;
                 Jurisdiction.EnsureMayReadAccessLog(caller.Actor, caller.Anonymous);
                 // The reads of a petition are kept in its province's database; the whole log in the caller's.
-                var province = petitionId is { } of ? await c.Service<ProvinceDatabases>().OfPetitionAsync(of) : await CallerProvince.OfAsync(c);
+                var province = petitionId is { } of ? await c.Service<ProvinceDatabases>().OfPetitionAsync(of) : await CallerProvince.NamedOrCallersAsync(c);
                 if (province is null)
                     return new Connection<PersonalDataRead>([], false, 0);
                 await using var session = c.Service<IDocumentStore>().QuerySession(province);

@@ -22,9 +22,48 @@ public static class OverdueQueries
     private const string Kind = "overdue";
 
     /// <param name="cursorKey">the key cursors are sealed with; the process's own key when null (tests, tools)</param>
-    public static async Task<Page<OverdueItem>> PageAsync(
+    public static Task<Page<OverdueItem>> PageAsync(
         IQuerySession session, DepartmentScope department, bool includeSubordinates, int first, string? after,
-        DateTimeOffset now, CancellationToken ct = default, CursorKey? cursorKey = null)
+        DateTimeOffset now, CancellationToken ct = default, CursorKey? cursorKey = null) =>
+        PageAsync(session, department, includeSubordinates, first, after, now, ordinalIds: false, ct, cursorKey);
+
+    /// <summary>
+    /// The same list over several databases (the national roll-up, issue 20): each database's page after the
+    /// cursor, merged on the same key, the first <paramref name="first"/> kept. A keyset page spans databases
+    /// because the key is total and the same everywhere: due moment, then the row's id in byte order (collation
+    /// "C", so every database and the merge agree whatever a server's default collation). Each missed deadline
+    /// is a row of the one database whose petition runs the clock (a handed-over petition's clocks run on its
+    /// copy only), so no row is listed twice. The total is the sum. One database that does not answer fails the
+    /// read: never a partial list.
+    /// </summary>
+    public static async Task<Page<OverdueItem>> PageAsync(
+        IDocumentStore store, IReadOnlyCollection<string> databases, DepartmentScope department, bool includeSubordinates,
+        int first, string? after, DateTimeOffset now, CancellationToken ct = default, CursorKey? cursorKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(databases);
+        if (databases.Count == 1)
+        {
+            await using var session = store.QuerySession(databases.First());
+            return await PageAsync(session, department, includeSubordinates, first, after, now, ct, cursorKey);
+        }
+        var pages = await Task.WhenAll(databases.Select(async database =>
+        {
+            await using var session = store.QuerySession(database);
+            return await PageAsync(session, department, includeSubordinates, first, after, now, ordinalIds: true, ct, cursorKey);
+        }));
+        var merged = pages.SelectMany(p => p.Edges)
+            .OrderBy(e => e.Node.DueAt).ThenBy(e => e.Node.OverdueId, StringComparer.Ordinal)
+            .ToList();
+        // More follow when the merge holds more than a page, or a database had more than it returned.
+        var hasNext = merged.Count > first || pages.Any(p => p.HasNextPage);
+        var edges = merged.Take(first).ToList();
+        return new Page<OverdueItem>(edges, hasNext, edges.LastOrDefault()?.Cursor, pages.Sum(p => p.TotalCount));
+    }
+
+    private static async Task<Page<OverdueItem>> PageAsync(
+        IQuerySession session, DepartmentScope department, bool includeSubordinates, int first, string? after,
+        DateTimeOffset now, bool ordinalIds, CancellationToken ct, CursorKey? cursorKey)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(department);
@@ -48,7 +87,10 @@ public static class OverdueQueries
                 missed_at, supervision_count, category, subject, case_number
             from {table} where {scope}
             """,
-            "(due_at, overdue_id) > (@key, @id)", "due_at, overdue_id", $"select count(*) from {table} where {scope}",
+            // Ids are ASCII ("{petition:N}-M1"…), so byte order is also .NET's ordinal order, which the merge sorts by.
+            ordinalIds ? "(due_at, overdue_id collate \"C\") > (@key, @id)" : "(due_at, overdue_id) > (@key, @id)",
+            ordinalIds ? "due_at, overdue_id collate \"C\"" : "due_at, overdue_id",
+            $"select count(*) from {table} where {scope}",
             parameters, cursor, first,
             reader =>
             {

@@ -84,70 +84,28 @@ public static class SituationAnalysisQueries
         AnalysisPeriod period, DateOnly date, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(directory);
-        var region = directory.FindRegion(regionCode ?? "") ?? throw RuleViolation.Validation("the region is not in the directory");
-        var window = WindowOf(period, date);
-        var path = string.Join('.', directory.RegionPath(region.Code));
-        var table = SituationAnalysisSchema.Qualified(session.DocumentStore.Options.DatabaseSchemaName);
-        var bounds = window.BaselineStarts.Append(window.Start).ToArray();
-
+        var (region, window, path) = Scope(directory, regionCode, period, date);
+        var counts = new Counts();
+        var trends = new List<KeywordTrend>();
         await using var connection = session.Database.CreateConnection(ConnectionUsage.Read);
         await connection.OpenAsync(ct);
         await using var batch = new NpgsqlBatch(connection);
-        // Counts per (child, category, period index 1..5); child is null for the region's own office.
-        var counts = new NpgsqlBatchCommand(
-            $"""
-            select case when region_path = @path then null else split_part(substr(region_path, length(@path) + 2), '.', 1) end,
-                   category, width_bucket(received_day, @bounds), count(*)
-            from {table}
-            where (region_path = @path or region_path like @below) and received_day >= @from and received_day < @to
-            group by 1, 2, 3
-            """);
+        batch.BatchCommands.Add(CountsCommand(session, path, window));
         // Keywords: subjects containing each word, now and in the baseline; TF-IDF against the baseline.
-        var keywords = new NpgsqlBatchCommand(
+        var keywords = Command(path, window,
             $"""
-            with r as (
-                select keywords, received_day >= @start as now
-                from {table}
-                where (region_path = @path or region_path like @below) and received_day >= @from and received_day < @to),
-            n as (select count(*) filter (where not now) as baseline from r),
-            w as (
-                select k, count(*) filter (where now) as c, count(*) filter (where not now) as b
-                from r, unnest(r.keywords) as k group by k)
+            {WordsSql(session)},
+            n as (select count(*) filter (where not now) as baseline from r)
             select k, c, b, c * (ln((1 + n.baseline)::float8 / (1 + b)) + 1) as score
             from w, n where c > 0
             order by score desc, c desc, k collate "C"
             limit @limit
             """);
-        foreach (var command in new[] { counts, keywords })
-        {
-            command.Parameters.Add(new NpgsqlParameter("path", NpgsqlDbType.Varchar) { Value = path });
-            command.Parameters.Add(new NpgsqlParameter("below", NpgsqlDbType.Varchar) { Value = path + ".%" });
-            command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Date) { Value = window.From });
-            command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Date) { Value = window.End });
-            batch.BatchCommands.Add(command);
-        }
-        counts.Parameters.Add(new NpgsqlParameter("bounds", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = bounds });
-        keywords.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.Date) { Value = window.Start });
         keywords.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = KeywordCount });
-
-        var byChild = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        var byCategory = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        var total = new int[BaselinePeriods + 1];
-        var trends = new List<KeywordTrend>();
+        batch.BatchCommands.Add(keywords);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            while (await reader.ReadAsync(ct))
-            {
-                var bucket = reader.GetInt32(2) - 1;
-                var n = (int)reader.GetInt64(3);
-                if (bucket is < 0 or > BaselinePeriods)
-                    continue;
-                total[bucket] += n;
-                if (!reader.IsDBNull(0))
-                    Add(byChild, reader.GetString(0), bucket, n);
-                Add(byCategory, reader.GetString(1), bucket, n);
-            }
+            await counts.ReadAsync(reader, ct);
             await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -156,13 +114,218 @@ public static class SituationAnalysisQueries
                     baseline / (double)BaselinePeriods, Math.Round(reader.GetDouble(3), 6)));
             }
         }
+        return counts.Report(directory, region, window, trends);
+    }
 
-        var names = directory.ChildrenOf(region.Code).ToDictionary(c => c.Code, c => c.Name, StringComparer.Ordinal);
-        return new SituationReport(region.Code, region.Name, window, total[BaselinePeriods],
-            total.Take(BaselinePeriods).Average(),
-            Rank(byChild.Select(c => Item(c.Key, names.GetValueOrDefault(c.Key, c.Key), c.Value))),
-            Rank(byCategory.Select(c => Item(c.Key, c.Key, c.Value))),
-            trends);
+    /// <summary>
+    /// The same analysis over several databases (the nation: the national office's and every province's, issue
+    /// 20), exactly as if their rows were in one: the counts are added up; a keyword's TF-IDF needs its counts
+    /// and the number of baseline subjects summed over every database before ranking, so each database first
+    /// gives every word its period's subjects contain (with both counts) and its baseline size, then the baseline
+    /// count of the words other databases found and it did not. Ties rank as in one database (count, then the
+    /// word in byte order). One database that does not answer fails the read: never a partial analysis.
+    /// </summary>
+    public static async Task<SituationReport> AnalyseAsync(IDocumentStore store, IReadOnlyCollection<string> databases,
+        DepartmentDirectory directory, string regionCode, AnalysisPeriod period, DateOnly date, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(databases);
+        if (databases.Count == 1)
+        {
+            await using var session = store.QuerySession(databases.First());
+            return await AnalyseAsync(session, directory, regionCode, period, date, ct);
+        }
+        var (region, window, path) = Scope(directory, regionCode, period, date);
+        // First pass: per database, the counts, its baseline size and the words of its period.
+        var first = await Task.WhenAll(databases.Select(async database =>
+        {
+            await using var session = store.QuerySession(database);
+            var counts = new Counts();
+            var words = new Dictionary<string, (int Now, int Baseline)>(StringComparer.Ordinal);
+            var baselineSize = 0;
+            await using var connection = session.Database.CreateConnection(ConnectionUsage.Read);
+            await connection.OpenAsync(ct);
+            await using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(CountsCommand(session, path, window));
+            batch.BatchCommands.Add(Command(path, window, $"{WordsSql(session)} select k, c, b from w where c > 0"));
+            batch.BatchCommands.Add(Command(path, window, $"{RowsSql(session)} select count(*) from r where not now"));
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                await counts.ReadAsync(reader, ct);
+                await reader.NextResultAsync(ct);
+                while (await reader.ReadAsync(ct))
+                    words[reader.GetString(0)] = ((int)reader.GetInt64(1), (int)reader.GetInt64(2));
+                await reader.NextResultAsync(ct);
+                await reader.ReadAsync(ct);
+                baselineSize = (int)reader.GetInt64(0);
+            }
+            return (Database: database, Counts: counts, Words: words, BaselineSize: baselineSize);
+        }));
+        var all = first.SelectMany(d => d.Words.Keys).ToHashSet(StringComparer.Ordinal);
+        // Second pass: the baseline count of each word a database did not report (none of its period's subjects had it).
+        var rest = await Task.WhenAll(first.Select(async d =>
+        {
+            var missing = all.Where(w => !d.Words.ContainsKey(w)).ToArray();
+            var found = new Dictionary<string, int>(StringComparer.Ordinal);
+            if (missing.Length == 0)
+                return found;
+            await using var session = store.QuerySession(d.Database);
+            await using var connection = session.Database.CreateConnection(ConnectionUsage.Read);
+            await connection.OpenAsync(ct);
+            await using var batch = new NpgsqlBatch(connection);
+            var query = Command(path, window,
+                $"{RowsSql(session)} select k, count(*) from r, unnest(r.keywords) as k where not now and k = any(@words) group by k");
+            query.Parameters.Add(new NpgsqlParameter("words", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = missing });
+            batch.BatchCommands.Add(query);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                found[reader.GetString(0)] = (int)reader.GetInt64(1);
+            return found;
+        }));
+
+        var counts = new Counts();
+        foreach (var d in first)
+            counts.AddUp(d.Counts);
+        var baselineSubjects = first.Sum(d => d.BaselineSize);
+        var trends = all
+            .Select(word =>
+            {
+                var now = first.Sum(d => d.Words.TryGetValue(word, out var n) ? n.Now : 0);
+                var baseline = first.Sum(d => d.Words.TryGetValue(word, out var n) ? n.Baseline : 0) + rest.Sum(r => r.GetValueOrDefault(word));
+                return (Word: word, Now: now, Baseline: baseline, Score: Score(now, baseline, baselineSubjects));
+            })
+            .OrderByDescending(t => t.Score).ThenByDescending(t => t.Now).ThenBy(t => t.Word, CodePointOrder.Instance)
+            .Take(KeywordCount)
+            .Select(t => new KeywordTrend(t.Word, t.Now, t.Baseline, t.Baseline / (double)BaselinePeriods, Math.Round(t.Score, 6)))
+            .ToList();
+        return counts.Report(directory, region, window, trends);
+    }
+
+    /// <summary>TF-IDF of a word against the baseline, as the single-database query computes it in SQL.</summary>
+    private static double Score(int now, int baseline, int baselineSubjects) =>
+        now * (Math.Log((1 + baselineSubjects) / (double)(1 + baseline)) + 1);
+
+    private static (Region Region, PeriodWindow Window, string Path) Scope(
+        DepartmentDirectory directory, string regionCode, AnalysisPeriod period, DateOnly date)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var region = directory.FindRegion(regionCode ?? "") ?? throw RuleViolation.Validation("the region is not in the directory");
+        return (region, WindowOf(period, date), string.Join('.', directory.RegionPath(region.Code)));
+    }
+
+    /// <summary>The subtree's subjects of the five periods, each marked as in the analysed period or the baseline.</summary>
+    private static string RowsSql(IQuerySession session) =>
+        $"""
+        with r as (
+            select keywords, received_day >= @start as now
+            from {SituationAnalysisSchema.Qualified(session.DocumentStore.Options.DatabaseSchemaName)}
+            where (region_path = @path or region_path like @below) and received_day >= @from and received_day < @to)
+        """;
+
+    /// <summary>Per word: subjects containing it in the period (c) and in the baseline (b).</summary>
+    private static string WordsSql(IQuerySession session) =>
+        $"""
+        {RowsSql(session)},
+        w as (
+            select k, count(*) filter (where now) as c, count(*) filter (where not now) as b
+            from r, unnest(r.keywords) as k group by k)
+        """;
+
+    /// <summary>Counts per (child, category, period index 1..5); child is null for the region's own office.</summary>
+    private static NpgsqlBatchCommand CountsCommand(IQuerySession session, string path, PeriodWindow window)
+    {
+        var command = Command(path, window,
+            $"""
+            select case when region_path = @path then null else split_part(substr(region_path, length(@path) + 2), '.', 1) end,
+                   category, width_bucket(received_day, @bounds), count(*)
+            from {SituationAnalysisSchema.Qualified(session.DocumentStore.Options.DatabaseSchemaName)}
+            where (region_path = @path or region_path like @below) and received_day >= @from and received_day < @to
+            group by 1, 2, 3
+            """);
+        command.Parameters.Add(new NpgsqlParameter("bounds", NpgsqlDbType.Array | NpgsqlDbType.Date)
+            { Value = window.BaselineStarts.Append(window.Start).ToArray() });
+        return command;
+    }
+
+    /// <summary>A statement over the region's subtree and the five periods, with the parameters all of them use.</summary>
+    private static NpgsqlBatchCommand Command(string path, PeriodWindow window, string sql)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("path", NpgsqlDbType.Varchar) { Value = path });
+        command.Parameters.Add(new NpgsqlParameter("below", NpgsqlDbType.Varchar) { Value = path + ".%" });
+        command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Date) { Value = window.From });
+        command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Date) { Value = window.End });
+        command.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.Date) { Value = window.Start });
+        return command;
+    }
+
+    /// <summary>The received counts per child, category and period, added up over databases.</summary>
+    private sealed class Counts
+    {
+        private readonly Dictionary<string, int[]> _byChild = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int[]> _byCategory = new(StringComparer.Ordinal);
+        private readonly int[] _total = new int[BaselinePeriods + 1];
+
+        public async Task ReadAsync(NpgsqlDataReader reader, CancellationToken ct)
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var bucket = reader.GetInt32(2) - 1;
+                var n = (int)reader.GetInt64(3);
+                if (bucket is < 0 or > BaselinePeriods)
+                    continue;
+                _total[bucket] += n;
+                if (!reader.IsDBNull(0))
+                    SituationAnalysisQueries.Add(_byChild, reader.GetString(0), bucket, n);
+                SituationAnalysisQueries.Add(_byCategory, reader.GetString(1), bucket, n);
+            }
+        }
+
+        public void AddUp(Counts other)
+        {
+            for (var i = 0; i <= BaselinePeriods; i++)
+                _total[i] += other._total[i];
+            foreach (var (key, counts) in other._byChild)
+                for (var i = 0; i <= BaselinePeriods; i++)
+                    SituationAnalysisQueries.Add(_byChild, key, i, counts[i]);
+            foreach (var (key, counts) in other._byCategory)
+                for (var i = 0; i <= BaselinePeriods; i++)
+                    SituationAnalysisQueries.Add(_byCategory, key, i, counts[i]);
+        }
+
+        public SituationReport Report(DepartmentDirectory directory, Region region, PeriodWindow window, IReadOnlyList<KeywordTrend> keywords)
+        {
+            var names = directory.ChildrenOf(region.Code).ToDictionary(c => c.Code, c => c.Name, StringComparer.Ordinal);
+            return new SituationReport(region.Code, region.Name, window, _total[BaselinePeriods],
+                _total.Take(BaselinePeriods).Average(),
+                Rank(_byChild.Select(c => Item(c.Key, names.GetValueOrDefault(c.Key, c.Key), c.Value))),
+                Rank(_byCategory.Select(c => Item(c.Key, c.Key, c.Value))),
+                keywords);
+        }
+    }
+
+    /// <summary>Strings in Unicode code point order: UTF-8 byte order, PostgreSQL's collation "C" (UTF-16 ordinal differs past U+FFFF).</summary>
+    private sealed class CodePointOrder : IComparer<string>
+    {
+        public static readonly CodePointOrder Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            if (x is null || y is null)
+                return x is null ? (y is null ? 0 : -1) : 1;
+            var a = x.EnumerateRunes();
+            var b = y.EnumerateRunes();
+            while (true)
+            {
+                var moreA = a.MoveNext();
+                var moreB = b.MoveNext();
+                if (!moreA || !moreB)
+                    return moreA ? 1 : moreB ? -1 : 0;
+                var c = a.Current.Value.CompareTo(b.Current.Value);
+                if (c != 0)
+                    return c;
+            }
+        }
     }
 
     /// <summary>

@@ -166,8 +166,10 @@ public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messag
     /// The database that holds everything under a region (a department's queues, statistics, situation
     /// analysis, the events an auditor or integrator of that region follows): its province's. The
     /// national root spans every province: it is served from the only province database while there is
-    /// one, and refused (VALIDATION, "ask per province") once there are several, until the national
-    /// roll-up and the national log (issue 20) serve it. A region whose province has no database is NOT_FOUND.
+    /// one, and refused (VALIDATION, "name the province") once there are several: what reads one database's
+    /// own log (the access log, the chain's roots and proofs) takes a province argument; the national reads
+    /// that add up or merge every database use <see cref="SpannedByAsync"/>, and the feed the national log.
+    /// A region whose province has no database is NOT_FOUND.
     /// </summary>
     public async ValueTask<string> ForRegionAsync(string regionCode)
     {
@@ -177,7 +179,7 @@ public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messag
         var all = await AllAsync();
         return all.Count == 1
             ? all[0]
-            : throw RuleViolation.Validation("a national scope over several province databases is not served yet: ask per province");
+            : throw RuleViolation.Validation("a national scope spans several province databases here: name the province (argument province)");
     }
 
     /// <summary>
