@@ -18,7 +18,10 @@ namespace CaseEngine.FaultRun.Tests;
 /// <see cref="MoveWithin"/>; a fourth province (上海 310000) registered while the nodes run gets its read
 /// side and sweep on some node. Nothing is skipped or counted twice: every acknowledged submission is in
 /// its province's statistics and inbox once, in the national feed once, and a subscriber that follows
-/// the national log through the kill sees the feed exactly.
+/// the national log through the kill sees the feed exactly. Issue 20 on the same nodes: the national office's
+/// database beside the provinces'; petitions handed down from it to the provinces through the node about to be
+/// killed, the kill landing while their link commands are in flight, and more after it: each hand-down makes
+/// exactly one copy, mirrored on the national petition, and a copy's acceptance after the kill is reported back.
 /// </summary>
 public class the_read_side_over_three_nodes(ITestOutputHelper output)
 {
@@ -27,11 +30,15 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
 
     private static readonly string[] Provinces = ["340000", "320000", "330000"];
     private const string Shanghai = "310000";
+    private const string Nation = "000000";
+
+    /// <summary>The county agencies the national office hands down to, one per province.</summary>
+    private static readonly string[] Agencies = ["340102-EDU", "320102-EDU", "330102-EDU"];
 
     /// <summary>A city of each province, where its petitions are filed (the city's petition office receives them).</summary>
     private static readonly Dictionary<string, string> City = new()
     {
-        ["340000"] = "340100", ["320000"] = "320100", ["330000"] = "330100", [Shanghai] = "310101",
+        ["340000"] = "340100", ["320000"] = "320100", ["330000"] = "330100", [Shanghai] = "310101", [Nation] = Nation,
     };
 
     private readonly Stopwatch _watch = Stopwatch.StartNew();
@@ -45,7 +52,7 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
         var admin = Unpooled(postgres.ConnectionString);
         await PostgresDatabases.CreateAsync(admin, "nodes", ct);
         var master = postgres.ConnectionStringFor("nodes");
-        foreach (var province in Provinces)
+        foreach (var province in Provinces.Append(Nation))
         {
             await PostgresDatabases.CreateAsync(admin, $"nodes_{province}", ct);
             await ProvinceDatabases.RecordAsync(Unpooled(master), province, postgres.ConnectionStringFor($"nodes_{province}"));
@@ -70,7 +77,8 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
             await Task.WhenAll(nodes.Skip(1).Select(n => n.StartAsync(TimeSpan.FromMinutes(2), ct)));
             Say($"3 nodes healthy: {string.Join(", ", nodes)}");
 
-            var placed = await PlacedAsync(nodes, Provinces, TimeSpan.FromSeconds(60), ct);
+            // The leader gives everything to the first node until the others join, then spreads the databases: waited for.
+            var placed = await PlacedAsync(nodes, Provinces, TimeSpan.FromSeconds(60), ct, spread: p => p.Values.Select(x => x.ReadSide).Distinct().Count() > 1);
             Say("placed: " + Describe(placed));
             // Wolverine keeps a database's agents together and spreads the databases: with three of each, every node holds work.
             placed.Values.Select(p => p.ReadSide).Distinct().Count().ShouldBeGreaterThan(1, Describe(placed));
@@ -99,11 +107,35 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
             foreach (var province in Provinces)
                 await SubmitAsync(province, 8);
 
+            // The national office hands petitions down through the node about to be killed; the kill follows the
+            // last acknowledgement at once, while the link commands those forwards stored are being delivered.
+            var nationalOfficer = api.Token(Role.Officer, $"officer-{Nation}-PO", $"{Nation}-PO");
+            var handedDown = new List<(Guid Origin, string Agency)>();
+            var national = new List<(string Province, Guid Id, string Department)>();
+            for (var i = 0; i < 12; i++)
+                national.Add(await SubmitOneAsync(api, Pick, Nation, ct));
+            submitted.AddRange(national);
+            // Anhui's streams table is held locked, so the copies Anhui is to receive cannot be written: those link
+            // commands are certainly in flight on the victim, stored in the national database, when it dies.
+            await using var blocker = new NpgsqlConnection(Unpooled(postgres.ConnectionStringFor("nodes_340000")));
+            await blocker.OpenAsync(ct);
+            await using var hold = await blocker.BeginTransactionAsync(ct);
+            await using (var lockStreams = new NpgsqlCommand("lock table caseengine.mt_streams in access exclusive mode", blocker, hold))
+                await lockStreams.ExecuteNonQueryAsync(ct);
+            await Task.WhenAll(national.Take(9).Select((p, i) => ForwardAsync(api, () => victim, p.Id, Agencies[i % 3], nationalOfficer, ct)));
+            handedDown.AddRange(national.Take(9).Select((p, i) => (p.Id, Agencies[i % 3])));
+            var inFlight = await WaitingAsync(postgres.ConnectionStringFor($"nodes_{Nation}"), ct);
+            inFlight.ShouldBeGreaterThanOrEqualTo(3, "the hand-downs to Anhui wait on its lock");
+
             // SIGKILL the node holding Anhui's read side, while submissions keep coming to every province.
             lock (live)
                 live.Remove(victim);
             var killedAt = _watch.Elapsed;
             await victim.KillAsync();
+            await hold.RollbackAsync(ct);
+            Say($"killed node {victim.Index} right after it acknowledged 9 hand-downs, {inFlight} of their link commands in flight");
+            await Task.WhenAll(national.Skip(9).Select((p, i) => ForwardAsync(api, Pick, p.Id, Agencies[i % 3], nationalOfficer, ct)));
+            handedDown.AddRange(national.Skip(9).Select((p, i) => (p.Id, Agencies[i % 3])));
             Say($"killed node {victim.Index} (it held the read side of {string.Join(", ", placed.Where(p => p.Value.ReadSide == victim.Index).Select(p => p.Key))})");
             var during = Task.Run(async () =>
             {
@@ -131,6 +163,40 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
             }, n => n > 0, ct);
             missed.ShouldBe(1, "the moved sweep fired the missed deadline once");
             Say($"the letter's missed deadline fired {firedAfter.Elapsed.TotalSeconds:0.0} s after its submission");
+
+            // Every hand-down, the 9 cut by the kill included, has its copy and is mirrored on the national petition.
+            var copies = new Dictionary<Guid, Guid>();
+            foreach (var (origin, agency) in handedDown)
+            {
+                var mirrored = await UntilAsync(async () =>
+                {
+                    var reply = await api.SendAsync(Pick().GraphQLUri,
+                        "query($id: ID!) { petition(id: $id) { status currentDepartment { id } linkedPetition { id caseNumber relation } } }", new { id = origin }, auditor, ct);
+                    reply.Answer.ShouldBe(Answer.Acknowledged, $"the national petition: {reply.Code} {reply.Detail}");
+                    return reply.Data.GetProperty("petition");
+                }, p => p.GetProperty("linkedPetition").ValueKind == JsonValueKind.Object
+                    && p.GetProperty("linkedPetition").GetProperty("caseNumber").ValueKind == JsonValueKind.String, ct);
+                mirrored.GetProperty("linkedPetition").ValueKind.ShouldBe(JsonValueKind.Object, $"the hand-down of {origin} has a copy");
+                mirrored.GetProperty("linkedPetition").GetProperty("relation").GetString().ShouldBe("HANDED_OVER_TO");
+                mirrored.GetProperty("status").GetString().ShouldBe("FORWARDED");
+                mirrored.GetProperty("currentDepartment").GetProperty("id").GetString().ShouldBe(agency);
+                copies[origin] = Guid.Parse(mirrored.GetProperty("linkedPetition").GetProperty("id").GetString()!);
+            }
+            // The agency accepts a copy of a hand-down the kill cut: the national petition mirrors the acceptance.
+            var (cut, cutAgency) = handedDown[0];
+            var accepted = await api.SendAsync(Pick().GraphQLUri,
+                "mutation($input: AcceptPetitionInput!) { acceptPetition(input: $input) { petition { status } } }",
+                new { input = new { commandId = Guid.NewGuid(), petitionId = copies[cut] } }, api.Token(Role.Officer, $"officer-{cutAgency}", cutAgency), ct);
+            accepted.Answer.ShouldBe(Answer.Acknowledged, $"the copy's acceptance: {accepted.Code} {accepted.Detail}");
+            var reported = await UntilAsync(async () =>
+            {
+                var reply = await api.SendAsync(Pick().GraphQLUri, "query($id: ID!) { petition(id: $id) { status } }", new { id = cut }, auditor, ct);
+                reply.Answer.ShouldBe(Answer.Acknowledged, $"the national petition: {reply.Code} {reply.Detail}");
+                return reply.Data.GetProperty("petition").GetProperty("status").GetString();
+            }, status => status == "IN_HANDLING", ct);
+            reported.ShouldBe("IN_HANDLING", "the copy's acceptance is reported back onto the national petition");
+            Say($"{handedDown.Count} hand-downs (9 cut by the kill): each copied and mirrored; an acceptance reported back");
+
 
             // A province registered while the nodes run: its read side and sweep are given to a node.
             await PostgresDatabases.CreateAsync(admin, $"nodes_{Shanghai}", ct);
@@ -177,14 +243,36 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
                 c.Inboxes.ShouldBe(c.Expected, $"inbox rows of {c.Province}");
             }
 
+            // 移交 between provinces on the surviving nodes (after the counts above, which it would move): an Anhui
+            // city office's supervisor transfers a petition to a Jiangsu county office, which gets a copy at
+            // routing; Anhui's petition mirrors it.
+            var moving = submitted.First(p => p.Province == "340000" && p.Department == "340100-PO");
+            var transfer = await api.SendAsync(Pick().GraphQLUri,
+                "mutation($input: TransferLevelInput!) { transferLevel(input: $input) { petition { status } } }",
+                new { input = new { commandId = Guid.NewGuid(), petitionId = moving.Id, toDepartmentId = "320102-PO", reason = "事发地在外省" } },
+                api.Token(Role.Supervisor, "supervisor-340100-PO", "340100-PO"), ct);
+            transfer.Answer.ShouldBe(Answer.Acknowledged, $"the transfer: {transfer.Code} {transfer.Detail}");
+            var transferred = await UntilAsync(async () =>
+            {
+                var reply = await api.SendAsync(Pick().GraphQLUri,
+                    "query($id: ID!) { petition(id: $id) { currentDepartment { id } linkedPetition { id caseNumber province } } }", new { id = moving.Id }, auditor, ct);
+                reply.Answer.ShouldBe(Answer.Acknowledged, $"the transferred petition: {reply.Code} {reply.Detail}");
+                return reply.Data.GetProperty("petition");
+            }, p => p.GetProperty("linkedPetition").ValueKind == JsonValueKind.Object
+                && p.GetProperty("linkedPetition").GetProperty("caseNumber").ValueKind == JsonValueKind.String, ct);
+            transferred.GetProperty("linkedPetition").GetProperty("province").GetString().ShouldBe("320000");
+            transferred.GetProperty("currentDepartment").GetProperty("id").GetString().ShouldBe("320102-PO");
+            copies[moving.Id] = Guid.Parse(transferred.GetProperty("linkedPetition").GetProperty("id").GetString()!);
+
             // The national feed holds each submission once, in strictly increasing sequence; the subscriber saw exactly that.
-            var feed = new List<(long Sequence, Guid Petition, string Type)>();
+            var feed = new List<(long Sequence, Guid Petition, string Type, string Province, long ProvinceSequence)>();
             for (long after = 0; ;)
             {
-                var reply = await api.SendAsync(Pick().GraphQLUri, "query($after: Long) { events(after: $after, first: 100) { sequence petitionId type } }", new { after }, auditor, ct);
+                var reply = await api.SendAsync(Pick().GraphQLUri, "query($after: Long) { events(after: $after, first: 100) { sequence petitionId type province provinceSequence } }", new { after }, auditor, ct);
                 reply.Answer.ShouldBe(Answer.Acknowledged, $"the feed: {reply.Code} {reply.Detail}");
                 var page = reply.Data.GetProperty("events").EnumerateArray()
-                    .Select(e => (e.GetProperty("sequence").GetInt64(), Guid.Parse(e.GetProperty("petitionId").GetString()!), e.GetProperty("type").GetString()!)).ToList();
+                    .Select(e => (e.GetProperty("sequence").GetInt64(), Guid.Parse(e.GetProperty("petitionId").GetString()!), e.GetProperty("type").GetString()!,
+                        e.GetProperty("province").GetString()!, e.GetProperty("provinceSequence").GetInt64())).ToList();
                 if (page.Count == 0)
                     break;
                 feed.AddRange(page);
@@ -195,6 +283,25 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
             var submissions = feed.Where(e => e.Type == "PetitionSubmitted").Select(e => e.Petition).ToList();
             submissions.Count.ShouldBe(submitted.Count, "one PetitionSubmitted per acknowledged submission");
             submissions.ToHashSet().SetEquals(submitted.Select(s => s.Id)).ShouldBeTrue("the feed's submissions are the acknowledged ones");
+
+            // Exactly once: one copy per hand-down in the national feed, each the copy the national petition names.
+            var arrived = feed.Where(e => e.Type == "HandedOverPetitionReceived").Select(e => e.Petition).ToList();
+            arrived.Count.ShouldBe(copies.Count, "one copy per hand-down and per transfer");
+            arrived.ToHashSet().SetEquals(copies.Values).ShouldBeTrue("the copies are those the national petitions name");
+            // Nothing is left waiting in any database's inbox; the national feed is every database's own log, each
+            // event once, in that database's order (the union of the logs, the national office's included).
+            foreach (var database in Provinces.Append(Nation).Append(Shanghai))
+            {
+                await using var connection = new NpgsqlConnection(Unpooled(postgres.ConnectionStringFor($"nodes_{database}")));
+                await connection.OpenAsync(ct);
+                (await WaitingAsync(postgres.ConnectionStringFor($"nodes_{database}"), ct)).ShouldBe(0, $"link commands waiting in {database}");
+                await using var log = new NpgsqlCommand("select seq_id from caseengine.mt_events where type <> 'tombstone' order by seq_id", connection);
+                var sequences = new List<long>();
+                await using (var reader = await log.ExecuteReaderAsync(ct))
+                    while (await reader.ReadAsync(ct))
+                        sequences.Add(reader.GetInt64(0));
+                feed.Where(e => e.Province == database).Select(e => e.ProvinceSequence).ShouldBe(sequences, $"the national feed's events of {database}");
+            }
 
             var last = feed[^1].Sequence;
             await UntilAsync(() => Task.FromResult(subscriber.Last), n => n >= last, ct);
@@ -224,8 +331,9 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
     /// Waits until each of <paramref name="provinces"/> has its read side and its sweep on exactly one of
     /// <paramref name="nodes"/>, and so has its relay into the national log (the health report's <c>readSideHere</c> and <c>agentsHere</c>).
     /// </summary>
+    /// <param name="spread">a further condition the placement must meet (the initial spread over the nodes)</param>
     private static async Task<Dictionary<string, Placement>> PlacedAsync(IReadOnlyList<NodeProcess> nodes, IReadOnlyList<string> provinces,
-        TimeSpan within, CancellationToken ct)
+        TimeSpan within, CancellationToken ct, Func<Dictionary<string, Placement>, bool>? spread = null)
     {
         var deadline = Stopwatch.StartNew();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -250,8 +358,13 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
                     // A node still starting (or busy): asked again on the next round.
                 }
             }
-            if (provinces.All(p => readSide.GetValueOrDefault(p)?.Count == 1 && sweeps.GetValueOrDefault(p)?.Count == 1 && relays.GetValueOrDefault(p)?.Count == 1))
-                return provinces.ToDictionary(p => p, p => new Placement(readSide[p][0], sweeps[p][0], relays[p][0]));
+            var placed = provinces.All(p => readSide.GetValueOrDefault(p)?.Count == 1 && sweeps.GetValueOrDefault(p)?.Count == 1 && relays.GetValueOrDefault(p)?.Count == 1)
+                ? provinces.ToDictionary(p => p, p => new Placement(readSide[p][0], sweeps[p][0], relays[p][0]))
+                : null;
+            if (placed is not null && (spread is null || spread(placed)))
+                return placed;
+            if (placed is not null && deadline.Elapsed > within)
+                return placed;   // placed but not spread: the caller's assertion says so
             if (deadline.Elapsed > within)
                 throw new TimeoutException($"not every province's work ran on exactly one node within {within.TotalSeconds} s: read side "
                     + string.Join("; ", readSide.Select(r => $"{r.Key} on {string.Join('+', r.Value)}")) + ", sweeps "
@@ -308,6 +421,31 @@ public class the_read_side_over_three_nodes(ITestOutputHelper output)
             await Task.Delay(200, ct);
         }
         throw new TimeoutException($"a submission to {province} had no answer after 100 attempts");
+    }
+
+    /// <summary>The link commands a database's inbox holds not yet handled (<see cref="Workflow.Linking.LinkCommand.WaitingSql"/>).</summary>
+    private static async Task<long> WaitingAsync(string database, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(Unpooled(database));
+        await connection.OpenAsync(ct);
+        await using var waiting = new NpgsqlCommand(Workflow.Linking.LinkCommand.WaitingSql("caseengine"), connection);
+        return (long)(await waiting.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>A hand-down (forwardPetition to another province's agency), sent until it has an answer, with one command id.</summary>
+    private static async Task ForwardAsync(GraphQLCaller api, Func<NodeProcess> pick, Guid petition, string agency, string token, CancellationToken ct)
+    {
+        var input = new { commandId = Guid.NewGuid(), petitionId = petition, toDepartmentId = agency, mode = "TRANSFER", note = "请依法处理" };
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var reply = await api.SendAsync(pick().GraphQLUri,
+                "mutation($input: ForwardPetitionInput!) { forwardPetition(input: $input) { petition { status } } }", new { input }, token, ct);
+            if (reply.Answer == Answer.Acknowledged)
+                return;
+            reply.Answer.ShouldNotBe(Answer.Refused, $"the hand-down was refused: {reply.Code} {reply.Detail}");
+            await Task.Delay(200, ct);
+        }
+        throw new TimeoutException("a hand-down had no answer after 100 attempts");
     }
 
     private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, CancellationToken ct)
