@@ -50,7 +50,7 @@ public sealed class CommandBatch(CommandServices services, ProvinceDatabases pro
         {
             try
             {
-                var province = await CommandRouting.ProvinceOfAsync(item.Command, provinces, services);
+                var province = await CommandRouting.ProvinceOfAsync(item.Command, provinces, services, claim: false);
                 if (!byProvince.TryGetValue(province, out var list))
                     byProvince[province] = list = [];
                 list.Add(item);
@@ -61,7 +61,16 @@ public sealed class CommandBatch(CommandServices services, ProvinceDatabases pro
             }
         }
         foreach (var (province, group) in byProvince)
-            await RunInProvinceAsync(province, [.. group], outcomes, ct);
+        {
+            // The submissions' command ids, claimed for this province in one statement (SubmissionClaims).
+            var taken = await services.Claims.ClaimManyAsync(
+                [.. group.Where(i => i.Command.Command is SubmitPetition).Select(i => i.Command.Meta.CommandId)], province, ct);
+            foreach (var item in group.Where(i => taken.Contains(i.Command.Meta.CommandId)))
+                outcomes[item.Index] = Refused(item, SubmissionClaims.Reused());
+            Item[] claimed = [.. group.Where(i => !taken.Contains(i.Command.Meta.CommandId))];
+            if (claimed.Length > 0)
+                await RunInProvinceAsync(province, claimed, outcomes, ct);
+        }
         return [.. outcomes.Select(o => o!)];
     }
 

@@ -21,14 +21,21 @@ namespace CaseEngine.Workflow.Commands;
 public static class CommandRouting
 {
     /// <summary>The province of <paramref name="command"/>; a refusal when it names none this deployment serves.</summary>
-    public static async ValueTask<string> ProvinceOfAsync(CommandEnvelope command, ProvinceDatabases provinces, CommandServices services)
+    /// <param name="claim">false when the caller claims submissions' command ids itself (the batch path, all in one statement)</param>
+    public static async ValueTask<string> ProvinceOfAsync(CommandEnvelope command, ProvinceDatabases provinces, CommandServices services, bool claim = true)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(provinces);
         if (command.Command is SubmitPetition submit)
         {
             if (Provinces.Of(submit.EntryRegionCode) is { } province && await provinces.ServesAsync(province))
+            {
+                // Routed by its content, a submission's id is claimed for its province first: the same id sent to
+                // another province (a retry whose region was changed) is refused, not a second petition.
+                if (claim)
+                    await services.Claims.ClaimAsync(command.Meta.CommandId, province, CancellationToken.None);
                 return province;
+            }
             // The submission's own checks first, so a bad submission is refused as it always was.
             PetitionCommands.Validate(submit, command.Meta, services);
             throw RuleViolation.Validation("entryRegionCode is in a province this deployment does not serve");

@@ -9,9 +9,12 @@ namespace CaseEngine.Workflow.Commands;
 
 /// <summary>The singletons every command needs; one parameter keeps the pipeline's signatures short.</summary>
 public sealed class CommandServices(RuleBook rules, AccessCodes accessCodes, TimeProvider time, IDocumentStore store,
-    CaseNumbers caseNumbers, IWolverineRuntime wolverine, Tenancy.ProvinceDatabases provinces, ILogger<CommandServices> logger,
-    Telemetry.CaseEngineMetrics? metrics = null)
+    CaseNumbers caseNumbers, IWolverineRuntime wolverine, Tenancy.ProvinceDatabases provinces, Tenancy.SubmissionClaims claims,
+    ILogger<CommandServices> logger, Telemetry.CaseEngineMetrics? metrics = null)
 {
+    /// <summary>A submission's command id claimed for its province, so it is unique across provinces (issue 19).</summary>
+    public Tenancy.SubmissionClaims Claims { get; } = claims;
+
     /// <summary>Which databases there are: a forward or transfer to a province with a database of its own hands the petition over (issue 20).</summary>
     public Tenancy.ProvinceDatabases Provinces { get; } = provinces;
 
