@@ -215,6 +215,9 @@ public static class FaultRun
         }
 
         // The nodes are stopped: the rebuild CLI replays the log into the read models; each must equal what the nodes built.
+        // They were killed, so their heartbeats stand until they are stale, and the rebuild refuses to run beside a node
+        // that still beats: waited out.
+        await WaitNodesStaleAsync(master);
         await CheckRebuildAsync(result, options, environment, databases, Say);
         Say(result.Failures.Count == 0 ? "every check held" : $"{result.Failures.Count} check(s) failed:\n  " + string.Join("\n  ", result.Failures));
         return result;
@@ -716,6 +719,16 @@ public static class FaultRun
                            (reader.IsDBNull(5) ? "(no command record)" : $"(its record: v{reader.GetString(5)}..v{reader.GetString(6)})"));
         }
         return (count, string.Join("; ", detail));
+    }
+
+    /// <summary>Until no node of the run has a heartbeat younger than a stale node's (ReadSideDistribution), at most 30 s.</summary>
+    private static async Task WaitNodesStaleAsync(string master)
+    {
+        await using var connection = new NpgsqlConnection(Unpooled(master));
+        await connection.OpenAsync();
+        var sql = $"select count(*) from {Schema}.wolverine_nodes where health_check > now() - make_interval(secs => {Workflow.Hosting.ReadSideDistribution.StaleAfterSeconds})";
+        for (var waited = Stopwatch.StartNew(); await CountAsync(connection, sql) > 0 && waited.Elapsed < TimeSpan.FromSeconds(30);)
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
     }
 
     private static async Task<long> CountAsync(NpgsqlConnection connection, string sql)

@@ -1,14 +1,16 @@
 using CaseEngine.Projections.Duplicates;
 using CaseEngine.Projections.Monitoring;
 using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Hosting;
 using Marten;
 
 namespace CaseEngine.GraphApi;
 
 /// <summary>
 /// <c>dotnet run --project src/GraphApi -- rebuild [inbox|overdue|statistics|all ...]</c>, with <c>ConnectionStrings__Marten</c> in the environment (arguments show in <c>ps</c>):
-/// rebuilds read models from the event log. Run it with the API nodes stopped:
-/// the node running the projection's agent would go on applying events to the table being refilled.
+/// rebuilds read models from the event log. It refuses to run while a node of the deployment is running
+/// (a fresh heartbeat in Wolverine's node table): the node running the projection's agent would go on applying
+/// events to the table being refilled.
 /// </summary>
 public static class RebuildCommand
 {
@@ -35,6 +37,14 @@ public static class RebuildCommand
             app.Services.GetRequiredService<ServerKeys>().CheckRequired();
             await app.Services.GetRequiredService<ConfiguredDatabase>().CheckReachableAsync();
             store = app.Services.GetRequiredService<IDocumentStore>();
+            var nodes = $"{store.Options.DatabaseSchemaName}.wolverine_nodes";
+            if (await RunningNodesAsync(app.Services.GetRequiredService<CaseEngineDatabase>().ConnectionString, nodes) is > 0 and var running)
+            {
+                error.WriteLine($"rebuild refused: {running} CaseEngine node(s) of this deployment are running (a heartbeat in " +
+                    $"{nodes} within {ReadSideDistribution.StaleAfterSeconds} s); stop them first, since the node running a " +
+                    "projection would go on writing the table the rebuild refills");
+                return 1;
+            }
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         }
         catch (Exception e) when (e is not HostAbortedException)
@@ -49,6 +59,24 @@ public static class RebuildCommand
             output.WriteLine($"rebuilt {name} in {watch.Elapsed.TotalSeconds:0.0} s");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// The nodes in Wolverine's table of nodes in the master database (<paramref name="table"/>, where every running
+    /// node beats every 2 s) with a heartbeat younger than a stale node's (<see cref="ReadSideDistribution.StaleAfterSeconds"/>):
+    /// a node stopped gracefully removes its row, one killed stops beating and is stale after that long. None
+    /// before any node has run (no table yet).
+    /// </summary>
+    private static async Task<long> RunningNodesAsync(string masterConnectionString, string table)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(masterConnectionString);
+        await connection.OpenAsync();
+        await using var exists = new Npgsql.NpgsqlCommand($"select to_regclass('{table}') is not null", connection);
+        if (!(bool)(await exists.ExecuteScalarAsync())!)
+            return 0;
+        await using var count = new Npgsql.NpgsqlCommand(
+            $"select count(*) from {table} where health_check > now() - make_interval(secs => {ReadSideDistribution.StaleAfterSeconds})", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     /// <summary>The setting naming how many province databases are rebuilt side by side.</summary>

@@ -17,8 +17,7 @@ public sealed record NationalEntry(long Sequence, string Province, long Province
 /// sequence and commits with the province's relay progress (a node's appends for all its provinces in one
 /// transaction, <see cref="AppendAsync"/>): sequences commit in their own order (a
 /// reader never sees a higher one before a lower one commits, so the feed has no in-flight holes to wait
-/// for), and a relay round that crashes commits nothing. The tables are ours, created here with plain DDL:
-/// Marten's schema objects are per province database, and the master database holds only Marten's tenant table.
+/// for), and a relay round that crashes commits nothing. The tables are ours (<see cref="MasterTables"/>).
 /// </para>
 /// </summary>
 public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
@@ -40,37 +39,21 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
     public const string LockWait = "2s";
 
     private readonly NpgsqlDataSource _master = NpgsqlDataSource.Create(database.ConnectionString);
-    private Lazy<Task>? _schema;
 
-    /// <summary>Creates the two tables once per process (idempotent; concurrent starts serialised by the lock).</summary>
-    private Task SchemaAsync(CancellationToken ct)
-    {
-        var schema = LazyInitializer.EnsureInitialized(ref _schema, () => new Lazy<Task>(() => CreateAsync(CancellationToken.None)));
-        if (schema.Value.IsFaulted)
-            Interlocked.CompareExchange(ref _schema, null, schema);
-        return schema.Value.WaitAsync(ct);
-    }
+    private readonly MasterTables _tables = new(AppendLock,
+        $"""
+        create table if not exists {Entries} (
+          sequence bigint primary key,
+          province varchar(6) not null,
+          province_sequence bigint not null,
+          unique (province, province_sequence));
+        create table if not exists {Progress} (
+          province varchar(6) primary key,
+          relayed_to bigint not null);
+        """);
 
-    private async Task CreateAsync(CancellationToken ct)
-    {
-        await using var connection = await _master.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"""
-            select pg_advisory_xact_lock({AppendLock});
-            create schema if not exists {ProvinceDatabases.MasterSchema};
-            create table if not exists {Entries} (
-              sequence bigint primary key,
-              province varchar(6) not null,
-              province_sequence bigint not null,
-              unique (province, province_sequence));
-            create table if not exists {Progress} (
-              province varchar(6) primary key,
-              relayed_to bigint not null);
-            """, connection, tx);
-        await command.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
-    }
+    /// <summary>Creates the two tables once per process (MasterTables).</summary>
+    private Task SchemaAsync(CancellationToken ct) => _tables.EnsureAsync(_master, ct);
 
     /// <summary>The highest sequence committed: every entry up to it is readable, none will appear below it.</summary>
     public async Task<long> EndAsync(CancellationToken ct)

@@ -187,6 +187,9 @@ public static class CaseEngineSetup
             // subscription of a province's database runs on exactly one node (a database's agents stay
             // together), and moves to another node when its node stops sending heartbeats (ReadSideDistribution).
             .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+        // After the integration, which adds the PostgreSQL queue transport we do not use and whose start-up check of
+        // every province database held a node's start ~100 s while one was down (UnusedPostgresqlTransport).
+        UnusedPostgresqlTransport.Replace(services);
         // After Wolverine's own family of projection agents (the agent controller keeps the last of a scheme):
         // the same agents, started knowing their province database, so each daemon is woken by its own commits (DaemonWakeup).
         services.AddSingleton<Wolverine.Runtime.Agents.IAgentFamily>(sp =>

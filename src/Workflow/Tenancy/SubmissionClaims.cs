@@ -27,7 +27,14 @@ public sealed class SubmissionClaims(CaseEngineDatabase database) : IAsyncDispos
     private const long SchemaLock = 0x434520636C61696DL;
 
     private readonly NpgsqlDataSource _master = NpgsqlDataSource.Create(database.ConnectionString);
-    private Lazy<Task>? _schema;
+
+    private readonly MasterTables _tables = new(SchemaLock,
+        $"""
+        create table if not exists {Table} (
+          command_id uuid primary key,
+          province varchar(6) not null,
+          claimed_at timestamptz not null default now());
+        """);
 
     /// <summary>
     /// Claims <paramref name="commandId"/> for a submission to <paramref name="province"/>; VALIDATION when a
@@ -84,31 +91,7 @@ public sealed class SubmissionClaims(CaseEngineDatabase database) : IAsyncDispos
     /// <summary>The refusal of a command id another province's submission claimed first.</summary>
     public static RuleViolation Reused() => RuleViolation.Validation("this commandId was already used for a different command");
 
-    /// <summary>Creates the table once per process (idempotent; concurrent starts serialised by the lock).</summary>
-    private Task SchemaAsync(CancellationToken ct)
-    {
-        var schema = LazyInitializer.EnsureInitialized(ref _schema, () => new Lazy<Task>(() => CreateAsync(CancellationToken.None)));
-        if (schema.Value.IsFaulted)
-            Interlocked.CompareExchange(ref _schema, null, schema);
-        return schema.Value.WaitAsync(ct);
-    }
-
-    private async Task CreateAsync(CancellationToken ct)
-    {
-        await using var connection = await _master.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"""
-            select pg_advisory_xact_lock({SchemaLock});
-            create schema if not exists {ProvinceDatabases.MasterSchema};
-            create table if not exists {Table} (
-              command_id uuid primary key,
-              province varchar(6) not null,
-              claimed_at timestamptz not null default now());
-            """, connection, tx);
-        await command.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
-    }
+    private Task SchemaAsync(CancellationToken ct) => _tables.EnsureAsync(_master, ct);
 
     public ValueTask DisposeAsync() => _master.DisposeAsync();
 }

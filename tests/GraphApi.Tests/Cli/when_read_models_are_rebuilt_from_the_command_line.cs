@@ -33,6 +33,26 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
     }
 
     [Fact]
+    public async Task it_refuses_in_one_line_while_a_node_is_running_and_runs_once_it_has_stopped()
+    {
+        var error = new StringWriter();
+        await using (var api = await Support.ApiHost.StartAsync(db))
+        {
+            var exit = await RebuildCommand.RunAsync(["inbox", $"--ConnectionStrings:Marten={db.ConnectionString}",
+                .. TestKeys.Settings.Select(s => $"--{s.Key}={s.Value}")], new StringWriter(), error);
+            exit.ShouldBe(1);
+            var line = error.ToString().Trim();
+            line.ShouldNotContain("\n");
+            line.ShouldContain("node(s) of this deployment are running");
+        }
+        // Stopped (its node row removed): the rebuild runs.
+        var output = new StringWriter();
+        (await RebuildCommand.RunAsync(["inbox", $"--ConnectionStrings:Marten={db.ConnectionString}",
+            .. TestKeys.Settings.Select(s => $"--{s.Key}={s.Value}")], output, error)).ShouldBe(0, error.ToString());
+        output.ToString().ShouldContain("rebuilt inbox");
+    }
+
+    [Fact]
     public async Task an_unknown_projection_is_refused_with_the_known_names()
     {
         var error = new StringWriter();

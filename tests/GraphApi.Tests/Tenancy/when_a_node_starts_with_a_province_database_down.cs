@@ -24,6 +24,9 @@ public sealed class when_a_node_starts_with_a_province_database_down(ThreeProvin
     private const string Shanghai = "310000";
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
+    /// <summary>A start takes about 5 s; the bound is wide for a loaded machine and well under the 100 s the province's outage cost.</summary>
+    private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(45);
+
     [Fact]
     public async Task it_serves_the_others_and_the_province_once_its_server_is_back()
     {
@@ -36,9 +39,11 @@ public sealed class when_a_node_starts_with_a_province_database_down(ThreeProvin
         GqlResult refused;
         var commandId = Guid.NewGuid();
         ApiHost? started = null;
+        var startedIn = TimeSpan.Zero;
         try
         {
             started = await ApiHost.StartAsync(db, services: s => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules())));
+            startedIn = watch.Elapsed;
             // The others are served.
             (await started.SubmitAsync(region: "340102")).Id.ShouldNotBe(Guid.Empty);
             (await started.SubmitAsync(region: "330102")).Id.ShouldNotBe(Guid.Empty);
@@ -50,7 +55,10 @@ public sealed class when_a_node_starts_with_a_province_database_down(ThreeProvin
         }
         await using var api = started;
         refused.Code.ShouldBe("UNAVAILABLE", refused.Body);
-        output.WriteLine($"started and served the others in {watch.Elapsed.TotalSeconds:0.0} s; Shanghai's server started again");
+        output.WriteLine($"started in {startedIn.TotalSeconds:0.0} s and served the others in {watch.Elapsed.TotalSeconds:0.0} s; Shanghai's server started again");
+        // Not held by the province that is down: Wolverine's PostgreSQL queue transport (unused) checked every
+        // province database 20 times 5 s apart, about 100 s, before it is replaced (UnusedPostgresqlTransport).
+        startedIn.ShouldBeLessThan(StartBound, "a node's start is not held up by one province database that is down");
         watch.Restart();
 
         // Its server back: the same command, sent again until this node has readied the database, lands once.
