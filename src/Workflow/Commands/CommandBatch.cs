@@ -62,9 +62,11 @@ public sealed class CommandBatch(CommandServices services, ProvinceDatabases pro
         }
         foreach (var (province, group) in byProvince)
         {
-            // The submissions' command ids, claimed for this province in one statement (SubmissionClaims).
+            // The valid submissions' command ids, claimed for this province in one statement (SubmissionClaims); an
+            // invalid one claims nothing and is refused below as on its own.
             var taken = await services.Claims.ClaimManyAsync(
-                [.. group.Where(i => i.Command.Command is SubmitPetition).Select(i => i.Command.Meta.CommandId)], province, ct);
+                [.. group.Where(i => i.Command.Command is SubmitPetition submit && IsValid(submit, i.Command.Meta)).Select(i => i.Command.Meta.CommandId)],
+                province, ct);
             foreach (var item in group.Where(i => taken.Contains(i.Command.Meta.CommandId)))
                 outcomes[item.Index] = Refused(item, SubmissionClaims.Reused());
             Item[] claimed = [.. group.Where(i => !taken.Contains(i.Command.Meta.CommandId))];
@@ -72,6 +74,19 @@ public sealed class CommandBatch(CommandServices services, ProvinceDatabases pro
                 await RunInProvinceAsync(province, claimed, outcomes, ct);
         }
         return [.. outcomes.Select(o => o!)];
+    }
+
+    private bool IsValid(SubmitPetition submit, CommandMeta meta)
+    {
+        try
+        {
+            PetitionCommands.Validate(submit, meta, services);
+            return true;
+        }
+        catch (RuleViolation)
+        {
+            return false;
+        }
     }
 
     /// <summary>The commands of one province in one transaction of its database; each outcome is written into <paramref name="outcomes"/>.</summary>

@@ -33,7 +33,12 @@ public static class CommandRouting
                 // Routed by its content, a submission's id is claimed for its province first: the same id sent to
                 // another province (a retry whose region was changed) is refused, not a second petition.
                 if (claim)
+                {
+                    // Bad input is refused before anything is written (the handler asks again): it claims nothing,
+                    // so the corrected request may go anywhere with the same id.
+                    PetitionCommands.Validate(submit, command.Meta, services);
                     await services.Claims.ClaimAsync(command.Meta.CommandId, province, CancellationToken.None);
+                }
                 return province;
             }
             // The submission's own checks first, so a bad submission is refused as it always was.

@@ -41,6 +41,18 @@ public class when_a_command_id_is_reused_in_another_province(ThreeProvinces db) 
     }
 
     [Fact]
+    public async Task a_refused_submission_claims_nothing_so_the_corrected_one_may_go_to_another_province()
+    {
+        await using var engine = await Engine.StartAsync(db, configure: o => o.RuleBook = NationalDirectory.Rules());
+        var commandId = Guid.NewGuid();
+        var refused = await Should.ThrowAsync<RuleViolation>(() =>
+            engine.SubmitAsync(Samples.Complaint(entryRegion: "340102") with { Subject = "" }, Engine.As(Citizen, commandId: commandId)));
+        refused.Code.ShouldBe(RuleCode.Validation);
+        var corrected = await engine.SubmitAsync(Samples.Complaint(entryRegion: "320102"), Engine.As(Citizen, commandId: commandId));
+        Engine.ProvinceOf(corrected.PetitionId).ShouldBe(Province.Jiangsu);
+    }
+
+    [Fact]
     public async Task two_first_tries_racing_to_two_provinces_make_one_petition()
     {
         await using var engine = await Engine.StartAsync(db, configure: o => o.RuleBook = NationalDirectory.Rules());
