@@ -192,8 +192,7 @@ public static class Federation
         var coordinator = engine.Host.Services.GetRequiredService<IProjectionCoordinator>();
         string[] names = [ReadSideNames.Inbox, ReadSideNames.Overdue, ReadSideNames.Statistics];
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var name in names)
-            await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(coordinator, name, TimeSpan.FromHours(2), databasesAtOnce: databasesAtOnce);
+        await CaseEngine.Projections.Monitoring.ProjectionRebuilds.RebuildAsync(coordinator, names, TimeSpan.FromHours(2), databasesAtOnce: databasesAtOnce);
         return (events * names.Length / watch.Elapsed.TotalSeconds, events, watch.Elapsed);
     }
 }

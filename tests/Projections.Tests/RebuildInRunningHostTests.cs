@@ -19,8 +19,9 @@ public class a_projection_rebuilt_in_a_running_host(DatabaseFixture db) : IClass
         var before = (await engine.SubmitAsync()).PetitionId;
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));
 
-        foreach (var name in new[] { ReadSideNames.Inbox, ReadSideNames.Overdue, ReadSideNames.Statistics })
-            await ProjectionRebuilds.RebuildAsync(coordinator, name, TimeSpan.FromMinutes(1));
+        // One by one, and side by side: either way every shard follows the log afterwards.
+        await ProjectionRebuilds.RebuildAsync(coordinator, ReadSideNames.Inbox, TimeSpan.FromMinutes(1));
+        await ProjectionRebuilds.RebuildAsync(coordinator, [ReadSideNames.Inbox, ReadSideNames.Overdue, ReadSideNames.Statistics], TimeSpan.FromMinutes(1));
         var after = (await engine.SubmitAsync()).PetitionId;
         // Before the fix the rebuilt shards stayed stopped and this timed out.
         await engine.Store.SettleAsync(TimeSpan.FromSeconds(30));

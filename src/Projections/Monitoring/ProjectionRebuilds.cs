@@ -22,12 +22,30 @@ public static class ProjectionRebuilds
 
     /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key)</param>
     /// <param name="databasesAtOnce">how many province databases are rebuilt side by side (each from its own log, into its own tables)</param>
-    public static async Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default, DuplicateIndex? duplicateIndex = null,
-        int databasesAtOnce = 1)
+    public static Task RebuildAsync(IDocumentStore store, string name, TimeSpan? timeout = null, CancellationToken ct = default, DuplicateIndex? duplicateIndex = null,
+        int databasesAtOnce = 1) =>
+        RebuildAsync(store, [name], timeout, ct, duplicateIndex, databasesAtOnce);
+
+    /// <summary>
+    /// Rebuilds <paramref name="names"/>: in each database the daemon's projections side by side (each
+    /// replays the log on its own; together they keep the node's cores and the server busy where one
+    /// alone waits on the other), then the duplicate index.
+    /// </summary>
+    /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key)</param>
+    /// <param name="databasesAtOnce">how many province databases are rebuilt side by side (each from its own log, into its own tables)</param>
+    public static async Task RebuildAsync(IDocumentStore store, IReadOnlyCollection<string> names, TimeSpan? timeout = null, CancellationToken ct = default,
+        DuplicateIndex? duplicateIndex = null, int databasesAtOnce = 1)
     {
         ArgumentNullException.ThrowIfNull(store);
-        Check(name);
-        if (name == ReadSideNames.DuplicateIndex)
+        var projections = Check(names);
+        // Every province database has its own log and read models: each is rebuilt from its own.
+        if (projections.Count > 0)
+            await EachAsync(await ProvinceDatabasesAsync(store), databasesAtOnce, ct, async (database, c) =>
+            {
+                using var daemon = await store.BuildProjectionDaemonAsync(database.TenantIds[0]);
+                await Task.WhenAll(projections.Select(name => daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c)));
+            });
+        if (names.Contains(ReadSideNames.DuplicateIndex))
         {
             // Not a projection of the daemon's: duplicate detection writes it (see DuplicateIndex). Nodes
             // left running keep detecting meanwhile, against an index that is refilling: the rebuild
@@ -35,39 +53,44 @@ public static class ProjectionRebuilds
             // flag may be missed while it runs.
             foreach (var database in await ProvinceDatabasesAsync(store))
                 await Require(duplicateIndex).RebuildAsync(store, database, c => DetectionProgressAsync(database, c), ct: ct);
-            return;
         }
-        // Every province database has its own log and read models: each is rebuilt from its own.
-        await EachAsync(await ProvinceDatabasesAsync(store), databasesAtOnce, ct, async (database, c) =>
-        {
-            using var daemon = await store.BuildProjectionDaemonAsync(database.TenantIds[0]);
-            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c);
-        });
     }
 
     /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key), with the host's <paramref name="store"/></param>
     /// <param name="databasesAtOnce">how many province databases are rebuilt side by side (each from its own log, into its own tables)</param>
-    public static async Task RebuildAsync(IProjectionCoordinator coordinator, string name, TimeSpan? timeout = null, CancellationToken ct = default,
+    public static Task RebuildAsync(IProjectionCoordinator coordinator, string name, TimeSpan? timeout = null, CancellationToken ct = default,
+        DuplicateIndex? duplicateIndex = null, IDocumentStore? store = null, int databasesAtOnce = 1) =>
+        RebuildAsync(coordinator, [name], timeout, ct, duplicateIndex, store, databasesAtOnce);
+
+    /// <summary>
+    /// Rebuilds <paramref name="names"/> in a running host: in each database the daemon's projections side
+    /// by side, then the duplicate index.
+    /// </summary>
+    /// <param name="duplicateIndex">needed for <see cref="ReadSideNames.DuplicateIndex"/> (it hashes with the server's key), with the host's <paramref name="store"/></param>
+    /// <param name="databasesAtOnce">how many province databases are rebuilt side by side (each from its own log, into its own tables)</param>
+    public static async Task RebuildAsync(IProjectionCoordinator coordinator, IReadOnlyCollection<string> names, TimeSpan? timeout = null, CancellationToken ct = default,
         DuplicateIndex? duplicateIndex = null, IDocumentStore? store = null, int databasesAtOnce = 1)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
-        Check(name);
-        if (name == ReadSideNames.DuplicateIndex)
+        var projections = Check(names);
+        // Every province database has its own daemon and read models: each is rebuilt from its own log.
+        if (projections.Count > 0)
+            await EachAsync(await coordinator.AllDaemonsAsync(), databasesAtOnce, ct, async (daemon, c) =>
+            {
+                await Task.WhenAll(projections.Select(async name =>
+                {
+                    await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c);
+                    // A rebuild in a running host leaves the shard stopped: the projection would fall behind
+                    // every event after it. Start it again where the rebuild left it.
+                    await daemon.StartAgentAsync($"{name}:All", c);
+                }));
+            });
+        if (names.Contains(ReadSideNames.DuplicateIndex))
         {
             var host = store ?? throw new ArgumentException("rebuilding the duplicate index needs the host's store", nameof(store));
             foreach (var database in await ProvinceDatabasesAsync(host))
                 await RebuildIndexAsync(await coordinator.DaemonForDatabase(database.TenantIds[0]), host, database, Require(duplicateIndex), ct);
-            return;
         }
-        // Every province database has its own daemon and read models: each is rebuilt from its own log.
-        await EachAsync(await coordinator.AllDaemonsAsync(), databasesAtOnce, ct, async (daemon, c) =>
-        {
-            await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c);
-            // A rebuild in a running host leaves the shard stopped: the projection would fall behind
-            // every event after it. Start it again where the rebuild left it.
-            if (ReadSideNames.Async.Contains(name))
-                await daemon.StartAgentAsync($"{name}:All", c);
-        });
     }
 
     /// <summary>
@@ -108,9 +131,13 @@ public static class ProjectionRebuilds
             .Where(s => s.ShardName.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal))
             .Select(s => s.Sequence).DefaultIfEmpty(0).Max();
 
-    private static void Check(string name)
+    /// <summary>The daemon's projections among <paramref name="names"/>; VALIDATION for a name the rebuild does not know.</summary>
+    private static List<string> Check(IReadOnlyCollection<string> names)
     {
-        if (!Names.Contains(name))
-            throw RuleViolation.Validation($"unknown projection '{name}'; one of: {string.Join(", ", Names)}");
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var name in names)
+            if (!Names.Contains(name))
+                throw RuleViolation.Validation($"unknown projection '{name}'; one of: {string.Join(", ", Names)}");
+        return [.. names.Distinct(StringComparer.Ordinal).Where(ReadSideNames.Async.Contains)];
     }
 }
