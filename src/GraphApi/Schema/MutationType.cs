@@ -130,6 +130,8 @@ public sealed class MutationType : ObjectGraphType
             new WithdrawPetition(id, i.Reason));
         // Not a petition command: an ADMIN's act on the dead letters (Query.deadLetters).
         DeadLetterFields.AddTo(this);
+        // Not a petition command either: an ADMIN writes the texts citizens read (Query.publications).
+        PublicationFields.AddTo(this);
 
         // A petitioner's act (its input carries accessCode) may come without a token, with the access code.
         // The command is built from the input and the petition's id (parsed after commandId, as before); the one envelope carries it.

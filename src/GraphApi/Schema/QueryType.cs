@@ -288,6 +288,8 @@ public sealed class QueryType : ObjectGraphType
         IntegrityQueries.AddTo(this);
         // What kept failing, for an ADMIN: deadLetters (replayDeadLetter on Mutation).
         DeadLetterFields.AddTo(this);
+        // Texts for citizens (issue 21): publications and publication (publishPublication on Mutation).
+        PublicationFields.AddTo(this);
     }
 
     public static IReadOnlyList<Department> Departments(DepartmentDirectory directory, string? regionCode, Level? level, DepartmentKind? kind)

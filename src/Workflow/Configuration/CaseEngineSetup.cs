@@ -213,6 +213,7 @@ public static class CaseEngineSetup
                 o.WaitOnOutsideSystems.Add(CaseEventPublisher.SubscriptionName);
         });
         services.TryAddSingleton<DeadLetterBox>();
+        services.TryAddSingleton<CaseEngine.Workflow.Publications.PublicationStore>();
         // Outbox, dead-letter and broker state as plain values, with or without a broker.
         services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<CaseEventSender>()));
         // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).

@@ -32,6 +32,8 @@ public static class EventStoreSetup
         opts.Schema.For<CommandRecord>();
         opts.Schema.For<DeadlineTimer>().Index(t => t.DueAt).Index(t => t.PetitionId);
         opts.Storage.ExtendedSchemaObjects.Add(CaseNumbers.CounterTable(opts.DatabaseSchemaName));
+        // Texts for citizens (notices, policy, law, news, help): documents in their scope's database.
+        CaseEngine.Workflow.Publications.PublicationStore.Configure(opts);
 
         // Chinese text: the duplicate index's table and the situation-analysis rows (async).
         ChineseTextSetup.ConfigureStore(opts);

@@ -180,6 +180,16 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
         ["Query.deadLetters"] = Q(AdminOnly, x => ("deadLetters(first: $n) { totalCount }", new { n = 10 }, "$n: Int")),
         ["Mutation.replayDeadLetter"] = new Row("Mutation", AdminOnly, async x =>
             Classify(await x.Api.GraphQL("mutation($id: ID!) { r: replayDeadLetter(id: $id) }", new { id = Guid.NewGuid() }, x.Token), "r")),
+        // Publications (issue 21): anyone reads; ADMIN writes (when_publications_are_written_and_read covers the texts themselves).
+        ["Query.publications"] = Q((c, s) => Expect.Allow, x => ("publications(province: $p) { totalCount }", new { p = "340000" }, "$p: ID")),
+        // An id of no publication: null for every caller, as for a withdrawn text to all but ADMIN.
+        ["Query.publication"] = Q((c, s) => Expect.Hide, x => ("publication(id: $id) { id }", new { id = Guid.NewGuid() }, "$id: ID!")),
+        ["Mutation.publishPublication"] = new Row("Mutation", AdminOnly, async x =>
+            Classify(await x.Api.GraphQL("mutation($i: PublicationInput!) { r: publishPublication(input: $i) { id } }",
+                new { i = new { scope = "340000", kind = "NEWS", title = "标题", body = "正文" } }, x.Token), "r")),
+        // The right first (UNAUTHENTICATED, FORBIDDEN), then the id: ADMIN finds no publication of that id.
+        ["Mutation.withdrawPublication"] = new Row("Mutation", (c, s) => c == Caller.Admin ? Expect.Hide : AdminOnly(c, s), async x =>
+            Classify(await x.Api.GraphQL("mutation($id: ID!) { r: withdrawPublication(id: $id) { id } }", new { id = Guid.NewGuid() }, x.Token), "r")),
         ["Query.verifyPetitionChain"] = Q((c, s) => AuditorOnly(c, s, true),
             x => ("verifyPetitionChain(id: $id) { __typename }", new { id = x.Set.Id[x.Sit] }, "$id: ID!")),
         ["Query.eventDayRoot"] = Q((c, s) => Integrity(c, s, false),
@@ -347,8 +357,10 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
             // Each command gets petitions of its own; the cells expected to be refused run first on one set,
             // then each allowed caller on a fresh set: an allowed act changes the state (a forward moves the
             // petition away), and no cell may depend on another's act.
-            // replayDeadLetter is an ADMIN's act on the dead letters, not a petition command: no command id to replay.
-            var command = row.Kind == "Mutation" && field is not ("Mutation.submitPetition" or "Mutation.replayDeadLetter");
+            // replayDeadLetter is an ADMIN's act on the dead letters, and the publications' mutations an ADMIN's writing
+            // of texts, not petition commands: no command id to replay.
+            var command = row.Kind == "Mutation" && field is not ("Mutation.submitPetition" or "Mutation.replayDeadLetter"
+                or "Mutation.publishPublication" or "Mutation.withdrawPublication");
             var supervised = field == "Mutation.respondToSupervision";
             var refusals = command ? await NewSet(api, supervised) : shared;
             var cellsOf = Callers.SelectMany(c => Situations.Select(s => (c, s))).ToList();
