@@ -243,6 +243,21 @@ public sealed class PetitionType : ObjectGraphType<PetitionNode>
         Field<NonNullGraphType<IntGraphType>, int>("version")
             .Description("number of events in the stream")
             .Resolve(c => c.Source.State.Version);
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<StringGraphType>>>, IEnumerable<string>>("availableActions")
+            .Description("the mutations this caller may send on this petition now (e.g. forwardPetition, acceptPetition), as the "
+                + "domain's own rules decide them (AvailableActions); empty for a past state (petitionAsOf). linkDuplicate is never "
+                + "listed (it depends on the other petition). An extension of the contract.")
+            .Resolve(c =>
+            {
+                var node = c.Source;
+                if (node.AsOfVersion is not null)
+                    return [];
+                var caller = c.Caller();
+                // An anonymous reader sees the petition only through its access code (trackPetition): its own view.
+                var ctx = new DecisionContext(caller.Actor, time.GetUtcNow(), rules.Directory, rules.Clock, caller.Anonymous,
+                    AccessCodeVerified: caller.Anonymous && node.Lens.OwnView);
+                return AvailableActions.For(node.State, ctx).Select(CaseEngine.Workflow.Commands.CommandEnvelope.NameOf);
+            });
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionEventType>>>, IEnumerable<EventNode>>("history")
             .Description("the full event history, oldest first")
             .ResolveAsync(async c =>
