@@ -53,6 +53,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);
         services.TryAddSingleton<GraphiQLPage>();
+        services.TryAddSingleton<CitizenPages>();
         services.ConfigureMarten(AccessLog.Configure);
 
         services.AddCaseEngineSchema();
@@ -96,6 +97,10 @@ public static class GraphApiSetup
                 : endpoint.HandleAsync(context);
         });
         endpoints.MapGet(GraphiQLPage.AssetPath + "/{file}", (HttpContext context, string file) => graphiql.AssetAsync(context, file));
+        // The citizen pages (issue 21) on this API: the page at /, its script and stylesheet under /web.
+        var pages = endpoints.ServiceProvider.GetRequiredService<CitizenPages>();
+        endpoints.MapGet("/", pages.PageAsync);
+        endpoints.MapGet(CitizenPages.AssetPath + "/{file}", (HttpContext context, string file) => pages.AssetAsync(context, file));
         endpoints.MapMethods(Path, ["PUT", "PATCH", "DELETE"], context =>
         {
             GraphQLHttpEndpoint.NoStore(context.Response);

@@ -14,7 +14,7 @@ namespace CaseEngine.GraphApi.Tests.Http;
 /// </summary>
 public class when_graphiql_is_opened(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
-    private const string Chromium = "/usr/bin/chromium";
+    private const string Chromium = Support.Chromium.Path;
     private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
     private static readonly string ProductionKey = TestKeys.New();
 
@@ -153,22 +153,5 @@ public class when_graphiql_is_opened(DatabaseFixture db, ITestOutputHelper outpu
         report.GetProperty("consoleErrors").GetArrayLength().ShouldBe(0, text);
     }
 
-    /// <summary>Debian's chromium; installed with apt-get when missing (.ci/run installs it too).</summary>
-    private async Task EnsureChromiumAsync()
-    {
-        if (File.Exists(Chromium))
-            return;
-        output.WriteLine("chromium missing: apt-get install -y chromium");
-        var start = new ProcessStartInfo("bash", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
-        File.Exists(Chromium).ShouldBeTrue($"could not install chromium:\n{await stdout}{await stderr}");
-    }
+    private Task EnsureChromiumAsync() => Support.Chromium.EnsureAsync(output);
 }

@@ -1,0 +1,351 @@
+// 网上信访: the citizen pages, on the public GraphQL API only (POST /graphql, same origin).
+// No framework: a few views rendered with DOM calls; text always goes in as text (textContent),
+// the one exception being a publication's bodyHtml, which the server cleans by an allow-list.
+
+const api = '/graphql';
+
+// Every refusal is shown as a sentence, never as the raw error.
+const refusals = {
+  VALIDATION: '填写的内容不符合要求，请检查后重新提交。',
+  NOT_FOUND: '没有找到对应的信访事项，请核对信访件编号和查询码。',
+  FORBIDDEN: '您无权进行此项操作。',
+  UNAUTHENTICATED: '此项操作需要先登录。',
+  CONCURRENCY_CONFLICT: '该事项刚刚有了新的进展，页面已刷新，请确认后再操作。',
+  INVALID_TRANSITION: '该事项当前所处的阶段不能进行此项操作。',
+  DEADLINE_PASSED: '已超过规定的期限，不能再进行此项操作。',
+  RATE_LIMITED: '操作过于频繁，请稍后再试。',
+  QUERY_TOO_COMPLEX: '请求的内容过多，请缩小范围后重试。',
+  INTERNAL: '信访系统暂时出现问题，请稍后再试。',
+};
+const failure = '暂时无法连接信访系统，请检查网络后重试。';
+
+const labels = {
+  category: { COMPLAINT_REQUEST: '投诉请求', SUGGESTION: '意见建议', REPORT_ACCUSATION: '检举控告', LEGAL_PROCEDURE: '涉法涉诉' },
+  status: {
+    REGISTERED: '已登记', FORWARDED: '已转送', IN_HANDLING: '办理中', DECLINED: '不予受理', REPLIED: '已答复',
+    UNDER_REVIEW: '复查中', REVIEWED: '已复查', UNDER_RE_REVIEW: '复核中', CLOSED: '已办结', TERMINATED: '已终结',
+    WITHDRAWN: '已撤回', MERGED: '已合并',
+  },
+  stage: {
+    ROUTING: '登记交转', ACCEPTANCE: '受理', HANDLING: '办理', REVIEW_WINDOW: '可申请复查', REVIEW: '复查',
+    RE_REVIEW_WINDOW: '可申请复核', RE_REVIEW: '复核', SUPERVISION_RESPONSE: '督办回复', EVALUATION: '评价', NONE: '—',
+  },
+  decision: { SUPPORTED: '支持', PARTIALLY_SUPPORTED: '部分支持', NOT_SUPPORTED: '不支持', EXPLAINED: '解释说明' },
+  satisfaction: { SATISFIED: '满意', BASICALLY_SATISFIED: '基本满意', DISSATISFIED: '不满意' },
+  kind: { NOTICE: '信访须知', POLICY: '政策', LAW: '法律法规', NEWS: '新闻', HELP: '使用帮助' },
+};
+
+// ---- the API ----------------------------------------------------------------------------------
+
+class Refused extends Error {
+  constructor(code) { super(code); this.code = code; }
+}
+
+async function gql(query, variables) {
+  let response;
+  try {
+    response = await fetch(api, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch {
+    throw new Refused('NETWORK');
+  }
+  let body;
+  try { body = await response.json(); } catch { throw new Refused('NETWORK'); }
+  if (body.errors && body.errors.length) throw new Refused(body.errors[0].extensions?.code ?? 'UNKNOWN');
+  return body.data;
+}
+
+const sentence = (e) => (e instanceof Refused && refusals[e.code]) || failure;
+
+// ---- the DOM ----------------------------------------------------------------------------------
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v == null) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'text') el.textContent = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat(Infinity)) if (c != null) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+const app = document.getElementById('app');
+function show(...nodes) {
+  app.replaceChildren(...nodes);
+  app.focus();
+}
+const errorBox = (text) => h('p', { class: 'error', role: 'alert', text });
+const field = (id, label, input) => [h('label', { for: id, text: label }), input];
+const options = (map, chosen) => Object.entries(map).map(([v, t]) => h('option', { value: v, selected: v === chosen }, t));
+const dateText = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+
+// ---- 须知与政策: publications ---------------------------------------------------------------
+
+const province = '340000';
+
+async function publications() {
+  const holder = h('div', {}, h('p', { text: '正在加载…' }));
+  show(h('h2', { text: '信访须知、政策法规与新闻' }), holder);
+  try {
+    const data = await gql(`query($p: ID) { publications(province: $p, first: 50) { items { id kind title publishedAt } } }`, { p: province });
+    const items = data.publications.items;
+    holder.replaceChildren(items.length
+      ? h('ul', { class: 'list' }, items.map((p) => h('li', {},
+          h('a', { href: `#/pub/${p.id}` }, h('span', { class: 'meta', text: `【${labels.kind[p.kind] ?? p.kind}】` }), p.title))))
+      : h('p', { text: '暂无发布的内容。' }));
+  } catch (e) {
+    holder.replaceChildren(errorBox(sentence(e)));
+  }
+}
+
+async function publication(id) {
+  const holder = h('div', {}, h('p', { text: '正在加载…' }));
+  show(holder);
+  try {
+    const data = await gql(`query($id: ID!) { publication(id: $id) { title kind bodyHtml source publishedAt updatedAt } }`, { id });
+    const p = data.publication;
+    if (!p) { holder.replaceChildren(errorBox('该内容不存在或已撤回。')); return; }
+    const body = h('div', { class: 'body' });
+    body.innerHTML = p.bodyHtml; // cleaned by the server's allow-list (no script, style or event attribute)
+    holder.replaceChildren(h('article', { class: 'card' },
+      h('h2', { text: p.title }),
+      h('p', { class: 'meta', text: `${labels.kind[p.kind] ?? ''} · 发布于 ${dateText(p.publishedAt)}` }),
+      body,
+      p.source ? h('p', { class: 'meta', text: `来源：${p.source}` }) : null,
+      h('p', {}, h('a', { href: '#/', text: '返回列表' }))));
+  } catch (e) {
+    holder.replaceChildren(errorBox(sentence(e)));
+  }
+}
+
+// ---- 我要信访: submit -------------------------------------------------------------------------
+
+const pendingKey = 'caseengine.pendingSubmission';
+
+async function children(code) {
+  const data = await gql(`query($c: ID!) { region(code: $c) { children { code name } } }`, { c: code });
+  return data.region ? data.region.children : [];
+}
+
+function regionSelect(id, label, first) {
+  const select = h('select', { id, name: id }, h('option', { value: '', text: first }));
+  return { select, nodes: field(id, label, select) };
+}
+
+async function submitView() {
+  const city = regionSelect('city', '市级信访部门（可不选，直接向省信访局反映）', '省信访局（不选择市）');
+  const county = regionSelect('county', '县级信访部门（可不选）', '不选择县');
+  const form = h('form', { novalidate: true });
+  const status = h('div', { 'aria-live': 'assertive' });
+  const category = h('select', { id: 'category', name: 'category', required: true }, options(labels.category, 'COMPLAINT_REQUEST'));
+  const subject = h('input', { id: 'subject', name: 'subject', required: true, maxlength: '200' });
+  const content = h('textarea', { id: 'content', name: 'content', required: true });
+  const name = h('input', { id: 'name', name: 'name', required: true, autocomplete: 'name' });
+  const phone = h('input', { id: 'phone', name: 'phone', inputmode: 'tel', autocomplete: 'tel' });
+  const idNumber = h('input', { id: 'idNumber', name: 'idNumber' });
+  const address = h('input', { id: 'address', name: 'address', autocomplete: 'street-address' });
+  const consent = h('input', { id: 'consent', type: 'checkbox', required: true });
+  const send = h('button', { type: 'submit', text: '提交信访事项' });
+
+  form.append(
+    h('p', { class: 'notice', text: '请选择向哪一级信访部门反映：省、市或县。' }),
+    ...city.nodes, ...county.nodes,
+    ...field('category', '信访类别', category),
+    ...field('subject', '标题', subject),
+    ...field('content', '主要内容（事实、理由和请求）', content),
+    h('fieldset', { class: 'card' },
+      h('legend', { text: '信访人信息' }),
+      ...field('name', '姓名', name),
+      ...field('phone', '手机号码', phone),
+      ...field('idNumber', '身份证号码（可不填）', idNumber),
+      ...field('address', '通信地址（可不填）', address)),
+    h('label', { class: 'check', for: 'consent' }, consent,
+      '我同意将上述个人信息提供给办理本事项的信访部门和有权处理的机关，仅用于办理本事项；检举控告事项中，信访人的身份信息对被检举人保密。'),
+    send, status);
+  show(h('h2', { text: '我要信访' }), form);
+
+  try {
+    for (const r of await children(province)) city.select.append(h('option', { value: r.code, text: r.name }));
+  } catch (e) { status.replaceChildren(errorBox(sentence(e))); }
+  city.select.addEventListener('change', async () => {
+    county.select.replaceChildren(h('option', { value: '', text: '不选择县' }));
+    if (!city.select.value) return;
+    try {
+      for (const r of await children(city.select.value)) county.select.append(h('option', { value: r.code, text: r.name }));
+    } catch (e) { status.replaceChildren(errorBox(sentence(e))); }
+  });
+
+  // A form restored after a lost answer keeps its command id: sending it again makes no second petition.
+  const pending = JSON.parse(sessionStorage.getItem(pendingKey) ?? 'null');
+  if (pending) {
+    const f = pending.form;
+    category.value = f.category; subject.value = f.subject; content.value = f.content;
+    name.value = f.name; phone.value = f.phone; idNumber.value = f.idNumber; address.value = f.address;
+    status.replaceChildren(h('p', { class: 'notice', text: '上次提交尚未收到答复，已恢复填写的内容；再次提交不会重复登记。' }));
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (send.disabled) return; // a double tap sends once
+    if (!subject.value.trim() || !content.value.trim() || !name.value.trim()) {
+      status.replaceChildren(errorBox('请填写标题、主要内容和姓名。'));
+      return;
+    }
+    if (!consent.checked) {
+      status.replaceChildren(errorBox('请阅读并同意个人信息的使用说明。'));
+      return;
+    }
+    const formValues = {
+      entryRegionCode: county.select.value || city.select.value || province,
+      category: category.value, subject: subject.value.trim(), content: content.value.trim(),
+      name: name.value.trim(), phone: phone.value.trim(), idNumber: idNumber.value.trim(), address: address.value.trim(),
+    };
+    const kept = JSON.parse(sessionStorage.getItem(pendingKey) ?? 'null');
+    const same = kept && JSON.stringify(kept.form) === JSON.stringify(formValues);
+    const commandId = same ? kept.commandId : crypto.randomUUID();
+    sessionStorage.setItem(pendingKey, JSON.stringify({ commandId, form: formValues }));
+    send.disabled = true;
+    status.replaceChildren(h('p', { text: '正在提交…' }));
+    try {
+      const data = await gql(`mutation($input: SubmitPetitionInput!) { submitPetition(input: $input) { caseNumber accessCode } }`, {
+        input: {
+          commandId, channel: 'MOBILE_APP', entryRegionCode: formValues.entryRegionCode, category: formValues.category,
+          subject: formValues.subject, content: formValues.content,
+          petitioner: { name: formValues.name, phone: formValues.phone || null, idNumber: formValues.idNumber || null, address: formValues.address || null },
+        },
+      });
+      sessionStorage.removeItem(pendingKey);
+      const r = data.submitPetition;
+      // The access code is shown once and never stored by the page.
+      show(h('h2', { text: '提交成功' }), h('div', { class: 'card', role: 'status' },
+        h('p', { text: '您的信访事项已登记。请记下或截图保存以下信息，查询办理进度和评价时需要用到：' }),
+        h('dl', {}, h('dt', { text: '信访件编号' }), h('dd', { class: 'keep', id: 'case-number', text: r.caseNumber }),
+          h('dt', { text: '查询码' }), h('dd', { class: 'keep', id: 'access-code', text: r.accessCode })),
+        h('p', { class: 'meta', text: '查询码只显示这一次，请妥善保管，不要告诉他人。' }),
+        h('p', {}, h('a', { href: '#/track', text: '去查询办理进度' }))));
+    } catch (e) {
+      // A coded answer ends the attempt (the form is corrected, then sent as a new one); a lost one keeps the command id.
+      if (e.code !== 'NETWORK') sessionStorage.removeItem(pendingKey);
+      status.replaceChildren(errorBox(sentence(e)));
+      send.disabled = false;
+    }
+  });
+}
+
+// ---- 查询办理: track, evaluate, review, withdraw -------------------------------------------------
+
+const trackQuery = `query($n: String!, $a: String!) { trackPetition(caseNumber: $n, accessCode: $a) {
+  id caseNumber subject category status stage submittedAt availableActions
+  currentDepartment { name }
+  deadline { stage lastDay dueAt overdue }
+  reply { decision text issuedAt }
+  review { outcome } reReview { outcome }
+  evaluation { satisfaction } } }`;
+
+function trackView() {
+  const number = h('input', { id: 'caseNumber', name: 'caseNumber', required: true, autocomplete: 'off' });
+  const code = h('input', { id: 'accessCode', name: 'accessCode', required: true, autocomplete: 'off', type: 'password' });
+  const look = h('button', { type: 'submit', text: '查询' });
+  const result = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { novalidate: true }, ...field('caseNumber', '信访件编号', number), ...field('accessCode', '查询码', code), look);
+  show(h('h2', { text: '查询办理进度' }), form, result);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (look.disabled) return;
+    if (!number.value.trim() || !code.value.trim()) { result.replaceChildren(errorBox('请填写信访件编号和查询码。')); return; }
+    look.disabled = true;
+    // The code stays in this form only (the page stores nothing); every read is a POST.
+    await showPetition(result, number.value.trim(), code.value.trim());
+    look.disabled = false;
+  });
+}
+
+function deadlineText(d) {
+  if (!d) return '当前没有进行中的期限';
+  const days = Math.ceil((new Date(d.dueAt) - Date.now()) / 86400000);
+  const when = `${labels.stage[d.stage] ?? d.stage}期限至 ${d.lastDay}`;
+  return d.overdue ? `${when}，已超期` : `${when}，还剩 ${Math.max(days, 0)} 天`;
+}
+
+async function showPetition(holder, caseNumber, accessCode, notice) {
+  let p;
+  try {
+    p = (await gql(trackQuery, { n: caseNumber, a: accessCode })).trackPetition;
+  } catch (e) {
+    holder.replaceChildren(errorBox(sentence(e)));
+    return;
+  }
+  if (!p) { holder.replaceChildren(errorBox(refusals.NOT_FOUND)); return; }
+  const rows = [
+    ['信访件编号', p.caseNumber], ['标题', p.subject], ['类别', labels.category[p.category]],
+    ['办理状态', labels.status[p.status] ?? p.status], ['当前阶段', labels.stage[p.stage] ?? p.stage],
+    ['当前办理单位', p.currentDepartment.name], ['期限', deadlineText(p.deadline)], ['登记时间', dateText(p.submittedAt)],
+  ];
+  const card = h('section', { class: 'card', id: 'petition' },
+    notice ? h('p', { class: 'notice', role: 'status', text: notice }) : null,
+    h('dl', {}, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+    p.reply ? h('div', {}, h('h3', { text: `答复意见（${labels.decision[p.reply.decision]}）` }), h('p', { id: 'reply', text: p.reply.text }),
+      h('p', { class: 'meta', text: `答复时间 ${dateText(p.reply.issuedAt)}` })) : null,
+    p.evaluation ? h('p', { text: `您的评价：${labels.satisfaction[p.evaluation.satisfaction]}` }) : null);
+  holder.replaceChildren(card, ...acts(p, holder, caseNumber, accessCode));
+}
+
+// The acts the API says this petitioner may take now (Petition.availableActions).
+function acts(p, holder, caseNumber, accessCode) {
+  const offered = new Set(p.availableActions);
+  const out = [];
+  const run = async (button, mutation, type, extra, done) => {
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await gql(`mutation($input: ${type}!) { ${mutation}(input: $input) { petition { id } } }`,
+        { input: { commandId: crypto.randomUUID(), petitionId: p.id, accessCode, ...extra } });
+      await showPetition(holder, caseNumber, accessCode, done);
+    } catch (e) {
+      if (e.code === 'CONCURRENCY_CONFLICT') await showPetition(holder, caseNumber, accessCode, refusals.CONCURRENCY_CONFLICT);
+      else { holder.append(errorBox(sentence(e))); button.disabled = false; }
+    }
+  };
+  if (offered.has('evaluatePetition')) {
+    const choice = h('select', { id: 'satisfaction' }, options(labels.satisfaction, 'SATISFIED'));
+    const b = h('button', { type: 'button', text: '提交评价' });
+    b.addEventListener('click', () => run(b, 'evaluatePetition', 'EvaluatePetitionInput', { satisfaction: choice.value }, '评价已提交。'));
+    out.push(h('section', { class: 'card' }, h('h3', { text: '评价办理结果' }), ...field('satisfaction', '满意程度', choice), b));
+  }
+  for (const [act, title, text] of [
+    ['requestReview', '申请复查', '对答复意见不服的，可以自收到之日起30日内请求原办理机关的上一级机关复查。'],
+    ['requestReReview', '申请复核', '对复查意见不服的，可以自收到之日起30日内向复查机关的上一级机关请求复核。'],
+  ]) {
+    if (!offered.has(act)) continue;
+    const reason = h('textarea', { id: `${act}-reason` });
+    const b = h('button', { type: 'button', text: title });
+    b.addEventListener('click', () => {
+      if (!reason.value.trim()) { holder.append(errorBox('请填写理由。')); return; }
+      run(b, act, 'RequestReviewInput', { reason: reason.value.trim() }, `${title}已提交。`);
+    });
+    out.push(h('section', { class: 'card' }, h('h3', { text: title }), h('p', { class: 'meta', text }), ...field(`${act}-reason`, '理由', reason), b));
+  }
+  if (offered.has('withdrawPetition')) {
+    const b = h('button', { type: 'button', class: 'secondary', text: '撤回信访事项' });
+    b.addEventListener('click', () => run(b, 'withdrawPetition', 'WithdrawPetitionInput', {}, '信访事项已撤回。'));
+    out.push(h('section', { class: 'card' }, h('h3', { text: '撤回' }), h('p', { class: 'meta', text: '撤回后本事项不再办理。' }), b));
+  }
+  return out;
+}
+
+// ---- routes -----------------------------------------------------------------------------------
+
+function route() {
+  const hash = location.hash || '#/';
+  if (hash.startsWith('#/pub/')) return publication(decodeURIComponent(hash.slice(6)));
+  if (hash === '#/submit') return submitView();
+  if (hash === '#/track') return trackView();
+  return publications();
+}
+window.addEventListener('hashchange', route);
+route();
