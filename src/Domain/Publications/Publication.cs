@@ -34,7 +34,7 @@ public sealed record PublicationVersion(int Number, string Title, string Body, s
 /// <param name="Scope">000000 for a national text, else the province code (340000) whose citizens see it</param>
 /// <param name="Body">Markdown; rendered to HTML through an allow-list when served</param>
 /// <param name="ExpectedVersion">for a new version: the version the writer saw (CONCURRENCY_CONFLICT when another was written since)</param>
-public sealed record PublicationDraft(string Scope, PublicationKind Kind, string Title, string Body, string? Source, int? ExpectedVersion);
+public sealed record PublicationDraft(string Scope, PublicationKind Kind, string Title, string Body, string? Source, int? ExpectedVersion = null);
 
 /// <summary>
 /// A text published to citizens: notices, policy, law, news and help (issue 21). Its versions are kept,

@@ -69,3 +69,23 @@ public class when_a_publication_body_is_rendered
         html.ShouldContain("href=\"mailto:xinfang@example.cn\"");
     }
 }
+
+/// <summary>The demo's texts pass the publication rules and render with their tables and lists.</summary>
+public class when_the_demo_publications_are_checked
+{
+    [Fact]
+    public void each_is_valid_names_its_source_and_renders()
+    {
+        var admin = new CaseEngine.Domain.Actor("admin", CaseEngine.Domain.Role.Admin, null);
+        var texts = CaseEngine.Workflow.Publications.DemoPublications.Texts;
+        texts.Count.ShouldBe(5);
+        foreach (var draft in texts)
+        {
+            var written = CaseEngine.Domain.Publications.PublicationRules.Write(null, Guid.NewGuid(), draft, admin, DateTimeOffset.UnixEpoch);
+            written.Current.Source.ShouldNotBeNullOrWhiteSpace();
+            var html = PublicationHtml.ToSafeHtml(written.Current.Body);
+            (html.Contains("<li>", StringComparison.Ordinal) || html.Contains("<table>", StringComparison.Ordinal)).ShouldBeTrue(html);
+        }
+        PublicationHtml.ToSafeHtml(texts.Single(t => t.Title == "信访事项的办理期限").Body).ShouldContain("<td>第三十四条</td>");
+    }
+}
