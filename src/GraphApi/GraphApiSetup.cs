@@ -53,6 +53,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);
         services.TryAddSingleton<GraphiQLPage>();
+        services.AddSettings<CitizenPagesOptions>(CitizenPagesOptions.Section, o => o.Invalid());
         services.TryAddSingleton<CitizenPages>();
         services.ConfigureMarten(AccessLog.Configure);
 

@@ -86,14 +86,22 @@ const dateText = (iso) => new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asi
 
 // ---- 须知与政策: publications ---------------------------------------------------------------
 
-const province = '340000';
+// The province the server serves these pages for (CitizenPages:Province).
+const province = document.documentElement.dataset.province || '340000';
+
+// The first list came with the page (a JSON data block): shown without another round trip, once.
+let initialList = (() => {
+  const block = document.getElementById('initial-publications');
+  try { return block ? JSON.parse(block.textContent).items : null; } catch { return null; }
+})();
 
 async function publications() {
   const holder = h('div', {}, h('p', { text: '正在加载…' }));
   show(h('h2', { text: '信访须知、政策法规与新闻' }), holder);
   try {
-    const data = await gql(`query($p: ID) { publications(province: $p, first: 50) { items { id kind title publishedAt } } }`, { p: province });
-    const items = data.publications.items;
+    const items = initialList
+      ?? (await gql(`query($p: ID) { publications(province: $p, first: 50) { items { id kind title publishedAt } } }`, { p: province })).publications.items;
+    initialList = null;
     holder.replaceChildren(items.length
       ? h('ul', { class: 'list' }, items.map((p) => h('li', {},
           h('a', { href: `#/pub/${p.id}` }, h('span', { class: 'meta', text: `【${labels.kind[p.kind] ?? p.kind}】` }), p.title))))
@@ -342,10 +350,13 @@ function acts(p, holder, caseNumber, accessCode) {
 
 function route() {
   const hash = location.hash || '#/';
-  if (hash.startsWith('#/pub/')) return publication(decodeURIComponent(hash.slice(6)));
-  if (hash === '#/submit') return submitView();
-  if (hash === '#/track') return trackView();
-  return publications();
+  const shown = hash.startsWith('#/pub/') ? publication(decodeURIComponent(hash.slice(6)))
+    : hash === '#/submit' ? submitView()
+    : hash === '#/track' ? trackView()
+    : publications();
+  // The list that came with the page is for the first view only; later ones ask the API.
+  initialList = null;
+  return shown;
 }
 window.addEventListener('hashchange', route);
 route();

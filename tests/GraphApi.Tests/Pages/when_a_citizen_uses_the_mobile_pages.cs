@@ -47,6 +47,14 @@ public class when_a_citizen_uses_the_mobile_pages(DatabaseFixture db, ITestOutpu
             i = new { scope = "340000", kind = "NOTICE", title = notice, source = "《信访工作条例》", body = "第一条 信访人应当**如实**反映情况。<script>alert(1)</script>" },
         }, RemoteApi.Token(Role.Admin, "admin-1"));
 
+        // The first load as a phone on a slow network sees it (reported, not asserted: timing lives in the results).
+        var (loadCode, loadText) = await Node.ScriptAsync("citizen.mjs", [baseUrl, "load", JsonSerializer.Serialize(new { notice }), Chromium.Path],
+            TimeSpan.FromMinutes(2));
+        var load = Report(loadCode, loadText);
+        output.WriteLine($"first load under Fast 3G and 4x CPU: {load.GetProperty("throttledLoadMs").GetInt32()} ms, " +
+            $"{load.GetProperty("transferredBytes").GetDouble():N0} bytes on the wire");
+        load.GetProperty("transferredBytes").GetDouble().ShouldBeLessThan(150 * 1024);
+
         var subject = $"村道损坏 {Guid.NewGuid():N}"[..14];
         var (code, text) = await Node.ScriptAsync("citizen.mjs", [baseUrl, "submit", JsonSerializer.Serialize(new { notice, subject }), Chromium.Path],
             TimeSpan.FromMinutes(3));

@@ -1,5 +1,6 @@
 // Drives the citizen pages (手机信访) in headless chromium on a phone-sized screen, as a citizen would.
 // Usage: node citizen.mjs <base url> <phase> <json args> [chromium path]
+//   phase "load": the first load under Fast 3G and a 4x slower CPU, until the texts are listed (time and bytes on the wire).
 //   phase "submit": reads the notice titled args.notice, submits a petition with subject args.subject
 //     while the first answer is lost on the way back (the server has it, the page sees a network
 //     failure) and then taps submit twice at once, and tracks it with the case number and access code.
@@ -41,7 +42,25 @@ try {
   page.on('console', m => { if (m.type() === 'error') report.consoleErrors.push(m.text()); });
   page.on('pageerror', e => report.consoleErrors.push(String(e)));
 
-  if (phase === 'submit') {
+  if (phase === 'load') {
+    // A server that has served the page before (its code compiled), as a citizen meets it.
+    const warm = await browser.newContext();
+    await (await warm.newPage()).goto(base, { waitUntil: 'load' });
+    await warm.close();
+    // DevTools' "Fast 3G" (562.5 ms round trip, 1.44 Mbit/s down, 675 kbit/s up) and a CPU 4× slower, then the
+    // first load from an empty cache until the list of texts is shown.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 562.5, downloadThroughput: 1.44e6 / 8, uploadThroughput: 675e3 / 8 });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+    let bytes = 0;
+    cdp.on('Network.loadingFinished', e => { bytes += e.encodedDataLength; });
+    const started = Date.now();
+    await page.goto(base, { waitUntil: 'commit' });
+    await page.getByRole('link', { name: args.notice }).waitFor();
+    report.throttledLoadMs = Date.now() - started;
+    report.transferredBytes = bytes;
+  } else if (phase === 'submit') {
     let bytes = 0;
     const count = r => r.body().then(b => { bytes += b.length; }, () => {});
     page.on('response', count);
