@@ -101,6 +101,7 @@ public static class GraphApiSetup
         // The citizen pages (issue 21) on this API: the page at /, its script and stylesheet under /web.
         var pages = endpoints.ServiceProvider.GetRequiredService<CitizenPages>();
         endpoints.MapGet("/", pages.PageAsync);
+        endpoints.MapGet("/workbench", pages.WorkbenchAsync);
         endpoints.MapGet(CitizenPages.AssetPath + "/{file}", (HttpContext context, string file) => pages.AssetAsync(context, file));
         endpoints.MapMethods(Path, ["PUT", "PATCH", "DELETE"], context =>
         {

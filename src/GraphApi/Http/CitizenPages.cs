@@ -35,7 +35,8 @@ public sealed class CitizenPagesOptions
 /// <c>unsafe-inline</c>) and the script shows it without asking the API again; the script and stylesheet are
 /// sent compressed (Brotli or gzip, compressed once: they hold no secret, so no BREACH exposure).
 /// </remarks>
-public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore publications, ILogger<CitizenPages> logger)
+public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore publications, IHostEnvironment environment,
+    ILogger<CitizenPages> logger)
 {
     public const string AssetPath = "/web";
 
@@ -43,6 +44,8 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     {
         ["app.js"] = "text/javascript; charset=utf-8",
         ["app.css"] = "text/css; charset=utf-8",
+        ["common.js"] = "text/javascript; charset=utf-8",
+        ["workbench.js"] = "text/javascript; charset=utf-8",
     };
 
     /// <summary>
@@ -71,6 +74,28 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
         var html = (await File.ReadAllTextAsync(path, http.RequestAborted))
             .Replace(ProvinceMarker, $"data-province=\"{options.Province}\"", StringComparison.Ordinal)
             .Replace(ListMarker, await InitialListAsync(http.RequestAborted), StringComparison.Ordinal);
+        Secure(http.Response);
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.ContentType = "text/html; charset=utf-8";
+        await http.Response.WriteAsync(html, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// The officers' workbench at <c>/workbench</c>: the same files' rules. Signing in is a token form in
+    /// Development only (the token held in memory); OpenID Connect is not built yet, so elsewhere the page
+    /// says sign-in is not configured.
+    /// </summary>
+    public async Task WorkbenchAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var path = Path.Combine(_folder, "workbench.html");
+        if (!File.Exists(path))
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        var html = (await File.ReadAllTextAsync(path, http.RequestAborted))
+            .Replace("data-development=\"\"", $"data-development=\"{(environment.IsDevelopment() ? "true" : "false")}\"", StringComparison.Ordinal);
         Secure(http.Response);
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.ContentType = "text/html; charset=utf-8";
