@@ -24,7 +24,7 @@ public static class GraphApiSetup
         var services = builder.Services;
 
         // Every section bound the one way (Settings.AddSettings): a bad value stops the start with one line naming its key.
-        services.AddSettings<AuthOptions>(AuthOptions.Section);
+        services.AddSettings<AuthOptions>(AuthOptions.Section, o => o.Invalid());
         services.TryAddSingleton(sp => TokenService.Create(
             sp.GetRequiredService<AuthOptions>(), sp.GetRequiredService<ServerKeys>(), sp.GetRequiredService<RuleBook>()));
         // Outside Development a host without a token key must not start: checked when the host starts,

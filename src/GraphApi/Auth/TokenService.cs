@@ -1,3 +1,5 @@
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using System.Security.Cryptography;
 using System.Text;
 using CaseEngine.Domain;
@@ -28,16 +30,24 @@ public sealed class TokenService
     private readonly RuleBook _rules;
     private readonly AuthOptions _options;
 
+    /// <summary>The OpenID Connect provider's discovery document and keys (fetched on first use, refreshed by the library), or null.</summary>
+    private readonly ConfigurationManager<OpenIdConnectConfiguration>? _oidc;
+
     /// <param name="signingKeys">The HS256 keys, first current; null when only an identity provider's RS256 key verifies.</param>
     public TokenService(AuthOptions options, KeyRing? signingKeys, RuleBook rules)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _rules = rules;
-        if (signingKeys is null && string.IsNullOrWhiteSpace(options.RsaPublicKeyPem))
+        if (options.Oidc.Enabled)
+            _oidc = new ConfigurationManager<OpenIdConnectConfiguration>(
+                $"{options.Oidc.Authority!.TrimEnd('/')}/.well-known/openid-configuration",
+                new OpenIdConnectConfigurationRetriever(),
+                new HttpDocumentRetriever { RequireHttps = options.Oidc.RequireHttps });
+        if (signingKeys is null && string.IsNullOrWhiteSpace(options.RsaPublicKeyPem) && _oidc is null)
             throw new StartupException($"{SigningKey.Name} is not set: outside Development a token key must be configured; set {SigningKey.Name} "
                 + $"(env Auth__SigningKey) to a random secret of at least {ServerKeys.MinimumBytes} bytes, e.g. `openssl rand -base64 32`, "
-                + "or Auth:RsaPublicKeyPem to the identity provider's public key (see docs/operations.md)");
+                + "or Auth:RsaPublicKeyPem to the identity provider's public key, or Auth:Oidc:Authority (see docs/operations.md)");
         var keys = new List<SecurityKey>();
         foreach (var key in signingKeys?.Keys ?? [])
             keys.Add(new SymmetricSecurityKey(key.Secret) { KeyId = key.Id });
@@ -92,9 +102,9 @@ public sealed class TokenService
         TokenValidationResult result;
         try
         {
-            result = await _handler.ValidateTokenAsync(token, _validation);
+            result = await _handler.ValidateTokenAsync(token, await ValidationForAsync(token));
         }
-        catch (Exception)
+        catch (Exception e) when (e is not RuleViolation)
         {
             throw Unauthenticated("the bearer token is malformed");
         }
@@ -122,6 +132,45 @@ public sealed class TokenService
         var scoped = role is Role.Officer or Role.Supervisor or Role.Integrator or Role.Admin;
         return Caller.FromToken(sub, role, scoped && !string.IsNullOrWhiteSpace(dept) ? dept : null);
     }
+
+    /// <summary>
+    /// How a token is checked: one whose (unverified) issuer is the OpenID Connect provider's against that
+    /// provider's published keys, its issuer and the workbench's audience; any other as configured here.
+    /// The issuer only chooses the rules; the signature, issuer, audience and lifetime are then all verified.
+    /// </summary>
+    private async Task<TokenValidationParameters> ValidationForAsync(string token)
+    {
+        // Our own issuer's tokens never wait on the provider.
+        if (_oidc is null || !_handler.CanReadToken(token) || _handler.ReadJsonWebToken(token).Issuer is not { Length: > 0 } issuer
+            || issuer == _options.Issuer)
+            return _validation;
+        OpenIdConnectConfiguration configuration;
+        try
+        {
+            configuration = await _oidc.GetConfigurationAsync(CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            // The provider does not answer: its tokens cannot be checked now (our own still can).
+            throw Unauthenticated("the identity provider's keys cannot be read now");
+        }
+        if (issuer != configuration.Issuer)
+            return _validation;
+        return new TokenValidationParameters
+        {
+            ValidIssuer = configuration.Issuer,
+            ValidAudience = _options.Oidc.ExpectedAudience,
+            IssuerSigningKeys = configuration.SigningKeys,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    /// <summary>The provider the workbench signs in at, or null (no OpenID Connect configured).</summary>
+    public OidcOptions? Oidc => _oidc is null ? null : _options.Oidc;
 
     /// <summary>An HS256 token with the contract's claims (the Development <c>token</c> command and tests).</summary>
     public string Mint(string subject, Role role, string? departmentId, TimeSpan lifetime, DateTimeOffset? now = null)

@@ -36,7 +36,7 @@ public sealed class CitizenPagesOptions
 /// sent compressed (Brotli or gzip, compressed once: they hold no secret, so no BREACH exposure).
 /// </remarks>
 public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore publications, IHostEnvironment environment,
-    ILogger<CitizenPages> logger)
+    Auth.AuthOptions auth, ILogger<CitizenPages> logger)
 {
     public const string AssetPath = "/web";
 
@@ -81,9 +81,9 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     }
 
     /// <summary>
-    /// The officers' workbench at <c>/workbench</c>: the same files' rules. Signing in is a token form in
-    /// Development only (the token held in memory); OpenID Connect is not built yet, so elsewhere the page
-    /// says sign-in is not configured.
+    /// The officers' workbench at <c>/workbench</c>: the same files' rules. It signs in at the OpenID Connect
+    /// provider of <c>Auth:Oidc</c> (authorization code with PKCE; the page may also reach that provider, and
+    /// nothing else), and in Development also with a pasted token; the token is held in memory only.
     /// </summary>
     public async Task WorkbenchAsync(HttpContext http)
     {
@@ -94,9 +94,15 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
+        var oidc = auth.Oidc.Enabled ? auth.Oidc : null;
         var html = (await File.ReadAllTextAsync(path, http.RequestAborted))
-            .Replace("data-development=\"\"", $"data-development=\"{(environment.IsDevelopment() ? "true" : "false")}\"", StringComparison.Ordinal);
+            .Replace("data-development=\"\"", $"data-development=\"{(environment.IsDevelopment() ? "true" : "false")}\"", StringComparison.Ordinal)
+            .Replace("data-oidc-authority=\"\"", $"data-oidc-authority=\"{WebUtility.HtmlEncode(oidc?.Authority?.TrimEnd('/') ?? "")}\"", StringComparison.Ordinal)
+            .Replace("data-oidc-client=\"\"", $"data-oidc-client=\"{WebUtility.HtmlEncode(oidc?.ClientId ?? "")}\"", StringComparison.Ordinal);
         Secure(http.Response);
+        if (oidc is not null)
+            http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy.Replace("connect-src 'self'",
+                $"connect-src 'self' {new Uri(oidc.Authority!).GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal);
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.ContentType = "text/html; charset=utf-8";
         await http.Response.WriteAsync(html, http.RequestAborted);

@@ -16,30 +16,90 @@ function decode(jwt) {
 
 // ---- signing in ---------------------------------------------------------------------------------
 
-function signIn() {
-  if (document.documentElement.dataset.development !== 'true') {
-    show(h('h2', { text: '登录' }), errorBox('尚未配置统一身份认证（OpenID Connect），请联系系统管理员。'));
-    return;
-  }
-  const input = h('textarea', { id: 'token', autocomplete: 'off' });
-  const go = h('button', { type: 'submit', text: '登录' });
-  const status = h('div');
-  const form = h('form', { novalidate: true },
-    h('p', { class: 'notice', text: '开发环境：粘贴由 token 命令签发的令牌登录。' }),
-    ...field('token', '令牌', input), go, status);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    try {
-      claims = decode(input.value.trim());
-      token = input.value.trim();
-    } catch {
-      status.replaceChildren(errorBox('令牌格式不正确。'));
-      return;
-    }
-    document.getElementById('who').textContent = `${claims.role ?? ''} ${claims.dept ?? ''}`.trim();
-    route();
+const settings = document.documentElement.dataset;
+const oidcKey = 'caseengine.oidc';
+const sequenceKey = 'caseengine.lastSequence';
+
+function signedIn(jwt) {
+  claims = decode(jwt);
+  token = jwt;
+  document.getElementById('who').textContent = `${claims.role ?? ''} ${claims.dept ?? ''}`.trim();
+}
+
+const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+async function discovery() {
+  const response = await fetch(`${settings.oidcAuthority}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Error('discovery');
+  return response.json();
+}
+
+/** Authorization code with PKCE: the verifier and state wait in this tab's sessionStorage for the way back (never the token). */
+async function startSignIn() {
+  const provider = await discovery();
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem(oidcKey, JSON.stringify({ verifier, state, hash: location.hash }));
+  const query = new URLSearchParams({
+    response_type: 'code', client_id: settings.oidcClient, redirect_uri: `${location.origin}/workbench`, scope: 'openid',
+    state, code_challenge: challenge, code_challenge_method: 'S256',
   });
-  show(h('h2', { text: '登录' }), form);
+  location.assign(`${provider.authorization_endpoint}?${query}`);
+}
+
+/** Back from the provider with a code: exchanged for the token, the code taken out of the address. */
+async function finishSignIn() {
+  const params = new URLSearchParams(location.search);
+  const code = params.get('code');
+  if (!code) return false;
+  const started = JSON.parse(sessionStorage.getItem(oidcKey) ?? 'null');
+  sessionStorage.removeItem(oidcKey);
+  history.replaceState(null, '', `/workbench${started?.hash ?? ''}`);
+  if (!started || params.get('state') !== started.state) return false;
+  const provider = await discovery();
+  const response = await fetch(provider.token_endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: `${location.origin}/workbench`, client_id: settings.oidcClient, code_verifier: started.verifier,
+    }),
+  });
+  if (!response.ok) return false;
+  signedIn((await response.json()).access_token);
+  return true;
+}
+
+function signIn(message) {
+  const parts = [h('h2', { text: '登录' })];
+  if (message) parts.push(h('p', { class: 'notice', role: 'status', id: 'signed-out', text: message }));
+  if (settings.oidcAuthority) {
+    const go = h('button', { type: 'button', text: '统一身份认证登录' });
+    go.addEventListener('click', () => startSignIn().catch(() => show(...parts, errorBox('暂时无法连接统一身份认证，请稍后再试。'))));
+    parts.push(go);
+  }
+  if (settings.development === 'true') {
+    const input = h('textarea', { id: 'token', autocomplete: 'off' });
+    const go = h('button', { type: 'submit', text: '登录' });
+    const status = h('div');
+    const form = h('form', { novalidate: true },
+      h('p', { class: 'notice', text: '开发环境：粘贴由 token 命令签发的令牌登录。' }),
+      ...field('token', '令牌', input), go, status);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      try {
+        signedIn(input.value.trim());
+      } catch {
+        status.replaceChildren(errorBox('令牌格式不正确。'));
+        return;
+      }
+      route();
+    });
+    parts.push(form);
+  }
+  if (!settings.oidcAuthority && settings.development !== 'true')
+    parts.push(errorBox('尚未配置统一身份认证（OpenID Connect），请联系系统管理员。'));
+  show(...parts);
 }
 
 // ---- live updates (graphql-transport-ws) --------------------------------------------------------
@@ -47,7 +107,7 @@ function signIn() {
 // The protocol's few messages by hand: connection_init with the token, one subscription, next/complete,
 // ping/pong. A library would need a bundling step the pages otherwise do without.
 let socket = null;
-let lastSequence = null;
+let lastSequence = JSON.parse(sessionStorage.getItem(sequenceKey) ?? 'null');
 const listeners = new Set();
 
 function follow(department) {
@@ -63,6 +123,8 @@ function follow(department) {
         variables: { f: { departmentId: department, includeSubordinates: false }, after: lastSequence } } }));
     } else if (message.type === 'next') {
       lastSequence = message.payload.data?.petitionEvents?.sequence ?? lastSequence;
+      // Kept in the tab (a number, nothing personal) so a subscription cut by the token's expiry resumes after it, across the sign-in.
+      sessionStorage.setItem(sequenceKey, JSON.stringify(lastSequence));
       for (const listener of listeners) listener();
     } else if (message.type === 'ping') {
       socket.send(JSON.stringify({ type: 'pong' }));
@@ -71,7 +133,7 @@ function follow(department) {
   // Closed (the token expired: 4403, or the network): after signing in again it resumes after the last event seen.
   socket.addEventListener('close', (e) => {
     socket = null;
-    if (e.code === 4403) { token = null; listeners.clear(); signIn(); }
+    if (e.code === 4403) { token = null; listeners.clear(); signIn('登录已过期，请重新登录；重新登录后将接着显示期间的变化。'); }
   });
 }
 
@@ -286,4 +348,4 @@ function route() {
   return inbox();
 }
 window.addEventListener('hashchange', route);
-route();
+finishSignIn().catch(() => false).then(route);

@@ -56,6 +56,7 @@ public class when_the_server_cannot_start
     [InlineData("CaseEngine__DeadlineSweep__IntervalSeconds", "0", "CaseEngine:DeadlineSweep:IntervalSeconds")]
     [InlineData("GraphiQL__Enabled", "maybe", "GraphiQL:Enabled")]
     [InlineData("CitizenPages__Province", "340100", "CitizenPages:Province")]
+    [InlineData("Auth__Oidc__Authority", "http://idp.example.org", "Auth:Oidc:Authority")]
     [InlineData("CaseEngine__Directory__Divisions", "/no/such/folder", "CaseEngine:Directory:Divisions")]
     public async Task a_bad_setting_names_its_key_in_one_line(string variable, string value, string key)
     {
