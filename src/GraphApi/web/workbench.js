@@ -162,8 +162,8 @@ async function inbox() {
       next.addEventListener('click', () => { after = data.pageInfo.endCursor; load(); });
       list.replaceChildren(
         h('p', { class: 'meta', text: `共 ${data.totalCount} 件` }),
-        h('table', { class: 'queue' }, h('thead', {}, h('tr', {}, ['信访件编号', '标题', '阶段', '期限'].map((t) => h('th', { scope: 'col', text: t })))),
-          h('tbody', { id: 'inbox-rows' }, rows)),
+        h('div', { class: 'scroll' }, h('table', { class: 'queue' }, h('thead', {}, h('tr', {}, ['信访件编号', '标题', '阶段', '期限'].map((t) => h('th', { scope: 'col', text: t })))),
+          h('tbody', { id: 'inbox-rows' }, rows))),
         data.pageInfo.hasNextPage ? next : null);
     } catch (e) {
       list.replaceChildren(errorBox(sentence(e)));
@@ -286,7 +286,8 @@ async function stats() {
     try {
       const s = (await ask(`query($d: ID!, $f: Date!, $t: Date!) { statistics(departmentId: $d, from: $f, to: $t) {
         totals { received accepted replied overdue evaluated } onTimeRate satisfactionRate onlineShare
-        byChannel { channel count } byCategory { category count } } }`, { d: claims.dept, f: from.value, t: to.value })).statistics;
+        byChannel { channel count } byCategory { category count } series(period: DAY) { periodStart received replied } } }`,
+        { d: claims.dept, f: from.value, t: to.value })).statistics;
       const bars = (rows, name) => {
         const max = Math.max(1, ...rows.map((r) => r.count));
         return h('div', { class: 'bars' }, rows.map((r) => {
@@ -301,7 +302,9 @@ async function stats() {
             ['按期办结率', percent(s.onTimeRate)], ['满意率', percent(s.satisfactionRate)], ['网上信访占比', percent(s.onlineShare)]]
             .map(([k, v]) => [h('dt', { text: k }), h('dd', { id: `total-${k}`, text: String(v) })]))),
         h('section', { class: 'card' }, h('h3', { text: '按渠道' }), bars(s.byChannel, (r) => r.channel)),
-        h('section', { class: 'card' }, h('h3', { text: '按类别' }), bars(s.byCategory, (r) => labels.category[r.category] ?? r.category)));
+        h('section', { class: 'card' }, h('h3', { text: '按类别' }), bars(s.byCategory, (r) => labels.category[r.category] ?? r.category)),
+        h('section', { class: 'card' }, h('h3', { text: '每日收件' }),
+          bars(s.series.filter((b) => b.received > 0).map((b) => ({ day: b.periodStart, count: b.received })), (r) => r.day)));
     } catch (e) {
       out.replaceChildren(errorBox(sentence(e)));
     }
@@ -337,6 +340,67 @@ function asOf() {
   show(h('h2', { text: '某一时间点的状态' }), form, out);
 }
 
+// ---- 超期事项: the overdue list of the office and the departments below it --------------------------
+
+async function overdue() {
+  const list = h('div', {}, h('p', { text: '正在加载…' }));
+  show(h('h2', { text: `超期事项（${claims.dept} 及下级）` }), list);
+  let after = null;
+  const load = async () => {
+    try {
+      const data = (await ask(`query($d: ID!, $after: String) { overdue(departmentId: $d, first: 20, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { stage dueAt daysOverdue supervisionCount department { name } petition { id caseNumber subject } } } } }`,
+        { d: claims.dept, after })).overdue;
+      const next = h('button', { type: 'button', class: 'secondary', text: '下一页' });
+      next.addEventListener('click', () => { after = data.pageInfo.endCursor; load(); });
+      list.replaceChildren(h('p', { class: 'meta', text: `共 ${data.totalCount} 件` }),
+        h('div', { class: 'scroll' }, h('table', { class: 'queue' },
+          h('thead', {}, h('tr', {}, ['信访件编号', '标题', '单位', '阶段', '超期天数', '督办次数'].map((t) => h('th', { scope: 'col', text: t })))),
+          h('tbody', {}, data.edges.map(({ node }) => h('tr', {},
+            h('td', {}, h('a', { href: `#/p/${node.petition.id}`, text: node.petition.caseNumber })),
+            h('td', { text: node.petition.subject }), h('td', { text: node.department.name }),
+            h('td', { text: labels.stage[node.stage] ?? node.stage }), h('td', { class: 'overdue', text: String(node.daysOverdue) }),
+            h('td', { text: String(node.supervisionCount) })))))),
+        data.pageInfo.hasNextPage ? next : null);
+    } catch (e) {
+      list.replaceChildren(errorBox(sentence(e)));
+    }
+  };
+  await load();
+}
+
+// ---- 形势分析: rising regions, categories and keywords (supervisors of petition offices) ---------------
+
+async function situation() {
+  const region = claims.dept?.split('-')[0] ?? '';
+  const period = h('select', { id: 'period' }, options({ WEEK: '周', MONTH: '月', QUARTER: '季度' }, 'MONTH'));
+  const date = h('input', { id: 'date', type: 'date', value: new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10) });
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { novalidate: true }, ...field('period', '周期', period), ...field('date', '日期', date), h('button', { type: 'submit', text: '分析' }));
+  const rising = (title, items) => h('section', { class: 'card' }, h('h3', { text: title }),
+    items.length ? h('ol', {}, items.map((i) => h('li', { text: `${i.name}：${i.count} 件（基准 ${i.baselineMean.toFixed(1)}${i.ratio ? `，${i.ratio.toFixed(1)} 倍` : ''}）` })))
+      : h('p', { text: '无明显上升' }));
+  const load = async () => {
+    try {
+      const r = (await ask(`query($r: ID!, $p: AnalysisPeriod!, $d: Date!) { situationAnalysis(regionCode: $r, period: $p, date: $d) {
+        regionName periodStart periodEnd received baselineMean
+        risingRegions { name count baselineMean ratio } risingCategories { name count baselineMean ratio } keywords { keyword count score } } }`,
+        { r: region, p: period.value, d: date.value })).situationAnalysis;
+      out.replaceChildren(
+        h('p', { id: 'situation-summary', text: `${r.regionName} ${r.periodStart} 至 ${r.periodEnd}：收件 ${r.received} 件，基准 ${r.baselineMean.toFixed(1)} 件` }),
+        rising('上升的地区', r.risingRegions), rising('上升的类别', r.risingCategories),
+        h('section', { class: 'card' }, h('h3', { text: '关键词' }),
+          r.keywords.length ? h('ol', {}, r.keywords.map((k) => h('li', { text: `${k.keyword}（${k.count}）` }))) : h('p', { text: '无' })));
+    } catch (e) {
+      out.replaceChildren(errorBox(sentence(e)));
+    }
+  };
+  form.addEventListener('submit', (event) => { event.preventDefault(); load(); });
+  show(h('h2', { text: '形势分析' }), form, out);
+  await load();
+}
+
 // ---- routes -------------------------------------------------------------------------------------
 
 function route() {
@@ -344,6 +408,8 @@ function route() {
   const hash = location.hash || '#/';
   if (hash.startsWith('#/p/')) return petition(decodeURIComponent(hash.slice(4)));
   if (hash === '#/stats') return stats();
+  if (hash === '#/overdue') return overdue();
+  if (hash === '#/situation') return situation();
   if (hash === '#/asof') return asOf();
   return inbox();
 }

@@ -25,6 +25,7 @@ public class when_an_officer_uses_the_workbench(DatabaseFixture db, ITestOutputH
             agency = RemoteApi.Token(Role.Officer, "officer@340101-EDU", "340101-EDU"),
             other = RemoteApi.Token(Role.Officer, "officer@340102-PO", "340102-PO"),
             auditor = RemoteApi.Token(Role.Auditor, "auditor-1"),
+            supervisor = RemoteApi.Token(Role.Supervisor, "supervisor@340100-PO", "340100-PO"),
             subject,
         });
         var (code, text) = await Node.ScriptAsync("workbench.mjs", [server.BaseUri.ToString(), args, Chromium.Path], TimeSpan.FromMinutes(4));
@@ -46,6 +47,8 @@ public class when_an_officer_uses_the_workbench(DatabaseFixture db, ITestOutputH
         report.GetProperty("receivedAfter").GetInt32().ShouldBe(report.GetProperty("receivedBefore").GetInt32() + 1);
         report.GetProperty("asOf").GetString()!.ShouldContain("已转送");
         report.GetProperty("otherDepartment").GetString().ShouldBe("没有找到对应的信访事项，请核对信访件编号和查询码。");
+        report.GetProperty("situation").GetString()!.ShouldContain("收件");
+        report.GetProperty("phoneOverflow").GetArrayLength().ShouldBe(0, text);
 
         // The stale tab changed nothing: one acceptance.
         using var api = new RemoteApi(server.GraphQLUri);

@@ -109,6 +109,26 @@ try {
   await other.getByRole('alert').waitFor();
   report.otherDepartment = await other.getByRole('alert').innerText();
   report.id = id;
+
+  // The office's overdue list, and a supervisor's situation analysis.
+  await office.getByRole('link', { name: '超期事项' }).click();
+  await office.getByText(/^共 \d+ 件$/).waitFor();
+  await audit(office, 'overdue');
+  const supervisor = await signedIn(await browser.newContext(desktop), args.supervisor, '#/situation');
+  await supervisor.locator('#situation-summary').waitFor();
+  report.situation = await supervisor.locator('#situation-summary').innerText();
+  await audit(supervisor, 'situation');
+
+  // On a phone: the inbox and a petition stay within the screen (tables scroll inside their box).
+  const phone = await signedIn(await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' }), args.office);
+  await phone.getByText(/^共 \d+ 件$/).waitFor();
+  report.phoneOverflow = [];
+  if (await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)) report.phoneOverflow.push('inbox');
+  await audit(phone, 'phone inbox');
+  await phone.goto(`${workbench}#/p/${id}`);
+  await phone.getByRole('heading', { name: '办理过程' }).waitFor();
+  if (await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)) report.phoneOverflow.push('petition');
+  await audit(phone, 'phone petition');
 } catch (e) {
   report.error = String(e);
 } finally {
