@@ -2,7 +2,7 @@
 // No framework: a few views rendered with DOM calls; text always goes in as text (textContent),
 // the one exception being a publication's bodyHtml, which the server cleans by an allow-list.
 
-import { refusals, labels, gql, sentence, h, show, errorBox, field, options, dateText } from './common.js';
+import { refusals, labels, gql, sentence, h, show, fill, errorBox, field, options, dateText } from './common.js';
 
 // ---- 须知与政策: publications ---------------------------------------------------------------
 
@@ -22,12 +22,12 @@ async function publications() {
     const items = initialList
       ?? (await gql(`query($p: ID) { publications(province: $p, first: 50) { items { id kind title publishedAt } } }`, { p: province })).publications.items;
     initialList = null;
-    holder.replaceChildren(items.length
+    fill(holder, items.length
       ? h('ul', { class: 'list' }, items.map((p) => h('li', {},
           h('a', { href: `#/pub/${p.id}` }, h('span', { class: 'meta', text: `【${labels.kind[p.kind] ?? p.kind}】` }), p.title))))
       : h('p', { text: '暂无发布的内容。' }));
   } catch (e) {
-    holder.replaceChildren(errorBox(sentence(e)));
+    fill(holder, errorBox(sentence(e)));
   }
 }
 
@@ -37,17 +37,17 @@ async function publication(id) {
   try {
     const data = await gql(`query($id: ID!) { publication(id: $id) { title kind bodyHtml source publishedAt updatedAt } }`, { id });
     const p = data.publication;
-    if (!p) { holder.replaceChildren(errorBox('该内容不存在或已撤回。')); return; }
+    if (!p) { fill(holder, errorBox('该内容不存在或已撤回。')); return; }
     const body = h('div', { class: 'body' });
     body.innerHTML = p.bodyHtml; // cleaned by the server's allow-list (no script, style or event attribute)
-    holder.replaceChildren(h('article', { class: 'card' },
+    fill(holder, h('article', { class: 'card' },
       h('h2', { text: p.title }),
       h('p', { class: 'meta', text: `${labels.kind[p.kind] ?? ''} · 发布于 ${dateText(p.publishedAt)}` }),
       body,
       p.source ? h('p', { class: 'meta', text: `来源：${p.source}` }) : null,
       h('p', {}, h('a', { href: '#/', text: '返回列表' }))));
   } catch (e) {
-    holder.replaceChildren(errorBox(sentence(e)));
+    fill(holder, errorBox(sentence(e)));
   }
 }
 
@@ -99,13 +99,13 @@ async function submitView() {
 
   try {
     for (const r of await children(province)) city.select.append(h('option', { value: r.code, text: r.name }));
-  } catch (e) { status.replaceChildren(errorBox(sentence(e))); }
+  } catch (e) { fill(status, errorBox(sentence(e))); }
   city.select.addEventListener('change', async () => {
-    county.select.replaceChildren(h('option', { value: '', text: '不选择县' }));
+    fill(county.select, h('option', { value: '', text: '不选择县' }));
     if (!city.select.value) return;
     try {
       for (const r of await children(city.select.value)) county.select.append(h('option', { value: r.code, text: r.name }));
-    } catch (e) { status.replaceChildren(errorBox(sentence(e))); }
+    } catch (e) { fill(status, errorBox(sentence(e))); }
   });
 
   // A form restored after a lost answer keeps its command id: sending it again makes no second petition.
@@ -114,18 +114,18 @@ async function submitView() {
     const f = pending.form;
     category.value = f.category; subject.value = f.subject; content.value = f.content;
     name.value = f.name; phone.value = f.phone; idNumber.value = f.idNumber; address.value = f.address;
-    status.replaceChildren(h('p', { class: 'notice', text: '上次提交尚未收到答复，已恢复填写的内容；再次提交不会重复登记。' }));
+    fill(status, h('p', { class: 'notice', text: '上次提交尚未收到答复，已恢复填写的内容；再次提交不会重复登记。' }));
   }
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (send.disabled) return; // a double tap sends once
     if (!subject.value.trim() || !content.value.trim() || !name.value.trim()) {
-      status.replaceChildren(errorBox('请填写标题、主要内容和姓名。'));
+      fill(status, errorBox('请填写标题、主要内容和姓名。'));
       return;
     }
     if (!consent.checked) {
-      status.replaceChildren(errorBox('请阅读并同意个人信息的使用说明。'));
+      fill(status, errorBox('请阅读并同意个人信息的使用说明。'));
       return;
     }
     const formValues = {
@@ -138,7 +138,7 @@ async function submitView() {
     const commandId = same ? kept.commandId : crypto.randomUUID();
     sessionStorage.setItem(pendingKey, JSON.stringify({ commandId, form: formValues }));
     send.disabled = true;
-    status.replaceChildren(h('p', { text: '正在提交…' }));
+    fill(status, h('p', { text: '正在提交…' }));
     try {
       const data = await gql(`mutation($input: SubmitPetitionInput!) { submitPetition(input: $input) { caseNumber accessCode } }`, {
         input: {
@@ -159,7 +159,7 @@ async function submitView() {
     } catch (e) {
       // A coded answer ends the attempt (the form is corrected, then sent as a new one); a lost one keeps the command id.
       if (e.code !== 'NETWORK') sessionStorage.removeItem(pendingKey);
-      status.replaceChildren(errorBox(sentence(e)));
+      fill(status, errorBox(sentence(e)));
       send.disabled = false;
     }
   });
@@ -185,7 +185,7 @@ function trackView() {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (look.disabled) return;
-    if (!number.value.trim() || !code.value.trim()) { result.replaceChildren(errorBox('请填写信访件编号和查询码。')); return; }
+    if (!number.value.trim() || !code.value.trim()) { fill(result, errorBox('请填写信访件编号和查询码。')); return; }
     look.disabled = true;
     // The code stays in this form only (the page stores nothing); every read is a POST.
     await showPetition(result, number.value.trim(), code.value.trim());
@@ -205,10 +205,10 @@ async function showPetition(holder, caseNumber, accessCode, notice) {
   try {
     p = (await gql(trackQuery, { n: caseNumber, a: accessCode })).trackPetition;
   } catch (e) {
-    holder.replaceChildren(errorBox(sentence(e)));
+    fill(holder, errorBox(sentence(e)));
     return;
   }
-  if (!p) { holder.replaceChildren(errorBox(refusals.NOT_FOUND)); return; }
+  if (!p) { fill(holder, errorBox(refusals.NOT_FOUND)); return; }
   const rows = [
     ['信访件编号', p.caseNumber], ['标题', p.subject], ['类别', labels.category[p.category]],
     ['办理状态', labels.status[p.status] ?? p.status], ['当前阶段', labels.stage[p.stage] ?? p.stage],
@@ -220,7 +220,7 @@ async function showPetition(holder, caseNumber, accessCode, notice) {
     p.reply ? h('div', {}, h('h3', { text: `答复意见（${labels.decision[p.reply.decision]}）` }), h('p', { id: 'reply', text: p.reply.text }),
       h('p', { class: 'meta', text: `答复时间 ${dateText(p.reply.issuedAt)}` })) : null,
     p.evaluation ? h('p', { text: `您的评价：${labels.satisfaction[p.evaluation.satisfaction]}` }) : null);
-  holder.replaceChildren(card, ...acts(p, holder, caseNumber, accessCode));
+  fill(holder, card, ...acts(p, holder, caseNumber, accessCode));
 }
 
 // The acts the API says this petitioner may take now (Petition.availableActions).

@@ -32,6 +32,17 @@ export const labels = {
   decision: { SUPPORTED: '支持', PARTIALLY_SUPPORTED: '部分支持', NOT_SUPPORTED: '不支持', EXPLAINED: '解释说明' },
   satisfaction: { SATISFIED: '满意', BASICALLY_SATISFIED: '基本满意', DISSATISFIED: '不满意' },
   kind: { NOTICE: '信访须知', POLICY: '政策', LAW: '法律法规', NEWS: '新闻', HELP: '使用帮助' },
+  event: {
+    PetitionSubmitted: '登记', PetitionReclassified: '改变类别', PetitionForwarded: '转送', PetitionTransferredLevel: '移交',
+    PetitionReturned: '退回', PetitionDeclined: '不予受理', PetitionAccepted: '受理', OfficerAssigned: '指定承办人',
+    DeadlineExtended: '延期', HearingStarted: '开始听证', HearingConcluded: '结束听证', ReplyIssued: '出具处理意见',
+    ResultReported: '报告办理结果', SupervisionIssued: '督办', SupervisionAnswered: '回复督办', PetitionEvaluated: '评价',
+    ReviewRequested: '申请复查', ReviewDecided: '复查意见', ReReviewRequested: '申请复核', ReReviewDecided: '复核意见',
+    PetitionWithdrawn: '撤回', DuplicateSuspected: '疑似重复', SuspectedDuplicateDismissed: '排除疑似重复', DuplicateLinked: '合并重复件',
+    DeadlineMissed: '超期', DeadlineRecalculated: '重新计算期限', PetitionClosed: '办结', PetitionTerminated: '终结',
+    PetitionHandedOver: '移交他省办理', HandedOverPetitionReceived: '接收移交', LinkedProgressReported: '移交件进展',
+    HandedOverPetitionReturned: '移交件退回', HandOverReturned: '移交退回',
+  },
 };
 
 // ---- the API ----------------------------------------------------------------------------------
@@ -77,8 +88,10 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export const app = document.getElementById('app');
+/** Replaces an element's children; absent parts (null) are left out, never shown as text. */
+export const fill = (el, ...nodes) => el.replaceChildren(...nodes.flat(Infinity).filter((n) => n != null));
 export function show(...nodes) {
-  app.replaceChildren(...nodes);
+  fill(app, ...nodes);
   app.focus();
 }
 export const errorBox = (text) => h('p', { class: 'error', role: 'alert', text });

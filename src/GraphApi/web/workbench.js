@@ -1,6 +1,6 @@
 // 信访工作台: the officers' workbench, on the public GraphQL API only. The token is held in memory (never
 // stored): signing in again after a reload is the price of not leaving it in the browser.
-import { refusals, labels, gql, sentence, h, show, errorBox, field, options, dateText } from './common.js';
+import { refusals, labels, gql, sentence, h, show, fill, errorBox, field, options, dateText } from './common.js';
 
 let token = null;
 let claims = null;
@@ -90,7 +90,7 @@ function signIn(message) {
       try {
         signedIn(input.value.trim());
       } catch {
-        status.replaceChildren(errorBox('令牌格式不正确。'));
+        fill(status, errorBox('令牌格式不正确。'));
         return;
       }
       route();
@@ -160,13 +160,13 @@ async function inbox() {
         h('td', { class: node.overdue ? 'overdue' : null, text: node.dueAt ? `${dateText(node.dueAt)}${node.overdue ? '（已超期）' : ''}` : '—' })));
       const next = h('button', { type: 'button', class: 'secondary', text: '下一页' });
       next.addEventListener('click', () => { after = data.pageInfo.endCursor; load(); });
-      list.replaceChildren(
+      fill(list, 
         h('p', { class: 'meta', text: `共 ${data.totalCount} 件` }),
         h('div', { class: 'scroll' }, h('table', { class: 'queue' }, h('thead', {}, h('tr', {}, ['信访件编号', '标题', '阶段', '期限'].map((t) => h('th', { scope: 'col', text: t })))),
           h('tbody', { id: 'inbox-rows' }, rows))),
         data.pageInfo.hasNextPage ? next : null);
     } catch (e) {
-      list.replaceChildren(errorBox(sentence(e)));
+      fill(list, errorBox(sentence(e)));
     }
   };
   // An event in the department's queue reloads the page shown, at most every half second (no request storm).
@@ -205,12 +205,12 @@ async function petition(id, notice) {
   try {
     p = (await ask(petitionQuery, { id })).petition;
   } catch (e) {
-    holder.replaceChildren(errorBox(sentence(e)));
+    fill(holder, errorBox(sentence(e)));
     return;
   }
-  if (!p) { holder.replaceChildren(errorBox(refusals.NOT_FOUND)); return; }
+  if (!p) { fill(holder, errorBox(refusals.NOT_FOUND)); return; }
   const forms = await Promise.all(p.availableActions.filter((a) => actNames[a]).map((a) => actForm(a, p)));
-  holder.replaceChildren(
+  fill(holder, 
     notice ? h('p', { class: 'notice', role: 'status', id: 'notice', text: notice }) : null,
     h('h2', { text: `${p.caseNumber} ${p.subject}` }),
     h('section', { class: 'card' }, h('dl', {},
@@ -222,7 +222,7 @@ async function petition(id, notice) {
     h('section', { class: 'card' }, h('h3', { text: '可以进行的操作' }),
       forms.length ? h('div', { class: 'actions', id: 'actions' }, forms) : h('p', { text: '当前没有您可以进行的操作。' })),
     h('section', { class: 'card' }, h('h3', { text: '办理过程' }),
-      h('ol', { class: 'timeline' }, p.history.map((e) => h('li', { text: `${dateText(e.occurredAt)} ${e.type}（${e.actor?.departmentId ?? e.actor?.role ?? '系统'}）` })))));
+      h('ol', { class: 'timeline' }, p.history.map((e) => h('li', { text: `${dateText(e.occurredAt)} ${labels.event[e.type] ?? e.type}（${e.actor?.departmentId ?? e.actor?.role ?? '系统'}）` })))));
 }
 
 /** A small form per act: its input fields, sent with the version shown (a later change is a conflict, explained). */
@@ -247,7 +247,7 @@ async function actForm(act, p) {
   if (act === 'decideReview' || act === 'decideReReview') { choose('outcome', '意见', { UPHELD: '维持', AMENDED: '变更', REVOKED: '撤销' }); text('text', '意见内容'); }
   const send = h('button', { type: 'submit', text: actNames[act] });
   const status = h('div');
-  const form = h('form', { novalidate: true, 'aria-label': actNames[act] }, ...fields, send, status);
+  const form = h('form', { novalidate: true, 'aria-label': actNames[act] }, h('h4', { text: actNames[act] }), ...fields, send, status);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (send.disabled) return;
@@ -265,7 +265,7 @@ async function actForm(act, p) {
     } catch (e) {
       // Another officer (or another tab) acted first: say so and show the petition as it is now.
       if (e.code === 'CONCURRENCY_CONFLICT') await petition(p.id, '该事项已被他人处理，页面已刷新为最新状态，请确认后再操作。');
-      else { status.replaceChildren(errorBox(sentence(e))); send.disabled = false; }
+      else { fill(status, errorBox(sentence(e))); send.disabled = false; }
     }
   });
   return form;
@@ -296,7 +296,7 @@ async function stats() {
           return [h('span', { text: name(r) }), bar, h('span', { text: String(r.count) })];
         }));
       };
-      out.replaceChildren(
+      fill(out, 
         h('section', { class: 'card' }, h('dl', { id: 'totals' },
           [['收件', s.totals.received], ['受理', s.totals.accepted], ['答复', s.totals.replied], ['超期', s.totals.overdue],
             ['按期办结率', percent(s.onTimeRate)], ['满意率', percent(s.satisfactionRate)], ['网上信访占比', percent(s.onlineShare)]]
@@ -306,7 +306,7 @@ async function stats() {
         h('section', { class: 'card' }, h('h3', { text: '每日收件' }),
           bars(s.series.filter((b) => b.received > 0).map((b) => ({ day: b.periodStart, count: b.received })), (r) => r.day)));
     } catch (e) {
-      out.replaceChildren(errorBox(sentence(e)));
+      fill(out, errorBox(sentence(e)));
     }
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); load(); });
@@ -328,13 +328,13 @@ function asOf() {
       const moment = new Date(`${at.value}+08:00`).toISOString();
       const p = (await ask(`query($id: ID!, $at: DateTime) { petitionAsOf(id: $id, at: $at) { caseNumber status stage version
         history { version type occurredAt } } }`, { id: id.value.trim(), at: moment })).petitionAsOf;
-      if (!p) { out.replaceChildren(errorBox(refusals.NOT_FOUND)); return; }
-      out.replaceChildren(h('section', { class: 'card', id: 'asof' },
+      if (!p) { fill(out, errorBox(refusals.NOT_FOUND)); return; }
+      fill(out, h('section', { class: 'card', id: 'asof' },
         h('dl', {}, [['信访件编号', p.caseNumber], ['当时状态', labels.status[p.status]], ['当时阶段', labels.stage[p.stage]], ['版本', String(p.version)]]
           .map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
-        h('ol', { class: 'timeline' }, p.history.map((e) => h('li', { text: `${dateText(e.occurredAt)} ${e.type}` })))));
+        h('ol', { class: 'timeline' }, p.history.map((e) => h('li', { text: `${dateText(e.occurredAt)} ${labels.event[e.type] ?? e.type}` })))));
     } catch (e) {
-      out.replaceChildren(errorBox(sentence(e)));
+      fill(out, errorBox(sentence(e)));
     }
   });
   show(h('h2', { text: '某一时间点的状态' }), form, out);
@@ -354,7 +354,7 @@ async function overdue() {
         { d: claims.dept, after })).overdue;
       const next = h('button', { type: 'button', class: 'secondary', text: '下一页' });
       next.addEventListener('click', () => { after = data.pageInfo.endCursor; load(); });
-      list.replaceChildren(h('p', { class: 'meta', text: `共 ${data.totalCount} 件` }),
+      fill(list, h('p', { class: 'meta', text: `共 ${data.totalCount} 件` }),
         h('div', { class: 'scroll' }, h('table', { class: 'queue' },
           h('thead', {}, h('tr', {}, ['信访件编号', '标题', '单位', '阶段', '超期天数', '督办次数'].map((t) => h('th', { scope: 'col', text: t })))),
           h('tbody', {}, data.edges.map(({ node }) => h('tr', {},
@@ -364,7 +364,7 @@ async function overdue() {
             h('td', { text: String(node.supervisionCount) })))))),
         data.pageInfo.hasNextPage ? next : null);
     } catch (e) {
-      list.replaceChildren(errorBox(sentence(e)));
+      fill(list, errorBox(sentence(e)));
     }
   };
   await load();
@@ -387,13 +387,13 @@ async function situation() {
         regionName periodStart periodEnd received baselineMean
         risingRegions { name count baselineMean ratio } risingCategories { name count baselineMean ratio } keywords { keyword count score } } }`,
         { r: region, p: period.value, d: date.value })).situationAnalysis;
-      out.replaceChildren(
+      fill(out, 
         h('p', { id: 'situation-summary', text: `${r.regionName} ${r.periodStart} 至 ${r.periodEnd}：收件 ${r.received} 件，基准 ${r.baselineMean.toFixed(1)} 件` }),
         rising('上升的地区', r.risingRegions), rising('上升的类别', r.risingCategories),
         h('section', { class: 'card' }, h('h3', { text: '关键词' }),
           r.keywords.length ? h('ol', {}, r.keywords.map((k) => h('li', { text: `${k.keyword}（${k.count}）` }))) : h('p', { text: '无' })));
     } catch (e) {
-      out.replaceChildren(errorBox(sentence(e)));
+      fill(out, errorBox(sentence(e)));
     }
   };
   form.addEventListener('submit', (event) => { event.preventDefault(); load(); });

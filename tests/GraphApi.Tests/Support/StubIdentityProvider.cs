@@ -2,13 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -20,93 +14,138 @@ namespace CaseEngine.GraphApi.Tests.Support;
 /// token endpoint that checks the PKCE verifier (S256), the client and the redirect address before it
 /// issues an RS256 access token with the contract's claims. Not a provider to run anywhere else.
 /// </summary>
+/// <remarks>
+/// An <see cref="HttpListener"/>, not an ASP.NET Core host: WebApplicationFactory (Alba) finds the host it
+/// wraps by listening for any host built in the process, so a second host here would be taken for the API
+/// by another test class's factory starting at the same time (it then fails on a disposed provider).
+/// </remarks>
 public sealed class StubIdentityProvider : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly HttpListener _listener = new();
     private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = "stub-1" };
     private readonly ConcurrentDictionary<string, (string Challenge, string RedirectUri)> _codes = new();
     private readonly string _clientId;
     private readonly TimeSpan _lifetime;
     private readonly Dictionary<string, object> _user;
+    private readonly Task _loop;
+    private int _issued;
 
-    private StubIdentityProvider(WebApplication app, string clientId, TimeSpan lifetime, Dictionary<string, object> user)
+    private StubIdentityProvider(string clientId, TimeSpan lifetime, Dictionary<string, object> user)
     {
-        _app = app;
         _clientId = clientId;
         _lifetime = lifetime;
         _user = user;
+        var port = ProgramRun.FreePort();
+        Authority = new Uri($"http://127.0.0.1:{port}/");
+        _listener.Prefixes.Add(Authority.ToString());
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
     }
 
-    public Uri Authority { get; private set; } = null!;
+    public Uri Authority { get; }
 
-    /// <summary>Tokens issued so far.</summary>
+    /// <summary>Tokens issued at the token endpoint so far.</summary>
     public int Issued => _issued;
-    private int _issued;
 
-    public static async Task<StubIdentityProvider> StartAsync(string clientId, TimeSpan lifetime, string sub, string role, string? dept)
+    public static Task<StubIdentityProvider> StartAsync(string clientId, TimeSpan lifetime, string sub, string role, string? dept)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
         var user = new Dictionary<string, object> { ["sub"] = sub, ["role"] = role };
         if (dept is not null)
             user["dept"] = dept;
-        var provider = new StubIdentityProvider(builder.Build(), clientId, lifetime, user);
-        provider.Map();
-        await provider._app.StartAsync();
-        var address = provider._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        provider.Authority = new Uri(address);
-        return provider;
+        return Task.FromResult(new StubIdentityProvider(clientId, lifetime, user));
     }
 
     private string Issuer => Authority.ToString().TrimEnd('/');
 
-    private void Map()
+    private async Task ServeAsync()
     {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            try
+            {
+                await AnswerAsync(context);
+            }
+            finally
+            {
+                context.Response.Close();
+            }
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
         // The workbench reads discovery and posts to the token endpoint from its own origin.
-        _app.Use(async (context, next) =>
+        response.Headers["Access-Control-Allow-Origin"] = "*";
+        switch (request.HttpMethod, request.Url!.AbsolutePath)
         {
-            context.Response.Headers.AccessControlAllowOrigin = "*";
-            await next(context);
-        });
-        _app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
-        {
-            ["issuer"] = Issuer,
-            ["authorization_endpoint"] = $"{Issuer}/authorize",
-            ["token_endpoint"] = $"{Issuer}/token",
-            ["jwks_uri"] = $"{Issuer}/jwks",
-            ["response_types_supported"] = new[] { "code" },
-            ["code_challenge_methods_supported"] = new[] { "S256" },
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-            ["subject_types_supported"] = new[] { "public" },
-        }));
-        _app.MapGet("/jwks", () =>
-        {
-            var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_key.Rsa.ExportParameters(false)) { KeyId = _key.KeyId });
-            return Results.Json(new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = jwk.Kid, n = jwk.N, e = jwk.E } } });
-        });
-        _app.MapGet("/authorize", (HttpRequest request) =>
-        {
-            var q = request.Query;
-            if (q["client_id"] != _clientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256"
-                || string.IsNullOrEmpty(q["code_challenge"]) || string.IsNullOrEmpty(q["redirect_uri"]))
-                return Results.BadRequest();
-            var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-            _codes[code] = (q["code_challenge"]!, q["redirect_uri"]!);
-            return Results.Redirect($"{q["redirect_uri"]}?code={code}&state={WebUtility.UrlEncode(q["state"])}");
-        });
-        _app.MapPost("/token", async (HttpRequest request) =>
-        {
-            var form = await request.ReadFormAsync();
-            if (form["grant_type"] != "authorization_code" || form["client_id"] != _clientId
-                || !_codes.TryRemove(form["code"].ToString(), out var issued) || form["redirect_uri"] != issued.RedirectUri)
-                return Results.BadRequest(new { error = "invalid_grant" });
-            var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"].ToString())));
-            if (challenge != issued.Challenge)
-                return Results.BadRequest(new { error = "invalid_grant" });
-            Interlocked.Increment(ref _issued);
-            return Results.Json(new { access_token = Token(), token_type = "Bearer", expires_in = (int)_lifetime.TotalSeconds });
-        });
+            case ("GET", "/.well-known/openid-configuration"):
+                await JsonAsync(response, new Dictionary<string, object>
+                {
+                    ["issuer"] = Issuer,
+                    ["authorization_endpoint"] = $"{Issuer}/authorize",
+                    ["token_endpoint"] = $"{Issuer}/token",
+                    ["jwks_uri"] = $"{Issuer}/jwks",
+                    ["response_types_supported"] = new[] { "code" },
+                    ["code_challenge_methods_supported"] = new[] { "S256" },
+                    ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+                    ["subject_types_supported"] = new[] { "public" },
+                });
+                return;
+            case ("GET", "/jwks"):
+                var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_key.Rsa.ExportParameters(false)) { KeyId = _key.KeyId });
+                await JsonAsync(response, new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = jwk.Kid, n = jwk.N, e = jwk.E } } });
+                return;
+            case ("GET", "/authorize"):
+                var q = request.QueryString;
+                if (q["client_id"] != _clientId || q["response_type"] != "code" || q["code_challenge_method"] != "S256"
+                    || string.IsNullOrEmpty(q["code_challenge"]) || string.IsNullOrEmpty(q["redirect_uri"]))
+                {
+                    response.StatusCode = 400;
+                    return;
+                }
+                var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                _codes[code] = (q["code_challenge"]!, q["redirect_uri"]!);
+                response.Redirect($"{q["redirect_uri"]}?code={code}&state={WebUtility.UrlEncode(q["state"])}");
+                return;
+            case ("POST", "/token"):
+                string body;
+                using (var reader = new StreamReader(request.InputStream, Encoding.UTF8))
+                    body = await reader.ReadToEndAsync();
+                var form = System.Web.HttpUtility.ParseQueryString(body);
+                if (form["grant_type"] != "authorization_code" || form["client_id"] != _clientId
+                    || !_codes.TryRemove(form["code"] ?? "", out var issued) || form["redirect_uri"] != issued.RedirectUri
+                    || Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"] ?? ""))) != issued.Challenge)
+                {
+                    response.StatusCode = 400;
+                    await JsonAsync(response, new { error = "invalid_grant" });
+                    return;
+                }
+                Interlocked.Increment(ref _issued);
+                await JsonAsync(response, new { access_token = Token(), token_type = "Bearer", expires_in = (int)_lifetime.TotalSeconds });
+                return;
+            default:
+                response.StatusCode = 404;
+                return;
+        }
+    }
+
+    private static async Task JsonAsync(HttpListenerResponse response, object value)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value);
+        response.ContentType = "application/json";
+        response.ContentLength64 = bytes.Length;
+        await response.OutputStream.WriteAsync(bytes);
     }
 
     /// <summary>An access token of the configured user; for the API's own checks, with another audience or signed by a key not published.</summary>
@@ -126,5 +165,10 @@ public sealed class StubIdentityProvider : IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop;
+    }
 }
