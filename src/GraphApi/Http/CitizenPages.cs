@@ -65,19 +65,10 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     public async Task PageAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var path = Path.Combine(_folder, "index.html");
-        if (!File.Exists(path))
-        {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
-            return;
-        }
-        var html = (await File.ReadAllTextAsync(path, http.RequestAborted))
+        var list = await InitialListAsync(http.RequestAborted);
+        await SendPageAsync(http, "index.html", null, html => html
             .Replace(ProvinceMarker, $"data-province=\"{options.Province}\"", StringComparison.Ordinal)
-            .Replace(ListMarker, await InitialListAsync(http.RequestAborted), StringComparison.Ordinal);
-        Secure(http.Response);
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.ContentType = "text/html; charset=utf-8";
-        await http.Response.WriteAsync(html, http.RequestAborted);
+            .Replace(ListMarker, list, StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -85,24 +76,31 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     /// provider of <c>Auth:Oidc</c> (authorization code with PKCE; the page may also reach that provider, and
     /// nothing else), and in Development also with a pasted token; the token is held in memory only.
     /// </summary>
-    public async Task WorkbenchAsync(HttpContext http)
+    public Task WorkbenchAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var path = Path.Combine(_folder, "workbench.html");
+        var oidc = auth.Oidc.Enabled ? auth.Oidc : null;
+        var policy = oidc is null ? null : ContentSecurityPolicy.Replace("connect-src 'self'",
+            $"connect-src 'self' {new Uri(oidc.Authority!).GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal);
+        return SendPageAsync(http, "workbench.html", policy, html => html
+            .Replace("data-development=\"\"", $"data-development=\"{(environment.IsDevelopment() ? "true" : "false")}\"", StringComparison.Ordinal)
+            .Replace("data-oidc-authority=\"\"", $"data-oidc-authority=\"{WebUtility.HtmlEncode(oidc?.Authority?.TrimEnd('/') ?? "")}\"", StringComparison.Ordinal)
+            .Replace("data-oidc-client=\"\"", $"data-oidc-client=\"{WebUtility.HtmlEncode(oidc?.ClientId ?? "")}\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>A page of the web/ folder with its settings filled in, under the pages' policy (or <paramref name="policy"/>).</summary>
+    private async Task SendPageAsync(HttpContext http, string file, string? policy, Func<string, string> fill)
+    {
+        var path = Path.Combine(_folder, file);
         if (!File.Exists(path))
         {
             http.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
-        var oidc = auth.Oidc.Enabled ? auth.Oidc : null;
-        var html = (await File.ReadAllTextAsync(path, http.RequestAborted))
-            .Replace("data-development=\"\"", $"data-development=\"{(environment.IsDevelopment() ? "true" : "false")}\"", StringComparison.Ordinal)
-            .Replace("data-oidc-authority=\"\"", $"data-oidc-authority=\"{WebUtility.HtmlEncode(oidc?.Authority?.TrimEnd('/') ?? "")}\"", StringComparison.Ordinal)
-            .Replace("data-oidc-client=\"\"", $"data-oidc-client=\"{WebUtility.HtmlEncode(oidc?.ClientId ?? "")}\"", StringComparison.Ordinal);
+        var html = fill(await File.ReadAllTextAsync(path, http.RequestAborted));
         Secure(http.Response);
-        if (oidc is not null)
-            http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy.Replace("connect-src 'self'",
-                $"connect-src 'self' {new Uri(oidc.Authority!).GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal);
+        if (policy is not null)
+            http.Response.Headers.ContentSecurityPolicy = policy;
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.ContentType = "text/html; charset=utf-8";
         await http.Response.WriteAsync(html, http.RequestAborted);

@@ -36,8 +36,9 @@ public class when_the_workbench_signs_in_with_openid_connect(DatabaseFixture db,
     public async Task the_workbench_signs_in_and_after_the_token_expires_resumes_its_subscription_where_it_stopped()
     {
         await Chromium.EnsureAsync(output);
-        // Tokens live 8 s: the test waits for a real expiry (the server process checks exp on the wall clock).
-        await using var provider = await StubIdentityProvider.StartAsync(ClientId, TimeSpan.FromSeconds(8), "officer-oidc", "OFFICER", "340101-PO");
+        // Tokens live 20 s: the test waits for a real expiry (the server process checks exp on the wall clock); long enough
+        // for signing in, the inbox and the first live row on a loaded machine.
+        await using var provider = await StubIdentityProvider.StartAsync(ClientId, TimeSpan.FromSeconds(20), "officer-oidc", "OFFICER", "340101-PO");
         await using var server = await ServerProcess.StartAsync(db.ConnectionString, new Dictionary<string, string>
         {
             ["Auth__Oidc__Authority"] = provider.Authority.ToString(),
