@@ -139,7 +139,7 @@ function follow(department) {
 
 // ---- 待办事项: the inbox ------------------------------------------------------------------------
 
-const inboxQuery = `query($d: ID!, $after: String) { inbox(departmentId: $d, first: 20, after: $after) {
+const inboxQuery = `query($d: ID!, $after: String, $f: InboxFilter, $o: InboxOrder) { inbox(departmentId: $d, first: 20, after: $after, filter: $f, orderBy: $o) {
   totalCount pageInfo { hasNextPage endCursor }
   edges { node { stage dueAt overdue receivedAt petition { id caseNumber subject category } } } } }`;
 
@@ -147,12 +147,24 @@ async function inbox() {
   const department = claims.dept;
   const list = h('div', {}, h('p', { text: '正在加载…' }));
   const live = h('p', { class: 'meta', id: 'live', role: 'status' });
-  show(h('h2', { text: `待办事项（${department}）` }), live, list);
+  // The API's filters and orders: stage, category, overdue only, text in the subject; keyset pages.
+  const stage = h('select', { id: 'filter-stage' }, h('option', { value: '', text: '全部阶段' }), options(labels.stage));
+  const category = h('select', { id: 'filter-category' }, h('option', { value: '', text: '全部类别' }), options(labels.category));
+  const order = h('select', { id: 'filter-order' }, options({ DUE_AT_ASC: '期限最近的在前', RECEIVED_AT_DESC: '最新收到的在前', RECEIVED_AT_ASC: '最早收到的在前' }, 'DUE_AT_ASC'));
+  const overdueOnly = h('input', { id: 'filter-overdue', type: 'checkbox' });
+  const text = h('input', { id: 'filter-text', type: 'search' });
+  const filters = h('form', { class: 'card', role: 'search', 'aria-label': '筛选' },
+    ...field('filter-stage', '阶段', stage), ...field('filter-category', '类别', category), ...field('filter-order', '排序', order),
+    ...field('filter-text', '标题包含', text), h('label', { class: 'check', for: 'filter-overdue' }, overdueOnly, '只看超期'));
+  show(h('h2', { text: `待办事项（${department}）` }), filters, live, list);
   let after = null;
   let timer = null;
+  const filter = () => ({
+    stages: stage.value ? [stage.value] : null, category: category.value || null, overdueOnly: overdueOnly.checked || null, text: text.value.trim() || null,
+  });
   const load = async () => {
     try {
-      const data = (await ask(inboxQuery, { d: department, after })).inbox;
+      const data = (await ask(inboxQuery, { d: department, after, f: filter(), o: order.value })).inbox;
       const rows = data.edges.map(({ node }) => h('tr', {},
         h('td', {}, h('a', { href: `#/p/${node.petition.id}`, text: node.petition.caseNumber })),
         h('td', { text: node.petition.subject }),
@@ -169,6 +181,11 @@ async function inbox() {
       fill(list, errorBox(sentence(e)));
     }
   };
+  // A changed filter starts from the first page; typing waits for a pause (no request per key).
+  let typing = null;
+  for (const el of [stage, category, order, overdueOnly]) el.addEventListener('change', () => { after = null; load(); });
+  text.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => { after = null; load(); }, 400); });
+  filters.addEventListener('submit', (event) => event.preventDefault());
   // An event in the department's queue reloads the page shown, at most every half second (no request storm).
   listeners.clear();
   listeners.add(() => {

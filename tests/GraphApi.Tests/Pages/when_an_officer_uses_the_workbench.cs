@@ -39,6 +39,7 @@ public class when_an_officer_uses_the_workbench(DatabaseFixture db, ITestOutputH
         report.GetProperty("axe").GetArrayLength().ShouldBe(0, text);
 
         report.GetProperty("live").GetString().ShouldBe("有新的变化，已更新。");
+        report.GetProperty("filtered").GetBoolean().ShouldBeTrue();
         report.GetProperty("officeActs").EnumerateArray().Select(a => a.GetString()).ShouldBe(["转送", "不予受理", "改变类别"], ignoreOrder: true);
         report.GetProperty("forwarded").GetString().ShouldBe("已转送。");
         report.GetProperty("accepted").GetString().ShouldBe("已受理。");
