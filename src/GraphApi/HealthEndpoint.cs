@@ -41,7 +41,9 @@ public static class HealthEndpoint
                 {
                     status = e.Value.Status.ToString(),
                     description = e.Value.Description,
-                    error = e.Value.Exception?.Message,
+                    // The kind of failure only: a driver's message names databases, hosts and ports, and
+                    // /health answers anyone (the node's log has the detail).
+                    error = e.Value.Exception?.GetType().Name,
                     data = e.Value.Data,
                 }),
         };

@@ -165,6 +165,20 @@ public static partial class Jurisdiction
         return actor.Role == Role.Integrator;
     }
 
+    /// <summary>
+    /// A petitioner's own list (myPetitions): a PETITIONER token, whose <c>sub</c> is the list's key.
+    /// UNAUTHENTICATED without a token (an anonymous petitioner tracks by case number and access code);
+    /// FORBIDDEN to staff and the other roles, who read queues, not a petitioner's list.
+    /// </summary>
+    public static void EnsureMayListOwnPetitions(Actor actor, bool anonymous)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (anonymous)
+            throw new RuleViolation(RuleCode.Unauthenticated, "a petitioner's own list needs a PETITIONER token");
+        if (actor.Role != Role.Petitioner)
+            throw RuleViolation.Forbidden("only a PETITIONER lists its own petitions");
+    }
+
     /// <summary>The personal-data access log: AUDITOR and ADMIN. UNAUTHENTICATED without a token, else FORBIDDEN.</summary>
     public static void EnsureMayReadAccessLog(Actor actor, bool anonymous)
     {

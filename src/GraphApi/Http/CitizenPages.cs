@@ -36,8 +36,15 @@ public sealed class CitizenPagesOptions
 /// sent compressed (Brotli or gzip, compressed once: they hold no secret, so no BREACH exposure).
 /// </remarks>
 public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore publications, IHostEnvironment environment,
-    Auth.AuthOptions auth, ILogger<CitizenPages> logger)
+    Auth.AuthOptions auth, TimeProvider time, ILogger<CitizenPages> logger)
 {
+    /// <summary>
+    /// How long the page's first list is reused. <c>GET /</c> is anonymous and not behind the API's per-caller
+    /// rate limit, so without this every request would read every database of the province; a text published
+    /// now shows on the page after at most this long (the list in the script asks the API, which is current).
+    /// </summary>
+    public static readonly TimeSpan InitialListLifetime = TimeSpan.FromSeconds(5);
+
     public const string AssetPath = "/web";
 
     private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
@@ -61,11 +68,13 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
 
     private readonly string _folder = Path.Combine(AppContext.BaseDirectory, "web");
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string File, string Encoding), byte[]> _compressed = new();
+    private readonly Lock _listGate = new();
+    private (DateTimeOffset Until, Task<string> List)? _list;
 
     public async Task PageAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var list = await InitialListAsync(http.RequestAborted);
+        var list = await InitialList().WaitAsync(http.RequestAborted);
         await SendPageAsync(http, "index.html", null, html => html
             .Replace(ProvinceMarker, $"data-province=\"{options.Province}\"", StringComparison.Ordinal)
             .Replace(ListMarker, list, StringComparison.Ordinal));
@@ -107,10 +116,28 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     }
 
     /// <summary>
+    /// The first list, read at most once per <see cref="InitialListLifetime"/> however many pages are asked
+    /// for at once (one read in flight; the callers share it).
+    /// </summary>
+    private Task<string> InitialList()
+    {
+        var now = time.GetUtcNow();
+        lock (_listGate)
+        {
+            if (_list is { } cached && now < cached.Until)
+                return cached.List;
+            // Not tied to one request: a caller who leaves must not cancel the read the others wait on.
+            var read = ReadInitialListAsync(CancellationToken.None);
+            _list = (now + InitialListLifetime, read);
+            return read;
+        }
+    }
+
+    /// <summary>
     /// The first page of texts as <c>publications</c> answers an anonymous reader, in a JSON data block; empty
     /// when the list cannot be read now (the script then asks the API, and shows its refusal if any).
     /// </summary>
-    private async Task<string> InitialListAsync(CancellationToken ct)
+    private async Task<string> ReadInitialListAsync(CancellationToken ct)
     {
         try
         {

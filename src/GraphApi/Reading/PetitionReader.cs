@@ -67,6 +67,23 @@ public sealed class PetitionReader(IDocumentStore store, ProvinceDatabases provi
         return Node(petition, new Caller(actor, anonymous), accessCodeVerified: true);
     }
 
+    /// <summary>
+    /// myPetitions: the newest <paramref name="first"/> petitions the caller (a PETITIONER) submitted with its
+    /// token in one province's database, one indexed read; empty where the province has no database here.
+    /// </summary>
+    public async Task<IReadOnlyList<PetitionNode>> OwnAsync(string province, int first, Caller caller, CancellationToken ct)
+    {
+        Jurisdiction.EnsureMayListOwnPetitions(caller.Actor, caller.Anonymous);
+        if (!await provinces.ServesAsync(province))
+            return [];
+        await using var session = store.QuerySession(province);
+        var submitter = caller.Actor.Id;
+        var petitions = await session.Query<Petition>().Where(p => p.SubmitterId == submitter)
+            .OrderByDescending(p => p.ReceivedAt).Take(first).ToListAsync(ct);
+        // Each through the same lens as petition(id): the petitioner's own view.
+        return [.. petitions.Select(p => Node(p, caller)).OfType<PetitionNode>()];
+    }
+
     /// <summary>Petitions linked as duplicates of this one that the caller may read.</summary>
     public async Task<IReadOnlyList<PetitionNode>> DuplicatesAsync(Guid id, Caller caller, CancellationToken ct)
     {

@@ -20,6 +20,7 @@ namespace CaseEngine.GraphApi.Schema;
 public sealed class QueryType : ObjectGraphType
 {
     public const int MaxDepartments = 500;
+    public const int MaxOwnPetitions = 100;
 
     public QueryType(RuleBook rules, TimeProvider time)
     {
@@ -36,6 +37,20 @@ public sealed class QueryType : ObjectGraphType
             .Argument<NonNullGraphType<StringGraphType>>("accessCode")
             .ResolveAsync(async c => await c.Service<PetitionReader>().TrackAsync(
                 c.GetArgument<string>("caseNumber"), c.GetArgument<string>("accessCode"), c.Caller(), c.CancellationToken));
+
+        Field<NonNullGraphType<ListGraphType<NonNullGraphType<PetitionType>>>, IReadOnlyList<PetitionNode>>("myPetitions")
+            .Description("PETITIONER: the petitions it submitted with its token in one province, newest first (at most `first`, 1-100). Petitions submitted anonymously are tracked with their access code instead. An extension of the contract.")
+            .Argument<NonNullGraphType<IdGraphType>>("province", "a province code (340000) or any region code of it")
+            .Argument<IntGraphType>("first", c => c.DefaultValue = 20)
+            .ResolveAsync(async c =>
+            {
+                var province = CaseEngine.Domain.Directory.Provinces.Of(c.GetArgument<string>("province"))
+                    ?? throw RuleViolation.Validation("province must be a region code");
+                var first = c.GetArgument<int>("first");
+                if (first is < 1 or > MaxOwnPetitions)
+                    throw RuleViolation.Validation($"first must be between 1 and {MaxOwnPetitions}");
+                return await c.Service<PetitionReader>().OwnAsync(province, first, c.Caller(), c.CancellationToken);
+            });
 
         Field<PetitionType, PetitionNode>("petitionAsOf")
             .Description("The petition as it was after `version` events, or with the events that occurred at or before `at` — exactly one of the two (else VALIDATION); null before its first event. Its own fields, history included, are as of that point; masking follows the caller now.")

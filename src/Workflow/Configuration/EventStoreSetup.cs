@@ -25,7 +25,9 @@ public static class EventStoreSetup
 
         // The petition view is the write model's snapshot, stored by PetitionCommands.Write in the
         // command's transaction (the decision's own fold), not by an inline projection.
-        opts.Schema.For<Petition>();
+        // Indexed for the two reads that find petitions by a field, not by id: trackPetition (the case
+        // number) and myPetitions (the submitting petitioner); without them each is a scan of the province.
+        opts.Schema.For<Petition>().Index(p => p.CaseNumber).Index(p => p.SubmitterId!);
         // Inbox, overdue and statistics: async projections run by the daemon (one node per database, ReadSideDistribution), with their tables.
         ReadSideRegistration.Register(opts, cachedStreams);
 

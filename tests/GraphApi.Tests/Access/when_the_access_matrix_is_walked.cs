@@ -180,6 +180,13 @@ public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHel
         ["Query.deadLetters"] = Q(AdminOnly, x => ("deadLetters(first: $n) { totalCount }", new { n = 10 }, "$n: Int")),
         ["Mutation.replayDeadLetter"] = new Row("Mutation", AdminOnly, async x =>
             Classify(await x.Api.GraphQL("mutation($id: ID!) { r: replayDeadLetter(id: $id) }", new { id = Guid.NewGuid() }, x.Token), "r")),
+        // 我的信访 (issue 21): a PETITIONER's own list; its sub is the key, so there is nothing of others' to hide.
+        ["Query.myPetitions"] = Q((c, s) => c switch
+        {
+            Caller.Anonymous => Expect.Unauth,
+            Caller.Petitioner => Expect.Allow,
+            _ => Expect.Forbid,
+        }, x => ("myPetitions(province: $p) { id }", new { p = "340000" }, "$p: ID!")),
         // Publications (issue 21): anyone reads; ADMIN writes (when_publications_are_written_and_read covers the texts themselves).
         ["Query.publications"] = Q((c, s) => Expect.Allow, x => ("publications(province: $p) { totalCount }", new { p = "340000" }, "$p: ID")),
         // An id of no publication: null for every caller, as for a withdrawn text to all but ADMIN.

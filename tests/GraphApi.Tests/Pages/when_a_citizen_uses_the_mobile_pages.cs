@@ -53,6 +53,8 @@ public class when_a_citizen_uses_the_mobile_pages(DatabaseFixture db, ITestOutpu
         var load = Report(loadCode, loadText);
         output.WriteLine($"first load under Fast 3G and 4x CPU: {load.GetProperty("throttledLoadMs").GetInt32()} ms, " +
             $"{load.GetProperty("transferredBytes").GetDouble():N0} bytes on the wire");
+        foreach (var request in load.GetProperty("requests").EnumerateArray())
+            output.WriteLine($"  {request}");
         load.GetProperty("transferredBytes").GetDouble().ShouldBeLessThan(150 * 1024);
 
         var subject = $"村道损坏 {Guid.NewGuid():N}"[..14];
@@ -137,6 +139,35 @@ public class when_a_citizen_uses_the_mobile_pages(DatabaseFixture db, ITestOutpu
             s.Get.Url("/web/index.html");
             s.StatusCodeShouldBe(404);
         });
+    }
+
+    [Fact]
+    public async Task the_page_reads_its_first_list_once_per_lifetime_not_once_per_request()
+    {
+        // GET / is anonymous and outside the per-caller rate limit: a flood of page loads must not become a
+        // flood of database reads. A text published now reaches the page's list once the lifetime has passed.
+        await using var api = await ApiHost.StartAsync(db);
+        // The titles of the page's JSON data block (its text escapes every non-ASCII character).
+        async Task<string[]> PageAsync()
+        {
+            var html = (await api.Alba.Scenario(s => { s.Get.Url("/"); s.StatusCodeShouldBe(200); })).ReadAsText();
+            const string open = "id=\"initial-publications\">";
+            var start = html.IndexOf(open, StringComparison.Ordinal) + open.Length;
+            var json = html[start..html.IndexOf("</script>", start, StringComparison.Ordinal)];
+            using var block = JsonDocument.Parse(json);
+            return [.. block.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("title").GetString()!)];
+        }
+        await PageAsync();
+        var title = $"新通知 {Guid.NewGuid():N}"[..12];
+        await api.Data("mutation($i: PublicationInput!) { publishPublication(input: $i) { id } }", new
+        {
+            i = new { scope = "340000", kind = "NOTICE", title, source = "测试", body = "正文" },
+        }, api.Admin());
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => PageAsync()));
+        (await PageAsync()).ShouldNotContain(title);
+        api.Clock.Advance(CitizenPages.InitialListLifetime);
+        (await PageAsync()).ShouldContain(title);
     }
 
     private async Task<long> PetitionsWithSubjectAsync(string subject)

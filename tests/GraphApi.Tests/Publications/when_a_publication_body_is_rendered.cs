@@ -87,5 +87,9 @@ public class when_the_demo_publications_are_checked
             (html.Contains("<li>", StringComparison.Ordinal) || html.Contains("<table>", StringComparison.Ordinal)).ShouldBeTrue(html);
         }
         PublicationHtml.ToSafeHtml(texts.Single(t => t.Title == "信访事项的办理期限").Body).ShouldContain("<td>第三十四条</td>");
+        // The articles follow word for word, one paragraph each, the article's number in bold.
+        var review = PublicationHtml.ToSafeHtml(texts.Single(t => t.Title == "复查与复核").Body);
+        review.ShouldContain("<p><strong>第三十五条</strong> 信访人对信访处理意见不服的，可以自收到书面答复之日起30日内");
+        review.ShouldContain("<p>信访人对复核意见不服，仍然以同一事实和理由提出投诉请求的，各级党委和政府信访部门和其他机关、单位不再受理。</p>");
     }
 }

@@ -54,12 +54,24 @@ try {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 562.5, downloadThroughput: 1.44e6 / 8, uploadThroughput: 675e3 / 8 });
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
     let bytes = 0;
-    cdp.on('Network.loadingFinished', e => { bytes += e.encodedDataLength; });
+    // Each request's start and end (ms after the navigation began) and bytes: where the time goes.
+    const requests = new Map();
+    let origin = null;
+    cdp.on('Network.requestWillBeSent', e => {
+      origin ??= e.timestamp;
+      requests.set(e.requestId, { url: new URL(e.request.url).pathname, start: Math.round((e.timestamp - origin) * 1000) });
+    });
+    cdp.on('Network.loadingFinished', e => {
+      bytes += e.encodedDataLength;
+      const r = requests.get(e.requestId);
+      if (r) Object.assign(r, { end: Math.round((e.timestamp - origin) * 1000), bytes: e.encodedDataLength });
+    });
     const started = Date.now();
     await page.goto(base, { waitUntil: 'commit' });
     await page.getByRole('link', { name: args.notice }).waitFor();
     report.throttledLoadMs = Date.now() - started;
     report.transferredBytes = bytes;
+    report.requests = [...requests.values()];
   } else if (phase === 'submit') {
     let bytes = 0;
     const count = r => r.body().then(b => { bytes += b.length; }, () => {});
