@@ -53,6 +53,7 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
         ["app.css"] = "text/css; charset=utf-8",
         ["common.js"] = "text/javascript; charset=utf-8",
         ["workbench.js"] = "text/javascript; charset=utf-8",
+        ["signin.js"] = "text/javascript; charset=utf-8",
     };
 
     /// <summary>
@@ -75,7 +76,7 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     {
         ArgumentNullException.ThrowIfNull(http);
         var list = await InitialList().WaitAsync(http.RequestAborted);
-        await SendPageAsync(http, "index.html", null, html => html
+        await SendPageAsync(http, "index.html", SignInPolicy(), html => SignInSettings(html)
             .Replace(ProvinceMarker, $"data-province=\"{options.Province}\"", StringComparison.Ordinal)
             .Replace(ListMarker, list, StringComparison.Ordinal));
     }
@@ -88,13 +89,26 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     public Task WorkbenchAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        return SendPageAsync(http, "workbench.html", SignInPolicy(), SignInSettings);
+    }
+
+    /// <summary>
+    /// Both pages sign in at the same provider (signin.js): citizens for 我的信访 with a PETITIONER token,
+    /// officers with theirs; the provider decides the role. Its address joins connect-src, nothing else does.
+    /// </summary>
+    private string? SignInPolicy() => auth.Oidc.Enabled
+        ? ContentSecurityPolicy.Replace("connect-src 'self'",
+            $"connect-src 'self' {new Uri(auth.Oidc.Authority!).GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal)
+        : null;
+
+    /// <summary>The page's sign-in settings: the provider and client of <c>Auth:Oidc</c>, and whether the Development token form shows.</summary>
+    private string SignInSettings(string html)
+    {
         var oidc = auth.Oidc.Enabled ? auth.Oidc : null;
-        var policy = oidc is null ? null : ContentSecurityPolicy.Replace("connect-src 'self'",
-            $"connect-src 'self' {new Uri(oidc.Authority!).GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal);
-        return SendPageAsync(http, "workbench.html", policy, html => html
+        return html
             .Replace("data-development=\"\"", $"data-development=\"{(environment.IsDevelopment() ? "true" : "false")}\"", StringComparison.Ordinal)
             .Replace("data-oidc-authority=\"\"", $"data-oidc-authority=\"{WebUtility.HtmlEncode(oidc?.Authority?.TrimEnd('/') ?? "")}\"", StringComparison.Ordinal)
-            .Replace("data-oidc-client=\"\"", $"data-oidc-client=\"{WebUtility.HtmlEncode(oidc?.ClientId ?? "")}\"", StringComparison.Ordinal));
+            .Replace("data-oidc-client=\"\"", $"data-oidc-client=\"{WebUtility.HtmlEncode(oidc?.ClientId ?? "")}\"", StringComparison.Ordinal);
     }
 
     /// <summary>A page of the web/ folder with its settings filled in, under the pages' policy (or <paramref name="policy"/>).</summary>

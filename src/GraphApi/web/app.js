@@ -4,6 +4,20 @@
 
 import { refusals, labels, gql, sentence, h, show, fill, errorBox, field, options, dateText } from './common.js';
 
+// ---- signing in (我的信访) ---------------------------------------------------------------------
+// Signed in, a citizen submits with a PETITIONER token and finds its petitions under 我的信访 without the
+// access code. The token lives in this variable only: a reload signs out. signin.js is fetched only when
+// needed (a sign-in, or the way back from the provider), so the first load does not carry it.
+
+let token = null;
+const signin = () => import('./signin.js');
+
+async function signedIn(jwt) {
+  const claims = (await signin()).decode(jwt);
+  if (claims.role !== 'PETITIONER') throw new Error('role');
+  token = jwt;
+}
+
 // ---- 须知与政策: publications ---------------------------------------------------------------
 
 // The province the server serves these pages for (CitizenPages:Province).
@@ -95,7 +109,9 @@ async function submitView() {
     h('label', { class: 'check', for: 'consent' }, consent,
       '我同意将上述个人信息提供给办理本事项的信访部门和有权处理的机关，仅用于办理本事项；检举控告事项中，信访人的身份信息对被检举人保密。'),
     send, status);
-  show(h('h2', { text: '我要信访' }), form);
+  show(h('h2', { text: '我要信访' }),
+    token ? h('p', { class: 'notice', id: 'signed-in', text: '您已登录：本次提交将记入“我的信访”，查看和评价无需查询码。' }) : null,
+    form);
 
   try {
     for (const r of await children(province)) city.select.append(h('option', { value: r.code, text: r.name }));
@@ -146,7 +162,7 @@ async function submitView() {
           subject: formValues.subject, content: formValues.content,
           petitioner: { name: formValues.name, phone: formValues.phone || null, idNumber: formValues.idNumber || null, address: formValues.address || null },
         },
-      });
+      }, token);
       sessionStorage.removeItem(pendingKey);
       const r = data.submitPetition;
       // The access code is shown once and never stored by the page.
@@ -155,7 +171,7 @@ async function submitView() {
         h('dl', {}, h('dt', { text: '信访件编号' }), h('dd', { class: 'keep', id: 'case-number', text: r.caseNumber }),
           h('dt', { text: '查询码' }), h('dd', { class: 'keep', id: 'access-code', text: r.accessCode })),
         h('p', { class: 'meta', text: '查询码只显示这一次，请妥善保管，不要告诉他人。' }),
-        h('p', {}, h('a', { href: '#/track', text: '去查询办理进度' }))));
+        h('p', {}, token ? h('a', { href: '#/mine', text: '去我的信访查看' }) : h('a', { href: '#/track', text: '去查询办理进度' }))));
     } catch (e) {
       // A coded answer ends the attempt (the form is corrected, then sent as a new one); a lost one keeps the command id.
       if (e.code !== 'NETWORK') sessionStorage.removeItem(pendingKey);
@@ -167,13 +183,26 @@ async function submitView() {
 
 // ---- 查询办理: track, evaluate, review, withdraw -------------------------------------------------
 
-const trackQuery = `query($n: String!, $a: String!) { trackPetition(caseNumber: $n, accessCode: $a) {
-  id caseNumber subject category status stage submittedAt availableActions
+// What the petitioner's own view shows, whether reached by case number and access code or by its token.
+const petitionFields = `id caseNumber subject category status stage submittedAt availableActions
   currentDepartment { name }
   deadline { stage lastDay dueAt overdue }
   reply { decision text issuedAt }
   review { outcome } reReview { outcome }
-  evaluation { satisfaction } } }`;
+  evaluation { satisfaction }`;
+
+/** A petition reached with the case number and access code (anyone holding them). */
+const tracked = (caseNumber, accessCode) => ({
+  accessCode,
+  load: async () => (await gql(`query($n: String!, $a: String!) { trackPetition(caseNumber: $n, accessCode: $a) { ${petitionFields} } }`,
+    { n: caseNumber, a: accessCode })).trackPetition,
+});
+
+/** A petition reached with the signed-in petitioner's token (its own). */
+const own = (id) => ({
+  accessCode: null,
+  load: async () => (await gql(`query($id: ID!) { petition(id: $id) { ${petitionFields} } }`, { id }, token)).petition,
+});
 
 function trackView() {
   const number = h('input', { id: 'caseNumber', name: 'caseNumber', required: true, autocomplete: 'off' });
@@ -188,7 +217,7 @@ function trackView() {
     if (!number.value.trim() || !code.value.trim()) { fill(result, errorBox('请填写信访件编号和查询码。')); return; }
     look.disabled = true;
     // The code stays in this form only (the page stores nothing); every read is a POST.
-    await showPetition(result, number.value.trim(), code.value.trim());
+    await showPetition(result, tracked(number.value.trim(), code.value.trim()));
     look.disabled = false;
   });
 }
@@ -200,10 +229,10 @@ function deadlineText(d) {
   return d.overdue ? `${when}，已超期` : `${when}，还剩 ${Math.max(days, 0)} 天`;
 }
 
-async function showPetition(holder, caseNumber, accessCode, notice) {
+async function showPetition(holder, source, notice) {
   let p;
   try {
-    p = (await gql(trackQuery, { n: caseNumber, a: accessCode })).trackPetition;
+    p = await source.load();
   } catch (e) {
     fill(holder, errorBox(sentence(e)));
     return;
@@ -220,22 +249,23 @@ async function showPetition(holder, caseNumber, accessCode, notice) {
     p.reply ? h('div', {}, h('h3', { text: `答复意见（${labels.decision[p.reply.decision]}）` }), h('p', { id: 'reply', text: p.reply.text }),
       h('p', { class: 'meta', text: `答复时间 ${dateText(p.reply.issuedAt)}` })) : null,
     p.evaluation ? h('p', { text: `您的评价：${labels.satisfaction[p.evaluation.satisfaction]}` }) : null);
-  fill(holder, card, ...acts(p, holder, caseNumber, accessCode));
+  fill(holder, card, ...acts(p, holder, source));
 }
 
 // The acts the API says this petitioner may take now (Petition.availableActions).
-function acts(p, holder, caseNumber, accessCode) {
+function acts(p, holder, source) {
   const offered = new Set(p.availableActions);
   const out = [];
   const run = async (button, mutation, type, extra, done) => {
     if (button.disabled) return;
     button.disabled = true;
     try {
+      // The access code when reached by it; else the token speaks for the petitioner.
       await gql(`mutation($input: ${type}!) { ${mutation}(input: $input) { petition { id } } }`,
-        { input: { commandId: crypto.randomUUID(), petitionId: p.id, accessCode, ...extra } });
-      await showPetition(holder, caseNumber, accessCode, done);
+        { input: { commandId: crypto.randomUUID(), petitionId: p.id, accessCode: source.accessCode, ...extra } }, token);
+      await showPetition(holder, source, done);
     } catch (e) {
-      if (e.code === 'CONCURRENCY_CONFLICT') await showPetition(holder, caseNumber, accessCode, refusals.CONCURRENCY_CONFLICT);
+      if (e.code === 'CONCURRENCY_CONFLICT') await showPetition(holder, source, refusals.CONCURRENCY_CONFLICT);
       else { holder.append(errorBox(sentence(e))); button.disabled = false; }
     }
   };
@@ -266,6 +296,46 @@ function acts(p, holder, caseNumber, accessCode) {
   return out;
 }
 
+// ---- 我的信访: a signed-in petitioner's own petitions ---------------------------------------------
+
+async function mineView() {
+  const heading = h('h2', { text: '我的信访' });
+  if (!token) {
+    const { signInView, canSignIn } = await signin();
+    if (!canSignIn()) {
+      show(heading, h('p', { class: 'notice', text: '本平台暂未开通账号登录。请使用信访件编号和查询码查询办理进度。' }),
+        h('p', {}, h('a', { href: '#/track', text: '去查询办理进度' })));
+      return;
+    }
+    signInView({
+      path: '/', before: [heading, h('p', { class: 'notice', text: '登录后，以账号提交的信访事项会列在这里，查看和评价无需查询码。未登录也可以提交，凭信访件编号和查询码查询。' })],
+      signedIn: (jwt) => signedIn(jwt).then(mineView, () => show(heading, errorBox('该账号不是信访人账号，请使用信访人账号登录。'))),
+    });
+    return;
+  }
+  const holder = h('div', { 'aria-live': 'polite' }, h('p', { text: '正在加载…' }));
+  show(heading, holder);
+  let items;
+  try {
+    items = (await gql(`query($p: ID!) { myPetitions(province: $p, first: 50) { id caseNumber subject status submittedAt } }`,
+      { p: province }, token)).myPetitions;
+  } catch (e) {
+    fill(holder, errorBox(sentence(e)));
+    return;
+  }
+  if (!items.length) {
+    fill(holder, h('p', { text: '您还没有以账号提交的信访事项。' }), h('p', {}, h('a', { href: '#/submit', text: '我要信访' })));
+    return;
+  }
+  const detail = h('div', { 'aria-live': 'polite' });
+  fill(holder, h('ul', { class: 'list', id: 'mine' }, items.map((p) => {
+    const open = h('button', { type: 'button', class: 'link' },
+      h('span', { class: 'meta', text: `【${labels.status[p.status] ?? p.status}】` }), p.subject);
+    open.addEventListener('click', () => showPetition(detail, own(p.id)));
+    return h('li', {}, open, h('p', { class: 'meta', text: `${p.caseNumber} · ${dateText(p.submittedAt)}` }));
+  })), detail);
+}
+
 // ---- routes -----------------------------------------------------------------------------------
 
 function route() {
@@ -273,10 +343,15 @@ function route() {
   const shown = hash.startsWith('#/pub/') ? publication(decodeURIComponent(hash.slice(6)))
     : hash === '#/submit' ? submitView()
     : hash === '#/track' ? trackView()
+    : hash === '#/mine' ? mineView()
     : publications();
   // The list that came with the page is for the first view only; later ones ask the API.
   initialList = null;
   return shown;
 }
 window.addEventListener('hashchange', route);
-route();
+// Back from the provider (a code in the address): signed in, then on to where the citizen was.
+if (new URLSearchParams(location.search).has('code'))
+  signin().then((m) => m.finishSignIn('/')).then((jwt) => jwt && signedIn(jwt)).catch(() => {}).then(route);
+else
+  route();

@@ -1,106 +1,28 @@
 // 信访工作台: the officers' workbench, on the public GraphQL API only. The token is held in memory (never
 // stored): signing in again after a reload is the price of not leaving it in the browser.
 import { refusals, labels, gql, sentence, h, show, fill, errorBox, field, options, dateText } from './common.js';
+import { decode, finishSignIn, signInView } from './signin.js';
 
 let token = null;
 let claims = null;
 
 const ask = (query, variables) => gql(query, variables, token);
 
-/** The token's claims, for display and the department's queue (the server checks them on every request). */
-function decode(jwt) {
-  const part = jwt.split('.')[1] ?? '';
-  const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
-  return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))));
-}
-
 // ---- signing in ---------------------------------------------------------------------------------
 
-const settings = document.documentElement.dataset;
-const oidcKey = 'caseengine.oidc';
 const sequenceKey = 'caseengine.lastSequence';
 
+/** Takes a token (throws when it is not one), then shows what the hash names. */
 function signedIn(jwt) {
   claims = decode(jwt);
   token = jwt;
   document.getElementById('who').textContent = `${claims.role ?? ''} ${claims.dept ?? ''}`.trim();
 }
 
-const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-
-async function discovery() {
-  const response = await fetch(`${settings.oidcAuthority}/.well-known/openid-configuration`);
-  if (!response.ok) throw new Error('discovery');
-  return response.json();
-}
-
-/** Authorization code with PKCE: the verifier and state wait in this tab's sessionStorage for the way back (never the token). */
-async function startSignIn() {
-  const provider = await discovery();
-  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
-  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
-  sessionStorage.setItem(oidcKey, JSON.stringify({ verifier, state, hash: location.hash }));
-  const query = new URLSearchParams({
-    response_type: 'code', client_id: settings.oidcClient, redirect_uri: `${location.origin}/workbench`, scope: 'openid',
-    state, code_challenge: challenge, code_challenge_method: 'S256',
-  });
-  location.assign(`${provider.authorization_endpoint}?${query}`);
-}
-
-/** Back from the provider with a code: exchanged for the token, the code taken out of the address. */
-async function finishSignIn() {
-  const params = new URLSearchParams(location.search);
-  const code = params.get('code');
-  if (!code) return false;
-  const started = JSON.parse(sessionStorage.getItem(oidcKey) ?? 'null');
-  sessionStorage.removeItem(oidcKey);
-  history.replaceState(null, '', `/workbench${started?.hash ?? ''}`);
-  if (!started || params.get('state') !== started.state) return false;
-  const provider = await discovery();
-  const response = await fetch(provider.token_endpoint, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code', code, redirect_uri: `${location.origin}/workbench`, client_id: settings.oidcClient, code_verifier: started.verifier,
-    }),
-  });
-  if (!response.ok) return false;
-  signedIn((await response.json()).access_token);
-  return true;
-}
-
-function signIn(message) {
-  const parts = [h('h2', { text: '登录' })];
-  if (message) parts.push(h('p', { class: 'notice', role: 'status', id: 'signed-out', text: message }));
-  if (settings.oidcAuthority) {
-    const go = h('button', { type: 'button', text: '统一身份认证登录' });
-    go.addEventListener('click', () => startSignIn().catch(() => show(...parts, errorBox('暂时无法连接统一身份认证，请稍后再试。'))));
-    parts.push(go);
-  }
-  if (settings.development === 'true') {
-    const input = h('textarea', { id: 'token', autocomplete: 'off' });
-    const go = h('button', { type: 'submit', text: '登录' });
-    const status = h('div');
-    const form = h('form', { novalidate: true },
-      h('p', { class: 'notice', text: '开发环境：粘贴由 token 命令签发的令牌登录。' }),
-      ...field('token', '令牌', input), go, status);
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      try {
-        signedIn(input.value.trim());
-      } catch {
-        fill(status, errorBox('令牌格式不正确。'));
-        return;
-      }
-      route();
-    });
-    parts.push(form);
-  }
-  if (!settings.oidcAuthority && settings.development !== 'true')
-    parts.push(errorBox('尚未配置统一身份认证（OpenID Connect），请联系系统管理员。'));
-  show(...parts);
-}
+const signIn = (message) => signInView({
+  path: '/workbench', message, before: [h('h2', { text: '登录' })],
+  signedIn: (jwt) => { signedIn(jwt); route(); },
+});
 
 // ---- live updates (graphql-transport-ws) --------------------------------------------------------
 
@@ -431,4 +353,4 @@ function route() {
   return inbox();
 }
 window.addEventListener('hashchange', route);
-finishSignIn().catch(() => false).then(route);
+finishSignIn('/workbench').then((jwt) => { if (jwt) signedIn(jwt); }, () => {}).then(route);
