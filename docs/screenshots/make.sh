@@ -23,5 +23,6 @@ trap 'kill -INT $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$
 for _ in $(seq 120); do curl -sf http://localhost:5080/health/ready >/dev/null && break; sleep 1; done
 token() { dotnet run --no-build --project src/GraphApi -- token "$@" | tail -1; }  # the last line: dotnet run may print one of its own first
 node tests/GraphApi.Tests/node/screenshots.mjs http://localhost:5080/ "$(token --role OFFICER --dept 340101-PO)" \
-  "$(token --role SUPERVISOR --dept 340100-PO)" "$(token --role AUDITOR --sub auditor-1)" docs/screenshots
+  "$(token --role SUPERVISOR --dept 340100-PO)" "$(token --role AUDITOR --sub auditor-1)" docs/screenshots \
+  "$(token --role PETITIONER --sub citizen-screenshots)"
 ls -1 docs/screenshots/*.png

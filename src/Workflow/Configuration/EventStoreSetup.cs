@@ -25,9 +25,11 @@ public static class EventStoreSetup
 
         // The petition view is the write model's snapshot, stored by PetitionCommands.Write in the
         // command's transaction (the decision's own fold), not by an inline projection.
-        // Indexed for the two reads that find petitions by a field, not by id: trackPetition (the case
-        // number) and myPetitions (the submitting petitioner); without them each is a scan of the province.
-        opts.Schema.For<Petition>().Index(p => p.CaseNumber).Index(p => p.SubmitterId!);
+        // Indexed for the reads that find petitions by a field, not by id: trackPetition (the case number),
+        // myPetitions (the submitting petitioner) and Petition.duplicates (the petitions linked to one);
+        // without them each is a scan of the province's petitions. (The calendar's reload still scans: an
+        // ADMIN's rare act.)
+        opts.Schema.For<Petition>().Index(p => p.CaseNumber).Index(p => p.SubmitterId!).Index(p => p.DuplicateOf!);
         // Inbox, overdue and statistics: async projections run by the daemon (one node per database, ReadSideDistribution), with their tables.
         ReadSideRegistration.Register(opts, cachedStreams);
 

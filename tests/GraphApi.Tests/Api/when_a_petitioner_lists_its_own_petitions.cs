@@ -9,7 +9,7 @@ namespace CaseEngine.GraphApi.Tests.Api;
 /// <summary>
 /// 我的信访: a signed-in petitioner (a PETITIONER token) lists what it submitted with that token, in its own
 /// view (its personal data in clear, nothing internal), and nobody else's; the two reads that find petitions
-/// by a field (myPetitions, trackPetition) use an index, not a scan of the province.
+/// by a field (trackPetition, myPetitions, Petition.duplicates) use an index, not a scan of the province.
 /// </summary>
 public class when_a_petitioner_lists_its_own_petitions(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
@@ -50,7 +50,7 @@ public class when_a_petitioner_lists_its_own_petitions(DatabaseFixture db) : ICl
     }
 
     [Fact]
-    public async Task finding_a_petition_by_case_number_or_by_petitioner_reads_an_index()
+    public async Task finding_petitions_by_case_number_petitioner_or_duplicate_link_reads_an_index()
     {
         await using var api = await ApiHost.StartAsync(db);
         await api.SubmitAsync();
@@ -60,6 +60,7 @@ public class when_a_petitioner_lists_its_own_petitions(DatabaseFixture db) : ICl
         {
             session.Query<Domain.Petitions.Petition>().Where(p => p.CaseNumber == "340101-2025-000001").ToCommand(),
             session.Query<Domain.Petitions.Petition>().Where(p => p.SubmitterId == "citizen-1").ToCommand(),
+            session.Query<Domain.Petitions.Petition>().Where(p => p.DuplicateOf == Guid.NewGuid()).ToCommand(),
         })
         {
             // With scans priced out the planner takes an index when one matches the query's expression, and

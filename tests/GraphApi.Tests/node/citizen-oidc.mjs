@@ -3,22 +3,14 @@
 // signed out (the token was in memory only).
 // Usage: node citizen-oidc.mjs <base url> <json args: { subject }> [chromium path]
 // Prints one JSON line: what the page showed, console errors, axe-core's serious and critical findings.
-import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
+import { audit as check } from './pagecheck.mjs';
 
 const [base, json, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
 const args = JSON.parse(json);
-const axeSource = await readFile(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], headless: true });
 const report = { consoleErrors: [], axe: [], overflow: [] };
-
-async function audit(page, where) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.length}`));
-  report.axe.push(...found.map(f => `${where}: ${f}`));
-  if (await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)) report.overflow.push(where);
-}
+const audit = (page, where) => check(page, where, report);
 
 try {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });

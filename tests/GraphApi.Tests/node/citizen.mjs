@@ -9,25 +9,15 @@
 // Prints one JSON line: what the page showed, the submissions it sent, requests that left the origin,
 // responses >= 400, console errors (CSP violations show up there), axe-core's serious and critical
 // findings, whether the page is wider than the screen, and the first load's bytes.
-import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
+import { audit as check } from './pagecheck.mjs';
 
 const [base, phase, json, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
 const args = JSON.parse(json);
-const axeSource = await readFile(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], headless: true });
 const report = { phase, foreignRequests: [], failedResponses: [], consoleErrors: [], axe: [], overflow: [], submissions: 0, firstLoadBytes: 0 };
+const audit = (page, where) => check(page, where, report);
 const origin = new URL(base).origin;
-
-// axe-core runs through the DevTools protocol (not a page script, so the page's CSP stays as served).
-async function audit(page, where) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.length}`));
-  report.axe.push(...found.map(f => `${where}: ${f}`));
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
-  if (wide) report.overflow.push(where);
-}
 
 try {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });

@@ -1,14 +1,14 @@
 // Screenshots of every page at 360 and 1280 px (docs/screenshots/make.sh runs it against the demo server).
-// Usage: node screenshots.mjs <base url> <officer token> <supervisor token> <auditor token> <folder>
+// Usage: node screenshots.mjs <base url> <officer token> <supervisor token> <auditor token> <folder> <petitioner token>
 import { chromium } from 'playwright-core';
 
-const [base, officer, supervisor, auditor, folder] = process.argv.slice(2);
+const [base, officer, supervisor, auditor, folder, petitioner] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], headless: true });
 const sizes = { phone: { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true }, desktop: { viewport: { width: 1280, height: 800 } } };
 
-async function submit(subject, content) {
+async function submit(subject, content, token) {
   const r = await fetch(new URL('/graphql', base), {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({
       query: 'mutation($input: SubmitPetitionInput!) { submitPetition(input: $input) { caseNumber accessCode petition { id } } }',
       variables: { input: { commandId: crypto.randomUUID(), channel: 'MOBILE_APP', entryRegionCode: '340101', category: 'COMPLAINT_REQUEST',
@@ -21,6 +21,7 @@ async function submit(subject, content) {
 const first = await submit('村道损坏无人维修', '村里的道路损坏已有半年，多次反映无人维修，请求尽快维修。');
 await submit('小区噪音扰民', '小区旁工地夜间施工，噪音严重影响休息，请求依法处理。');
 await submit('农民工工资拖欠', '某工地拖欠工资三个月，请求协调解决。');
+await submit('路灯损坏影响出行', '小区门口的路灯坏了两个月，晚上出行不便，请求尽快修复。', petitioner);
 
 async function shoot(name, size, go) {
   const context = await browser.newContext({ ...sizes[size], locale: 'zh-CN' });
@@ -48,6 +49,10 @@ for (const size of Object.keys(sizes)) {
     await p.goto(`${base}#/track`);
     await p.locator('#caseNumber').fill(first.caseNumber); await p.locator('#accessCode').fill(first.accessCode);
     await p.getByRole('button', { name: '查询' }).click(); await p.locator('#petition').waitFor();
+  });
+  await shoot('citizen-mine', size, async p => {
+    await p.goto(`${base}#/mine`); await p.locator('#token').fill(petitioner); await p.getByRole('button', { name: '登录', exact: true }).click();
+    await p.locator('#mine button').first().click(); await p.locator('#petition').waitFor();
   });
   await shoot('workbench-inbox', size, async p => { await signIn(p, officer, '#/'); await p.getByText(/^共 \d+ 件$/).waitFor(); });
   await shoot('workbench-petition', size, async p => {

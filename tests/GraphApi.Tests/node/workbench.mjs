@@ -7,23 +7,16 @@
 // between forward and accept; an officer of another department cannot open it.
 // Prints one JSON line (as citizen.mjs): what the pages showed, axe-core's serious and critical
 // findings, requests leaving the origin, console errors.
-import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
+import { audit as check } from './pagecheck.mjs';
 
 const [base, json, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
 const args = JSON.parse(json);
-const axeSource = await readFile(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], headless: true });
 const report = { foreignRequests: [], failedResponses: [], consoleErrors: [], axe: [] };
+const audit = (page, where) => check(page, where, report);
 const origin = new URL(base).origin;
 const workbench = new URL('/workbench', base).toString();
-
-async function audit(page, where) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.length}`));
-  report.axe.push(...found.map(f => `${where}: ${f}`));
-}
 
 async function signedIn(context, token, hash = '#/') {
   const page = await context.newPage();
