@@ -202,6 +202,37 @@ public sealed partial class CpuBreakdown
         return text.Length == 0 ? "no statements counted" : text.ToString().TrimEnd(' ', ';');
     }
 
+    /// <summary>
+    /// Every database's statements since <see cref="ResetStatementsAsync"/> (which resets the whole cluster's),
+    /// summed by statement text over the databases: calls and backend time per second of <paramref name="seconds"/>.
+    /// </summary>
+    public static async Task<string> ClusterStatementsPerSecondAsync(string connectionString, double seconds, int top = 15)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            """
+            select sum(calls)::bigint, sum(total_exec_time + total_plan_time), count(distinct dbid)::int,
+                   left(regexp_replace(query, '\s+', ' ', 'g'), 110),
+                   sum(sum(calls)) over ()::bigint, sum(sum(total_exec_time + total_plan_time)) over ()
+            from pg_stat_statements
+            group by query
+            order by sum(calls) desc limit @top
+            """, conn);
+        cmd.Parameters.AddWithValue("top", top);
+        var text = new StringBuilder();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            if (text.Length == 0)
+                text.Append(CultureInfo.InvariantCulture,
+                    $"{reader.GetInt64(4) / seconds:0.0} calls/s, {reader.GetDouble(5) / seconds:0.0} ms/s in backends; by calls: ");
+            text.Append(CultureInfo.InvariantCulture,
+                $"{reader.GetInt64(0) / seconds:0.0}/s {reader.GetDouble(1) / seconds:0.00} ms/s in {reader.GetInt32(2)} db `{reader.GetString(3).Replace('`', '\'')}`; ");
+        }
+        return text.Length == 0 ? "no statements counted" : text.ToString().TrimEnd(' ', ';');
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"^.*?\[[^\]\s]+\] (?<name>.*)$")]
     private static partial System.Text.RegularExpressions.Regex ManagedName();
 

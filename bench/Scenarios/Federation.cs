@@ -52,6 +52,14 @@ public static class Federation
         report.Note($"Submissions enter at {single.EntryRegions.Count} counties of Anhui (one database) or at one county of each of the " +
             $"{spread.EntryRegions.Count} provinces ({string.Join(", ", spread.EntryRegions.Take(4))}, …), at random; T3's probes at {ProbeRegion}, in Anhui in both.");
 
+        // CASEENGINE_BENCH_FEDERATION=idle: only what each topology costs with nothing submitted, by statement.
+        if (string.Equals(Environment.GetEnvironmentVariable("CASEENGINE_BENCH_FEDERATION"), "idle", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var topology in new[] { single, spread })
+                await IdleAsync(report, topology, seconds);
+            return;
+        }
+
         var probes = quick ? new[] { 8, 32 } : new[] { 16, 32, 64 };
         var figures = new Dictionary<Topology, Figures>();
         foreach (var topology in new[] { single, spread })
@@ -85,6 +93,28 @@ public static class Federation
     /// <summary>The counties (with a petition office of their own) where submissions enter, T3's probe region left out.</summary>
     private static IEnumerable<string> Counties(DepartmentDirectory directory, string scale) =>
         Dataset.EntryRegions(directory, scale).Where(code => code != ProbeRegion && directory.FindRegion(code)?.Level == Level.County);
+
+    /// <summary>
+    /// A started node with nothing submitted, once the read side has caught up: the server's and PostgreSQL's
+    /// CPU per second, and PostgreSQL's statements over the window summed over every database of the cluster
+    /// (calls per second and backend time): which pollers the idle cost is made of.
+    /// </summary>
+    private static async Task IdleAsync(Report report, Topology topology, TimeSpan seconds)
+    {
+        await using var api = await Api.StartOnMasterAsync(topology.Master, topology.Rules);
+        await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+        // Past the start's one-off work (schema checks, agents assigned, the first relay rounds).
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        var cpu = await CpuMeter.StartAsync(topology.Master);
+        await CpuBreakdown.ResetStatementsAsync(topology.Master);
+        var start = cpu.Sample();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(seconds);
+        var used = cpu.Sample() - start;
+        var elapsed = watch.Elapsed.TotalSeconds;
+        report.Note($"{topology.Name}: idle for {elapsed:0.0} s: server {used.ServerMs / elapsed:0} ms, PostgreSQL {used.PostgresMs / elapsed:0} ms of CPU per second; " +
+            $"statements over all its databases: {await CpuBreakdown.ClusterStatementsPerSecondAsync(topology.Master, elapsed)}");
+    }
 
     private static async Task<Figures> MeasureAsync(Report report, Topology topology, int[] probes, TimeSpan seconds, bool quick)
     {

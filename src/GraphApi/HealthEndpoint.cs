@@ -40,9 +40,11 @@ public static class HealthEndpoint
                 e => new
                 {
                     status = e.Value.Status.ToString(),
-                    description = e.Value.Description,
-                    // The kind of failure only: a driver's message names databases, hosts and ports, and
-                    // /health answers anyone (the node's log has the detail).
+                    // The kind of failure only: a driver's message names databases, hosts, ports and users,
+                    // and /health answers anyone (the node's log has the detail). A check that throws gets the
+                    // exception's message as its description from the health-check service: not shown either.
+                    description = e.Value.Exception is { } thrown && e.Value.Description == thrown.Message
+                        ? "the check failed" : e.Value.Description,
                     error = e.Value.Exception?.GetType().Name,
                     data = e.Value.Data,
                 }),

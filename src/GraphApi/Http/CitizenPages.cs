@@ -45,6 +45,9 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     /// </summary>
     public static readonly TimeSpan InitialListLifetime = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long the page waits for its first list before it is sent without it (the script then asks the API).</summary>
+    public static readonly TimeSpan InitialListBound = TimeSpan.FromSeconds(3);
+
     public const string AssetPath = "/web";
 
     private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
@@ -140,9 +143,18 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
         {
             if (_list is { } cached && now < cached.Until)
                 return cached.List;
-            // Not tied to one request: a caller who leaves must not cancel the read the others wait on.
-            var read = ReadInitialListAsync(CancellationToken.None);
-            _list = (now + InitialListLifetime, read);
+            // Not tied to one request (a caller who leaves must not cancel the read the others wait on), but
+            // bounded: a database that hangs gives pages without the list, not pages that wait.
+            var read = ReadInitialListAsync();
+            var entry = (now + InitialListLifetime, read);
+            _list = entry;
+            // A failed read is not kept: the next page asks again.
+            _ = read.ContinueWith(done =>
+            {
+                lock (_listGate)
+                    if (done.Result.Length == 0 && _list == entry)
+                        _list = null;
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return read;
         }
     }
@@ -151,19 +163,21 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     /// The first page of texts as <c>publications</c> answers an anonymous reader, in a JSON data block; empty
     /// when the list cannot be read now (the script then asks the API, and shows its refusal if any).
     /// </summary>
-    private async Task<string> ReadInitialListAsync(CancellationToken ct)
+    private async Task<string> ReadInitialListAsync()
     {
+        using var bound = new CancellationTokenSource(InitialListBound, time);
         try
         {
-            var items = (await publications.ListAsync(Actor.AnonymousPetitioner, options.Province, kind: null, includeWithdrawn: false, ct))
+            var items = (await publications.ListAsync(Actor.AnonymousPetitioner, options.Province, kind: null, includeWithdrawn: false, bound.Token))
                 .Take(50)
                 .Select(p => new { id = p.Id.ToString(), kind = EnumValue(p.Kind), title = p.Current.Title, publishedAt = p.PublishedAt });
             // The default encoder escapes <, > and & (\u003C …): the block cannot be closed from inside a title.
             var json = JsonSerializer.Serialize(new { items });
             return $"<script type=\"application/json\" id=\"initial-publications\">{json}</script>";
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Cancelled only by the bound: no caller's token is passed in.
             logger.LogWarning("the citizen page was served without its first list ({ExceptionType})", e.GetType().Name);
             return "";
         }

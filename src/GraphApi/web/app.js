@@ -10,12 +10,27 @@ import { refusals, labels, gql, sentence, h, show, fill, errorBox, field, option
 // needed (a sign-in, or the way back from the provider), so the first load does not carry it.
 
 let token = null;
+let account = null; // the token's sub: whose submission a kept form is
+let signInNotice = null; // said once on the next sign-in view (a refused role, an expired token)
 const signin = () => import('./signin.js');
 
 async function signedIn(jwt) {
   const claims = (await signin()).decode(jwt);
-  if (claims.role !== 'PETITIONER') throw new Error('role');
+  if (claims.role !== 'PETITIONER') {
+    signInNotice = '该账号不是信访人账号，请使用信访人账号登录。';
+    throw new Error('role');
+  }
   token = jwt;
+  account = claims.sub ?? null;
+}
+
+/** The token was refused (expired): forgotten, and the citizen asked to sign in again. */
+function signedOut(e) {
+  if (!(token && e.code === 'UNAUTHENTICATED')) return false;
+  token = null;
+  account = null;
+  signInNotice = '登录已过期，请重新登录。';
+  return true;
 }
 
 // ---- 须知与政策: publications ---------------------------------------------------------------
@@ -151,8 +166,16 @@ async function submitView() {
     };
     const kept = JSON.parse(sessionStorage.getItem(pendingKey) ?? 'null');
     const same = kept && JSON.stringify(kept.form) === JSON.stringify(formValues);
+    // A command is its id and its caller: a resend goes as the first send went (anonymous, or the same
+    // account), else the server would take it for another command and a later tap would register twice.
+    if (same && (kept.sub ?? null) !== null && kept.sub !== account) {
+      fill(status, errorBox('上次提交时您已登录。请先在“我的信访”中用同一账号登录，再提交；不会重复登记。'));
+      return;
+    }
+    const asKept = same && (kept.sub ?? null) === null;
     const commandId = same ? kept.commandId : crypto.randomUUID();
-    sessionStorage.setItem(pendingKey, JSON.stringify({ commandId, form: formValues }));
+    const sendAs = asKept ? null : account;
+    sessionStorage.setItem(pendingKey, JSON.stringify({ commandId, form: formValues, sub: sendAs }));
     send.disabled = true;
     fill(status, h('p', { text: '正在提交…' }));
     try {
@@ -162,7 +185,7 @@ async function submitView() {
           subject: formValues.subject, content: formValues.content,
           petitioner: { name: formValues.name, phone: formValues.phone || null, idNumber: formValues.idNumber || null, address: formValues.address || null },
         },
-      }, token);
+      }, sendAs === null ? null : token);
       sessionStorage.removeItem(pendingKey);
       const r = data.submitPetition;
       // The access code is shown once and never stored by the page.
@@ -171,9 +194,15 @@ async function submitView() {
         h('dl', {}, h('dt', { text: '信访件编号' }), h('dd', { class: 'keep', id: 'case-number', text: r.caseNumber }),
           h('dt', { text: '查询码' }), h('dd', { class: 'keep', id: 'access-code', text: r.accessCode })),
         h('p', { class: 'meta', text: '查询码只显示这一次，请妥善保管，不要告诉他人。' }),
-        h('p', {}, token ? h('a', { href: '#/mine', text: '去我的信访查看' }) : h('a', { href: '#/track', text: '去查询办理进度' }))));
+        h('p', {}, sendAs !== null ? h('a', { href: '#/mine', text: '去我的信访查看' }) : h('a', { href: '#/track', text: '去查询办理进度' }))));
     } catch (e) {
-      // A coded answer ends the attempt (the form is corrected, then sent as a new one); a lost one keeps the command id.
+      // A coded answer ends the attempt (the form is corrected, then sent as a new one); a lost one keeps the
+      // command id, and so does an expired token (the form waits while the citizen signs in again).
+      if (signedOut(e)) {
+        fill(status, errorBox('登录已过期。请在“我的信访”中重新登录后再提交；已填写的内容会保留，不会重复登记。'));
+        send.disabled = false;
+        return;
+      }
       if (e.code !== 'NETWORK') sessionStorage.removeItem(pendingKey);
       fill(status, errorBox(sentence(e)));
       send.disabled = false;
@@ -234,6 +263,7 @@ async function showPetition(holder, source, notice) {
   try {
     p = await source.load();
   } catch (e) {
+    if (signedOut(e)) { mineView(); return; }
     fill(holder, errorBox(sentence(e)));
     return;
   }
@@ -265,6 +295,7 @@ function acts(p, holder, source) {
         { input: { commandId: crypto.randomUUID(), petitionId: p.id, accessCode: source.accessCode, ...extra } }, token);
       await showPetition(holder, source, done);
     } catch (e) {
+      if (signedOut(e)) { mineView(); return; }
       if (e.code === 'CONCURRENCY_CONFLICT') await showPetition(holder, source, refusals.CONCURRENCY_CONFLICT);
       else { holder.append(errorBox(sentence(e))); button.disabled = false; }
     }
@@ -307,9 +338,11 @@ async function mineView() {
         h('p', {}, h('a', { href: '#/track', text: '去查询办理进度' })));
       return;
     }
+    const message = signInNotice;
+    signInNotice = null;
     signInView({
-      path: '/', before: [heading, h('p', { class: 'notice', text: '登录后，以账号提交的信访事项会列在这里，查看和评价无需查询码。未登录也可以提交，凭信访件编号和查询码查询。' })],
-      signedIn: (jwt) => signedIn(jwt).then(mineView, () => show(heading, errorBox('该账号不是信访人账号，请使用信访人账号登录。'))),
+      path: '/', message, before: [heading, h('p', { class: 'notice', text: '登录后，以账号提交的信访事项会列在这里，查看和评价无需查询码。未登录也可以提交，凭信访件编号和查询码查询。' })],
+      signedIn: (jwt) => signedIn(jwt).then(mineView, mineView),
     });
     return;
   }
@@ -320,6 +353,7 @@ async function mineView() {
     items = (await gql(`query($p: ID!) { myPetitions(province: $p, first: 50) { id caseNumber subject status submittedAt } }`,
       { p: province }, token)).myPetitions;
   } catch (e) {
+    if (signedOut(e)) { mineView(); return; }
     fill(holder, errorBox(sentence(e)));
     return;
   }
@@ -350,8 +384,8 @@ function route() {
   return shown;
 }
 window.addEventListener('hashchange', route);
-// Back from the provider (a code in the address): signed in, then on to where the citizen was.
-if (new URLSearchParams(location.search).has('code'))
+// Back from the provider (a code, or its refusal, in the address): signed in, then on to where the citizen was.
+if (['code', 'error'].some((k) => new URLSearchParams(location.search).has(k)))
   signin().then((m) => m.finishSignIn('/')).then((jwt) => jwt && signedIn(jwt)).catch(() => {}).then(route);
 else
   route();

@@ -43,11 +43,12 @@ async function startSignIn(path) {
 export async function finishSignIn(path) {
   const params = new URLSearchParams(location.search);
   const code = params.get('code');
-  if (!code) return null;
+  if (!code && !params.has('error')) return null;
   const started = JSON.parse(sessionStorage.getItem(oidcKey) ?? 'null');
   sessionStorage.removeItem(oidcKey);
+  // The code (or the provider's refusal) leaves the address before anything else is asked.
   history.replaceState(null, '', `${path}${started?.hash ?? ''}`);
-  if (!started || params.get('state') !== started.state) return null;
+  if (!code || !started || params.get('state') !== started.state) return null;
   const provider = await discovery();
   const response = await fetch(provider.token_endpoint, {
     method: 'POST',

@@ -353,4 +353,4 @@ function route() {
   return inbox();
 }
 window.addEventListener('hashchange', route);
-finishSignIn('/workbench').then((jwt) => { if (jwt) signedIn(jwt); }, () => {}).then(route);
+finishSignIn('/workbench').then((jwt) => { if (jwt) signedIn(jwt); }).catch(() => {}).then(route);

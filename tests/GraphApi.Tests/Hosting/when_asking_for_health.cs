@@ -3,6 +3,7 @@ using System.Text.Json;
 using Alba;
 using CaseEngine.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CaseEngine.GraphApi.Tests.Hosting;
 
@@ -64,5 +65,37 @@ public class when_asking_for_health(DatabaseFixture db) : IClassFixture<Database
             s.Get.Url(HealthEndpoint.LivePath);
             s.StatusCodeShouldBeOk();
         });
+    }
+
+}
+
+/// <summary>Its own database: the class above drops its fixture's database in its test.</summary>
+public class when_a_health_check_throws(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task a_check_that_throws_is_reported_without_its_message()
+    {
+        // A health check that throws (as the broker's does when the database it counts in is gone) gets the
+        // exception's message as its description from .NET's health-check service: it must not reach /health.
+        const string secret = "Failed to connect to 10.1.2.3:5432 as caseengine_owner";
+        await using var host = await AlbaHost.For<Program>(web =>
+        {
+            web.UseSetting("ConnectionStrings:Marten", db.ConnectionString);
+            foreach (var (key, value) in TestKeys.Settings)
+                web.UseSetting(key, value);
+            web.ConfigureServices(services => services.AddHealthChecks()
+                .AddCheck("throws", () => throw new InvalidOperationException(secret)));
+        });
+        var down = await host.Scenario(s =>
+        {
+            s.Get.Url("/health");
+            s.StatusCodeShouldBe(HttpStatusCode.ServiceUnavailable);
+        });
+        var report = await down.ReadAsTextAsync();
+        report.ShouldNotContain("10.1.2.3");
+        report.ShouldNotContain("caseengine_owner");
+        using var body = JsonDocument.Parse(report);
+        var check = body.RootElement.GetProperty("checks").GetProperty("throws");
+        check.GetProperty("error").GetString().ShouldBe(nameof(InvalidOperationException));
     }
 }

@@ -1,6 +1,7 @@
 // 我的信访: a citizen on a phone signs in at the OpenID Connect provider (authorization code + PKCE), submits
-// signed in, finds the petition in 我的信访 without an access code, withdraws it there, and after a reload is
-// signed out (the token was in memory only).
+// signed in (the first answer lost, the page reloaded: the resend waits for the same account), finds the
+// petition in 我的信访 without an access code, withdraws it there, and after a reload is signed out (the token
+// was in memory only).
 // Usage: node citizen-oidc.mjs <base url> <json args: { subject }> [chromium path]
 // Prints one JSON line: what the page showed, console errors, axe-core's serious and critical findings.
 import { chromium } from 'playwright-core';
@@ -31,6 +32,34 @@ try {
   await page.locator('#content').fill('小区门口的路灯坏了两个月，晚上出行不便，请求尽快修复。');
   await page.locator('#name').fill('李四');
   await page.locator('#phone').fill('13912345678');
+  await page.locator('#consent').check();
+  // The first answer is lost (the server registers it), then the page is reloaded: the token is gone, the
+  // form and its command id are kept. Sent now without the token it would be another caller's command.
+  let lost = false;
+  await page.route('**/graphql', async route => {
+    if (!lost && (route.request().postData() ?? '').includes('submitPetition')) {
+      lost = true;
+      await route.fetch();
+      await route.abort('failed');
+      return;
+    }
+    await route.continue();
+  });
+  await page.getByRole('button', { name: '提交信访事项' }).click();
+  await page.getByRole('alert').waitFor();
+  await page.reload({ waitUntil: 'load' });
+  await page.getByText('上次提交尚未收到答复').waitFor();
+  await page.locator('#consent').check();
+  await page.getByRole('button', { name: '提交信访事项' }).click();
+  await page.getByText('上次提交时您已登录').waitFor();
+  report.refusedWithoutSignIn = await page.getByRole('alert').innerText();
+  // Signed in again with the same account, the kept form goes as the first send went: one petition.
+  await page.getByRole('link', { name: '我的信访' }).click();
+  await page.getByRole('button', { name: '统一身份认证登录' }).click();
+  await page.locator('#mine').getByText(args.subject).waitFor();
+  report.listedBeforeResend = await page.locator('#mine li').count();
+  await page.getByRole('link', { name: '我要信访' }).first().click();
+  await page.getByText('上次提交尚未收到答复').waitFor();
   await page.locator('#consent').check();
   await page.getByRole('button', { name: '提交信访事项' }).click();
   await page.locator('#case-number').waitFor();
