@@ -5,7 +5,7 @@
 // Usage: node citizen-oidc.mjs <base url> <json args: { subject }> [chromium path]
 // Prints one JSON line: what the page showed, console errors, axe-core's serious and critical findings.
 import { chromium } from 'playwright-core';
-import { audit as check } from './pagecheck.mjs';
+import { audit as check, loseFirstSubmissionAnswer } from './pagecheck.mjs';
 
 const [base, json, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
 const args = JSON.parse(json);
@@ -35,16 +35,7 @@ try {
   await page.locator('#consent').check();
   // The first answer is lost (the server registers it), then the page is reloaded: the token is gone, the
   // form and its command id are kept. Sent now without the token it would be another caller's command.
-  let lost = false;
-  await page.route('**/graphql', async route => {
-    if (!lost && (route.request().postData() ?? '').includes('submitPetition')) {
-      lost = true;
-      await route.fetch();
-      await route.abort('failed');
-      return;
-    }
-    await route.continue();
-  });
+  await loseFirstSubmissionAnswer(page);
   await page.getByRole('button', { name: '提交信访事项' }).click();
   await page.getByRole('alert').waitFor();
   await page.reload({ waitUntil: 'load' });

@@ -10,7 +10,7 @@
 // responses >= 400, console errors (CSP violations show up there), axe-core's serious and critical
 // findings, whether the page is wider than the screen, and the first load's bytes.
 import { chromium } from 'playwright-core';
-import { audit as check } from './pagecheck.mjs';
+import { audit as check, loseFirstSubmissionAnswer } from './pagecheck.mjs';
 
 const [base, phase, json, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
 const args = JSON.parse(json);
@@ -96,16 +96,7 @@ try {
     await audit(page, 'submit form');
 
     // The first answer is lost: the server takes the submission, the page sees the network fail.
-    let lost = false;
-    await page.route('**/graphql', async route => {
-      if (!lost && (route.request().postData() ?? '').includes('submitPetition')) {
-        lost = true;
-        await route.fetch();
-        await route.abort('failed');
-        return;
-      }
-      await route.continue();
-    });
+    await loseFirstSubmissionAnswer(page);
     await page.getByRole('button', { name: '提交信访事项' }).click();
     await page.getByRole('alert').waitFor();
     report.lostAnswer = await page.getByRole('alert').innerText();

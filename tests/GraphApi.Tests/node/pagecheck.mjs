@@ -1,5 +1,5 @@
-// What every browser test checks on each page it reaches: axe-core's serious and critical findings, and
-// (when the report keeps an `overflow` list) whether the page is wider than the screen.
+// What the browser tests share: the check on each page they reach (axe-core's serious and critical findings,
+// and, when the report keeps an `overflow` list, whether the page is wider than the screen), and the lost answer.
 // axe-core runs through the DevTools protocol (not a page script, so the page's CSP stays as served).
 import { readFile } from 'node:fs/promises';
 
@@ -11,4 +11,18 @@ export async function audit(page, where, report) {
     .filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.length}`));
   report.axe.push(...found.map(f => `${where}: ${f}`));
   if (report.overflow && await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth)) report.overflow.push(where);
+}
+
+/** The first submission's answer is lost: the server takes the submission, the page sees the network fail. */
+export async function loseFirstSubmissionAnswer(page) {
+  let lost = false;
+  await page.route('**/graphql', async route => {
+    if (!lost && (route.request().postData() ?? '').includes('submitPetition')) {
+      lost = true;
+      await route.fetch();
+      await route.abort('failed');
+      return;
+    }
+    await route.continue();
+  });
 }
