@@ -16,6 +16,8 @@ namespace CaseEngine.Workflow.Configuration;
 public static class EventStoreSetup
 {
     /// <param name="cachedStreams">see <see cref="CaseEngineOptions.ReadSideCachedStreams"/></param>
+    private static void Concurrently(Marten.Schema.ComputedIndex index) => index.IsConcurrent = true;
+
     public static void ConfigureEventStore(StoreOptions opts,
         int cachedStreams = PetitionStreamsProjection.DefaultCachedStreams)
     {
@@ -28,8 +30,10 @@ public static class EventStoreSetup
         // Indexed for the reads that find petitions by a field, not by id: trackPetition (the case number),
         // myPetitions (the submitting petitioner) and Petition.duplicates (the petitions linked to one);
         // without them each is a scan of the province's petitions. (The calendar's reload still scans: an
-        // ADMIN's rare act.)
-        opts.Schema.For<Petition>().Index(p => p.CaseNumber).Index(p => p.SubmitterId!).Index(p => p.DuplicateOf!);
+        // ADMIN's rare act.) Built CONCURRENTLY: added to a province that already holds millions of
+        // petitions, a plain CREATE INDEX would hold every command's snapshot write until it is built.
+        opts.Schema.For<Petition>()
+            .Index(p => p.CaseNumber, Concurrently).Index(p => p.SubmitterId!, Concurrently).Index(p => p.DuplicateOf!, Concurrently);
         // Inbox, overdue and statistics: async projections run by the daemon (one node per database, ReadSideDistribution), with their tables.
         ReadSideRegistration.Register(opts, cachedStreams);
 

@@ -77,6 +77,41 @@ public class when_a_petitioner_lists_its_own_petitions(DatabaseFixture db) : ICl
         }
     }
 
+    [Fact]
+    public async Task a_province_database_without_the_indexes_gains_them_at_the_next_start()
+    {
+        // A database from before the indexes (dropped here) is brought up to date when a node starts, the
+        // indexes built CONCURRENTLY (outside a transaction: PostgreSQL refuses it inside one).
+        async Task<List<string>> IndexesAsync(string? drop = null)
+        {
+            await using var conn = new NpgsqlConnection(db.ProvinceConnectionString);
+            await conn.OpenAsync();
+            if (drop is not null)
+                await using (var dropping = new NpgsqlCommand(drop, conn))
+                    await dropping.ExecuteNonQueryAsync();
+            await using var cmd = new NpgsqlCommand(
+                "select indexname from pg_indexes where schemaname = 'caseengine' and tablename = 'mt_doc_petition' and indexname like '%_idx_%' order by 1", conn);
+            var names = new List<string>();
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                names.Add(reader.GetString(0));
+            return names;
+        }
+        await using (var first = await ApiHost.StartAsync(db))
+            await first.SubmitAsync();
+        var built = await IndexesAsync();
+        built.Count.ShouldBe(3, string.Join(", ", built));
+        (await IndexesAsync(string.Concat(built.Select(name => $"drop index caseengine.{name};")))).ShouldBeEmpty();
+
+        await using var again = await ApiHost.StartAsync(db);
+        (await IndexesAsync()).ShouldBe(built);
+        // The DDL Marten applies for them: built concurrently, each on its own.
+        var script = again.Services.GetRequiredService<IDocumentStore>().Storage.ToDatabaseScript();
+        foreach (var name in built)
+            script.ShouldMatch($@"(?is)CREATE INDEX CONCURRENTLY[^;]*\b{name}\b");
+        (await again.SubmitAsync()).CaseNumber.ShouldNotBeNullOrEmpty();
+    }
+
     private static async Task<List<string>> ReadPlanAsync(NpgsqlCommand explain)
     {
         var lines = new List<string>();
