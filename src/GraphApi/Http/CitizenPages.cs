@@ -45,6 +45,9 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
     /// </summary>
     public static readonly TimeSpan InitialListLifetime = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a failed read of the first list is kept (pages go without it meanwhile).</summary>
+    public static readonly TimeSpan FailedListLifetime = TimeSpan.FromSeconds(1);
+
     /// <summary>How long the page waits for its first list before it is sent without it (the script then asks the API).</summary>
     public static readonly TimeSpan InitialListBound = TimeSpan.FromSeconds(3);
 
@@ -148,12 +151,13 @@ public sealed class CitizenPages(CitizenPagesOptions options, PublicationStore p
             var read = ReadInitialListAsync();
             var entry = (now + InitialListLifetime, read);
             _list = entry;
-            // A failed read is not kept: the next page asks again.
+            // A failed read is kept for a second only: soon tried again, yet pages asked for while a database
+            // is down do not each become a read of it (what the lifetime is for in the first place).
             _ = read.ContinueWith(done =>
             {
                 lock (_listGate)
                     if (done.Result.Length == 0 && _list == entry)
-                        _list = null;
+                        _list = (time.GetUtcNow() + FailedListLifetime, done);
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return read;
         }
