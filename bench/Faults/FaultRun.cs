@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Directory;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Workflow.Hosting;
 using CaseEngine.Workflow.Tenancy;
 using Npgsql;
@@ -411,8 +412,14 @@ public static class FaultRun
         {
             await using var connection = new NpgsqlConnection(database);
             await connection.OpenAsync();
+            // The read models' own marks beside the progress rows: a row behind a mark at the end is a stopped
+            // row over a current read model (the stall a moved progress row caused), a mark behind is a stopped shard.
+            var marks = string.Join(" union all ", new[] { ReadSideSchema.InboxTable, ReadSideSchema.OverdueTable, ReadSideSchema.StatisticsTable,
+                    CaseEngine.Projections.SituationAnalysis.SituationAnalysisSchema.Table, ReadSideSchema.DuplicateDetectionMark }
+                .Select(t => $"select read_model || '=' || applied_seq as m from {Schema}.{AppliedSequence.TableFor(t)}"));
             await using var command = new NpgsqlCommand(
-                $"select string_agg(name || '=' || last_seq_id, ', ' order by name) || '; max ' || (select max(seq_id) from {Schema}.mt_events) from {Schema}.mt_event_progression", connection);
+                $"select string_agg(name || '=' || last_seq_id, ', ' order by name) || '; marks ' || (select string_agg(m, ', ' order by m) from ({marks}) x) " +
+                $"|| '; max ' || (select max(seq_id) from {Schema}.mt_events) from {Schema}.mt_event_progression", connection);
             return (string?)await command.ExecuteScalarAsync() ?? "-";
         }
         catch (NpgsqlException e)

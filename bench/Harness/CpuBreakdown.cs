@@ -204,20 +204,22 @@ public sealed partial class CpuBreakdown
 
     /// <summary>
     /// Every database's statements since <see cref="ResetStatementsAsync"/> (which resets the whole cluster's),
-    /// summed by statement text over the databases: calls and backend time per second of <paramref name="seconds"/>.
+    /// summed by statement text over the databases: calls and backend time per <paramref name="unit"/>
+    /// (<paramref name="per"/> of them: seconds of an idle window, or the operations of a run), the top ones by
+    /// calls (what polls) or by time (what costs).
     /// </summary>
-    public static async Task<string> ClusterStatementsPerSecondAsync(string connectionString, double seconds, int top = 15)
+    public static async Task<string> ClusterStatementsAsync(string connectionString, double per, string unit, bool byTime = false, int top = 15)
     {
         await using var conn = new Npgsql.NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new Npgsql.NpgsqlCommand(
-            """
+            $"""
             select sum(calls)::bigint, sum(total_exec_time + total_plan_time), count(distinct dbid)::int,
                    left(regexp_replace(query, '\s+', ' ', 'g'), 110),
                    sum(sum(calls)) over ()::bigint, sum(sum(total_exec_time + total_plan_time)) over ()
             from pg_stat_statements
             group by query
-            order by sum(calls) desc limit @top
+            order by {(byTime ? "sum(total_exec_time + total_plan_time)" : "sum(calls)")} desc limit @top
             """, conn);
         cmd.Parameters.AddWithValue("top", top);
         var text = new StringBuilder();
@@ -226,9 +228,9 @@ public sealed partial class CpuBreakdown
         {
             if (text.Length == 0)
                 text.Append(CultureInfo.InvariantCulture,
-                    $"{reader.GetInt64(4) / seconds:0.0} calls/s, {reader.GetDouble(5) / seconds:0.0} ms/s in backends; by calls: ");
+                    $"{reader.GetInt64(4) / per:0.00} calls/{unit}, {reader.GetDouble(5) / per:0.000} ms/{unit} in backends; by {(byTime ? "time" : "calls")}: ");
             text.Append(CultureInfo.InvariantCulture,
-                $"{reader.GetInt64(0) / seconds:0.0}/s {reader.GetDouble(1) / seconds:0.00} ms/s in {reader.GetInt32(2)} db `{reader.GetString(3).Replace('`', '\'')}`; ");
+                $"{reader.GetInt64(0) / per:0.00}/{unit} {reader.GetDouble(1) / per:0.000} ms/{unit} in {reader.GetInt32(2)} db `{reader.GetString(3).Replace('`', '\'')}`; ");
         }
         return text.Length == 0 ? "no statements counted" : text.ToString().TrimEnd(' ', ';');
     }

@@ -113,7 +113,7 @@ public static class Federation
         var used = cpu.Sample() - start;
         var elapsed = watch.Elapsed.TotalSeconds;
         report.Note($"{topology.Name}: idle for {elapsed:0.0} s: server {used.ServerMs / elapsed:0} ms, PostgreSQL {used.PostgresMs / elapsed:0} ms of CPU per second; " +
-            $"statements over all its databases: {await CpuBreakdown.ClusterStatementsPerSecondAsync(topology.Master, elapsed)}");
+            $"statements over all its databases: {await CpuBreakdown.ClusterStatementsAsync(topology.Master, elapsed, "s")}");
     }
 
     private static async Task<Figures> MeasureAsync(Report report, Topology topology, int[] probes, TimeSpan seconds, bool quick)
@@ -160,11 +160,24 @@ public static class Federation
 
         // The request path alone: the best client count again with the read side paused, then the read side
         // catching up on what that run appended; each one's CPU per submission (where the 31 databases' cost goes).
+        // Where perf and pg_stat_statements are usable, that run is also broken down: the server's CPU by
+        // component and PostgreSQL's time by statement summed over every database of the cluster.
         var coordinator = api.Services.GetRequiredService<IProjectionCoordinator>();
         await coordinator.PauseAsync();
+        var breakdown = CpuBreakdown.Unavailable() is null;
+        if (breakdown)
+            await CpuBreakdown.ResetStatementsAsync(topology.Master);
+        var profile = breakdown ? await CpuBreakdown.StartAsync() : null;
         var pausedStart = cpu.Sample();
         var paused = await SubmissionClients.InProcessOfTheirOwnAsync(Spec(t1!.Value.Clients));
         var requestPath = cpu.Sample() - pausedStart;
+        if (profile is not null)
+        {
+            var samples = await profile.StopAsync();
+            report.Note($"{topology.Name}: request path by component (read side paused, {t1.Value.Clients} clients, {paused.Operations:N0} submissions; " +
+                $"{samples.Total:N0} perf samples): {samples.Describe(requestPath.ServerMs, paused.Operations)}. PostgreSQL by statement, " +
+                $"over all its databases: {await CpuBreakdown.ClusterStatementsAsync(topology.Master, Math.Max(1, paused.Operations), "submission", byTime: true)}");
+        }
         var catchUpStart = cpu.Sample();
         var catchUp = System.Diagnostics.Stopwatch.StartNew();
         await coordinator.ResumeAsync();

@@ -14,6 +14,8 @@ public sealed class InboxProjection : PetitionStreamsProjection
 
     protected override string ReadModelTable => ReadSideSchema.InboxTable;
 
+    protected override string ProjectionName => ReadSideNames.Inbox;
+
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)
     {

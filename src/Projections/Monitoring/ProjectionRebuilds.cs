@@ -82,7 +82,7 @@ public static class ProjectionRebuilds
                     await daemon.RebuildProjectionAsync(name, timeout ?? DefaultTimeout, c);
                     // A rebuild in a running host leaves the shard stopped: the projection would fall behind
                     // every event after it. Start it again where the rebuild left it.
-                    await daemon.StartAgentAsync($"{name}:All", c);
+                    await daemon.StartAgentAsync(AppliedSequence.Shard(name), c);
                 }));
             });
         if (names.Contains(ReadSideNames.DuplicateIndex))

@@ -9,6 +9,8 @@ public sealed class OverdueProjection : PetitionStreamsProjection
 {
     protected override string ReadModelTable => ReadSideSchema.OverdueTable;
 
+    protected override string ProjectionName => ReadSideNames.Overdue;
+
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)
     {

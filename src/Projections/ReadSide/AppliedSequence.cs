@@ -46,6 +46,18 @@ namespace CaseEngine.Projections.ReadSide;
 /// start at either node's position. A rebuild empties this table with the read model's own
 /// (<see cref="ReadSideRegistration"/>), so the replay starts again from nothing.
 /// </para>
+/// <para>
+/// The claim also moves Marten's progress row forward to the page's last sequence when Marten's own
+/// update missed it (issue 19's three-province stall). The node that keeps a shard after such an
+/// overlap may have lost a page to the other: the row is then no longer at the floor of its next page,
+/// and since the agent follows its own position in memory, Marten's <c>where last_seq_id = floor</c>
+/// never matches again. The read model stays current, but the row stops — and with it the lag, the
+/// health check, and where the next node to take the shard starts — until the agent is restarted.
+/// One more statement in the same transaction, <c>update … set last_seq_id = last where last_seq_id &lt; last</c>,
+/// keeps the row at or above every committed page; it runs after Marten's update (which the daemon
+/// queues before the page's operations), so on the usual path it matches no row and writes nothing. The mark already says that everything up to it is applied, so a row moved up
+/// to it is a safe place to start from.
+/// </para>
 /// </remarks>
 public static class AppliedSequence
 {
@@ -61,11 +73,15 @@ public static class AppliedSequence
         return t;
     }
 
+    /// <summary>The identity of a projection's one shard: the name of its progress row and its agent.</summary>
+    public static string Shard(string projectionName) => $"{projectionName}:All";
+
     /// <summary>
     /// Queues the claim of a page whose events end at <paramref name="lastSequence"/>: must be the
-    /// first statement the page queues for that read model.
+    /// first statement the page queues for that read model. <paramref name="shard"/> is the identity of
+    /// the shard running the page, whose progress row is kept from falling behind it (see the remarks).
     /// </summary>
-    public static void Claim(IDocumentOperations operations, string readModelTable, long lastSequence)
+    public static void Claim(IDocumentOperations operations, string readModelTable, long lastSequence, string shard)
     {
         ArgumentNullException.ThrowIfNull(operations);
         var table = Qualified(operations, readModelTable);
@@ -75,6 +91,12 @@ public static class AppliedSequence
             on conflict (read_model) do update set previous_seq = a.applied_seq, applied_seq = greatest(a.applied_seq, excluded.applied_seq)
             """,
             readModelTable, lastSequence);
+        operations.QueueSqlCommand(
+            $"""
+            update {operations.DocumentStore.Options.Events.DatabaseSchemaName}.mt_event_progression
+            set last_seq_id = ?, last_updated = transaction_timestamp() where name = ? and last_seq_id < ?
+            """,
+            lastSequence, shard, lastSequence);
     }
 
     /// <summary>

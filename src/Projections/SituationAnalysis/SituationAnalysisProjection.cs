@@ -73,7 +73,7 @@ public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analy
         // Only events above the last one applied (two daemons may run this shard at once): a page
         // applied again must not bring back a petition that a later page removed as merged. Every
         // page claims, so its batch always writes a row (see AppliedSequence).
-        AppliedSequence.Claim(operations, SituationAnalysisSchema.Table, events.Max(e => e.Sequence));
+        AppliedSequence.Claim(operations, SituationAnalysisSchema.Table, events.Max(e => e.Sequence), AppliedSequence.Shard(Name));
         if (submitted.Count == 0 && merged.Count == 0)
             return Task.CompletedTask;
         var previous = AppliedSequence.Previous(operations, SituationAnalysisSchema.Table);

@@ -46,7 +46,7 @@ public sealed class StatisticsProjection : IProjection
         if (events.Count == 0)
             return Task.CompletedTask;
         // Every page claims, even one that counts nothing, so its batch always writes a row (see AppliedSequence).
-        AppliedSequence.Claim(operations, ReadSideSchema.StatisticsTable, events.Max(e => e.Sequence));
+        AppliedSequence.Claim(operations, ReadSideSchema.StatisticsTable, events.Max(e => e.Sequence), AppliedSequence.Shard(ReadSideNames.Statistics));
         if (rows.Count == 0)
             return Task.CompletedTask;
         var previous = AppliedSequence.Previous(operations, ReadSideSchema.StatisticsTable);

@@ -73,7 +73,7 @@ public sealed class DuplicateDetectionSubscription : SubscriptionBase
         // but its progress update finds the progress moved (two nodes on the shard during a
         // handover), and a page without a submission or a status otherwise writes nothing. The index's
         // writes and the flags are idempotent, so the page that lost the race may run to the end.
-        AppliedSequence.Claim(operations, ReadSideSchema.DuplicateDetectionMark, page.SequenceCeiling);
+        AppliedSequence.Claim(operations, ReadSideSchema.DuplicateDetectionMark, page.SequenceCeiling, page.ShardName.Identity);
         var events = page.Events.Select(e => e.Data).ToList();
         var detect = !string.Equals(_configuration[EnabledSetting], "false", StringComparison.OrdinalIgnoreCase);
         DetectedPage detected;
