@@ -132,8 +132,11 @@ public class when_a_province_database_hangs(ThreeProvinces db, ITestOutputHelper
         output.WriteLine($"with {Shanghai}'s database hanging: live delivery {delivered.TotalSeconds:0.0} s, a pull {pulled.TotalSeconds:0.0} s, "
             + $"/health {checkedIn.TotalSeconds:0.0} s, a lag sample {sampledIn.TotalSeconds:0.0} s; {burst} connects during a burst of 20 probes and 20 pulls, which took {burstTook.TotalSeconds:0.0} s");
 
+        // Refuse from now on: with the listener open, every connect the stopping node still makes would wait
+        // in its backlog for its whole 15 s timeout, and the node's stop with it (about two minutes).
         await stop.CancelAsync();
         await accepting;
+        blackHole.Stop();
         lock (held)
             foreach (var client in held)
                 client.Dispose();
