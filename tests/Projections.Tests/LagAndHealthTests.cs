@@ -14,7 +14,8 @@ public class projection_lag_is_measured_and_a_stalled_daemon_is_unhealthy(Databa
     [Fact]
     public async Task the_gauges_report_lag_under_load_and_the_health_check_follows_the_daemon()
     {
-        await using var engine = await Engine.StartAsync(db);
+        // The daemon is paused below and must stay paused while the load piles up.
+        await using var engine = await Engine.StartAsync(db, configure: CaseEngineTestHost.KeepStoppedShardsStopped);
         var services = engine.Host.Services;
         var monitor = services.GetRequiredService<ProjectionLagMonitor>();
         var health = services.GetRequiredService<HealthCheckService>();

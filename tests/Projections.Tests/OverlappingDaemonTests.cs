@@ -25,7 +25,7 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
     [Fact]
     public async Task apply_every_event_once_and_the_read_models_equal_a_rebuild()
     {
-        await using var engine = await Engine.StartAsync(db);
+        await using var engine = await Engine.StartAsync(db, configure: CaseEngineTestHost.KeepStoppedShardsStopped);
         var coordinator = engine.Host.Services.GetRequiredService<IProjectionCoordinator>();
         // Every shard has a progress row, as in a handover between running nodes, so the losing
         // batch's progress update affects no row (rather than failing on the row's primary key).
@@ -35,7 +35,7 @@ public class two_daemons_running_the_same_shards_at_once(DatabaseFixture db, ITe
             await session.SaveChangesAsync();
         }
         await engine.Store.SettleAsync(CatchUp);
-        // The host's own (HotCold) daemon stays out of the way: the two daemons below are the overlap.
+        // The host's own daemon stays out of the way (paused, and kept paused): the two daemons below are the overlap.
         await coordinator.PauseAsync();
         var report = await new Workload(engine, petitions: 80, seed: 15, ticks: 40).RunAsync();
         output.WriteLine($"workload: {report.Commands} commands, {report.Events} events");

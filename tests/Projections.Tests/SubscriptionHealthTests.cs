@@ -22,7 +22,11 @@ public class a_stopped_subscription_turns_the_health_check_unhealthy(DatabaseFix
     [Fact]
     public async Task the_duplicate_detection_subscription_behind_and_not_advancing_is_unhealthy()
     {
-        await using var engine = await Engine.StartAsync(db, configure: o => o.DuplicateDetection = true);
+        await using var engine = await Engine.StartAsync(db, configure: o =>
+        {
+            o.DuplicateDetection = true;
+            CaseEngineTestHost.KeepStoppedShardsStopped(o);
+        });
         var services = engine.Host.Services;
         var health = services.GetRequiredService<HealthCheckService>();
         var monitor = services.GetRequiredService<ProjectionLagMonitor>();

@@ -23,6 +23,28 @@ public static class CaseEngineTestHost
         return StartAsync(db.ConnectionString, clock, configure, configureHost);
     }
 
+    /// <summary>
+    /// For a test that stops or pauses shards on purpose and then looks at them stopped: a Solo node (like a
+    /// cluster's leader) looks at its agents every <c>CheckAssignmentPeriod</c> (5 s, ReadSideDistribution)
+    /// and starts every shard it finds stopped (Wolverine's NodeAgentController), so a coordinator's
+    /// <c>PauseAsync</c> or a daemon's <c>StopAgentAsync</c> would hold only until that look. This pushes the
+    /// next look past the test; the shards the test stops stay stopped until it starts them. Use as
+    /// <c>configure</c>, after the test's other options.
+    /// </summary>
+    public static void KeepStoppedShardsStopped(CaseEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var solo = options.ConfigureWolverine;
+        options.ConfigureWolverine = opts =>
+        {
+            solo?.Invoke(opts);
+            opts.Durability.CheckAssignmentPeriod = NoAssignmentCheck;
+        };
+    }
+
+    /// <summary>The assignment period of <see cref="KeepStoppedShardsStopped"/>: longer than any test.</summary>
+    public static readonly TimeSpan NoAssignmentCheck = TimeSpan.FromHours(1);
+
     /// <summary>The event chain key of every test host in this process (random, never in the repository).</summary>
     public static CaseEngine.Workflow.Integrity.EventChainKey TestEventChainKey { get; } = CaseEngine.Workflow.Integrity.EventChainKey.Generate("tests");
 

@@ -216,6 +216,8 @@ public static class CaseEngineSetup
         services.TryAddSingleton<CaseEngine.Workflow.Publications.PublicationStore>();
         // The demo's texts for citizens, on the embedded database only.
         services.AddHostedService<CaseEngine.Workflow.Publications.DemoPublications>();
+        // The command pipeline compiled at start, not by the first command (after Wolverine's own start).
+        services.AddHostedService<CaseEngine.Workflow.Hosting.CommandPipelineWarmup>();
         // Outbox, dead-letter and broker state as plain values, with or without a broker.
         services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<CaseEventSender>()));
         // Commands, deadlines, overdue, outbox and dead-letter instruments (docs/operations.md, Metrics).

@@ -150,7 +150,11 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     [Fact]
     public async Task the_submission_writes_no_index_row_and_every_candidate_is_flagged_by_one_command()
     {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o =>
+        {
+            o.DuplicateDetection = true;
+            CaseEngineTestHost.KeepStoppedShardsStopped(o); // detection is stopped below and must stay stopped
+        });
         var daemon = await engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForDatabase(Province.Demo);
         var sun = new PetitionerDetails("孙八", "13600001111", "340101198801018888", null);
         var first = await Submit(engine, Petition(0, who: sun), "citizen-sun");
@@ -177,7 +181,11 @@ public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db)
     [Fact]
     public async Task a_page_compares_each_petition_with_what_the_log_held_when_it_was_submitted()
     {
-        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o => o.DuplicateDetection = true);
+        await using var engine = await Engine.StartAsync(db, new FakeClock(Shanghai(2025, 3, 3)), o =>
+        {
+            o.DuplicateDetection = true;
+            CaseEngineTestHost.KeepStoppedShardsStopped(o); // detection is stopped below and must stay stopped
+        });
         var daemon = await engine.Host.Services.GetRequiredService<IProjectionCoordinator>().DaemonForDatabase(Province.Demo);
         var zhou = new PetitionerDetails("周九", "13600002222", "340101198901019999", null);
         var indexed = await Submit(engine, Petition(0, who: zhou));

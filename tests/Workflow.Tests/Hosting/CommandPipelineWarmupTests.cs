@@ -1,0 +1,28 @@
+using System.Reflection;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Commands;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine.Runtime;
+using Wolverine.Runtime.Handlers;
+
+namespace CaseEngine.Workflow.Tests.Hosting;
+
+/// <summary>
+/// A fresh node's first command waited while Wolverine generated and compiled the command's handler
+/// (3.7 s on an idle machine; past the operation's 30 s limit on a busy one, in CI). The host builds
+/// it while it starts, so it is there before any command arrives.
+/// </summary>
+public class when_a_node_starts(DatabaseFixture db) : IClassFixture<DatabaseFixture>
+{
+    [Fact]
+    public async Task the_command_handler_is_compiled_before_the_first_command()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var runtime = (WolverineRuntime)engine.Host.Services.GetRequiredService<IWolverineRuntime>();
+        var chain = runtime.Handlers.ChainFor<CommandEnvelope>().ShouldNotBeNull();
+        // Wolverine keeps the compiled handler on the chain and does not expose it: read it as it stands.
+        var handler = typeof(HandlerChain).GetProperty("Handler", BindingFlags.Instance | BindingFlags.NonPublic)
+            .ShouldNotBeNull("Wolverine's HandlerChain.Handler (internal) is gone: find another way to see the compiled handler");
+        handler.GetValue(chain).ShouldNotBeNull("no command was sent, yet the handler is built");
+    }
+}
