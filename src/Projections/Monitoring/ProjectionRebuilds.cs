@@ -108,6 +108,9 @@ public static class ProjectionRebuilds
     {
         {
             // This host's detection stops while its index is written again up to where it stood, and goes on from there.
+            // Wolverine starts a stopped shard again at its next assignment check (5 s; ReadSideDistribution), and a
+            // detection run by another node is not stopped at all: as in the offline rebuild, the index follows the
+            // detection's progress until it stands still, so no row is lost, but a flag may be missed meanwhile.
             var detection = daemon.CurrentAgents().Select(a => a.Name.Identity)
                 .FirstOrDefault(n => n.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal));
             if (detection is not null)
