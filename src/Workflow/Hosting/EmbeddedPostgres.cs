@@ -163,7 +163,15 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
             throw;
         }
         AppDomain.CurrentDomain.ProcessExit += server.OnProcessExit;
-        server.StartWatchdog();
+        try
+        {
+            server.StartWatchdog();
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
         return server;
     }
 
@@ -449,10 +457,12 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
     // group of the app (closing its terminal, Ctrl+C) does not kill the watchdog with it. It stops
     // only a postmaster whose working folder is this data folder. Paths travel as arguments, not as
     // script text.
+    private static readonly TimeSpan WatchdogStartTimeout = TimeSpan.FromSeconds(30);
+
     private void StartWatchdog()
     {
         const string script =
-            "trap '' HUP INT; exec </dev/null >/dev/null 2>&1; " +
+            "trap '' HUP INT; echo watching; exec </dev/null >/dev/null 2>&1; " +
             "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; " +
             "if [ -f \"$2/postmaster.pid\" ]; then " +
             "  pid=$(head -n 1 \"$2/postmaster.pid\"); " +
@@ -482,6 +492,12 @@ public sealed class EmbeddedPostgres : IDisposable, IAsyncDisposable
         try
         {
             using var watchdog = Process.Start(info);
+            // Started is not yet watching: until the loop has its own session and ignores SIGHUP, a terminal
+            // closed right after the start (the app's process group hung up) would kill it with the app and
+            // leave the cluster running. It says "watching" once both hold; the start returns after that.
+            // Only this first line is read: the loop then writes nowhere, so nobody waits on its pipes.
+            if (watchdog is not null && !watchdog.StandardOutput.ReadLineAsync().Wait(WatchdogStartTimeout))
+                throw new InvalidOperationException($"The embedded PostgreSQL's watchdog did not start within {WatchdogStartTimeout.TotalSeconds:0} s.");
         }
         catch (System.ComponentModel.Win32Exception)
         {

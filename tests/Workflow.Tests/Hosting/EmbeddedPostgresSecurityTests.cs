@@ -288,7 +288,14 @@ public sealed class when_the_terminal_of_a_host_is_closed
                 await hangup.WaitForExitAsync();
             await host.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
-            (await GoneWithinAsync(() => IsRunning(postmaster), TimeSpan.FromSeconds(30))).ShouldBeTrue("the postmaster still runs");
+            if (!await GoneWithinAsync(() => IsRunning(postmaster), TimeSpan.FromSeconds(30)))
+            {
+                // Said when it fails (once in CI, on a loaded machine): which watchdogs run, and what the postmaster is doing.
+                var watchdogs = Directory.EnumerateDirectories("/proc").Select(CommandLine)
+                    .Where(c => c.Contains("caseengine-pg-watchdog", StringComparison.Ordinal) && c.Contains(cluster, StringComparison.Ordinal));
+                var state = File.ReadAllText($"/proc/{postmaster}/stat").Split(')').Last().Trim().Split(' ')[0];
+                false.ShouldBeTrue($"the postmaster still runs (state {state}); its cluster's watchdogs: [{string.Join(" | ", watchdogs)}]");
+            }
             (await GoneWithinAsync(() => Directory.Exists(cluster), TimeSpan.FromSeconds(30))).ShouldBeTrue("the cluster folder is still there");
         }
         finally
@@ -300,6 +307,52 @@ public sealed class when_the_terminal_of_a_host_is_closed
                 EmbeddedPostgres.CleanUpAbandonedClusters(root, EmbeddedPostgres.FindBinDirectory());
                 Directory.Delete(root, recursive: true);
             }
+        }
+    }
+
+    // The hang-up above came right after "ready" and once found the watchdog not yet in its own session:
+    // it died with the app and the cluster ran on (CI, a loaded machine). The start now returns only once
+    // the watchdog has left the app's session and ignores SIGHUP; looked at the instant the start returns.
+    [Fact]
+    public void the_watchdog_has_its_own_session_and_ignores_the_hangup_when_the_start_returns()
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"caseengine-pg-test-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root, (UnixFileMode)Convert.ToInt32("755", 8));
+        try
+        {
+            using (var server = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { Name = "watchdog", RootDirectory = root, FastUnsafe = true }))
+            {
+                // This process's children (the watchdog is one: setsid runs in the child it was started in).
+                var watchdog = Directory.EnumerateDirectories($"/proc/{Environment.ProcessId}/task")
+                    .SelectMany(t => File.ReadAllText(Path.Combine(t, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    .Select(pid => (Pid: pid, CommandLine: CommandLine($"/proc/{pid}")))
+                    .Where(p => p.CommandLine.Contains("caseengine-pg-watchdog", StringComparison.Ordinal)
+                        && p.CommandLine.Contains(server.DataDirectory, StringComparison.Ordinal))
+                    .ShouldHaveSingleItem($"one watchdog of {server.DataDirectory}");
+                var stat = File.ReadAllText($"/proc/{watchdog.Pid}/stat").Split(')').Last().Trim().Split(' ');
+                var ours = File.ReadAllText($"/proc/{Environment.ProcessId}/stat").Split(')').Last().Trim().Split(' ');
+                // Fields after the command: state, ppid, pgrp, session.
+                stat[3].ShouldNotBe(ours[3], "the watchdog is still in the app's session");
+                var ignored = File.ReadLines($"/proc/{watchdog.Pid}/status").Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+                (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & 1UL).ShouldBe(1UL, "SIGHUP (signal 1) is not ignored yet");
+            }
+        }
+        finally
+        {
+            EmbeddedPostgres.CleanUpAbandonedClusters(root, EmbeddedPostgres.FindBinDirectory());
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static string CommandLine(string procFolder)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procFolder, "cmdline")).Replace('\0', ' ');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
         }
     }
 
