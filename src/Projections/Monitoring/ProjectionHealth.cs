@@ -76,8 +76,12 @@ public sealed class ProjectionLagSampler(ProjectionLagMonitor monitor, IServiceP
 /// crash, the shard never resumed). Every projection and subscription here applies each event once
 /// whoever else runs the shard (<c>AppliedSequence</c>, idempotent flags), so starting such a shard
 /// again from its stored progress is safe. A shard found in that state on two samples in a row is
-/// started again; a shard stopped for any other reason (a bug, an operator) is left stopped and the
-/// projections health check reports it once it falls behind.
+/// started again. Wolverine's own assignment check (every 5 s, ReadSideDistribution) starts again every
+/// shard that stopped with no failure or one it classes as passing — also one an operator paused — but
+/// leaves alone those it classes as recurring (a poison event, an unreadable body, a progression row two
+/// processes fought over: Wolverine's GH-3638); this restarts the overlap and outage ones among them. A
+/// shard stopped for any other reason stays stopped and the projections health check reports it once it
+/// falls behind.
 /// </summary>
 public sealed class ShardRestarts(ILogger logger)
 {
