@@ -214,15 +214,24 @@ public sealed class Api : IAsyncDisposable
         return Load.RunAsync(clients, duration, async (client, _) => await PostAsync(body, tokens[client][turns[client]++ % OfficersPerReader]), maxOperationsPerClient);
     }
 
-    /// <summary>The department with the most open items: the heaviest inbox page to read.</summary>
+    /// <summary>
+    /// The department with the most open items over every province database the master lists: the heaviest
+    /// inbox page to read. (It read the master database, which has no inbox, once provinces had databases.)
+    /// </summary>
     public async Task<(string DepartmentId, long Items)> BusiestInboxAsync()
     {
-        await using var conn = new NpgsqlConnection(_app.Services.GetRequiredService<CaseEngineDatabase>().ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(
-            $"select department_id, count(*) from {Store.Options.DatabaseSchemaName}.{ReadSideSchema.InboxTable} group by 1 order by 2 desc limit 1", conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetString(0), reader.GetInt64(1)) : ("340102-PO", 0);
+        var busiest = ("340102-PO", 0L);
+        foreach (var database in (await Store.Storage.AllDatabases()).OfType<Marten.Storage.IMartenDatabase>())
+        {
+            await using var conn = database.CreateConnection();
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand(
+                $"select department_id, count(*) from {Store.Options.DatabaseSchemaName}.{ReadSideSchema.InboxTable} group by 1 order by 2 desc limit 1", conn);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            if (await reader.ReadAsync() && reader.GetInt64(1) > busiest.Item2)
+                busiest = (reader.GetString(0), reader.GetInt64(1));
+        }
+        return busiest;
     }
 
     private Task<string> PostAsync(string body, string? token) => SubmissionClients.PostGraphQLAsync(_http, body, token);

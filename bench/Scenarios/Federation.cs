@@ -198,26 +198,9 @@ public static class Federation
         var backgroundDone = await load;
 
         await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
-        var (department, items) = await BusiestInboxAsync(topology, api.Store.Options.DatabaseSchemaName);
+        var (department, items) = await api.BusiestInboxAsync();
         var t6 = await api.InboxPagesAsync(department, 32, seconds);
         return new Figures(t1.Value.Best, t1.Value.Clients, t1.Value.Cpu, rate, inbox, statistics, backgroundDone, t6, department, items);
-    }
-
-    /// <summary>The department with the most open items over every province database.</summary>
-    private static async Task<(string Department, long Items)> BusiestInboxAsync(Topology topology, string schema)
-    {
-        var busiest = ("340102-PO", 0L);
-        foreach (var connectionString in topology.Provinces.Values)
-        {
-            await using var conn = new NpgsqlConnection(connectionString);
-            await conn.OpenAsync();
-            await using var cmd = new NpgsqlCommand(
-                $"select department_id, count(*) from {schema}.{ReadSideSchema.InboxTable} group by 1 order by 2 desc limit 1", conn);
-            await using var reader = await cmd.ExecuteReaderAsync();
-            if (await reader.ReadAsync() && reader.GetInt64(1) > busiest.Item2)
-                busiest = (reader.GetString(0), reader.GetInt64(1));
-        }
-        return busiest;
     }
 
     /// <summary>T5 over a topology: inbox, overdue and statistics rebuilt in every database, <paramref name="databasesAtOnce"/> at a time.</summary>
