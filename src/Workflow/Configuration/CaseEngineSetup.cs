@@ -216,7 +216,7 @@ public static class CaseEngineSetup
         services.TryAddSingleton<CaseEngine.Workflow.Publications.PublicationStore>();
         // The demo's texts for citizens, on the embedded database only.
         services.AddHostedService<CaseEngine.Workflow.Publications.DemoPublications>();
-        // The command pipeline compiled at start, not by the first command (after Wolverine's own start).
+        // The command pipeline compiled once the host has started, not by the first command.
         services.AddHostedService<CaseEngine.Workflow.Hosting.CommandPipelineWarmup>();
         // Outbox, dead-letter and broker state as plain values, with or without a broker.
         services.TryAddSingleton(sp => new IntegrationStatus(sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>(), sp.GetService<CaseEventSender>()));
