@@ -186,7 +186,13 @@ public static class CaseEngineSetup
             // The read side is spread over the nodes by Wolverine's leader: every async projection and
             // subscription of a province's database runs on exactly one node (a database's agents stay
             // together), and moves to another node when its node stops sending heartbeats (ReadSideDistribution).
-            .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+            .IntegrateWithWolverine(w =>
+            {
+                w.UseWolverineManagedEventSubscriptionDistribution = true;
+                // Wolverine's tables in each database are made by ProvinceDatabases.ReadyAsync (AppliedSchema): left
+                // to Marten's AutoCreate, Wolverine compared them again the first time it met each province's database.
+                w.AutoCreate = AutoCreate.None;
+            });
         // After the integration, which adds the PostgreSQL queue transport we do not use and whose start-up check of
         // every province database held a node's start ~100 s while one was down (UnusedPostgresqlTransport).
         UnusedPostgresqlTransport.Replace(services);

@@ -79,7 +79,7 @@ public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messag
         {
             try
             {
-                await database.ApplyAllConfiguredChangesToDatabaseAsync();
+                await AppliedSchema.EnsureAsync(database, "marten", () => database.ApplyAllConfiguredChangesToDatabaseAsync());
                 break;
             }
             catch (Marten.Exceptions.MartenSchemaException) when (attempt < 3)
@@ -90,11 +90,22 @@ public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messag
         if (messageStore is MultiTenantedMessageStore messages)
         {
             var inbox = await messages.GetDatabaseAsync(province);
-            await inbox.Admin.MigrateAsync();
+            await MigrateAsync(inbox);
         }
         if (await InboxCounts.SeedAsync(store, (IMartenDatabase)database, CancellationToken.None))
             logger.LogInformation("Counted the inbox per department in {Province}: it was written by a version without {Table}",
                 province, ReadSideSchema.InboxCountTable);
+    }
+
+    /// <summary>Wolverine's inbox, outbox and node tables of a database, compared in full only when it may lack them (<see cref="AppliedSchema"/>).</summary>
+    internal static async Task MigrateAsync(IMessageStore messages)
+    {
+        // Wolverine's own setting is None (CaseEngineSetup), so the migration says what it may do.
+        Task Migrate() => messages.Admin.MigrateAsync(JasperFx.AutoCreate.CreateOrUpdate);
+        if (messages is Weasel.Core.Migrations.IDatabase database)
+            await AppliedSchema.EnsureAsync(database, "wolverine", Migrate);
+        else
+            await Migrate();
     }
 
     /// <summary>The provinces with a database, in code order (reads the master table).</summary>

@@ -33,7 +33,7 @@ internal sealed class ProvinceDatabasesStart(ProvinceDatabases provinces, IMessa
         // Node registration and leadership live in the master database: it must answer, else nothing runs. The store
         // from the container, as Wolverine's integration with Marten builds it (the runtime's is set up only as it starts).
         if (messageStore is MultiTenantedMessageStore messages)
-            await messages.Main.Admin.MigrateAsync();
+            await ProvinceDatabases.MigrateAsync(messages.Main);
         var all = await provinces.AllAsync();
         if (all.Count == 0)
             throw new StartupException($"no province database is registered in the master database: set {ProvinceSettings.Section}:<code> "
