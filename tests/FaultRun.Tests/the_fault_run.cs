@@ -12,6 +12,7 @@ namespace CaseEngine.FaultRun.Tests;
 /// feed and a resuming subscriber equal the log, every read model equals its rebuild, and it all
 /// converges within 60 s of the last fault. The figures go to the test output.
 /// </summary>
+[RunsLong]
 public class the_fault_run(ITestOutputHelper output)
 {
     [Fact]

@@ -23,6 +23,7 @@ namespace CaseEngine.FaultRun.Tests;
 /// killed, the kill landing while their link commands are in flight, and more after it: each hand-down makes
 /// exactly one copy, mirrored on the national petition, and a copy's acceptance after the kill is reported back.
 /// </summary>
+[RunsLong]
 public class the_read_side_over_three_nodes(ITestOutputHelper output)
 {
     /// <summary>Issue 19's bound from a node's SIGKILL to its work running elsewhere (ReadSideDistribution: stale after 10 s).</summary>

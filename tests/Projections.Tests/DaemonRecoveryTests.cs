@@ -20,6 +20,7 @@ namespace CaseEngine.Projections.Tests;
 /// agent for good (writes worked again, projections never moved). The engine runs with its shipped
 /// configuration; the server goes away for a few seconds and comes back on the same port.
 /// </summary>
+[RunsLong]
 public class the_read_side_recovers_after_a_database_restart(RestartableCluster cluster, ITestOutputHelper output)
     : IClassFixture<RestartableCluster>
 {
@@ -144,6 +145,7 @@ public class the_read_side_recovers_after_a_database_restart(RestartableCluster 
 /// Afterwards every read model equals its rebuild, and the statistics count each acknowledged
 /// submission exactly once.
 /// </summary>
+[RunsLong]
 public class the_read_side_stays_exact_when_postgres_crashes_under_load_with_two_nodes(RestartableCluster cluster, ITestOutputHelper output)
     : IClassFixture<RestartableCluster>
 {

@@ -19,6 +19,7 @@ namespace CaseEngine.Projections.Tests;
 /// through the bus take about 25 s here; direct appends take a few seconds). The projection is the
 /// real async one.
 /// </summary>
+[RunsLong]
 public class walking_an_inbox_of_five_thousand_items_page_by_page(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private const string Office = "340101-PO";

@@ -16,6 +16,7 @@ namespace CaseEngine.GraphApi.Tests.Access;
 /// (and WebSocket for the subscription) against the real host. A served root field without a row
 /// here, or a row for a field no longer served, fails the test: a new field must state its rule.
 /// </summary>
+[RunsLong]
 public class when_the_access_matrix_is_walked(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     /// <summary>The answer classes: whatever is not an access refusal (ok, VALIDATION, INVALID_TRANSITION…) is Allow.</summary>

@@ -1,3 +1,4 @@
+using CaseEngine.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -16,6 +17,7 @@ namespace CaseEngine.GraphApi.Tests.Docs;
 /// server is stopped as Ctrl+C stops it, and the README's promise that the embedded database is
 /// thrown away is checked on its folder.
 /// </summary>
+[RunsLong]
 public partial class when_the_api_walkthrough_is_pasted
 {
     private const int SigInt = 2;

@@ -12,6 +12,7 @@ namespace CaseEngine.GraphApi.Tests.Http;
 /// GraphiQL on GET /graphql for browsers: in Development or with GraphiQL:Enabled, from assets that ship
 /// with the server; every other GET still reaches GraphQL over HTTP.
 /// </summary>
+[RunsLong]
 public class when_graphiql_is_opened(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private const string Chromium = Support.Chromium.Path;

@@ -10,6 +10,7 @@ namespace CaseEngine.GraphApi.Tests.Pages;
 /// PETITIONER token; signed in, a citizen submits, finds the petition under 我的信访 and acts on it without an
 /// access code; the token is kept in memory only.
 /// </summary>
+[RunsLong]
 public class when_a_citizen_signs_in_with_openid_connect(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private const string ClientId = "caseengine-pages";

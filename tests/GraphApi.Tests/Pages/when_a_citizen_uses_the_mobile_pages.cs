@@ -15,6 +15,7 @@ namespace CaseEngine.GraphApi.Tests.Pages;
 /// tracks with the access code, and after an officer's reply evaluates as dissatisfied and requests review.
 /// Every step waits on the page (playwright's locators), never on a timer.
 /// </summary>
+[RunsLong]
 public class when_a_citizen_uses_the_mobile_pages(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private static JsonElement Report(int code, string text)

@@ -11,6 +11,7 @@ namespace CaseEngine.GraphApi.Tests.Pages;
 /// token form): the inbox updates live, the offered acts work, a second tab meets the conflict and is
 /// refreshed, statistics move, an auditor time-travels, another department cannot open the petition.
 /// </summary>
+[RunsLong]
 public class when_an_officer_uses_the_workbench(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     [Fact]

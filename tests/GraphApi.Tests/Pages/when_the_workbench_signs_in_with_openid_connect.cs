@@ -11,6 +11,7 @@ namespace CaseEngine.GraphApi.Tests.Pages;
 /// (authorization code with PKCE, against a stub provider), keeps the token in memory only, and after the
 /// token expires and the officer signs in again its subscription resumes after the last event it saw.
 /// </summary>
+[RunsLong]
 public class when_the_workbench_signs_in_with_openid_connect(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private const string ClientId = "caseengine-workbench";

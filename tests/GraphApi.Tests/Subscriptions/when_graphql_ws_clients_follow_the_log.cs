@@ -10,6 +10,7 @@ namespace CaseEngine.GraphApi.Tests.Subscriptions;
 /// The reference graphql-transport-ws client (npm graphql-ws over ws) against the real server on a
 /// loopback port: replay then live, resume without gap or duplicate, refusals, and two nodes on one database.
 /// </summary>
+[RunsLong]
 public class when_graphql_ws_clients_follow_the_log(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private static readonly string Auditor = RemoteApi.Token(Role.Auditor, "auditor-1");

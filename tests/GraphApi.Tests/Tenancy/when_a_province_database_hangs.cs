@@ -25,6 +25,7 @@ namespace CaseEngine.GraphApi.Tests.Tenancy;
 /// provinces in turn, so every round waited for the hanging one; the health check and the lag sampler
 /// asked them in turn too (and one failing province made the whole lag sample fail).
 /// </summary>
+[RunsLong]
 public class when_a_province_database_hangs(ThreeProvinces db, ITestOutputHelper output) : IClassFixture<ThreeProvinces>
 {
     private const string Shanghai = "310000";

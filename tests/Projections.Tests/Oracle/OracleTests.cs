@@ -75,9 +75,11 @@ public sealed class BatchedOracleFixture : OracleFixture
     public override int? CachedStreams => 100;
 }
 
+[RunsLong]
 public sealed class the_read_models_equal_a_brute_force_recomputation_from_the_log(OracleFixture fixture, ITestOutputHelper output)
     : ReadModelOracle<OracleFixture>(fixture, output), IClassFixture<OracleFixture>;
 
+[RunsLong]
 public sealed class the_read_models_equal_a_brute_force_recomputation_when_commands_ran_in_batches(BatchedOracleFixture fixture, ITestOutputHelper output)
     : ReadModelOracle<BatchedOracleFixture>(fixture, output), IClassFixture<BatchedOracleFixture>;
 

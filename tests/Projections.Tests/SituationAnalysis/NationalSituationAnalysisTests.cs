@@ -17,6 +17,7 @@ namespace CaseEngine.Projections.Tests.SituationAnalysis;
 /// TF-IDF from the counts and baseline size of all four (a word one database's period lacks still has baseline
 /// subjects there).
 /// </summary>
+[RunsLong]
 public class when_the_nation_is_analysed_over_its_databases(NationAndThreeProvinces db) : IClassFixture<NationAndThreeProvinces>
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);

@@ -20,6 +20,7 @@ using IProjectionCoordinator = Marten.Events.Daemon.Coordination.IProjectionCoor
 namespace CaseEngine.Projections.Tests.SituationAnalysis;
 
 /// <summary>形势研判 on a seeded workload with a planted surge, through the real workflow and the async daemon.</summary>
+[RunsLong]
 public class when_one_countys_land_requisition_petitions_triple(DatabaseFixture db, ITestOutputHelper output) : IClassFixture<DatabaseFixture>
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);

@@ -19,6 +19,7 @@ using static CaseEngine.Workflow.Tests.Scenarios.Steps;
 namespace CaseEngine.Workflow.Tests.DuplicateDetection;
 
 /// <summary>Detection end to end: the flag on the new petition, linking, the index's privacy, rebuilds and repeats.</summary>
+[RunsLong]
 public class when_a_petitioner_submits_the_same_matter_again(DatabaseFixture db) : IClassFixture<DatabaseFixture>
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(30);

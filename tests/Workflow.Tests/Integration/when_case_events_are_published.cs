@@ -15,6 +15,7 @@ namespace CaseEngine.Workflow.Tests.Integration;
 /// the broker before the publishing subscription's progress moves, routed by region and type, masked as the feed
 /// masks it for an INTEGRATOR, read by a plain RabbitMQ client as an integrator would.
 /// </summary>
+[RunsLong]
 public sealed class when_case_events_are_published(DatabaseFixture db, RabbitMqFixture broker, ITestOutputHelper output)
     : IClassFixture<DatabaseFixture>, IClassFixture<RabbitMqFixture>
 {

@@ -20,6 +20,7 @@ namespace CaseEngine.Workflow.Tests.Tenancy;
 /// national petition, and the citizen's act on the national petition is carried to the copy. A petition an Anhui
 /// office transfers to Jiangsu's office is handed over the same way. Each copy is made once.
 /// </summary>
+[RunsLong]
 public class when_a_petition_is_handed_over_between_databases(NationAndThreeProvinces db) : IClassFixture<NationAndThreeProvinces>
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);

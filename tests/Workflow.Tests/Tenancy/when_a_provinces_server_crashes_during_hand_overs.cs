@@ -19,6 +19,7 @@ namespace CaseEngine.Workflow.Tests.Tenancy;
 /// Zhejiang. Hand-overs to Anhui keep arriving meanwhile; those to Zhejiang wait in the sending databases and
 /// arrive when its server is back; every petition handed over has exactly one copy, mirrored to its end.
 /// </summary>
+[RunsLong]
 public class when_a_provinces_server_crashes_during_hand_overs(NationAnhuiJiangsu db, ITestOutputHelper output) : IClassFixture<NationAnhuiJiangsu>
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(60);
