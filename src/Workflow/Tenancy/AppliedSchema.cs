@@ -77,11 +77,14 @@ public static class AppliedSchema
         IReadOnlyList<DbObjectName> names, CancellationToken ct)
     {
         // PostgreSQL folds unquoted names to lower case and cuts them at 63 bytes (NAMEDATALEN), as Marten's DDL leaves them.
+        // An index left invalid (a CREATE INDEX CONCURRENTLY that failed or was cut off) counts as missing.
         await using var command = new NpgsqlCommand($"""
             select (select fingerprint from {Quoted(schema)}.{Table} where component = $1),
                    (select count(*) from unnest($2::text[], $3::text[]) as wanted(nspname, objname)
                      where not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                                        where n.nspname = wanted.nspname and c.relname = wanted.objname)
+                                        left join pg_index i on i.indexrelid = c.oid
+                                        where n.nspname = wanted.nspname and c.relname = wanted.objname
+                                          and coalesce(i.indisvalid, true))
                        and not exists (select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                                         where n.nspname = wanted.nspname and p.proname = wanted.objname)
                        and not exists (select 1 from pg_constraint k join pg_namespace n on n.oid = k.connamespace
@@ -120,6 +123,11 @@ public static class AppliedSchema
         {
             // Another node created the table at the same moment (create table if not exists is not atomic with
             // itself): its record is as good as ours, and the next start compares again if it differs.
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction)
+        {
+            // A node whose role may not create tables in the schema (it was applied by a deploy step with another
+            // role) or a read-only server: the record only saves time, so its starts compare in full, as before it existed.
         }
     }
 

@@ -1,5 +1,6 @@
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CaseEngine.Workflow.Tests.Hosting;
@@ -90,6 +91,83 @@ public class when_a_node_readies_a_database_it_has_readied_before
         {
             await db.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task an_index_left_invalid_is_compared_again() => await OnNewDatabasesAsync(async db =>
+    {
+        await using (var engine = await Engine.StartAsync(db))
+            (await engine.SubmitAsync()).CaseNumber.ShouldNotBeNullOrEmpty();
+        // What a CREATE INDEX CONCURRENTLY cut off by a crash leaves: the name is there, the index is not usable.
+        var index = (await IndexesAsync(db.ProvinceConnectionString)).First();
+        await ExecuteAsync(db.ProvinceConnectionString, $"update pg_index set indisvalid = false where indexrelid = 'caseengine.{index}'::regclass");
+
+        using (var capture = StatementCapture.All(db.ProvinceConnectionString))
+        {
+            await using (var engine = await Engine.StartAsync(db))
+                (await engine.SubmitAsync()).CaseNumber.ShouldNotBeNullOrEmpty();
+            capture.Statements.Count(Compares).ShouldBeGreaterThan(0, "an invalid index is as good as missing");
+        }
+    });
+
+    [Fact]
+    public async Task a_node_whose_role_may_not_create_tables_is_not_stopped_by_the_record()
+    {
+        var db = new DatabaseFixture();
+        await db.InitializeAsync();
+        var role = $"ce_node_{Guid.NewGuid():N}"[..20];
+        var password = Guid.NewGuid().ToString("N");
+        try
+        {
+            // The schema applied by a deploy step with the owner's role, before the record existed.
+            await using (var engine = await Engine.StartAsync(db))
+                (await engine.SubmitAsync()).CaseNumber.ShouldNotBeNullOrEmpty();
+            foreach (var database in new[] { db.ConnectionString, db.ProvinceConnectionString })
+                await ExecuteAsync(database, $"drop table caseengine.{AppliedSchema.Table}");
+
+            // The nodes run as a role that reads and writes every table and may create nothing.
+            await ExecuteAsync(db.ConnectionString, $"create role {role} login password '{password}'");
+            foreach (var database in new[] { db.ConnectionString, db.ProvinceConnectionString })
+                await ExecuteAsync(database, $$"""
+                    grant connect on database "{{new NpgsqlConnectionStringBuilder(database).Database}}" to {{role}};
+                    do $$ declare s text; begin
+                      for s in select nspname from pg_namespace where nspname like 'caseengine%' loop
+                        execute format('grant usage on schema %I to {{role}}', s);
+                        execute format('grant select, insert, update, delete on all tables in schema %I to {{role}}', s);
+                        execute format('grant usage, select, update on all sequences in schema %I to {{role}}', s);
+                      end loop; end $$;
+                    """);
+            string As(string connectionString) =>
+                new NpgsqlConnectionStringBuilder(connectionString) { Username = role, Password = password }.ConnectionString;
+            await ProvinceDatabases.RecordAsync(db.ConnectionString, Province.Demo, As(db.ProvinceConnectionString));
+
+            // The record only saves time: a role that may not write it compares in full at every start, and starts.
+            // (Commands need more today: the first one creates the master's own tables if missing, MasterTables.)
+            for (var start = 0; start < 2; start++)
+            {
+                await using var engine = await Engine.StartAsync(As(db.ConnectionString));
+                (await engine.Host.Services.GetRequiredService<ProvinceDatabases>().ServesAsync(Province.Demo)).ShouldBeTrue();
+            }
+            (await ExistsAsync(db.ProvinceConnectionString, $"caseengine.{AppliedSchema.Table}")).ShouldBeFalse("the role may not create it");
+        }
+        finally
+        {
+            await db.DisposeAsync();
+            await ExecuteAsync(await PostgresServer.GetConnectionStringAsync(), $"drop role if exists {role}");
+        }
+    }
+
+    private static async Task<List<string>> IndexesAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select indexname from pg_indexes where schemaname = 'caseengine' and tablename = 'mt_doc_petition' and indexname like '%_idx_%' order by 1", connection);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            names.Add(reader.GetString(0));
+        return names;
     }
 
     public sealed record ExtraDocument(Guid Id);
