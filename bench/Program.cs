@@ -46,10 +46,10 @@ if (scale is not ("province" or "national"))
 bool Runs(string id) => scenario == "all" || string.Equals(scenario, id, StringComparison.OrdinalIgnoreCase);
 
 var seconds = TimeSpan.FromSeconds(quick ? 2 : 15);
-// The federation's idle mode (CASEENGINE_BENCH_FEDERATION=idle) writes its own results file, not over a full run's.
-var federationIdle = string.Equals(scenario, "federation", StringComparison.OrdinalIgnoreCase)
-    && string.Equals(Environment.GetEnvironmentVariable("CASEENGINE_BENCH_FEDERATION"), "idle", StringComparison.OrdinalIgnoreCase);
-var report = new Report(scale, quick, scenario == "all" ? null : federationIdle ? "federation-idle" : scenario.ToLowerInvariant());
+// The federation's modes (CASEENGINE_BENCH_FEDERATION=idle or t1) write their own results file, not over a full run's.
+var federationMode = string.Equals(scenario, "federation", StringComparison.OrdinalIgnoreCase)
+    && Environment.GetEnvironmentVariable("CASEENGINE_BENCH_FEDERATION") is { Length: > 0 } mode ? "federation-" + mode.ToLowerInvariant() : null;
+var report = new Report(scale, quick, scenario == "all" ? null : federationMode ?? scenario.ToLowerInvariant());
 var petitions = quick ? 300 : scale == "national" ? 1_000_000 : 100_000;
 if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PETITIONS") is { } n)
     petitions = int.Parse(n, System.Globalization.CultureInfo.InvariantCulture);

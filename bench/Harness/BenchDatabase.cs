@@ -39,7 +39,9 @@ public sealed class BenchDatabase : IAsyncDisposable
             FastUnsafe = false,
             KeptDirectory = keptDirectory,
             // When T1's CPU is broken down by component, PostgreSQL's time is broken down by statement too.
-            Settings = CpuBreakdown.Unavailable() is null ? [.. ServerSettings, "shared_preload_libraries=pg_stat_statements"] : ServerSettings,
+            // CASEENGINE_BENCH_PG_SETTINGS: more settings for one run, space-separated (e.g. max_parallel_workers_per_gather=0).
+            Settings = [.. ServerSettings, .. CpuBreakdown.Unavailable() is null ? ["shared_preload_libraries=pg_stat_statements"] : Array.Empty<string>(),
+                .. (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PG_SETTINGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)],
         });
         return new BenchDatabase(embedded.ConnectionString, embedded);
     }
@@ -92,7 +94,8 @@ public sealed class BenchDatabase : IAsyncDisposable
         await using var conn = new NpgsqlConnection(ServerConnectionString);
         await conn.OpenAsync();
         var facts = new Dictionary<string, string>();
-        foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "max_wal_size", "max_connections" })
+        var extra = (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PG_SETTINGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => s.Split('=')[0]).Where(n => System.Text.RegularExpressions.Regex.IsMatch(n, "^[a-z_.]+$"));
+        foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "full_page_writes", "shared_buffers", "max_wal_size", "max_connections" }.Concat(extra))
         {
             await using var cmd = new NpgsqlCommand($"show {setting}", conn);
             facts[setting] = (string)(await cmd.ExecuteScalarAsync())!;

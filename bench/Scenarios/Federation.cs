@@ -59,6 +59,13 @@ public static class Federation
                 await IdleAsync(report, topology, seconds);
             return;
         }
+        // CASEENGINE_BENCH_FEDERATION=t1: T1 at 32 clients only, with where PostgreSQL's CPU goes.
+        if (string.Equals(Environment.GetEnvironmentVariable("CASEENGINE_BENCH_FEDERATION"), "t1", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var topology in new[] { single, spread })
+                await T1ActivityAsync(report, topology, seconds, quick);
+            return;
+        }
 
         var probes = quick ? new[] { 8, 32 } : new[] { 16, 32, 64 };
         var figures = new Dictionary<Topology, Figures>();
@@ -116,25 +123,59 @@ public static class Federation
             $"statements over all its databases: {await CpuBreakdown.ClusterStatementsAsync(topology.Master, elapsed, "s")}");
     }
 
-    private static async Task<Figures> MeasureAsync(Report report, Topology topology, int[] probes, TimeSpan seconds, bool quick)
+    /// <summary>A started API on the topology's master, its JIT warmed by 32 clients in windows of the probes' length (as T1 in Program.cs).</summary>
+    private static async Task<(Api Api, Func<int, double?, ClientSpec> Spec)> StartWarmAsync(Report report, Topology topology, TimeSpan seconds, bool quick)
     {
-        await using var api = await Api.StartOnMasterAsync(topology.Master, topology.Rules);
+        var api = await Api.StartOnMasterAsync(topology.Master, topology.Rules);
         await api.WarmUpAsync();
         var tokens = api.PetitionerTokens(64);
-        ClientSpec Spec(int clients, double? rate = null) => new(ClientSpec.Submit, api.Url.ToString(), tokens, clients,
+        ClientSpec Spec(int clients, double? rate) => new(ClientSpec.Submit, api.Url.ToString(), tokens, clients,
             seconds.TotalSeconds, rate, SubmissionMix.NewRun(), [.. topology.EntryRegions]);
 
-        // As T1 in Program.cs: 32 clients in windows of the probes' length until the JIT settles (at most 8).
+        // 32 clients in windows of the probes' length until the JIT settles (at most 8).
         var (windows, compiled) = (0, 0L);
         do
         {
             var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
-            await SubmissionClients.InProcessOfTheirOwnAsync(Spec(32));
+            await SubmissionClients.InProcessOfTheirOwnAsync(Spec(32, null));
             compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - jitted;
             windows++;
         } while (!quick && compiled >= 500 && windows < 8);
         await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
         report.Note($"{topology.Name}: warm-up {windows} window(s) of {seconds.TotalSeconds:0} s at 32 clients; {compiled:N0} methods compiled in the last.");
+        return (api, Spec);
+    }
+
+    /// <summary>
+    /// CASEENGINE_BENCH_FEDERATION=t1: one T1 probe at 32 clients, with PostgreSQL's CPU by kind of
+    /// process, the sessions opened and the autovacuum runs over the window (<see cref="ClusterActivity"/>).
+    /// </summary>
+    private static async Task T1ActivityAsync(Report report, Topology topology, TimeSpan seconds, bool quick)
+    {
+        var (api, spec) = await StartWarmAsync(report, topology, seconds, quick);
+        await using var _ = api;
+        var cpu = await CpuMeter.StartAsync(topology.Master);
+        await using var activity = await ClusterActivity.StartAsync(topology.Master);
+        // CASEENGINE_BENCH_PG_PERF=<folder>: the whole machine sampled by perf over the window, for PostgreSQL's functions
+        // (perf report -i <file> --comm postgres --sort sym).
+        using var perf = Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PG_PERF") is { Length: > 0 } folder
+            ? System.Diagnostics.Process.Start("perf", $"record -a -F 499 -q -o {Path.Combine(folder, topology.Provinces.Count + ".perf.data")} -- sleep {seconds.TotalSeconds - 1:0}")
+            : null;
+        var before = cpu.Sample();
+        var o = await SubmissionClients.InProcessOfTheirOwnAsync(spec(32, null));
+        var used = (cpu.Sample() - before).PerOperation(o.Operations);
+        var where = activity is null ? "" : "; " + await activity.StopAsync(Math.Max(1, o.Operations), "submission");
+        if (perf is not null)
+            await perf.WaitForExitAsync();
+        report.Note($"{topology.Name}: T1 at 32 clients: {o.Measured.PerSecond:0}/s, p50 {Ms(o.Measured.P50)}, p99 {Ms(o.Measured.P99)}; {used}{where}" +
+            (o.Failures > 0 ? $"; {o.Failures} FAILED, first: {o.FirstFailure}" : ""));
+    }
+
+    private static async Task<Figures> MeasureAsync(Report report, Topology topology, int[] probes, TimeSpan seconds, bool quick)
+    {
+        var (api, spec) = await StartWarmAsync(report, topology, seconds, quick);
+        await using var _ = api;
+        ClientSpec Spec(int clients, double? rate = null) => spec(clients, rate);
 
         var cpu = await CpuMeter.StartAsync(topology.Master);
         // What the server and PostgreSQL spend with nothing submitted: the read side's, the timers' and the
