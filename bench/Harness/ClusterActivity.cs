@@ -171,19 +171,5 @@ public sealed class ClusterActivity : IAsyncDisposable
         return (sessions, vacuums, analyzes, databases.Count + 1);
     }
 
-    private static (int Parent, long Ticks, long ChildTicks)? Stat(int pid)
-    {
-        try
-        {
-            var text = File.ReadAllText($"/proc/{pid}/stat");
-            var f = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return (int.Parse(f[1], CultureInfo.InvariantCulture),
-                long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture),
-                long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
-        {
-            return null;
-        }
-    }
+    private static (int Parent, long Ticks, long ChildTicks)? Stat(int pid) => CpuMeter.Stat(pid);
 }

@@ -52,7 +52,8 @@ public sealed class CpuMeter
         return new CpuSample(server * 10.0, postgres * 10.0);
     }
 
-    private static (int Parent, long Ticks, long ChildTicks)? Stat(int pid)
+    /// <summary>A process's parent, its own user + system ticks and its reaped children's (/proc/&lt;pid&gt;/stat); null once it is gone.</summary>
+    internal static (int Parent, long Ticks, long ChildTicks)? Stat(int pid)
     {
         try
         {
