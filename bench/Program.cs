@@ -437,35 +437,11 @@ if (Runs("t9"))
 {
     await using var api = await Api.StartAsync(await database.CreateDatabaseAsync("bench_subscriptions"));
     await api.WarmUpAsync();
-    var subscribers = quick ? 20 : 1000;
-    if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_SUBSCRIBERS") is { } s)
-        subscribers = int.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
-    var filtered = subscribers * 9 / 10;
-    var interval = TimeSpan.FromSeconds(1.0 / 30);
     // Submissions enter at 30 regions with a petition office of their own, in turn (one a second each at
     // 30/s); the filtered subscribers follow those 30 offices, 30 subscribers each, so each sees about one
     // event a second and the unfiltered ones see everything.
-    var entryRegions = Dataset.EntryRegions(CaseEngine.Workflow.Rules.RuleBook.Demo().Directory, "province").Take(30).ToList();
-    await Subscriptions.MeasureAsync(api, 2, 1, TimeSpan.FromSeconds(1), interval, entryRegions);   // warm up the subscription path; not reported
-    var r = await Subscriptions.MeasureAsync(api, subscribers, filtered, seconds, interval, entryRegions);
-    var complete = r.Missing == 0 && r.Duplicates == 0 && r.OutOfOrder == 0 && r.Failures.Count == 0;
-    report.Add(new ResultRow("T9", $"subscription delivery to {r.Subscribers:N0} authenticated graphql-transport-ws clients ({r.Filtered:N0} filtered by department, " +
-        $"{r.Subscribers - r.Filtered:N0} unfiltered), submitPetition {1 / interval.TotalSeconds:0}/s over HTTP",
-        $"p50 {Ms(r.Latency.P50)}, p99 {Ms(r.Latency.P99)}, max {Ms(r.Latency.Percentile(1))}; {r.Received:N0} of {r.Expected:N0} deliveries",
-        "—", null, "p99 ≤ 250 ms, every client gets every event it selects", r.Latency.P99 <= 250 && complete,
-        $"{r.Events:N0} events from {r.Submitted:N0} submissions in {r.Drive.TotalSeconds:0.0} s; missing {r.Missing:N0} (at {r.ClientsMissing} clients), " +
-        $"duplicates {r.Duplicates:N0}, out of order {r.OutOfOrder:N0}; {r.ClosedCleanly} of {r.Subscribers} sockets closed cleanly; " +
-        $"the clients' own process used {r.ClientCpuDriveMs:N0} ms CPU during the {r.Drive.TotalSeconds:0.0} s of submissions ({r.ClientCpuDriveMs / r.Drive.TotalMilliseconds:P0} of a core), {r.ClientCpuMs:N0} ms in all"));
-    report.Note($"T9: each client is a distinct caller (an INTEGRATOR token of its own) and subscribes with after = {r.After} (the committed end of the log once the warm-up has settled), so nothing is replayed; " +
-        $"the filtered ones follow the petition offices of {entryRegions.Count} regions ({string.Join(", ", entryRegions.Take(3))}, …) in turn, where the submissions enter in turn. " +
-        $"All {r.Subscribers} had joined the server's live tail {r.Connect.TotalMilliseconds:0} ms after the client process started. Latency = client receipt − the event's occurredAt, " +
-        "which is Marten's event timestamp (TimeProvider.System in the server, the same clock as the client's process) taken when the event is appended, before the commit, " +
-        "so it includes the append → commit time and is an upper bound on commit → delivery. Measured from the submission's HTTP response instead (a lower bound), " +
-        $"PetitionSubmitted deliveries took p50 {Ms(r.FromResponse.P50)}, p99 {Ms(r.FromResponse.P99)}; occurredAt → response was p50 {Ms(r.AppendToResponse.P50)}, p99 {Ms(r.AppendToResponse.P99)}. " +
-        $"The server polls the committed log every {api.Services.GetRequiredService<CaseEngine.GraphApi.Reading.LiveEventsOptions>().PollMilliseconds} ms (GraphQL:Subscriptions:PollMilliseconds), which sets the floor. " +
-        "Clients, server and PostgreSQL share the machine.");
-    foreach (var failure in r.Failures)
-        report.Note($"T9 client failure: {failure}");
+    await Subscriptions.ReportAsync(report, api, Dataset.EntryRegions(CaseEngine.Workflow.Rules.RuleBook.Demo().Directory, "province").Take(30).ToList(),
+        seconds, quick, "T9");
 }
 
 if (scenario == "load")
@@ -477,3 +453,4 @@ return 0;
 static ResultRow WorkingSetRow(string during, WorkingSet ws, TimeSpan interval) =>
     new("WS", $"peak working set of the bench process {during}", $"{ws.PeakMiB:0} MiB", "—", null, "report", null,
         $"the engine runs in the bench process (PostgreSQL's memory is not counted); {ws.Describe(interval)}");
+

@@ -139,8 +139,10 @@ public sealed class ClientProcess : IAsyncDisposable
 /// <param name="EntryRegions">where the submissions enter</param>
 /// <param name="Departments">subscribers: the department filter of each (null = unfiltered), one per token</param>
 /// <param name="After">subscribers: follow the log from this sequence</param>
+/// <param name="Afters">for subscribers: each one's <c>after</c>, the committed end of the log it follows</param>
+/// <param name="Logs">for subscribers: the log each one follows (a province's code, or the national log's key)</param>
 public sealed record ClientSpec(string Mode, string Url, string?[] Tokens, int Clients, double Seconds, double? Rate, long Run,
-    string[] EntryRegions, string?[]? Departments = null, long After = 0)
+    string[] EntryRegions, string?[]? Departments = null, long[]? Afters = null, string[]? Logs = null)
 {
     public const string Submit = "submit";
     public const string Subscribe = "subscribe";

@@ -59,6 +59,19 @@ public static class Federation
                 await IdleAsync(report, topology, seconds);
             return;
         }
+        // CASEENGINE_BENCH_FEDERATION=t9: T9 on each topology. Over 31 databases the filtered subscribers follow
+        // their province's own log and the unfiltered ones the national log, each with its own sequence.
+        if (string.Equals(Environment.GetEnvironmentVariable("CASEENGINE_BENCH_FEDERATION"), "t9", StringComparison.OrdinalIgnoreCase))
+        {
+            foreach (var topology in new[] { single, spread })
+            {
+                await using var api = await Api.StartOnMasterAsync(topology.Master, topology.Rules);
+                await api.WarmUpAsync();
+                await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
+                await Subscriptions.ReportAsync(report, api, topology.EntryRegions, seconds, quick, $"T9 {topology.Name}");
+            }
+            return;
+        }
         // CASEENGINE_BENCH_FEDERATION=t1: T1 at 32 clients only, with where PostgreSQL's CPU goes.
         if (string.Equals(Environment.GetEnvironmentVariable("CASEENGINE_BENCH_FEDERATION"), "t1", StringComparison.OrdinalIgnoreCase))
         {

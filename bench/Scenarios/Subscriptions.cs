@@ -6,26 +6,39 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using CaseEngine.Bench.Harness;
 using CaseEngine.Domain;
+using CaseEngine.GraphApi.Auth;
 using CaseEngine.GraphApi.Reading;
+using CaseEngine.Workflow.Tenancy;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using static CaseEngine.Bench.Harness.Report;
 
 namespace CaseEngine.Bench.Scenarios;
 
 /// <summary>What T9 saw: deliveries against expectations, latency from the event's stored timestamp to the client's receipt.</summary>
 /// <param name="ClientCpuMs">the subscribers' process: CPU time while the submissions ran, and in all (connect, drive, drain, close)</param>
+/// <param name="Afters">each followed log's committed end when the subscribers connected (its key: a province's code or the national log's)</param>
 public sealed record SubscriptionResult(
     int Subscribers, int Filtered, int Submitted, int Events, long Expected, long Received, long Missing, int ClientsMissing,
     long Duplicates, long OutOfOrder, IReadOnlyList<string> Failures, int ClosedCleanly, Measured Latency,
-    Measured FromResponse, Measured AppendToResponse, TimeSpan Connect, TimeSpan Drive, long After, double ClientCpuDriveMs, double ClientCpuMs);
+    Measured FromResponse, Measured AppendToResponse, TimeSpan Connect, TimeSpan Drive, IReadOnlyDictionary<string, long> Afters,
+    double ClientCpuDriveMs, double ClientCpuMs, Measured FilteredLatency, Measured UnfilteredLatency, string Connections, int Refused);
 
 /// <summary>What the subscribers' process saw (sent back as JSON).</summary>
+/// <param name="FilteredLatenciesMs">the latencies of the subscribers filtered by a department (their province's log), and of the others (the national log)</param>
 public sealed record SubscriberOutcome(long Expected, long Received, long Missing, int ClientsMissing, long Duplicates, long OutOfOrder,
-    string[] Failures, int ClosedCleanly, double[] LatenciesMs, double[] FromResponseMs, double[] AppendToResponseMs, double CpuDriveMs, double CpuMs);
+    string[] Failures, int ClosedCleanly, double[] LatenciesMs, double[] FromResponseMs, double[] AppendToResponseMs, double CpuDriveMs, double CpuMs,
+    double[] FilteredLatenciesMs, double[] UnfilteredLatenciesMs);
 
-/// <summary>What the bench tells the subscribers once the submissions have answered: every event to expect (sequence, department) and when each submission was answered.</summary>
-public sealed record SubscriberExpectations(long[] Sequences, string?[] Departments, Dictionary<string, DateTimeOffset> Answered);
+/// <summary>
+/// What the bench tells the subscribers once the submissions have answered: per log followed, every event to
+/// expect (its sequence in that log, its department), and when each submission was answered.
+/// </summary>
+public sealed record SubscriberExpectations(Dictionary<string, LogExpectations> Logs, Dictionary<string, DateTimeOffset> Answered);
+
+/// <summary>The events of one log in (after, end]: their sequences in that log and the department each stored.</summary>
+public sealed record LogExpectations(long[] Sequences, string?[] Departments);
 
 /// <summary>
 /// T9: N real graphql-transport-ws clients (ClientWebSocket), in a process of their own
@@ -51,20 +64,30 @@ public static class Subscriptions
         var feed = api.Services.GetRequiredService<EventFeed>();
         var live = api.Services.GetRequiredService<LiveEvents>();
         var directory = api.Services.GetRequiredService<CaseEngine.Workflow.Rules.RuleBook>().Directory;
+        var provinces = api.Services.GetRequiredService<ProvinceDatabases>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         var ct = timeout.Token;
         var offices = entryRegions.Select(r => directory.PetitionOfficeOf(r)!.Id).ToArray();
+        var departments = Enumerable.Range(0, subscribers).Select(i => i < filtered ? offices[i % offices.Length] : null).ToArray();
+        var subjects = Enumerable.Range(0, subscribers).Select(i => $"integrator-bench-{i}").ToArray();
 
-        // Nothing is being written now, so the committed prefix is the end of the log: following
-        // from there is live only (the contract's `after` replays every stored event beyond it).
-        var after = await CommittedEndAsync(api, feed, ct);
+        // The log each subscriber follows, as the server chooses it: a department's province's own log, or the
+        // national log (its own sequence) for an unfiltered integrator; each numbers its events its own way.
+        var logs = new string[subscribers];
+        for (var i = 0; i < subscribers; i++)
+            logs[i] = await feed.LogOfAsync(new FeedQuery(0, 1, null, departments[i]), new Caller(new Actor(subjects[i], Role.Integrator, null), false))
+                ?? throw new InvalidOperationException($"no log for a subscriber filtering by {departments[i] ?? "nothing"}");
+        // Every log of the deployment, the national one included (every province feeds it). Nothing is being
+        // written now, so each one's committed end is where following it is live only (the contract's `after`
+        // replays every stored event beyond it).
+        var everyLog = (await provinces.AllAsync()).Append(NationalLog.Key).Distinct(StringComparer.Ordinal).ToList();
+        var starts = await SettledEndsAsync(api, feed, everyLog, null, ct);
         var baseline = live.LiveCount;
 
         var connect = Stopwatch.StartNew();
         var spec = new ClientSpec(ClientSpec.Subscribe, api.WebSocketUri.ToString(),
-            [.. Enumerable.Range(0, subscribers).Select(i => api.Mint($"integrator-bench-{i}", Role.Integrator, null))],
-            subscribers, duration.TotalSeconds, null, 0, [.. entryRegions],
-            [.. Enumerable.Range(0, subscribers).Select(i => i < filtered ? offices[i % offices.Length] : null)], after);
+            [.. subjects.Select(s => api.Mint(s, Role.Integrator, null))],
+            subscribers, duration.TotalSeconds, null, 0, [.. entryRegions], departments, [.. logs.Select(l => starts[l])], logs);
         await using var clients = await ClientProcess.StartAsync(spec);
         await clients.WaitReadyAsync(TimeSpan.FromMinutes(5));
         // A subscription has joined the server's live tail once LiveEvents counts it (no replay was due).
@@ -76,26 +99,83 @@ public static class Subscriptions
         var drive = Stopwatch.StartNew();
         var submissions = new List<Task>();
         var answered = new System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset>();
+        var refused = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using (var timer = new PeriodicTimer(interval))
         {
             for (var i = 0; drive.Elapsed < duration && await timer.WaitForNextTickAsync(ct); i++)
-                submissions.Add(SubmitAsync(api, i, entryRegions[i % entryRegions.Count], answered));
+                submissions.Add(SubmitAsync(api, i, entryRegions[i % entryRegions.Count], answered, refused));
         }
         await Task.WhenAll(submissions);
         drive.Stop();
+        // The connections the server holds at the end of the drive, by database (a federation's budget).
+        var connections = await BackendsAsync(api, ct);
 
-        // Every submission has answered, so its events are committed. Let follow-up work settle, then
-        // expect every event in (after, end] at every unfiltered client, and its department's at the others.
+        // Every submission has answered, so its events are committed. Let follow-up work settle (and the national
+        // log take in what the provinces committed), then expect at every subscriber the events of its log in
+        // (after, end]: all of them unfiltered, its department's filtered.
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        var end = await CommittedEndAsync(api, feed, ct);
-        var (sequences, departments) = await SequencesAsync(api, after, end, ct);
-        await clients.SendAsync(new SubscriberExpectations(sequences, departments, new(answered)));
+        var ends = await SettledEndsAsync(api, feed, everyLog, starts, ct);
+        var expected = new Dictionary<string, LogExpectations>(StringComparer.Ordinal);
+        foreach (var log in logs.Distinct(StringComparer.Ordinal))
+            expected[log] = await EventsAsync(feed, log, starts[log], ends[log], ct);
+        await clients.SendAsync(new SubscriberExpectations(expected, new(answered)));
         var r = await clients.ResultAsync<SubscriberOutcome>(TimeSpan.FromMinutes(3));
-        return new SubscriptionResult(subscribers, filtered, submissions.Count, sequences.Length, r.Expected, r.Received, r.Missing,
-            r.ClientsMissing, r.Duplicates, r.OutOfOrder, r.Failures, r.ClosedCleanly, new Measured(r.LatenciesMs.Length, drive.Elapsed, r.LatenciesMs),
+        // The events themselves: a province's own log holds each once (the national log holds them again).
+        var events = 0;
+        foreach (var log in everyLog.Where(l => l != NationalLog.Key))
+            events += (await EventsAsync(feed, log, starts[log], ends[log], ct)).Sequences.Length;
+        return new SubscriptionResult(subscribers, filtered, submissions.Count, events, r.Expected, r.Received, r.Missing,
+            r.ClientsMissing, r.Duplicates, r.OutOfOrder, [.. r.Failures, .. refused.Take(3).Select(m => $"submission refused ({refused.Count} in all): {m}")], r.ClosedCleanly, new Measured(r.LatenciesMs.Length, drive.Elapsed, r.LatenciesMs),
             new Measured(r.FromResponseMs.Length, drive.Elapsed, r.FromResponseMs),
-            new Measured(r.AppendToResponseMs.Length, drive.Elapsed, r.AppendToResponseMs), connect.Elapsed, drive.Elapsed, after, r.CpuDriveMs, r.CpuMs);
+            new Measured(r.AppendToResponseMs.Length, drive.Elapsed, r.AppendToResponseMs), connect.Elapsed, drive.Elapsed,
+            logs.Distinct(StringComparer.Ordinal).ToDictionary(l => l, l => starts[l], StringComparer.Ordinal), r.CpuDriveMs, r.CpuMs,
+            new Measured(r.FilteredLatenciesMs.Length, drive.Elapsed, r.FilteredLatenciesMs), new Measured(r.UnfilteredLatenciesMs.Length, drive.Elapsed, r.UnfilteredLatenciesMs),
+            connections, refused.Count);
     }
+
+    /// <summary>
+    /// T9 as the bench reports it: a warm-up of two subscribers, then 1,000 (CASEENGINE_BENCH_SUBSCRIBERS;
+    /// 20 quick), nine in ten filtered by the petition offices of <paramref name="entryRegions"/>, while
+    /// submissions enter there in turn at 30/s; its row and notes, named <paramref name="label"/>.
+    /// </summary>
+    public static async Task ReportAsync(Report report, Api api, IReadOnlyList<string> entryRegions, TimeSpan seconds, bool quick, string label)
+    {
+        var subscribers = quick ? 20 : 1000;
+        if (Environment.GetEnvironmentVariable("CASEENGINE_BENCH_SUBSCRIBERS") is { } s)
+            subscribers = int.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+        var filtered = subscribers * 9 / 10;
+        // 30 submissions a second (the issue's T9); CASEENGINE_BENCH_T9_RATE sets another, to tell delivery from a saturated server.
+        var rate = Environment.GetEnvironmentVariable("CASEENGINE_BENCH_T9_RATE") is { } perSecond ? double.Parse(perSecond, CultureInfo.InvariantCulture) : 30;
+        var interval = TimeSpan.FromSeconds(1.0 / rate);
+        await Subscriptions.MeasureAsync(api, 2, 1, TimeSpan.FromSeconds(1), interval, entryRegions);   // warm up the subscription path; not reported
+        var r = await Subscriptions.MeasureAsync(api, subscribers, filtered, seconds, interval, entryRegions);
+        var complete = r.Missing == 0 && r.Duplicates == 0 && r.OutOfOrder == 0 && r.Failures.Count == 0;
+        report.Add(new ResultRow("T9", $"{(label == "T9" ? "" : label + ": ")}subscription delivery to {r.Subscribers:N0} authenticated graphql-transport-ws clients ({r.Filtered:N0} filtered by department, " +
+            $"{r.Subscribers - r.Filtered:N0} unfiltered), submitPetition {1 / interval.TotalSeconds:0}/s over HTTP",
+            $"p50 {Ms(r.Latency.P50)}, p99 {Ms(r.Latency.P99)}, max {Ms(r.Latency.Percentile(1))}; {r.Received:N0} of {r.Expected:N0} deliveries",
+            "—", null, "p99 ≤ 250 ms, every client gets every event it selects", r.Latency.P99 <= 250 && complete,
+            $"{r.Events:N0} events from {r.Submitted:N0} submissions in {r.Drive.TotalSeconds:0.0} s; missing {r.Missing:N0} (at {r.ClientsMissing} clients), " +
+            $"duplicates {r.Duplicates:N0}, out of order {r.OutOfOrder:N0}; {r.ClosedCleanly} of {r.Subscribers} sockets closed cleanly; " +
+            $"the clients' own process used {r.ClientCpuDriveMs:N0} ms CPU during the {r.Drive.TotalSeconds:0.0} s of submissions ({r.ClientCpuDriveMs / r.Drive.TotalMilliseconds:P0} of a core), {r.ClientCpuMs:N0} ms in all"));
+        report.Note($"{label}: each client is a distinct caller (an INTEGRATOR token of its own) and subscribes with after = the committed end of the log it follows once the warm-up has settled ({Afters(r)}), so nothing is replayed; " +
+            $"the filtered ones follow the petition offices of {entryRegions.Count} regions ({string.Join(", ", entryRegions.Take(3))}, …) in turn, where the submissions enter in turn. " +
+            $"All {r.Subscribers} had joined the server's live tail {r.Connect.TotalMilliseconds:0} ms after the client process started. Latency = client receipt − the event's occurredAt, " +
+            "which is Marten's event timestamp (TimeProvider.System in the server, the same clock as the client's process) taken when the event is appended, before the commit, " +
+            "so it includes the append → commit time and is an upper bound on commit → delivery. Measured from the submission's HTTP response instead (a lower bound), " +
+            $"PetitionSubmitted deliveries took p50 {Ms(r.FromResponse.P50)}, p99 {Ms(r.FromResponse.P99)}; occurredAt → response was p50 {Ms(r.AppendToResponse.P50)}, p99 {Ms(r.AppendToResponse.P99)}. " +
+            $"The server polls the committed log every {api.Services.GetRequiredService<CaseEngine.GraphApi.Reading.LiveEventsOptions>().PollMilliseconds} ms (GraphQL:Subscriptions:PollMilliseconds), which sets the floor. " +
+            "Clients, server and PostgreSQL share the machine. " +
+            $"By subscriber: filtered (a department, its province's log) p50 {Ms(r.FilteredLatency.P50)}, p99 {Ms(r.FilteredLatency.P99)}; " +
+            $"unfiltered (the national log) p50 {Ms(r.UnfilteredLatency.P50)}, p99 {Ms(r.UnfilteredLatency.P99)}. " +
+            $"At the end of the submissions: {r.Connections}" + (r.Refused > 0 ? $"; {r.Refused} submissions refused (not expected of any subscriber)." : "."));
+        foreach (var failure in r.Failures)
+            report.Note($"{label} client failure: {failure}");
+    }
+
+    // T9's starting points: the log each subscriber follows (a province's own, or the national log) and its committed end.
+    private static string Afters(SubscriptionResult r) =>
+        string.Join(", ", r.Afters.OrderBy(a => a.Key, StringComparer.Ordinal).Take(4).Select(a => $"{(a.Key == NationalLog.Key ? "national log" : a.Key)} {a.Value}"))
+        + (r.Afters.Count > 4 ? $", … {r.Afters.Count} logs" : "");
 
     /// <summary>In the client process: connects every subscriber, says ready, waits for the expectations, drains, closes and counts.</summary>
     public static async Task<SubscriberOutcome> RunClientsAsync(ClientSpec spec)
@@ -105,7 +185,7 @@ public static class Subscriptions
         var uri = new Uri(spec.Url);
         var clients = new Client[spec.Tokens.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, clients.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (i, token) => clients[i] = await Client.ConnectAsync(uri, spec.Tokens[i]!, spec.Departments?[i], spec.After, token));
+            async (i, token) => clients[i] = await Client.ConnectAsync(uri, spec.Tokens[i]!, spec.Departments?[i], spec.Afters?[i] ?? 0, spec.Logs?[i] ?? "", token));
         if (clients.FirstOrDefault(c => c.Failure is not null) is { } failed)
             throw new InvalidOperationException($"a subscriber failed before the load: {failed.Failure}");
         Console.WriteLine("ready");
@@ -113,10 +193,13 @@ public static class Subscriptions
         var expectations = JsonSerializer.Deserialize<SubscriberExpectations>(await Console.In.ReadLineAsync(ct) ?? "", ClientProcess.Json)
             ?? throw new InvalidOperationException("no expectations");
         var cpuDrive = ClientProcess.CpuMs() - cpu;
-        var all = expectations.Sequences.ToHashSet();
-        var byDepartment = expectations.Sequences.Zip(expectations.Departments)
-            .GroupBy(p => p.Second ?? "").ToDictionary(g => g.Key, g => g.Select(p => p.First).ToHashSet());
-        HashSet<long> ExpectedOf(Client c) => c.Department is null ? all : byDepartment.GetValueOrDefault(c.Department) ?? [];
+        // Per log: all its events (for the unfiltered), and by department (for the filtered).
+        var all = expectations.Logs.ToDictionary(l => l.Key, l => l.Value.Sequences.ToHashSet(), StringComparer.Ordinal);
+        var byDepartment = expectations.Logs.ToDictionary(l => l.Key, l => l.Value.Sequences.Zip(l.Value.Departments)
+            .GroupBy(p => p.Second ?? "").ToDictionary(g => g.Key, g => g.Select(p => p.First).ToHashSet()), StringComparer.Ordinal);
+        HashSet<long> ExpectedOf(Client c) => c.Department is null
+            ? all.GetValueOrDefault(c.Log) ?? []
+            : byDepartment.GetValueOrDefault(c.Log)?.GetValueOrDefault(c.Department) ?? [];
         var waitUntil = Stopwatch.StartNew();
         while (waitUntil.Elapsed < TimeSpan.FromSeconds(30) && clients.Any(c => c.Failure is null && c.CountOf(ExpectedOf(c)) < ExpectedOf(c).Count))
             await Task.Delay(50, ct);
@@ -129,6 +212,7 @@ public static class Subscriptions
         }));
 
         var latencies = new List<double>();
+        var (filteredLatencies, unfilteredLatencies) = (new List<double>(), new List<double>());
         var fromResponse = new List<double>();
         var appendToResponse = new Dictionary<string, double>();
         long expected = 0, received = 0, missing = 0, duplicates = 0, outOfOrder = 0;
@@ -151,6 +235,7 @@ public static class Subscriptions
             foreach (var d in mine)
             {
                 latencies.Add((d.ReceivedAt - d.OccurredAt).TotalMilliseconds);
+                (c.Department is null ? unfilteredLatencies : filteredLatencies).Add((d.ReceivedAt - d.OccurredAt).TotalMilliseconds);
                 if (d.Type == "PetitionSubmitted" && expectations.Answered.TryGetValue(d.PetitionId, out var answeredAt))
                 {
                     fromResponse.Add((d.ReceivedAt - answeredAt).TotalMilliseconds);
@@ -160,53 +245,104 @@ public static class Subscriptions
         }
         var failures = clients.Where(c => c.Failure is not null).Select(c => c.Failure!).Distinct().Take(5).ToArray();
         return new SubscriberOutcome(expected, received, missing, clientsMissing, duplicates, outOfOrder, failures, closed,
-            [.. latencies], [.. fromResponse], [.. appendToResponse.Values], cpuDrive, ClientProcess.CpuMs());
+            [.. latencies], [.. fromResponse], [.. appendToResponse.Values], cpuDrive, ClientProcess.CpuMs(), [.. filteredLatencies], [.. unfilteredLatencies]);
     }
 
-    private static async Task SubmitAsync(Api api, int i, string entryRegion, System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> answered)
+    /// <summary>One submission; a refusal (an error the API answered with) is counted, not thrown: its events are simply not expected.</summary>
+    private static async Task SubmitAsync(Api api, int i, string entryRegion, System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> answered,
+        System.Collections.Concurrent.ConcurrentQueue<string> refused)
     {
-        var petitionId = await api.SubmitAsync(0, i, entryRegion);
-        answered[petitionId] = DateTimeOffset.UtcNow;
-    }
-
-    /// <summary>The end of the log once the committed prefix has caught up with it (nothing in flight).</summary>
-    private static async Task<long> CommittedEndAsync(Api api, EventFeed feed, CancellationToken ct)
-    {
-        while (true)
+        try
         {
-            var max = await ScalarAsync(api, "select coalesce(max(seq_id), 0) from {0}.mt_events", ct);
-            if (await feed.SafeSequenceAsync(Province.Demo, ct) >= max)
-                return max;
-            await Task.Delay(50, ct);
+            var petitionId = await api.SubmitAsync(0, i, entryRegion);
+            answered[petitionId] = DateTimeOffset.UtcNow;
+        }
+        catch (InvalidOperationException e)
+        {
+            refused.Enqueue(e.Message.Length <= 300 ? e.Message : e.Message[..300]);
         }
     }
 
-    private static async Task<long> ScalarAsync(Api api, string sql, CancellationToken ct)
-    {
-        await using var conn = (NpgsqlConnection)(await api.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(string.Format(CultureInfo.InvariantCulture, sql, api.Store.Options.Events.DatabaseSchemaName), conn);
-        return (long)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    /// <summary>The events in (after, end] with the responsible department each stored (what a department filter selects on).</summary>
-    private static async Task<(long[] Sequences, string?[] Departments)> SequencesAsync(Api api, long after, long end, CancellationToken ct)
+    /// <summary>The cluster's client backends now, by database: the total, the three busiest and the most any other holds.</summary>
+    private static async Task<string> BackendsAsync(Api api, CancellationToken ct)
     {
         await using var conn = (NpgsqlConnection)(await api.Store.Storage.FindOrCreateDatabase(Province.Demo)).CreateConnection();
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand(
-            $"select seq_id, data->>'departmentId' from {api.Store.Options.Events.DatabaseSchemaName}.mt_events where seq_id > @after and seq_id <= @end order by seq_id", conn);
-        cmd.Parameters.AddWithValue("after", after);
-        cmd.Parameters.AddWithValue("end", end);
-        var sequences = new List<long>();
-        var departments = new List<string?>();
+            "select datname, count(*)::int from pg_stat_activity where backend_type = 'client backend' and datname is not null group by datname order by 2 desc", conn);
+        var counts = new List<(string Database, int Count)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
+            counts.Add((reader.GetString(0), reader.GetInt32(1)));
+        return $"{counts.Sum(c => c.Count)} client backends in {counts.Count} databases: " +
+            string.Join(", ", counts.Take(3).Select(c => $"{c.Database} {c.Count}")) +
+            (counts.Count > 3 ? $"; each other at most {counts[3].Count}" : "");
+    }
+
+    /// <summary>
+    /// Each log's committed end once nothing is in flight: every province's committed prefix at its last stored
+    /// event, and the national log holding as many entries past <paramref name="since"/> as the provinces hold
+    /// events past theirs (its relay has caught up). Without <paramref name="since"/> (before anything is
+    /// written), the national log only needs to stand still between two readings.
+    /// </summary>
+    private static async Task<Dictionary<string, long>> SettledEndsAsync(Api api, EventFeed feed, IReadOnlyList<string> logs,
+        IReadOnlyDictionary<string, long>? since, CancellationToken ct)
+    {
+        var provinces = api.Services.GetRequiredService<ProvinceDatabases>();
+        Dictionary<string, long>? previous = null;
+        while (true)
         {
-            sequences.Add(reader.GetInt64(0));
-            departments.Add(reader.IsDBNull(1) ? null : reader.GetString(1));
+            var ends = new Dictionary<string, long>(StringComparer.Ordinal);
+            var settled = true;
+            foreach (var log in logs)
+            {
+                ends[log] = await feed.SafeSequenceAsync(log, ct);
+                if (log != NationalLog.Key && ends[log] < await LastStoredAsync(api, await provinces.DatabaseAsync(log), ct))
+                    settled = false;
+            }
+            if (settled && ends.ContainsKey(NationalLog.Key))
+            {
+                if (since is null)
+                    settled = previous is not null && previous[NationalLog.Key] == ends[NationalLog.Key];
+                else
+                {
+                    long provinceEvents = 0;
+                    foreach (var log in logs.Where(l => l != NationalLog.Key))
+                        provinceEvents += (await EventsAsync(feed, log, since[log], ends[log], ct)).Sequences.Length;
+                    settled = (await EventsAsync(feed, NationalLog.Key, since[NationalLog.Key], ends[NationalLog.Key], ct)).Sequences.Length == provinceEvents;
+                }
+            }
+            if (settled)
+                return ends;
+            previous = ends;
+            await Task.Delay(100, ct);
         }
-        return ([.. sequences], [.. departments]);
+    }
+
+    private static async Task<long> LastStoredAsync(Api api, Marten.Storage.IMartenDatabase database, CancellationToken ct)
+    {
+        await using var conn = (NpgsqlConnection)database.CreateConnection();
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {api.Store.Options.Events.DatabaseSchemaName}.mt_events", conn);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The events of a log in (after, end], read as the feed reads them: each one's position in that log and the department it stored.</summary>
+    private static async Task<LogExpectations> EventsAsync(EventFeed feed, string log, long after, long end, CancellationToken ct)
+    {
+        var sequences = new List<long>();
+        var departments = new List<string?>();
+        while (after < end)
+        {
+            var page = await feed.ReadRawAsync(log, after, end, null, 1000, ct);
+            foreach (var e in page.Events)
+            {
+                sequences.Add(e.Position);
+                departments.Add((e.Event.Data as CaseEngine.Domain.Petitions.IPetitionEvent)?.DepartmentId);
+            }
+            after = page.ScannedTo;
+        }
+        return new LogExpectations([.. sequences], [.. departments]);
     }
 
     public readonly record struct Delivery(long Sequence, string PetitionId, string Type, DateTimeOffset OccurredAt, DateTimeOffset ReceivedAt);
@@ -238,9 +374,12 @@ public static class Subscriptions
         /// <summary>The department this subscriber filters by, or null.</summary>
         public string? Department { get; private init; }
 
-        public static async Task<Client> ConnectAsync(Uri uri, string token, string? department, long after, CancellationToken ct)
+        /// <summary>The log it follows (whose sequences it receives).</summary>
+        public string Log { get; private init; } = "";
+
+        public static async Task<Client> ConnectAsync(Uri uri, string token, string? department, long after, string log, CancellationToken ct)
         {
-            var client = new Client { Department = department };
+            var client = new Client { Department = department, Log = log };
             client._socket.Options.AddSubProtocol("graphql-transport-ws");
             await client._socket.ConnectAsync(uri, ct);
             await client.SendAsync(new { type = "connection_init", payload = new { authorization = $"Bearer {token}" } }, ct);

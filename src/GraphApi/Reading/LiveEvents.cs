@@ -37,8 +37,9 @@ public sealed class LiveEventsOptions
 /// The per-node tails of the committed event logs (architecture.md, Live events): a loop per province
 /// database, every <see cref="LiveEventsOptions.PollMilliseconds"/> while a subscriber on this node follows it
 /// (every <see cref="LiveEventsOptions.IdlePollMilliseconds"/> while none does), polls its log up to its committed
-/// prefix (<see cref="EventFeed.SafeSequenceAsync"/>); a loop of its own polls the national log (fed by
-/// each province's relay agent, <see cref="NationalRelayAgents"/>); each fans the new events out to this
+/// prefix (<see cref="EventFeed.SafeSequenceAsync"/>), and at once when its database commits; a loop of its own
+/// polls the national log (fed by each province's relay agent, <see cref="NationalRelayAgents"/>) when the relay
+/// announces an append, every idle interval otherwise; each fans the new events out to this
 /// node's subscribers of its log. One province's database that hangs holds up its own loop only. Every node runs its own tails, so every node serves its own sockets.
 /// A subscriber first replays the stored events after its <c>after</c> through the pull feed's
 /// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
@@ -154,12 +155,18 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
     private async Task RunAsync(Tail tail, TaskCompletionSource? first, CancellationToken ct)
     {
         await Task.Yield();
+        var national = tail.Log == NationalLog.Key;
+        var idle = TimeSpan.FromMilliseconds(options.IdlePollMilliseconds);
         while (!ct.IsCancellationRequested)
         {
+            // The national log's appends are announced (NationalRelay): counted from before the round, so one
+            // that lands during it ends the pause at once. Its followers then need no 150 ms polling: the
+            // announcement wakes the tail, and the idle interval is only the fallback for a lost one.
+            var seen = national ? wakeup.NotificationsFor(NationalLog.WakeKey) : 0;
             await PollAsync(tail.Log, () => tail.PollAsync(feed, ct));
             first?.TrySetResult();
-            await tail.PauseAsync(TimeSpan.FromMilliseconds(options.PollMilliseconds), TimeSpan.FromMilliseconds(options.IdlePollMilliseconds),
-                Committed(tail.Log), ct);
+            await tail.PauseAsync(national ? idle : TimeSpan.FromMilliseconds(options.PollMilliseconds), idle,
+                national ? (timeout, token) => wakeup.WaitForAsync(NationalLog.WakeKey, seen, timeout, token) : Committed(tail.Log), ct);
         }
     }
 
@@ -167,7 +174,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
 
     /// <summary>
     /// What ends a province tail's pause early: its database committing events (the daemons' wake-up, notified
-    /// after the commit). The national log is written by the relay, which sends none: its tail polls.
+    /// after the commit). The national log's tail waits for the relay's announcement instead (<see cref="RunAsync"/>).
     /// </summary>
     private Func<TimeSpan, CancellationToken, Task>? Committed(string log)
     {

@@ -25,6 +25,12 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
     /// <summary>The key the feed and the live tails use for this log beside the province codes.</summary>
     public const string Key = "national";
 
+    /// <summary>
+    /// The name the relay announces in the wake-up's notifications after a round that appended (<see
+    /// cref="Workflow.Configuration.DaemonWakeup.Announce"/>): every node's tail of this log polls when it hears it.
+    /// </summary>
+    public const string WakeKey = "national-log";
+
     private const string Entries = $"{ProvinceDatabases.MasterSchema}.national_log";
     private const string Progress = $"{ProvinceDatabases.MasterSchema}.national_relay";
 

@@ -68,7 +68,12 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         _caughtUp.TryAdd(province, System.Diagnostics.Stopwatch.GetTimestamp());
         try
         {
-            _busy[province] = await RelayAsync(province, ct) > 0;
+            var relayed = await RelayAsync(province, ct) > 0;
+            _busy[province] = relayed;
+            // Every node's tail of the national log is waiting for this (LiveEvents): it polls at once rather than
+            // at its fallback interval.
+            if (relayed)
+                wakeup.Announce(NationalLog.WakeKey);
             _caughtUp[province] = System.Diagnostics.Stopwatch.GetTimestamp();
         }
         catch (Exception e) when (e is not OperationCanceledException)

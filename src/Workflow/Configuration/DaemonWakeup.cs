@@ -95,6 +95,16 @@ public sealed class DaemonWakeup : DocumentSessionListenerBase, IDaemonWakeup, I
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Names <paramref name="key"/> in the next notification, for a log that is not a province database's
+    /// Marten appends: the national log, whose relay appends with SQL of its own (its followers wait on the key).
+    /// </summary>
+    public void Announce(string key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        Committed(key);
+    }
+
     /// <summary>Starts a notification naming <paramref name="database"/>, or names it in the next one if one is on its way.</summary>
     private void Committed(string database)
     {
