@@ -159,34 +159,34 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         var idle = TimeSpan.FromMilliseconds(options.IdlePollMilliseconds);
         while (!ct.IsCancellationRequested)
         {
-            // The national log's appends are announced (NationalRelay): counted from before the round, so one
-            // that lands during it ends the pause at once. Its followers then need no 150 ms polling: the
-            // announcement wakes the tail, and the idle interval is only the fallback for a lost one.
-            var seen = national ? wakeup.NotificationsFor(NationalLog.WakeKey) : 0;
+            // Notifications for the log counted from before the round: one that lands during the round ends the
+            // pause at once instead of waiting out the interval. The national log's appends are announced by the
+            // relay, so its tail needs no 150 ms polling: the idle interval is only its fallback for a lost one.
+            var key = WakeKeyOf(tail.Log);
+            var seen = key is null ? 0 : wakeup.NotificationsFor(key);
             await PollAsync(tail.Log, () => tail.PollAsync(feed, ct));
             first?.TrySetResult();
             await tail.PauseAsync(national ? idle : TimeSpan.FromMilliseconds(options.PollMilliseconds), idle,
-                national ? (timeout, token) => wakeup.WaitForAsync(NationalLog.WakeKey, seen, timeout, token) : Committed(tail.Log), ct);
+                key is null ? null : (timeout, token) => wakeup.WaitForAsync(key, seen, timeout, token), ct);
         }
     }
 
     private readonly ConcurrentDictionary<string, string> _databaseKeys = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// What ends a province tail's pause early: its database committing events (the daemons' wake-up, notified
-    /// after the commit). The national log's tail waits for the relay's announcement instead (<see cref="RunAsync"/>).
+    /// The name in the wake-up's notifications that ends a tail's pause early: a province database's key (its
+    /// commits, notified by the daemons' wake-up), or the national log's (the relay's appends, <see
+    /// cref="NationalRelay"/>); null while a province database's key is not known yet (the tail polls).
     /// </summary>
-    private Func<TimeSpan, CancellationToken, Task>? Committed(string log)
+    private string? WakeKeyOf(string log)
     {
         if (log == NationalLog.Key)
-            return null;
-        if (!_databaseKeys.TryGetValue(log, out var key))
-        {
-            // Looked up aside, never in the tail's loop: the lookup may wait on a database that hangs.
-            _ = RememberKeyAsync(log);
-            return null;
-        }
-        return (timeout, token) => wakeup.WaitForAsync(key, timeout, token);
+            return NationalLog.WakeKey;
+        if (_databaseKeys.TryGetValue(log, out var key))
+            return key;
+        // Looked up aside, never in the tail's loop: the lookup may wait on a database that hangs.
+        _ = RememberKeyAsync(log);
+        return null;
     }
 
     private readonly ConcurrentDictionary<string, byte> _lookingUp = new(StringComparer.Ordinal);
