@@ -20,7 +20,7 @@ public sealed record NationalEntry(long Sequence, string Province, long Province
 /// for), and a relay round that crashes commits nothing. The tables are ours (<see cref="MasterTables"/>).
 /// </para>
 /// </summary>
-public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
+public sealed class NationalLog(MasterDataSource master)
 {
     /// <summary>The key the feed and the live tails use for this log beside the province codes.</summary>
     public const string Key = "national";
@@ -44,7 +44,7 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
     /// </summary>
     public const string LockWait = "2s";
 
-    private readonly NpgsqlDataSource _master = NpgsqlDataSource.Create(database.ConnectionString);
+    private readonly NpgsqlDataSource _master = master.Source;
 
     private readonly MasterTables _tables = new(AppendLock,
         $"""
@@ -215,6 +215,4 @@ public sealed class NationalLog(CaseEngineDatabase database) : IAsyncDisposable
         await tx.CommitAsync();
         return accepted;
     }
-
-    public ValueTask DisposeAsync() => _master.DisposeAsync();
 }

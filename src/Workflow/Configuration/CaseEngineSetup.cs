@@ -98,6 +98,7 @@ public static class CaseEngineSetup
         services.TryAddSingleton<CommandServices>();
         services.TryAddSingleton<CommandBatch>();
         services.TryAddSingleton<ProvinceDatabases>();
+        services.TryAddSingleton<MasterDataSource>();
         services.TryAddSingleton<SubmissionClaims>();
         services.AddSettings<DeadlineSweepOptions>(DeadlineSweepOptions.Section, o => o.Invalid());
         services.AddSettings<ReadSideRoomOptions>(ReadSideRoomOptions.Section, o => o.Invalid());

@@ -19,14 +19,14 @@ namespace CaseEngine.Workflow.Tenancy;
 /// which is what a client that changed the request should do anyway (a new command, a new id).
 /// </para>
 /// </summary>
-public sealed class SubmissionClaims(CaseEngineDatabase database) : IAsyncDisposable
+public sealed class SubmissionClaims(MasterDataSource master)
 {
     private const string Table = $"{ProvinceDatabases.MasterSchema}.submission_claims";
 
     /// <summary>The schema's lock (an arbitrary constant: "CE claims"), so concurrent first starts create the table once.</summary>
     private const long SchemaLock = 0x434520636C61696DL;
 
-    private readonly NpgsqlDataSource _master = NpgsqlDataSource.Create(database.ConnectionString);
+    private readonly NpgsqlDataSource _master = master.Source;
 
     private readonly MasterTables _tables = new(SchemaLock,
         $"""
@@ -92,6 +92,4 @@ public sealed class SubmissionClaims(CaseEngineDatabase database) : IAsyncDispos
     public static RuleViolation Reused() => RuleViolation.Validation("this commandId was already used for a different command");
 
     private Task SchemaAsync(CancellationToken ct) => _tables.EnsureAsync(_master, ct);
-
-    public ValueTask DisposeAsync() => _master.DisposeAsync();
 }

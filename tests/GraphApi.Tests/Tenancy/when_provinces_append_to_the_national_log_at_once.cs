@@ -1,6 +1,7 @@
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Configuration;
+using CaseEngine.Workflow.Tenancy;
 using Npgsql;
 using Shouldly;
 using Xunit;
@@ -20,7 +21,8 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
     [Fact]
     public async Task one_backend_of_the_node_waits_on_the_lock_and_every_province_is_appended_once_in_order()
     {
-        await using var log = NewLog();
+        await using var master = NewMaster();
+        var log = new NationalLog(master);
         var end = await log.EndAsync(default);
 
         // Another node holds the lock (mid-transaction) while twelve provinces' rounds append on this node.
@@ -54,7 +56,8 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
     [Fact]
     public async Task of_two_rounds_of_one_province_that_read_the_same_progress_the_second_writes_nothing()
     {
-        await using var log = NewLog();
+        await using var master = NewMaster();
+        var log = new NationalLog(master);
         const string province = "440000";
         var end = await log.EndAsync(default);
 
@@ -76,7 +79,7 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
         (await log.RelayedToAsync(province, default)).ShouldBe(3);
     }
 
-    private NationalLog NewLog() => new(new CaseEngineDatabase(db.ConnectionString, Embedded: false, new Dictionary<string, string>()));
+    private MasterDataSource NewMaster() => new(new CaseEngineDatabase(db.ConnectionString, Embedded: false, new Dictionary<string, string>()));
 
     /// <summary>The log's lock taken in a transaction left open on <paramref name="other"/> (another node, stalled mid-append).</summary>
     private static async Task<NpgsqlTransaction> HoldTheLockAsync(NpgsqlConnection other)
