@@ -4,7 +4,7 @@ using Marten;
 
 namespace CaseEngine.Projections.Inbox;
 
-/// <summary>The inbox: one row per open (petition, department, stage) item. Async, named <see cref="ReadSideNames.Inbox"/>.</summary>
+/// <summary>The inbox: one row per open (petition, department, stage) item. A member of the <see cref="ReadModelsProjection"/> shard.</summary>
 public sealed class InboxProjection : PetitionStreamsProjection
 {
     /// <summary>The sort key of items without a due moment: after every real one.</summary>
@@ -13,8 +13,6 @@ public sealed class InboxProjection : PetitionStreamsProjection
     private const char DepartmentSeparator = '\u001f';
 
     protected override string ReadModelTable => ReadSideSchema.InboxTable;
-
-    protected override string ProjectionName => ReadSideNames.Inbox;
 
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)

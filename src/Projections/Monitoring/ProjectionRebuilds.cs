@@ -134,13 +134,14 @@ public static class ProjectionRebuilds
             .Where(s => s.ShardName.StartsWith($"{ReadSideNames.DuplicateDetection}:", StringComparison.Ordinal))
             .Select(s => s.Sequence).DefaultIfEmpty(0).Max();
 
-    /// <summary>The daemon's projections among <paramref name="names"/>; VALIDATION for a name the rebuild does not know.</summary>
+    /// <summary>The daemon's shards <paramref name="names"/> rebuild; VALIDATION for a name the rebuild does not know.</summary>
     private static List<string> Check(IReadOnlyCollection<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
         foreach (var name in names)
             if (!Names.Contains(name))
                 throw RuleViolation.Validation($"unknown projection '{name}'; one of: {string.Join(", ", Names)}");
-        return [.. names.Distinct(StringComparer.Ordinal).Where(ReadSideNames.Async.Contains)];
+        // A read model of the ReadModels shard is rebuilt with the shard: they are applied, and replayed, together.
+        return [.. names.Select(ReadSideNames.ShardOf).Distinct(StringComparer.Ordinal).Where(ReadSideNames.Async.Contains)];
     }
 }

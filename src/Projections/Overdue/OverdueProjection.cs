@@ -4,12 +4,10 @@ using Marten;
 
 namespace CaseEngine.Projections.Overdue;
 
-/// <summary>Overdue: one row per recorded missed deadline whose stage instance is still open. Async, named <see cref="ReadSideNames.Overdue"/>.</summary>
+/// <summary>Overdue: one row per recorded missed deadline whose stage instance is still open. A member of the <see cref="ReadModelsProjection"/> shard.</summary>
 public sealed class OverdueProjection : PetitionStreamsProjection
 {
     protected override string ReadModelTable => ReadSideSchema.OverdueTable;
-
-    protected override string ProjectionName => ReadSideNames.Overdue;
 
     protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)

@@ -81,7 +81,7 @@ public abstract class PetitionStreamsProjection : IProjection
         // older rows back. The claim waits for the other's page and says where the rows stand. Every
         // page claims, even one without petition events, so its batch always writes a row (see
         // AppliedSequence: Marten 9.58 otherwise stops the shard for good on an overlap).
-        AppliedSequence.Claim(operations, ReadModelTable, ceiling, AppliedSequence.Shard(ProjectionName));
+        AppliedSequence.Claim(operations, ReadModelTable, ceiling, AppliedSequence.Shard(ReadSideNames.ReadModels));
         var page = events.Where(e => e.Data is IPetitionEvent).GroupBy(e => e.StreamId)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).ToList());
         if (page.Count == 0)
@@ -145,9 +145,6 @@ public abstract class PetitionStreamsProjection : IProjection
 
     /// <summary>The read model's main table, whose <see cref="AppliedSequence"/> mark the pages claim.</summary>
     protected abstract string ReadModelTable { get; }
-
-    /// <summary>The name the projection is registered under (<see cref="ReadSideNames"/>): its shard's progress row.</summary>
-    protected abstract string ProjectionName { get; }
 
     /// <summary>
     /// Drops the streams touched longest ago, of any database, so that the page's streams fit: down to three

@@ -1,8 +1,10 @@
 using CaseEngine.Projections.Inbox;
 using CaseEngine.Projections.Overdue;
+using CaseEngine.Projections.SituationAnalysis;
 using CaseEngine.Projections.Statistics;
 using JasperFx.Events.Projections;
 using Marten;
+using Marten.Events.Projections;
 
 namespace CaseEngine.Projections.ReadSide;
 
@@ -18,25 +20,33 @@ public static class ReadSideRegistration
         foreach (var table in ReadSideSchema.Tables(schema))
             opts.Storage.ExtendedSchemaObjects.Add(table);
 
-        // Raw projections: a rebuild empties exactly their own tables before replaying.
-        opts.Projections.Add(new InboxProjection { CachedStreams = cachedStreams }, ProjectionLifecycle.Async, ReadSideNames.Inbox,
+        // One shard, four read models (ReadModelsProjection). A rebuild empties exactly their tables and applied
+        // marks before the one replay.
+        var members = new IProjection[]
+        {
+            new InboxProjection { CachedStreams = cachedStreams },
+            new OverdueProjection { CachedStreams = cachedStreams },
+            new StatisticsProjection(),
+            new SituationAnalysisProjection(),
+        };
+        opts.Projections.Add(new ReadModelsProjection(members), ProjectionLifecycle.Async, ReadSideNames.ReadModels,
             o =>
             {
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable));
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable));
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(ReadSideSchema.InboxTable)));
+                foreach (var table in TornDown(schema))
+                    o.DeleteDataInTableOnTeardown(table);
             });
-        opts.Projections.Add(new OverdueProjection { CachedStreams = cachedStreams }, ProjectionLifecycle.Async, ReadSideNames.Overdue,
-            o =>
-            {
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable));
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(ReadSideSchema.OverdueTable)));
-            });
-        opts.Projections.Add(new StatisticsProjection(), ProjectionLifecycle.Async, ReadSideNames.Statistics,
-            o =>
-            {
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, ReadSideSchema.StatisticsTable));
-                o.DeleteDataInTableOnTeardown(ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(ReadSideSchema.StatisticsTable)));
-            });
+    }
+
+    /// <summary>The tables a rebuild of <see cref="ReadSideNames.ReadModels"/> empties: each read model's, its applied mark's, and the inbox counts.</summary>
+    public static IEnumerable<string> TornDown(string schema)
+    {
+        foreach (var table in new[] { ReadSideSchema.InboxTable, ReadSideSchema.OverdueTable, ReadSideSchema.StatisticsTable })
+        {
+            yield return ReadSideSchema.Qualified(schema, table);
+            yield return ReadSideSchema.Qualified(schema, AppliedSequence.TableFor(table));
+        }
+        yield return ReadSideSchema.Qualified(schema, ReadSideSchema.InboxCountTable);
+        yield return SituationAnalysisSchema.Qualified(schema);
+        yield return $"{schema}.{AppliedSequence.TableFor(SituationAnalysisSchema.Table)}";
     }
 }

@@ -38,8 +38,8 @@ public static class SituationAnalysisSchema
 }
 
 /// <summary>
-/// Keeps <see cref="SituationAnalysisSchema"/>: async (run by the daemon, off the command path), named
-/// <see cref="Name"/>. Each row is a function of the petition's submission and whether it was merged,
+/// Keeps <see cref="SituationAnalysisSchema"/>: async (run by the daemon, off the command path), a member of the
+/// <see cref="ReadModelsProjection"/> shard. Each row is a function of the petition's submission and whether it was merged,
 /// written with insert-or-ignore and delete for the events above the applied mark (<see cref="AppliedSequence"/>),
 /// so a retried page, or one run by two daemons at once, changes nothing, and a rebuild (which
 /// empties the table and the mark first) gives the same rows.
@@ -73,7 +73,7 @@ public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analy
         // Only events above the last one applied (two daemons may run this shard at once): a page
         // applied again must not bring back a petition that a later page removed as merged. Every
         // page claims, so its batch always writes a row (see AppliedSequence).
-        AppliedSequence.Claim(operations, SituationAnalysisSchema.Table, events.Max(e => e.Sequence), AppliedSequence.Shard(Name));
+        AppliedSequence.Claim(operations, SituationAnalysisSchema.Table, events.Max(e => e.Sequence), AppliedSequence.Shard(ReadSideNames.ReadModels));
         if (submitted.Count == 0 && merged.Count == 0)
             return Task.CompletedTask;
         var previous = AppliedSequence.Previous(operations, SituationAnalysisSchema.Table);
@@ -108,7 +108,7 @@ public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analy
     }
 }
 
-/// <summary>Registers the situation-analysis table and its async projection with Marten.</summary>
+/// <summary>Registers the situation-analysis table with Marten (its projection runs in the <see cref="ReadModelsProjection"/> shard, <see cref="ReadSideRegistration"/>).</summary>
 public static class SituationAnalysisRegistration
 {
     public static void Register(StoreOptions opts)
@@ -117,11 +117,5 @@ public static class SituationAnalysisRegistration
         var schema = opts.DatabaseSchemaName;
         opts.Storage.ExtendedSchemaObjects.Add(SituationAnalysisSchema.Definition(schema));
         opts.Storage.ExtendedSchemaObjects.Add(AppliedSequence.Definition(schema, SituationAnalysisSchema.Table));
-        opts.Projections.Add(new SituationAnalysisProjection(), ProjectionLifecycle.Async, SituationAnalysisProjection.Name,
-            o =>
-            {
-                o.DeleteDataInTableOnTeardown(SituationAnalysisSchema.Qualified(schema));
-                o.DeleteDataInTableOnTeardown($"{schema}.{AppliedSequence.TableFor(SituationAnalysisSchema.Table)}");
-            });
     }
 }

@@ -15,8 +15,8 @@ namespace CaseEngine.Projections.Statistics;
 /// transaction. So each event counts exactly once, even when two daemons run the shard over the
 /// same range at once (the second waits for the first's mark and adds only what lies above it);
 /// a rebuild empties the table and the mark first. Every touched bucket is written, even when its
-/// net change is zero, so live and rebuilt tables hold the same rows. Async, named
-/// <see cref="ReadSideNames.Statistics"/>.
+/// net change is zero, so live and rebuilt tables hold the same rows. A member of the
+/// <see cref="ReadModelsProjection"/> shard.
 /// </summary>
 public sealed class StatisticsProjection : IProjection
 {
@@ -46,7 +46,7 @@ public sealed class StatisticsProjection : IProjection
         if (events.Count == 0)
             return Task.CompletedTask;
         // Every page claims, even one that counts nothing, so its batch always writes a row (see AppliedSequence).
-        AppliedSequence.Claim(operations, ReadSideSchema.StatisticsTable, events.Max(e => e.Sequence), AppliedSequence.Shard(ReadSideNames.Statistics));
+        AppliedSequence.Claim(operations, ReadSideSchema.StatisticsTable, events.Max(e => e.Sequence), AppliedSequence.Shard(ReadSideNames.ReadModels));
         if (rows.Count == 0)
             return Task.CompletedTask;
         var previous = AppliedSequence.Previous(operations, ReadSideSchema.StatisticsTable);

@@ -92,6 +92,9 @@ public sealed class ProvinceDatabases(IDocumentStore store, IMessageStore messag
             var inbox = await messages.GetDatabaseAsync(province);
             await MigrateAsync(inbox);
         }
+        if (await ReadModelsProgress.SeedAsync(store, (IMartenDatabase)database, CancellationToken.None))
+            logger.LogInformation("Carried the read side's position in {Province} over to the {Shard} shard: its read models had shards of their own",
+                province, ReadSideNames.ReadModels);
         if (await InboxCounts.SeedAsync(store, (IMartenDatabase)database, CancellationToken.None))
             logger.LogInformation("Counted the inbox per department in {Province}: it was written by a version without {Table}",
                 province, ReadSideSchema.InboxCountTable);

@@ -28,7 +28,7 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
             .. TestKeys.Settings.Select(s => $"--{s.Key}={s.Value}")], output, error);
 
         exit.ShouldBe(0, error.ToString());
-        output.ToString().ShouldContain("rebuilt inbox");
+        output.ToString().ShouldContain("rebuilt ReadModels (inbox, overdue, statistics, SituationAnalysis)");
         (await CountAsync("ce_inbox")).ShouldBe(before);
     }
 
@@ -49,7 +49,7 @@ public class when_read_models_are_rebuilt_from_the_command_line(DatabaseFixture 
         var output = new StringWriter();
         (await RebuildCommand.RunAsync(["inbox", $"--ConnectionStrings:Marten={db.ConnectionString}",
             .. TestKeys.Settings.Select(s => $"--{s.Key}={s.Value}")], output, error)).ShouldBe(0, error.ToString());
-        output.ToString().ShouldContain("rebuilt inbox");
+        output.ToString().ShouldContain("rebuilt ReadModels (inbox, overdue, statistics, SituationAnalysis)");
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public class when_the_terminal_closes(DatabaseFixture db) : IClassFixture<Databa
         server.Output.ShouldNotContain("   at ");
     }
 
-    /// <summary>Polls the database (the server is another process) until the inbox projection has applied an event, bounded.</summary>
+    /// <summary>Polls the database (the server is another process) until the read-models shard has applied an event, bounded.</summary>
     private async Task InboxAppliedAsync()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -49,7 +49,7 @@ public class when_the_terminal_closes(DatabaseFixture db) : IClassFixture<Databa
             {
                 await connection.OpenAsync();
                 await using var command = new Npgsql.NpgsqlCommand(
-                    "select coalesce(max(last_seq_id), 0) from caseengine.mt_event_progression where name like 'inbox%'", connection);
+                    "select coalesce(max(last_seq_id), 0) from caseengine.mt_event_progression where name like 'ReadModels%'", connection);
                 if ((long)(await command.ExecuteScalarAsync())! > 0)
                     return;
             }
