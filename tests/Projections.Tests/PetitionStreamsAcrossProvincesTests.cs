@@ -1,4 +1,5 @@
 using CaseEngine.Projections.Inbox;
+using CaseEngine.Projections.ReadSide;
 using CaseEngine.Testing;
 using JasperFx.Events;
 using Marten;
@@ -23,7 +24,7 @@ public class the_inbox_of_one_province_does_not_wait_for_another(ThreeProvinces 
         var jiangsu = await engine.SubmitAsync(Samples.Complaint(entryRegion: "320102"));
         var anhuiEvents = await EventsAsync(engine.Store, Province.Anhui, anhui.PetitionId);
         var jiangsuEvents = await EventsAsync(engine.Store, Province.Jiangsu, jiangsu.PetitionId);
-        var projection = new InboxProjection();
+        var projection = new PetitionStreamsProjection(new InboxRows());
 
         // Anhui's database hangs for this projection's read of the page's streams (a lock held elsewhere).
         await using var holder = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Anhui));

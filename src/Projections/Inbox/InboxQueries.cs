@@ -143,5 +143,5 @@ public static class InboxQueries
             filter.OverdueOnly ? "overdue" : "", filter.AssignedOfficerId ?? "", filter.Category?.ToString() ?? "", filter.Text ?? "");
 
     private static DateTimeOffset SortKey(InboxItem item, InboxOrder order) =>
-        order == InboxOrder.DueAtAsc ? item.DueAt ?? InboxProjection.NoDueSortKey : item.ReceivedAt;
+        order == InboxOrder.DueAtAsc ? item.DueAt ?? InboxRows.NoDueSortKey : item.ReceivedAt;
 }

@@ -7,25 +7,46 @@ using Marten.Events.Projections;
 namespace CaseEngine.Projections.ReadSide;
 
 /// <summary>
-/// Base of the projections whose rows are a function of a petition's whole stream (inbox, overdue).
-/// For each page of events the daemon hands over, it folds the touched petitions' events up to the
-/// page's last sequence (a committed prefix: the daemon never pages beyond the high-water mark) and
-/// replaces those petitions' rows in the same transaction as the daemon's progress. Rows depend on
-/// nothing but the log, so live processing, a retried page and a rebuild all give the same rows.
+/// A read model whose rows are a function of a petition's whole stream (the inbox, the overdue list): written
+/// by <see cref="PetitionStreamsProjection"/> from the streams it folds once for all of them.
+/// </summary>
+public interface IPetitionRows
+{
+    /// <summary>The read model's main table, whose <see cref="AppliedSequence"/> mark the pages claim.</summary>
+    string ReadModelTable { get; }
+
+    /// <summary>Replace the rows of <paramref name="petitionIds"/> by what their streams say now.</summary>
+    /// <param name="newer">a SQL condition every statement must add: false when the page is not newer than what is written</param>
+    void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
+        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer);
+}
+
+/// <summary>
+/// Applies pages of events to the read models whose rows are a function of a petition's whole stream
+/// (<see cref="IPetitionRows"/>: inbox, overdue). For each page the daemon hands over, it folds the touched
+/// petitions' events up to the page's last sequence (a committed prefix: the daemon never pages beyond the
+/// high-water mark) once, and each read model replaces those petitions' rows in the same transaction as the
+/// daemon's progress. Rows depend on nothing but the log, so live processing, a retried page and a rebuild
+/// all give the same rows.
 /// </summary>
 /// <remarks>
-/// The streams folded so far are kept in memory (up to <see cref="CachedStreams"/>): pages come in
-/// log order, so a petition seen before needs only the page's own events, not its history again
-/// (a rebuild otherwise reads every stream about as many times as it has events). When the cache is
-/// full, the streams touched longest ago are dropped (a quarter of it at a time): a petition's next
-/// event is usually near its last one in the log (at 1,000,000 petitions, half of them within
+/// The streams folded so far are kept in memory (up to <see cref="CachedStreams"/>), once for all the read
+/// models it writes: pages come in log order, so a petition seen before needs only the page's own events,
+/// not its history again (a rebuild otherwise reads every stream about as many times as it has events). When
+/// the cache is full, the streams touched longest ago are dropped (a quarter of it at a time): a petition's
+/// next event is usually near its last one in the log (at 1,000,000 petitions, half of them within
 /// 123,000 events), so the recent streams are the ones worth keeping. Whatever is not contiguous
 /// with what is kept — a dropped stream, a retried page, pages another node processed, a rebuild
 /// starting over — is read again from the store. One instance serves the daemons of every province
 /// database on the node: the kept streams share one budget, and each database's pages have their own gate.
 /// </remarks>
-public abstract class PetitionStreamsProjection : IProjection
+public sealed class PetitionStreamsProjection(params IPetitionRows[] readModels) : IProjection
 {
+    /// <summary>The read models each page is written to, in this order.</summary>
+    public IReadOnlyList<IPetitionRows> ReadModels { get; } = readModels.Length > 0
+        ? readModels
+        : throw new ArgumentException("at least one read model", nameof(readModels));
+
     /// <summary>How many streams are kept between pages unless configured (CaseEngine:ReadSideCachedStreams).</summary>
     public const int DefaultCachedStreams = 100_000;
 
@@ -56,7 +77,7 @@ public abstract class PetitionStreamsProjection : IProjection
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
         // The page's span, linked to the traces of the commands behind its events (docs/operations.md, Traces).
-        using var span = ProjectionTracing.StartPage(ReadModelTable, events);
+        using var span = ProjectionTracing.StartPage(string.Join(',', ReadModels.Select(r => r.ReadModelTable)), events);
         var database = operations.Database.Id.Identity;
         var pages = _databases.GetOrAdd(database, _ => new DatabasePages());
         await pages.Gate.WaitAsync(cancellation);
@@ -81,7 +102,8 @@ public abstract class PetitionStreamsProjection : IProjection
         // older rows back. The claim waits for the other's page and says where the rows stand. Every
         // page claims, even one without petition events, so its batch always writes a row (see
         // AppliedSequence: Marten 9.58 otherwise stops the shard for good on an overlap).
-        AppliedSequence.Claim(operations, ReadModelTable, ceiling, AppliedSequence.Shard(ReadSideNames.ReadModels));
+        foreach (var readModel in ReadModels)
+            AppliedSequence.Claim(operations, readModel.ReadModelTable, ceiling, AppliedSequence.Shard(ReadSideNames.ReadModels));
         var page = events.Where(e => e.Data is IPetitionEvent).GroupBy(e => e.StreamId)
             .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Version).ToList());
         if (page.Count == 0)
@@ -132,8 +154,8 @@ public abstract class PetitionStreamsProjection : IProjection
         }
         var touched = page.Keys.ToArray();
         var schema = operations.DocumentStore.Options.DatabaseSchemaName;
-        var newer = $"{AppliedSequence.Previous(operations, ReadModelTable)} < {ceiling}";
-        Write(operations, schema, touched, streams, newer);
+        foreach (var readModel in ReadModels)
+            readModel.Write(operations, schema, touched, streams, $"{AppliedSequence.Previous(operations, readModel.ReadModelTable)} < {ceiling}");
     }
 
     /// <summary>Drops the kept streams of one database (under the lock).</summary>
@@ -142,9 +164,6 @@ public abstract class PetitionStreamsProjection : IProjection
         foreach (var id in _streams.Where(kv => kv.Value.Database == database).Select(kv => kv.Key).ToList())
             _streams.Remove(id);
     }
-
-    /// <summary>The read model's main table, whose <see cref="AppliedSequence"/> mark the pages claim.</summary>
-    protected abstract string ReadModelTable { get; }
 
     /// <summary>
     /// Drops the streams touched longest ago, of any database, so that the page's streams fit: down to three
@@ -187,11 +206,6 @@ public abstract class PetitionStreamsProjection : IProjection
         }
         return true;
     }
-
-    /// <summary>Replace the rows of <paramref name="petitionIds"/> by what their streams say now.</summary>
-    /// <param name="newer">a SQL condition every statement must add: false when the page is not newer than what is written</param>
-    protected abstract void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
-        IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer);
 
     // Npgsql writes timestamptz only from UTC values.
     internal static DateTimeOffset Utc(DateTimeOffset at) => at.ToUniversalTime();

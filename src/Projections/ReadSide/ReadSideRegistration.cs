@@ -11,7 +11,7 @@ namespace CaseEngine.Projections.ReadSide;
 /// <summary>Registers the read models' tables and async projections with Marten (called from EventStoreSetup).</summary>
 public static class ReadSideRegistration
 {
-    /// <param name="cachedStreams">streams the inbox and overdue projections each keep between pages</param>
+    /// <param name="cachedStreams">streams the inbox and overdue list keep between pages (one cache for both)</param>
     public static void Register(StoreOptions opts, int cachedStreams = PetitionStreamsProjection.DefaultCachedStreams)
     {
         ArgumentNullException.ThrowIfNull(opts);
@@ -24,8 +24,8 @@ public static class ReadSideRegistration
         // marks before the one replay.
         var members = new IProjection[]
         {
-            new InboxProjection { CachedStreams = cachedStreams },
-            new OverdueProjection { CachedStreams = cachedStreams },
+            // The inbox and the overdue list from one fold of each page's streams, with one cache of them.
+            new PetitionStreamsProjection(new InboxRows(), new OverdueRows()) { CachedStreams = cachedStreams },
             new StatisticsProjection(),
             new SituationAnalysisProjection(),
         };

@@ -37,7 +37,7 @@ public sealed class CaseEngineOptions
     public bool DuplicateDetection { get; set; } = true;
 
     /// <summary>
-    /// How many petition streams the inbox and overdue projections each keep in memory between
+    /// How many petition streams the inbox and the overdue list keep in memory (one cache for both) between
     /// pages (config <c>CaseEngine:ReadSideCachedStreams</c>; default
     /// <see cref="Projections.ReadSide.PetitionStreamsProjection.DefaultCachedStreams"/>, 0 keeps none).
     /// More streams use more memory (about 9 events each) and make a rebuild of a large log read

@@ -4,7 +4,7 @@ namespace CaseEngine.Workflow.Configuration;
 
 /// <summary>
 /// Configuration key <c>CaseEngine:ReadSideCachedStreams</c>: how many petition streams the inbox and
-/// overdue projections each keep in memory between pages (<see cref="CaseEngineOptions.ReadSideCachedStreams"/>
+/// overdue list keep in memory between pages, one cache for both (<see cref="CaseEngineOptions.ReadSideCachedStreams"/>
 /// given in code wins). Bound by <see cref="Settings.AddSettings{T}"/> like every other setting.
 /// </summary>
 public sealed class ReadSideRoomOptions

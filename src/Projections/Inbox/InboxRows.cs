@@ -4,17 +4,17 @@ using Marten;
 
 namespace CaseEngine.Projections.Inbox;
 
-/// <summary>The inbox: one row per open (petition, department, stage) item. A member of the <see cref="ReadModelsProjection"/> shard.</summary>
-public sealed class InboxProjection : PetitionStreamsProjection
+/// <summary>The inbox: one row per open (petition, department, stage) item, written by <see cref="PetitionStreamsProjection"/> in the <see cref="ReadModelsProjection"/> shard.</summary>
+public sealed class InboxRows : IPetitionRows
 {
     /// <summary>The sort key of items without a due moment: after every real one.</summary>
     public static readonly DateTimeOffset NoDueSortKey = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
 
     private const char DepartmentSeparator = '\u001f';
 
-    protected override string ReadModelTable => ReadSideSchema.InboxTable;
+    public string ReadModelTable => ReadSideSchema.InboxTable;
 
-    protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
+    public void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)
     {
         var table = ReadSideSchema.Qualified(schema, ReadSideSchema.InboxTable);
@@ -54,9 +54,9 @@ public sealed class InboxProjection : PetitionStreamsProjection
             rows.Select(r => r.DepartmentId).ToArray(),
             rows.Select(r => r.RegionPath).ToArray(),
             rows.Select(r => r.Stage.ToString()).ToArray(),
-            rows.Select(r => Utc(r.ReceivedAt)).ToArray(),
-            rows.Select(r => Utc(r.DueAt)).ToArray(),
-            rows.Select(r => Utc(r.DueAt ?? NoDueSortKey)).ToArray(),
+            rows.Select(r => PetitionStreamsProjection.Utc(r.ReceivedAt)).ToArray(),
+            rows.Select(r => PetitionStreamsProjection.Utc(r.DueAt)).ToArray(),
+            rows.Select(r => PetitionStreamsProjection.Utc(r.DueAt ?? NoDueSortKey)).ToArray(),
             rows.Select(r => r.Paused).ToArray(),
             rows.Select(r => r.AssignedOfficerId).ToArray(),
             rows.Select(r => r.Category.ToString()).ToArray(),

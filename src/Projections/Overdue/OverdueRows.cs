@@ -4,12 +4,12 @@ using Marten;
 
 namespace CaseEngine.Projections.Overdue;
 
-/// <summary>Overdue: one row per recorded missed deadline whose stage instance is still open. A member of the <see cref="ReadModelsProjection"/> shard.</summary>
-public sealed class OverdueProjection : PetitionStreamsProjection
+/// <summary>Overdue: one row per recorded missed deadline whose stage instance is still open, written by <see cref="PetitionStreamsProjection"/> in the <see cref="ReadModelsProjection"/> shard.</summary>
+public sealed class OverdueRows : IPetitionRows
 {
-    protected override string ReadModelTable => ReadSideSchema.OverdueTable;
+    public string ReadModelTable => ReadSideSchema.OverdueTable;
 
-    protected override void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
+    public void Write(IDocumentOperations operations, string schema, Guid[] petitionIds,
         IReadOnlyDictionary<Guid, IReadOnlyList<IPetitionEvent>> streams, string newer)
     {
         var table = ReadSideSchema.Qualified(schema, ReadSideSchema.OverdueTable);
@@ -32,8 +32,8 @@ public sealed class OverdueProjection : PetitionStreamsProjection
             rows.Select(r => r.Stage.ToString()).ToArray(),
             rows.Select(r => r.StageInstance).ToArray(),
             rows.Select(r => r.SupervisionId).ToArray(),
-            rows.Select(r => Utc(r.DueAt)).ToArray(),
-            rows.Select(r => Utc(r.MissedAt)).ToArray(),
+            rows.Select(r => PetitionStreamsProjection.Utc(r.DueAt)).ToArray(),
+            rows.Select(r => PetitionStreamsProjection.Utc(r.MissedAt)).ToArray(),
             rows.Select(r => r.SupervisionCount).ToArray(),
             rows.Select(r => r.Category.ToString()).ToArray(),
             rows.Select(r => r.Subject).ToArray(),
