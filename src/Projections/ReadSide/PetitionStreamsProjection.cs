@@ -76,18 +76,28 @@ public sealed class PetitionStreamsProjection(params IPetitionRows[] readModels)
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
-        // The page's span, linked to the traces of the commands behind its events (docs/operations.md, Traces).
-        using var span = ProjectionTracing.StartPage(string.Join(',', ReadModels.Select(r => r.ReadModelTable)), events);
+        // Each read model's page span, linked to the traces of the commands behind its events (docs/operations.md,
+        // Traces): one per read model, as before they shared the fold, so a trace search by read model still finds it.
+        // Started in order (the second nests in the first) and ended in reverse, which restores the current activity.
+        var spans = ReadModels.Select(r => ProjectionTracing.StartPage(r.ReadModelTable, events)).ToList();
         var database = operations.Database.Id.Identity;
         var pages = _databases.GetOrAdd(database, _ => new DatabasePages());
-        await pages.Gate.WaitAsync(cancellation);
         try
         {
-            await ApplyPageAsync(operations, events, database, pages, cancellation);
+            await pages.Gate.WaitAsync(cancellation);
+            try
+            {
+                await ApplyPageAsync(operations, events, database, pages, cancellation);
+            }
+            finally
+            {
+                pages.Gate.Release();
+            }
         }
         finally
         {
-            pages.Gate.Release();
+            for (var i = spans.Count - 1; i >= 0; i--)
+                spans[i]?.Dispose();
         }
     }
 
