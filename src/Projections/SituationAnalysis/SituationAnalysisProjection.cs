@@ -1,6 +1,7 @@
 using CaseEngine.Domain.Clocks;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Projections.ChineseText;
+using CaseEngine.Projections.Monitoring;
 using CaseEngine.Projections.ReadSide;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -64,6 +65,8 @@ public sealed class SituationAnalysisProjection(Func<ChineseTextAnalyzer>? analy
     {
         ArgumentNullException.ThrowIfNull(operations);
         ArgumentNullException.ThrowIfNull(events);
+        // Its page span, as every other read model's (docs/operations.md, Traces).
+        using var span = ProjectionTracing.StartPage(SituationAnalysisSchema.Table, events);
         var table = SituationAnalysisSchema.Qualified(operations.DocumentStore.Options.DatabaseSchemaName);
 
         var submitted = events.Where(e => e.Data is PetitionSubmitted).ToList();

@@ -57,6 +57,7 @@ public sealed class when_a_mutation_is_traced(DatabaseFixture db, RabbitMqFixtur
         pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("ce_statistics_daily");
         // The inbox and the overdue list share a fold of the page's streams, not their spans: one each.
         pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("ce_overdue", Describe(all));
+        pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("ce_situation_petitions", Describe(all));
         // So does the publisher's page that sent its events to the broker.
         pages.Select(p => p.GetTagItem("caseengine.read_model") as string).ShouldContain("IntegrationEvents", Describe(all));
         id.ShouldNotBe(Guid.Empty);
