@@ -136,4 +136,45 @@ public class a_petition_with_thirty_events_travels_in_time(DatabaseFixture db) :
         (await HistoryQueries.HistoryAsync(session, id, 5, 4)).ShouldBeEmpty();
         (await Should.ThrowAsync<RuleViolation>(() => HistoryQueries.HistoryAsync(session, id, 0))).Code.ShouldBe(RuleCode.Validation);
     }
+
+    /// <summary>
+    /// HistoryQueries reads the stream with a statement of its own, not Marten's <c>FetchStreamAsync</c> (bench/tuning.md,
+    /// T7): what it reads must be what Marten reads, field for field, and a moment must cut the stream at its first
+    /// event stored later, also when a node's clock put an event's moment after the next one's.
+    /// </summary>
+    [Fact]
+    public async Task the_stream_read_is_martens_field_for_field_and_a_moment_cuts_it_at_the_first_event_stored_later()
+    {
+        await using var engine = await Engine.StartAsync(db);
+        var id = (await engine.SubmitAsync(meta: Engine.As(Citizen))).PetitionId;
+        for (var i = 0; i < 4; i++)
+        {
+            engine.Clock.Advance(TimeSpan.FromHours(1));
+            await engine.SendAsync(new CommandEnvelope(Staff("340101-PO") with { CorrelationId = $"req-{i}" },
+                new ReclassifyPetition(id, i % 2 == 0 ? PetitionCategory.Suggestion : PetitionCategory.ComplaintRequest, "更正")));
+        }
+        await using var session = engine.Store.QuerySession(Province.Demo);
+        var marten = (await engine.StreamAsync(id)).Select(StoredEvent.From).ToList();
+        marten.Count.ShouldBe(5);
+        var read = await HistoryQueries.HistoryAsync(session, id);
+        read.Select(e => JsonSerializer.Serialize(e, EventJson.Options)).ShouldBe(marten.Select(e => JsonSerializer.Serialize(e, EventJson.Options)));
+        read.Select(e => e.Data.GetType()).ShouldBe(marten.Select(e => e.Data.GetType()));
+        read.Select(e => e.Actor).ShouldBe(marten.Select(e => e.Actor));
+
+        // A node whose clock ran ahead stored event 3 an hour after event 4's moment: as of event 4's moment the
+        // petition is its first two events, not events 1, 2 and 4 (a fold with a hole in it).
+        await using (var connection = new Npgsql.NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Demo)))
+        {
+            await connection.OpenAsync();
+            await using var ahead = new Npgsql.NpgsqlCommand(
+                "update caseengine.mt_events set timestamp = timestamp + interval '2 hours' where stream_id = @id and version = 3", connection);
+            ahead.Parameters.AddWithValue("id", id);
+            (await ahead.ExecuteNonQueryAsync()).ShouldBe(1);
+        }
+        var data = marten.Select(e => e.Data).ToList();
+        Json(await HistoryQueries.AsOfAsync(session, id, at: marten[3].OccurredAt)).ShouldBe(Json(Petition.Fold(data.Take(2))));
+        Json(await HistoryQueries.AsOfAsync(session, id, at: marten[4].OccurredAt.AddHours(1))).ShouldBe(Json(Petition.Fold(data)));
+        // The same moment written in Beijing time.
+        Json(await HistoryQueries.AsOfAsync(session, id, at: marten[3].OccurredAt.ToOffset(TimeSpan.FromHours(8)))).ShouldBe(Json(Petition.Fold(data.Take(2))));
+    }
 }
