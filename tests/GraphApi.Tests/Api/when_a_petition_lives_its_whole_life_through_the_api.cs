@@ -280,6 +280,15 @@ public class when_a_petition_lives_its_whole_life_through_the_api(LifecycleRun r
         // The auditor's own reads were masked: they are not on the log.
         reads.ShouldNotContain(r => r.GetProperty("reader").GetProperty("role").GetString() == "AUDITOR");
 
+        // A window written in Beijing time (+08:00) bounds the same moments as in UTC.
+        var moments = reads.Select(r => DateTimeOffset.Parse(r.GetProperty("readAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        string Beijing(DateTimeOffset at) => at.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture);
+        const string Window = "query($id: ID, $from: DateTime, $to: DateTime) { personalDataAccessLog(petitionId: $id, from: $from, to: $to, first: 100) { totalCount } }";
+        (await Api.Data(Window, new { id = run.P, from = Beijing(moments.Min().AddSeconds(-1)), to = Beijing(moments.Max().AddSeconds(1)) }, Api.Auditor()))
+            .GetProperty("personalDataAccessLog").GetProperty("totalCount").GetInt32().ShouldBe(log.GetProperty("totalCount").GetInt32());
+        (await Api.Data(Window, new { id = run.P, from = Beijing(moments.Max().AddSeconds(1)), to = (string?)null }, Api.Auditor()))
+            .GetProperty("personalDataAccessLog").GetProperty("totalCount").GetInt32().ShouldBe(0);
+
         (await Api.GraphQL("{ personalDataAccessLog { totalCount } }", token: Api.Officer("340101-EDU"))).Code.ShouldBe("FORBIDDEN");
         (await Api.GraphQL("{ personalDataAccessLog { totalCount } }")).Code.ShouldBe("UNAUTHENTICATED");
         (await Api.GraphQL("{ personalDataAccessLog(first: 0) { totalCount } }", token: Api.Auditor())).Code.ShouldBe("VALIDATION");
