@@ -174,10 +174,17 @@ public static class Federation
         using var perf = Environment.GetEnvironmentVariable("CASEENGINE_BENCH_PG_PERF") is { Length: > 0 } folder
             ? System.Diagnostics.Process.Start("perf", $"record -a -F 499 -q -o {Path.Combine(folder, topology.Provinces.Count + ".perf.data")} -- sleep {seconds.TotalSeconds - 1:0}")
             : null;
+        // PostgreSQL's statements over the window, summed over every database (pg_stat_statements: loaded by the
+        // bench's cluster when it was started with DOTNET_PerfMapEnabled=1; without it, left out).
+        var counting = CpuBreakdown.Unavailable() is null;
+        if (counting)
+            await CpuBreakdown.ResetStatementsAsync(topology.Master);
         var before = cpu.Sample();
         var o = await SubmissionClients.InProcessOfTheirOwnAsync(spec(32, null));
         var used = (cpu.Sample() - before).PerOperation(o.Operations);
         var where = activity is null ? "" : "; " + await activity.StopAsync(Math.Max(1, o.Operations), "submission");
+        if (counting)
+            where += $"; statements over all its databases: {await CpuBreakdown.ClusterStatementsAsync(topology.Master, Math.Max(1, o.Operations), "submission", top: 30)}";
         if (perf is not null)
             await perf.WaitForExitAsync();
         report.Note($"{topology.Name}: T1 at 32 clients: {o.Measured.PerSecond:0}/s, p50 {Ms(o.Measured.P50)}, p99 {Ms(o.Measured.P99)}; {used}{where}" +
