@@ -146,6 +146,8 @@ public static class CaseEngineSetup
                 // One database per province (tenant id = province code, ProvinceDatabases), listed in a
                 // table of the master database; there is no single-database mode (docs/operations.md).
                 var database = sp.GetRequiredService<CaseEngineDatabase>();
+                // Every database's connections prepare the statements they repeat (StatementPreparation).
+                opts.ConfigureNpgsqlDataSourceBuilder(StatementPreparation.Configure);
                 opts.MultiTenantedDatabasesWithMasterDatabaseTable(tenancy =>
                 {
                     tenancy.ConnectionString = database.ConnectionString;

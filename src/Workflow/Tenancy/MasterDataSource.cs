@@ -14,8 +14,15 @@ public sealed class MasterDataSource(CaseEngineDatabase database) : IAsyncDispos
 {
     public const string ApplicationName = "caseengine-master";
 
-    public NpgsqlDataSource Source { get; } =
-        new NpgsqlDataSourceBuilder(database.ConnectionString) { ConnectionStringBuilder = { ApplicationName = ApplicationName } }.Build();
+    public NpgsqlDataSource Source { get; } = Build(database.ConnectionString);
+
+    private static NpgsqlDataSource Build(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { ConnectionStringBuilder = { ApplicationName = ApplicationName } };
+        // The claims' insert and the relay's statements repeat like Marten's: prepared as on every database (StatementPreparation).
+        StatementPreparation.Configure(builder);
+        return builder.Build();
+    }
 
     public ValueTask DisposeAsync() => Source.DisposeAsync();
 }
