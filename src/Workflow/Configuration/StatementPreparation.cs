@@ -13,8 +13,9 @@ namespace CaseEngine.Workflow.Configuration;
 /// outside their execution (bench/tuning.md, change 29).
 /// </para>
 /// <para>
-/// Safe with the pool's reset: a connection that holds prepared statements is reset on return with DISCARD ALL's
-/// parts except DEALLOCATE ALL (Npgsql), so advisory locks are still released and settings still reset.
+/// Safe with the pool's reset: Npgsql resets a returned connection when it hands it out again, and one that holds
+/// prepared statements with DISCARD ALL's parts except DEALLOCATE ALL, so advisory locks are still released and
+/// settings still reset (tests/Workflow.Tests, when_statements_repeat_on_a_connection).
 /// An operator's connection string that names <c>Max Auto Prepare</c> (e.g. 0: off) keeps its own value.
 /// </para>
 /// </summary>
