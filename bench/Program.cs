@@ -440,8 +440,19 @@ if (Runs("t9"))
     // Submissions enter at 30 regions with a petition office of their own, in turn (one a second each at
     // 30/s); the filtered subscribers follow those 30 offices, 30 subscribers each, so each sees about one
     // event a second and the unfiltered ones see everything.
-    await Subscriptions.ReportAsync(report, api, Dataset.EntryRegions(CaseEngine.Workflow.Rules.RuleBook.Demo().Directory, "province").Take(30).ToList(),
-        seconds, quick, "T9");
+    try
+    {
+        await Subscriptions.ReportAsync(report, api, Dataset.EntryRegions(CaseEngine.Workflow.Rules.RuleBook.Demo().Directory, "province").Take(30).ToList(),
+            seconds, quick, "T9");
+    }
+    catch (Exception e) when (e is OperationCanceledException or TimeoutException or InvalidOperationException)
+    {
+        // The last scenario and the one with minutes of timeouts (a client process, 1,000 sockets): its failure is
+        // a row of the report, not the loss of the whole run's results.
+        report.Add(new ResultRow("T9", "subscription delivery to 1,000 authenticated graphql-transport-ws clients", "not measured", "—", null,
+            "p99 ≤ 250 ms, every client gets every event it selects", false, $"the scenario failed: {e.GetType().Name} {e.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}"));
+        Console.Error.WriteLine(e);
+    }
 }
 
 if (scenario == "load")

@@ -3,7 +3,9 @@ using System.Text.Encodings.Web;
 using CaseEngine.Domain;
 using CaseEngine.Domain.Petitions;
 using CaseEngine.Domain.Petitions.Submitting;
+using CaseEngine.GraphApi;
 using CaseEngine.GraphApi.Schema;
+using CaseEngine.GraphApi.Telemetry;
 using CaseEngine.Projections.PetitionView;
 using CaseEngine.Workflow.Configuration;
 using CaseEngine.Workflow.Rules;
@@ -43,7 +45,7 @@ namespace CaseEngine.Bench.Baselines;
 /// event metadata and event types, SQL logged the same way (<see cref="PersonalDataLogging"/>);
 /// GraphQL.NET with the same System.Text.Json serializer settings and a validated-document cache like
 /// CaseEngine's (a query text seen before is neither parsed nor validated again); the host's logging as
-/// shipped (console, the same filter on per-request hosting lines). Case numbers come from a Marten HiLo
+/// CaseEngine ships it (console, its quiet defaults, one line per request). Case numbers come from a Marten HiLo
 /// sequence (reserved blocks, no round trip per number); the command id is the stream id, so a repeat
 /// fails on the stream's primary key. What it does not do is what CaseEngine adds: tokens, rate limits,
 /// cost limits, the command record, durable timers, the tamper-evident chain, duplicate detection,
@@ -71,7 +73,10 @@ public sealed class PeerService : IAsyncDisposable
         var port = MinimalEndpoint.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        // As CaseEngine's host: request URLs are not logged line by line by the hosting diagnostics.
+        // As CaseEngine's host logs: its quiet defaults (ASP.NET Core, Marten and Wolverine at Warning) and one line per
+        // request (RequestLog). With only the hosting diagnostics filtered, ASP.NET Core's endpoint routing wrote two
+        // lines per request at Information, twice CaseEngine's (bench/tuning.md, session 26).
+        ServerStart.QuietDefaults(builder.Configuration);
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddSingleton(rules);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -104,6 +109,7 @@ public sealed class PeerService : IAsyncDisposable
             .AddGraphTypes(typeof(PeerSchema).Assembly)
             .AddSystemTextJson(json => json.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping));
         var app = builder.Build();
+        app.UseCaseEngineRequestLog();
         var documents = new ConcurrentDictionary<string, GraphQLDocument>();
         app.MapPost("/graphql", async (HttpContext context, IDocumentExecuter executer, ISchema schema,
             IGraphQLTextSerializer serializer, GraphQL.Execution.IDocumentBuilder parser) =>

@@ -283,27 +283,36 @@ public static class Subscriptions
     /// Each log's committed end once nothing is in flight: every province's committed prefix at its last stored
     /// event, and the national log holding as many entries past <paramref name="since"/> as the provinces hold
     /// events past theirs (its relay has caught up). Without <paramref name="since"/> (before anything is
-    /// written), the national log only needs to stand still between two readings.
+    /// written), the relay must have taken in every province's last event and the national log's committed end must be its last entry.
     /// </summary>
     private static async Task<Dictionary<string, long>> SettledEndsAsync(Api api, EventFeed feed, IReadOnlyList<string> logs,
         IReadOnlyDictionary<string, long>? since, CancellationToken ct)
     {
         var provinces = api.Services.GetRequiredService<ProvinceDatabases>();
-        Dictionary<string, long>? previous = null;
+        var national = api.Services.GetRequiredService<NationalLog>();
         while (true)
         {
             var ends = new Dictionary<string, long>(StringComparer.Ordinal);
             var settled = true;
+            var relayed = true;
             foreach (var log in logs)
             {
                 ends[log] = await feed.SafeSequenceAsync(log, ct);
-                if (log != NationalLog.Key && ends[log] < await LastStoredAsync(api, await provinces.DatabaseAsync(log), ct))
+                if (log == NationalLog.Key)
+                    continue;
+                var last = await LastStoredAsync(api, await provinces.DatabaseAsync(log), ct);
+                if (ends[log] < last)
                     settled = false;
+                if (await national.RelayedToAsync(log, ct) < last)
+                    relayed = false;
             }
             if (settled && ends.ContainsKey(NationalLog.Key))
             {
+                // The start needs the national log to have taken in every province's last event: a national end
+                // that merely stood still between two looks (the relay between rounds) left the start behind the
+                // provinces' and the counts below could never agree (the T9 warm-up hung for its 10 minutes).
                 if (since is null)
-                    settled = previous is not null && previous[NationalLog.Key] == ends[NationalLog.Key];
+                    settled = relayed;
                 else
                 {
                     long provinceEvents = 0;
@@ -314,7 +323,6 @@ public static class Subscriptions
             }
             if (settled)
                 return ends;
-            previous = ends;
             await Task.Delay(100, ct);
         }
     }

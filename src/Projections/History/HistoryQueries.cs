@@ -64,7 +64,7 @@ public static class HistoryQueries
     {
         var options = session.DocumentStore.Options;
         var events = $"{options.Events.DatabaseSchemaName}.mt_events";
-        var command = new NpgsqlCommand($"""
+        await using var command = new NpgsqlCommand($"""
             select seq_id, version, type, timestamp, data, correlation_id, causation_id, headers
             from {events}
             where stream_id = @id and not is_archived and version between @from and @to
