@@ -7,7 +7,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using static CaseEngine.Bench.Harness.Report;
 
-// dotnet run -c Release --project bench -- <scenario|all> --scale province|national [--quick]
+// dotnet run -c Release --project bench -- <scenario|all|t1+t3…> --scale province|national [--quick]
 // dotnet run -c Release --project bench -- t1|t2|t3|t6 --scale province --operations on   (tracing, scrape and broker on; issue 18)
 // dotnet run -c Release --project bench -- operations --scale province   (T1, T2, T3, T6 with operations off and on, back to back)
 // dotnet run -c Release --project bench -- load --scale province   (generate the data set in the kept cluster only)
@@ -43,7 +43,8 @@ if (scale is not ("province" or "national"))
     Console.Error.WriteLine("--scale is province or national");
     return 2;
 }
-bool Runs(string id) => scenario == "all" || string.Equals(scenario, id, StringComparison.OrdinalIgnoreCase);
+// One scenario, `all`, or several joined by '+' (t1+t3: T3 after what T1 and the peer leave behind, as in a full run).
+bool Runs(string id) => scenario == "all" || scenario.Split('+').Contains(id, StringComparer.OrdinalIgnoreCase);
 
 var seconds = TimeSpan.FromSeconds(quick ? 2 : 15);
 // The federation's modes (CASEENGINE_BENCH_FEDERATION=idle or t1) write their own results file, not over a full run's.

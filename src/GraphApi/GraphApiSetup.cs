@@ -49,6 +49,7 @@ public static class GraphApiSetup
         services.TryAddSingleton<NationalRelay>();
         // Each province's relay into the national log runs on one node (Wolverine's leader gives it one).
         services.AddSingleton<Wolverine.Runtime.Agents.IAgentFamily, NationalRelayAgents>();
+        services.AddHealthChecks().AddCheck<NationalRelayHealthCheck>("nationalRelay", tags: [Workflow.Hosting.HealthTags.Ready]);
         services.TryAddSingleton(sp => new Projections.ReadSide.CursorKey(sp.GetRequiredService<ServerKeys>().Ring(KeySettings.Cursor).Current.Secret));
         services.TryAddSingleton<GraphQLHttpEndpoint>();
         services.AddSettings<GraphiQLOptions>(GraphiQLOptions.Section);

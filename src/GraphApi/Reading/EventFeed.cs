@@ -189,10 +189,11 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
         var logged = new List<LoggedEvent>(entries.Count);
         foreach (var entry in entries)
         {
-            if (found.TryGetValue((entry.Province, entry.ProvinceSequence), out var hit))
+            // The event relayed, by its id where the entry keeps it: a province database restored to a point
+            // before events it had relayed has lost them, or handed their sequences to other events since.
+            if (found.TryGetValue((entry.Province, entry.ProvinceSequence), out var hit) && (entry.Event is not { } id || hit.Event.Id == id))
                 logged.Add(new LoggedEvent(hit.Event, hit.Petition, entry.Sequence, entry.Province));
             else
-                // Only a province database restored to a point before events it had relayed loses them.
                 logger.LogWarning("National log entry {Sequence} points at event {ProvinceSequence} of province {Province}, which its database no longer holds",
                     entry.Sequence, entry.ProvinceSequence, entry.Province);
         }

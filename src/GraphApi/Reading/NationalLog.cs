@@ -4,8 +4,21 @@ using Npgsql;
 
 namespace CaseEngine.GraphApi.Reading;
 
-/// <summary>One entry of the national log: its own sequence, and the event it points at in a province's log.</summary>
-public sealed record NationalEntry(long Sequence, string Province, long ProvinceSequence);
+/// <summary>
+/// One entry of the national log: its own sequence, and the event it points at in a province's log — its
+/// sequence there and its id (null on entries written before 2026-12-07), which tells the event that was
+/// relayed from another that took its sequence in a province database restored behind the relay.
+/// </summary>
+public sealed record NationalEntry(long Sequence, string Province, long ProvinceSequence, Guid? Event = null);
+
+/// <summary>An event of a province's log as the relay hands it to the national log: its sequence there and its id.</summary>
+public readonly record struct RelayedEvent(long Sequence, Guid Id);
+
+/// <summary>
+/// How far a province's log has been relayed (<see cref="To"/>, 0 before its first event), and the last
+/// event relayed: its sequence (0 when none) and its id (null when none, or relayed before ids were kept).
+/// </summary>
+public sealed record RelayMark(long To, long LastSequence, Guid? LastEvent);
 
 /// <summary>
 /// The national log (issue 19, item 5): one sequence over every province database's committed log,
@@ -53,6 +66,8 @@ public sealed class NationalLog(MasterDataSource master)
           province varchar(6) not null,
           province_sequence bigint not null,
           unique (province, province_sequence));
+        -- The relayed event's id (2026-12-07): which event the entry is, not only where it was.
+        alter table {Entries} add column if not exists province_event uuid;
         create table if not exists {Progress} (
           province varchar(6) primary key,
           relayed_to bigint not null);
@@ -74,28 +89,40 @@ public sealed class NationalLog(MasterDataSource master)
     {
         await SchemaAsync(ct);
         await using var command = _master.CreateCommand(
-            $"select sequence, province, province_sequence from {Entries} where sequence > $1 and sequence <= $2 order by sequence limit $3");
+            $"select sequence, province, province_sequence, province_event from {Entries} where sequence > $1 and sequence <= $2 order by sequence limit $3");
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upper });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var entries = new List<NationalEntry>();
         while (await reader.ReadAsync(ct))
-            entries.Add(new NationalEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2)));
+            entries.Add(new NationalEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetGuid(3)));
         return entries;
     }
 
     /// <summary>How far a province's log has been relayed (0 before its first event).</summary>
-    public async Task<long> RelayedToAsync(string province, CancellationToken ct)
+    public async Task<long> RelayedToAsync(string province, CancellationToken ct) => (await MarkAsync(province, ct)).To;
+
+    /// <summary>How far a province's log has been relayed, and the last event relayed (one read: the progress row and the entries' unique index).</summary>
+    public async Task<RelayMark> MarkAsync(string province, CancellationToken ct)
     {
         await SchemaAsync(ct);
-        await using var command = _master.CreateCommand($"select relayed_to from {Progress} where province = $1");
+        await using var command = _master.CreateCommand(
+            $"""
+            select (select relayed_to from {Progress} where province = $1), e.province_sequence, e.province_event
+            from (select 1) one
+            left join lateral (select province_sequence, province_event from {Entries}
+                               where province = $1 order by province_sequence desc limit 1) e on true
+            """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
-        return await command.ExecuteScalarAsync(ct) is long to ? to : 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new RelayMark(reader.IsDBNull(0) ? 0 : reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1),
+            reader.IsDBNull(2) ? null : reader.GetGuid(2));
     }
 
     /// <summary>
-    /// Appends a province's events in (from, to] — <paramref name="provinceSequences"/>, in their order —
+    /// Appends a province's events in (from, to] — <paramref name="events"/>, in their order —
     /// and moves its progress to <paramref name="to"/>, in one transaction; false (nothing written for it)
     /// when the progress is no longer <paramref name="from"/> (another round relayed the same run first).
     /// <para>
@@ -106,11 +133,11 @@ public sealed class NationalLog(MasterDataSource master)
     /// transaction fails every append it carried, and each relay retries its own.
     /// </para>
     /// </summary>
-    public async Task<bool> AppendAsync(string province, long from, long to, IReadOnlyList<long> provinceSequences, CancellationToken ct)
+    public async Task<bool> AppendAsync(string province, long from, long to, IReadOnlyList<RelayedEvent> events, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(provinceSequences);
+        ArgumentNullException.ThrowIfNull(events);
         await SchemaAsync(ct);
-        var append = new PendingAppend(province, from, to, [.. provinceSequences]);
+        var append = new PendingAppend(province, from, to, [.. events]);
         bool write;
         lock (_queue)
         {
@@ -124,12 +151,12 @@ public sealed class NationalLog(MasterDataSource master)
     }
 
     /// <summary>One province round's append, waiting for the writer (compared by reference).</summary>
-    private sealed class PendingAppend(string province, long from, long to, long[] sequences)
+    private sealed class PendingAppend(string province, long from, long to, RelayedEvent[] events)
     {
         public string Province { get; } = province;
         public long From { get; } = from;
         public long To { get; } = to;
-        public long[] Sequences { get; } = sequences;
+        public RelayedEvent[] Events { get; } = events;
         public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -198,16 +225,17 @@ public sealed class NationalLog(MasterDataSource master)
         var moved = appended.Select(a => a.Province).Distinct().ToArray();
         await using (var write = new NpgsqlCommand(
             $"""
-            insert into {Entries} (sequence, province, province_sequence)
-              select (select coalesce(max(sequence), 0) from {Entries}) + t.n, t.p, t.s
-              from unnest(@provinces::varchar[], @sequences::bigint[]) with ordinality as t(p, s, n);
+            insert into {Entries} (sequence, province, province_sequence, province_event)
+              select (select coalesce(max(sequence), 0) from {Entries}) + t.n, t.p, t.s, t.e
+              from unnest(@provinces::varchar[], @sequences::bigint[], @events::uuid[]) with ordinality as t(p, s, e, n);
             insert into {Progress} (province, relayed_to)
               select * from unnest(@moved::varchar[], @to::bigint[])
               on conflict (province) do update set relayed_to = excluded.relayed_to;
             """, connection, tx))
         {
-            write.Parameters.Add(new NpgsqlParameter<string[]>("provinces", [.. appended.SelectMany(a => a.Sequences.Select(_ => a.Province))]));
-            write.Parameters.Add(new NpgsqlParameter<long[]>("sequences", [.. appended.SelectMany(a => a.Sequences)]));
+            write.Parameters.Add(new NpgsqlParameter<string[]>("provinces", [.. appended.SelectMany(a => a.Events.Select(_ => a.Province))]));
+            write.Parameters.Add(new NpgsqlParameter<long[]>("sequences", [.. appended.SelectMany(a => a.Events.Select(e => e.Sequence))]));
+            write.Parameters.Add(new NpgsqlParameter<Guid[]>("events", [.. appended.SelectMany(a => a.Events.Select(e => e.Id))]));
             write.Parameters.Add(new NpgsqlParameter<string[]>("moved", moved));
             write.Parameters.Add(new NpgsqlParameter<long[]>("to", [.. moved.Select(p => progress[p])]));
             await write.ExecuteNonQueryAsync();

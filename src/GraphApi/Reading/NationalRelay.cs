@@ -75,6 +75,17 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
             if (relayed)
                 wakeup.Announce(NationalLog.WakeKey);
             _caughtUp[province] = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (_behind.TryRemove(province, out var sequence))
+                logger.LogInformation("Province {Province}'s log holds event {Sequence} again: its relay to the national log resumed", province, sequence);
+        }
+        catch (ProvinceLogBehindException e)
+        {
+            // Halted, loudly once: retrying changes nothing until an operator restores the province's log
+            // (docs/operations.md). The age gauge grows meanwhile and /health names the province.
+            _busy[province] = false;
+            if (_behind.TryAdd(province, e.Sequence))
+                logger.LogError("Province {Province}'s log no longer holds event {Sequence}, the last one relayed to the national log: its database was restored or failed over behind the relay. Its relay is halted until its log holds that event again (docs/operations.md, \"A province database behind the national log\")",
+                    province, e.Sequence);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -83,6 +94,12 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 province, e.GetType().FullName);
         }
     }
+
+    /// <summary>The provinces whose relay this node halted, each with the relayed event its log no longer holds (<see cref="ProvinceLogBehindException"/>).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _behind = new(StringComparer.Ordinal);
+
+    /// <summary>The provinces whose relay this node holds and has halted, their log behind the national log: <see cref="NationalRelayHealthCheck"/>.</summary>
+    public IReadOnlyCollection<string> Behind() => [.. _behind.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>The provinces whose last agent round relayed events or failed: their next round comes after the poll interval, not the idle one.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _busy = new(StringComparer.Ordinal);
@@ -147,45 +164,97 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     {
         _caughtUp.TryRemove(province, out _);
         _busy.TryRemove(province, out _);
+        _behind.TryRemove(province, out _);
         _notified.TryRemove(province, out _);
     }
 
-    /// <summary>Relays what <paramref name="province"/> committed since the last round; the number of events appended by this node.</summary>
+    /// <summary>
+    /// Relays what <paramref name="province"/> committed since the last round; the number of events appended by this node.
+    /// <para>
+    /// Every round first checks that the province's log still holds the last event relayed, by its id (in the
+    /// same round trip as the events it relays: an idle round adds one indexed read). A province database
+    /// restored to an earlier point, or a standby promoted without its last commits, no longer does: its log
+    /// is shorter than the mark (the relay would wait in silence for it to grow back) or its sequences were
+    /// handed out again to other events (the national log would point at events it never relayed). The round
+    /// throws <see cref="ProvinceLogBehindException"/> and relays nothing until the log holds that event again.
+    /// A committed prefix below the mark is otherwise transient, and not a sign: a node that just took the
+    /// relay over has its own timers for the log's holes, and the event is there.
+    /// </para>
+    /// </summary>
     public async Task<int> RelayAsync(string province, CancellationToken ct)
     {
         var appended = 0;
         while (true)
         {
-            var from = await log.RelayedToAsync(province, ct);
+            var mark = await log.MarkAsync(province, ct);
+            var from = mark.To;
             var safe = await prefix.OfAsync(province, ct);
+            if (safe == from && mark.LastSequence == 0)
+                return appended;
+            var (held, events) = await ReadAsync(province, mark.LastSequence, from, safe, ct);
+            if (mark.LastSequence > 0 && (held is null || (mark.LastEvent is { } last && held != last)))
+                throw new ProvinceLogBehindException(province, mark.LastSequence);
             if (safe <= from)
                 return appended;
-            var sequences = await SequencesAsync(province, from, safe, ct);
-            var to = sequences.Count < Batch ? safe : sequences[^1];
-            if (!await log.AppendAsync(province, from, to, sequences, ct))
+            var to = events.Count < Batch ? safe : events[^1].Sequence;
+            if (!await log.AppendAsync(province, from, to, events, ct))
                 return appended;
-            appended += sequences.Count;
-            if (sequences.Count < Batch)
+            appended += events.Count;
+            if (events.Count < Batch)
                 return appended;
         }
     }
 
-    /// <summary>The province's event sequences in (after, upper], at most one batch: Marten's tombstones (failed appends' numbers) are not events.</summary>
-    private async Task<List<long>> SequencesAsync(string province, long after, long upper, CancellationToken ct)
+    /// <summary>
+    /// In one round trip to the province: the id of the event at <paramref name="last"/> (null when its log
+    /// holds none there), and its events in (after, upper], at most one batch. Marten's tombstones (failed
+    /// appends' numbers) are not events.
+    /// </summary>
+    private async Task<(Guid? Held, List<RelayedEvent> Events)> ReadAsync(string province, long last, long after, long upper, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
         await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"select seq_id from {schema}.mt_events where seq_id > @after and seq_id <= @upper and type <> 'tombstone' order by seq_id limit @batch",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter<long>("after", after));
-        command.Parameters.Add(new NpgsqlParameter<long>("upper", upper));
-        command.Parameters.Add(new NpgsqlParameter<int>("batch", Batch));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var sequences = new List<long>();
-        while (await reader.ReadAsync(ct))
-            sequences.Add(reader.GetInt64(0));
-        return sequences;
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"select id from {schema}.mt_events where seq_id = $1 and type <> 'tombstone'")
+                {
+                    Parameters = { new NpgsqlParameter<long> { TypedValue = last } },
+                },
+            },
+        };
+        if (upper > after)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"select seq_id, id from {schema}.mt_events where seq_id > $1 and seq_id <= $2 and type <> 'tombstone' order by seq_id limit $3")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<long> { TypedValue = after },
+                    new NpgsqlParameter<long> { TypedValue = upper },
+                    new NpgsqlParameter<int> { TypedValue = Batch },
+                },
+            });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        Guid? held = await reader.ReadAsync(ct) ? reader.GetGuid(0) : null;
+        var events = new List<RelayedEvent>();
+        if (await reader.NextResultAsync(ct))
+            while (await reader.ReadAsync(ct))
+                events.Add(new RelayedEvent(reader.GetInt64(0), reader.GetGuid(1)));
+        return (held, events);
     }
+}
+
+/// <summary>
+/// A province's log no longer holds the last event relayed into the national log: its database was restored
+/// to an earlier point or failed over to a standby without its last commits (docs/operations.md, "A province
+/// database behind the national log"). The message holds the province code and the sequence, nothing else.
+/// </summary>
+public sealed class ProvinceLogBehindException(string province, long sequence)
+    : Exception($"Province {province}'s log no longer holds event {sequence}, the last one relayed to the national log")
+{
+    public string Province { get; } = province;
+
+    public long Sequence { get; } = sequence;
 }

@@ -1,4 +1,5 @@
 using CaseEngine.Workflow.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using CaseEngine.Workflow.Tenancy;
 using Wolverine.Runtime.Agents;
 
@@ -21,4 +22,23 @@ public sealed class NationalRelayAgents(NationalRelay relay, ProvinceDatabases p
         new ProvinceLoopAgent(uri, $"Relays province {province}'s committed events into the national log",
             TimeSpan.FromMilliseconds(options.PollMilliseconds), ct => relay.RelayOneAsync(province, ct), () => relay.Released(province),
             ct => relay.PauseAsync(province, ct));
+}
+
+/// <summary>
+/// Degraded while this node holds the relay of a province whose log is behind the national log
+/// (<see cref="ProvinceLogBehindException"/>), naming the provinces in <c>behind</c>. The node serves every
+/// command and query meanwhile, so it stays ready; the province's national relay waits for an operator.
+/// </summary>
+public sealed class NationalRelayHealthCheck(NationalRelay relay) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var behind = relay.Behind();
+        return Task.FromResult(behind.Count == 0
+            ? HealthCheckResult.Healthy("relaying")
+            : HealthCheckResult.Degraded(
+                $"relay halted: province log behind the national log: {string.Join(", ", behind)}",
+                data: new Dictionary<string, object> { ["behind"] = string.Join(",", behind) }));
+    }
 }

@@ -1,3 +1,4 @@
+using static CaseEngine.GraphApi.Tests.Support.RelayedEvents;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Testing;
 using CaseEngine.Workflow.Configuration;
@@ -28,7 +29,7 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
         // Another node holds the lock (mid-transaction) while twelve provinces' rounds append on this node.
         await using var other = new NpgsqlConnection(db.ConnectionString);
         var tx = await HoldTheLockAsync(other);
-        var appends = Provinces.Select(p => log.AppendAsync(p, 0, 2, [1, 2], default)).ToList();
+        var appends = Provinces.Select(p => log.AppendAsync(p, 0, 2, Relayed(1, 2), default)).ToList();
 
         // While they wait: the node's backends waiting on the lock, sampled until they have all given up
         // (the lock's 2 s limit). Each round in a transaction of its own had twelve waiting.
@@ -43,7 +44,7 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
         await tx.DisposeAsync();
 
         // The lock free: every province appended once, numbered on from the end, each in its own order.
-        (await Task.WhenAll(Provinces.Select(p => log.AppendAsync(p, 0, 2, [1, 2], default)))).ShouldAllBe(appended => appended);
+        (await Task.WhenAll(Provinces.Select(p => log.AppendAsync(p, 0, 2, Relayed(1, 2), default)))).ShouldAllBe(appended => appended);
         var entries = await log.ReadAsync(end, long.MaxValue, 1000, default);
         entries.Select(e => e.Sequence).ShouldBe(Enumerable.Range(1, Provinces.Length * 2).Select(i => end + i));
         foreach (var province in Provinces)
@@ -64,10 +65,10 @@ public class when_provinces_append_to_the_national_log_at_once(DatabaseFixture d
         // The writer is held on the lock with a first append, so the two rounds below go in one transaction.
         await using var other = new NpgsqlConnection(db.ConnectionString);
         var tx = await HoldTheLockAsync(other);
-        var first = log.AppendAsync("450000", 0, 1, [1], default);
+        var first = log.AppendAsync("450000", 0, 1, Relayed(1), default);
         await Poll.UntilAsync(async () => await WaitingOnTheLockAsync() == 1 ? "" : null, TimeSpan.FromSeconds(10));
-        var agent = log.AppendAsync(province, 0, 3, [1, 2, 3], default);
-        var pull = log.AppendAsync(province, 0, 3, [1, 2, 3], default);
+        var agent = log.AppendAsync(province, 0, 3, Relayed(1, 2, 3), default);
+        var pull = log.AppendAsync(province, 0, 3, Relayed(1, 2, 3), default);
         await tx.RollbackAsync();
         await tx.DisposeAsync();
 

@@ -1,3 +1,4 @@
+using static CaseEngine.GraphApi.Tests.Support.RelayedEvents;
 using System.Text.Json;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.GraphApi.Tests.Support;
@@ -32,13 +33,13 @@ public class when_the_whole_country_is_followed(ThreeProvinces db) : IClassFixtu
         for (var i = 0; i < 12; i++)
             await (i % 2 == 0 ? one : two).SubmitAsync(region: Regions[i % 3]);
 
-        var logs = await ProvinceLogsAsync();
+        var logs = await NationalFeed.ProvinceLogsAsync(db);
         var total = logs.Values.Sum(l => l.Count);
         total.ShouldBeGreaterThanOrEqualTo(12);
         var auditor = one.Auditor();
         var feed = await Poll.UntilAsync(async () =>
         {
-            var page = await FeedAsync(one, auditor, after: 0);
+            var page = await NationalFeed.FeedAsync(one, auditor, after: 0);
             return page.Count >= total ? page : null;
         }, Bound);
 
@@ -61,7 +62,7 @@ public class when_the_whole_country_is_followed(ThreeProvinces db) : IClassFixtu
 
         // Resumed at any cursor, on the other node: the rest, exactly.
         var middle = feed[feed.Count / 2].Sequence;
-        (await FeedAsync(two, two.Auditor(), after: middle)).ShouldBe(feed.Where(e => e.Sequence > middle).ToList());
+        (await NationalFeed.FeedAsync(two, two.Auditor(), after: middle)).ShouldBe(feed.Where(e => e.Sequence > middle).ToList());
 
         // A live subscriber resuming from the middle gets the rest from the log, then a new event in another
         // province live, numbered next.
@@ -88,7 +89,7 @@ public class when_the_whole_country_is_followed(ThreeProvinces db) : IClassFixtu
         var end = await log.EndAsync(default);
 
         // A second node that read the same progress and the same events appends them again: refused, nothing written.
-        (await log.AppendAsync(Province.Zhejiang, 0, relayed, [1], default)).ShouldBeFalse();
+        (await log.AppendAsync(Province.Zhejiang, 0, relayed, Relayed(1), default)).ShouldBeFalse();
         (await log.EndAsync(default)).ShouldBe(end);
     }
 
@@ -107,53 +108,16 @@ public class when_the_whole_country_is_followed(ThreeProvinces db) : IClassFixtu
         await using (var take = new NpgsqlCommand($"select pg_advisory_xact_lock({NationalLog.AppendLock})", stalled, tx))
             await take.ExecuteNonQueryAsync();
 
-        var refused = await Should.ThrowAsync<PostgresException>(() => log.AppendAsync(Province.Anhui, from, from + 1, [from + 1], default));
+        var refused = await Should.ThrowAsync<PostgresException>(() => log.AppendAsync(Province.Anhui, from, from + 1, Relayed(from + 1), default));
         refused.SqlState.ShouldBe(PostgresErrorCodes.LockNotAvailable);
         await tx.RollbackAsync();
         (await log.EndAsync(default)).ShouldBe(end);
         (await log.RelayedToAsync(Province.Anhui, default)).ShouldBe(from);
     }
 
-    private sealed record FeedEvent(long Sequence, Guid PetitionId, int Version);
-
     private static FeedEvent Read(JsonElement message)
     {
         message.GetProperty("type").GetString().ShouldBe("next", message.ToString());
-        return ReadNode(message.GetProperty("payload").GetProperty("data").GetProperty("petitionEvents"));
-    }
-
-    private static FeedEvent ReadNode(JsonElement e) =>
-        new(e.GetProperty("sequence").GetInt64(), Guid.Parse(e.GetProperty("petitionId").GetString()!), e.GetProperty("version").GetInt32());
-
-    private static async Task<List<FeedEvent>> FeedAsync(ApiHost api, string token, long after)
-    {
-        var all = new List<FeedEvent>();
-        while (true)
-        {
-            var data = await api.Data("query($after: Long) { events(after: $after, first: 100) { sequence petitionId version } }", new { after }, token);
-            var page = data.GetProperty("events").EnumerateArray().Select(ReadNode).ToList();
-            all.AddRange(page);
-            if (page.Count < 100)
-                return all;
-            after = page[^1].Sequence;
-        }
-    }
-
-    /// <summary>Each province database's log, (petition, version) in its own sequence order.</summary>
-    private async Task<Dictionary<string, List<(Guid, int)>>> ProvinceLogsAsync()
-    {
-        var logs = new Dictionary<string, List<(Guid, int)>>();
-        foreach (var province in db.Provinces)
-        {
-            await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("select stream_id, version from caseengine.mt_events where type <> 'tombstone' order by seq_id", connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            var log = new List<(Guid, int)>();
-            while (await reader.ReadAsync())
-                log.Add((reader.GetGuid(0), (int)reader.GetInt64(1)));
-            logs[province] = log;
-        }
-        return logs;
+        return NationalFeed.ReadNode(message.GetProperty("payload").GetProperty("data").GetProperty("petitionEvents"));
     }
 }

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using CaseEngine.Testing;
+using Npgsql;
+
+namespace CaseEngine.GraphApi.Tests.Support;
+
+/// <summary>One event of the feed as the national tests compare it: its place in the log read, and which petition's version it is.</summary>
+public sealed record FeedEvent(long Sequence, Guid PetitionId, int Version);
+
+/// <summary>The national log as its callers and the province databases show it, for the tests of the national relay.</summary>
+public static class NationalFeed
+{
+    public static FeedEvent ReadNode(JsonElement e) =>
+        new(e.GetProperty("sequence").GetInt64(), Guid.Parse(e.GetProperty("petitionId").GetString()!), e.GetProperty("version").GetInt32());
+
+    /// <summary>The whole feed after <paramref name="after"/>, page by page, as the caller of <paramref name="token"/> pulls it.</summary>
+    public static async Task<List<FeedEvent>> FeedAsync(ApiHost api, string token, long after)
+    {
+        var all = new List<FeedEvent>();
+        while (true)
+        {
+            var data = await api.Data("query($after: Long) { events(after: $after, first: 100) { sequence petitionId version } }", new { after }, token);
+            var page = data.GetProperty("events").EnumerateArray().Select(ReadNode).ToList();
+            all.AddRange(page);
+            if (page.Count < 100)
+                return all;
+            after = page[^1].Sequence;
+        }
+    }
+
+    /// <summary>Each province database's log, (petition, version) in its own sequence order.</summary>
+    public static async Task<Dictionary<string, List<(Guid, int)>>> ProvinceLogsAsync(DatabaseFixture db)
+    {
+        var logs = new Dictionary<string, List<(Guid, int)>>();
+        foreach (var province in db.Provinces)
+        {
+            await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("select stream_id, version from caseengine.mt_events where type <> 'tombstone' order by seq_id", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var log = new List<(Guid, int)>();
+            while (await reader.ReadAsync())
+                log.Add((reader.GetGuid(0), (int)reader.GetInt64(1)));
+            logs[province] = log;
+        }
+        return logs;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text.Json;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.GraphApi.Tests.Support;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Shouldly;
+using Xunit;
+
+namespace CaseEngine.GraphApi.Tests.Tenancy;
+
+/// <summary>
+/// Issue 19: a province database restored to an earlier point (a backup, or an asynchronous standby
+/// promoted without its last commits) is behind the national log's relay. Its sequences are handed out
+/// again, to other events. The relay must not wait for the log to grow back in silence and then relay
+/// from its old mark — skipping the new events and leaving national entries pointing at events they never
+/// relayed — nor serve those entries as the new events. A real restore: the province database is copied at
+/// two points (CREATE DATABASE … TEMPLATE, what a restore yields) and put back at the earlier one.
+/// </summary>
+public class when_a_province_database_is_restored_behind_the_national_log(ThreeProvinces db) : IClassFixture<ThreeProvinces>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private static void National(IServiceCollection s) => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
+
+    [Fact]
+    public async Task its_relay_halts_loudly_and_resumes_when_the_log_holds_the_relayed_events_again()
+    {
+        var zhejiang = new NpgsqlConnectionStringBuilder(db.ProvinceConnectionStringOf(Province.Zhejiang)).Database!;
+        string early = $"{zhejiang}_early", late = $"{zhejiang}_late";
+        try
+        {
+            // A first backup after one petition of Zhejiang is relayed…
+            await using (var api = await ApiHost.StartAsync(db, services: National))
+            {
+                await api.SubmitAsync(region: "330102");
+                await RelayedAsync(api);
+            }
+            await CopyAsync(zhejiang, early);
+
+            // …and a second after one more.
+            long mark;
+            await using (var api = await ApiHost.StartAsync(db, services: National))
+            {
+                await api.SubmitAsync(region: "330102");
+                mark = await RelayedAsync(api);
+            }
+            await CopyAsync(zhejiang, late);
+
+            // The province is restored to the first: the second petition's events, relayed, are gone.
+            await PostgresDatabases.DropAsync(db.ConnectionString, zhejiang);
+            await CopyAsync(early, zhejiang);
+            (await ProvinceEndAsync()).ShouldBeLessThan(mark);
+
+            var logs = new LogCapture();
+            await using (var api = await ApiHost.StartAsync(db, services: s =>
+            {
+                National(s);
+                s.AddSingleton<ILoggerProvider>(logs);
+            }))
+            {
+                var relay = api.Services.GetRequiredService<NationalRelay>();
+                var log = api.Services.GetRequiredService<NationalLog>();
+
+                // Halted on its first round, loudly once: an Error naming the province and the event, and /health.
+                await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Zhejiang) ? relay.Behind() : null), Bound);
+                var errors = logs.Lines.Where(l => l.StartsWith($"{LogLevel.Error} ", StringComparison.Ordinal)).ToList();
+                errors.ShouldHaveSingleItem().ShouldContain($"Province {Province.Zhejiang}'s log no longer holds event {mark}");
+                var health = await HealthAsync(api);
+                health.GetProperty("status").GetString().ShouldBe("Degraded");
+                health.GetProperty("checks").GetProperty("nationalRelay").GetProperty("description").GetString()!.ShouldContain(Province.Zhejiang);
+
+                // The restored database hands the lost events' sequences to a new petition: it is not relayed
+                // under the old mark, and the national feed never serves it in the lost events' place.
+                var (restoredOver, _, _) = await api.SubmitAsync(region: "330102");
+                (await ProvinceEndAsync()).ShouldBeLessThanOrEqualTo(mark);
+                // The other provinces relay on meanwhile.
+                var (anhui, _, _) = await api.SubmitAsync(region: "340102");
+                var feed = await Poll.UntilAsync(async () =>
+                {
+                    var page = await NationalFeed.FeedAsync(api, api.Auditor(), after: 0);
+                    return page.Any(e => e.PetitionId == anhui) ? page : null;
+                }, Bound);
+                feed.ShouldNotContain(e => e.PetitionId == restoredOver);
+                (await log.RelayedToAsync(Province.Zhejiang, default)).ShouldBe(mark);
+                relay.Behind().ShouldBe([Province.Zhejiang]);
+                logs.Lines.Count(l => l.StartsWith($"{LogLevel.Error} ", StringComparison.Ordinal)).ShouldBe(1);
+
+                // The operator restores the later backup, which holds every relayed event, while the node runs:
+                // the relay resumes by itself, and relays what the province commits next.
+                await PostgresDatabases.DropAsync(db.ConnectionString, zhejiang);
+                await CopyAsync(late, zhejiang);
+                var (after, _, _) = (await Poll.UntilAsync(async () =>
+                {
+                    try
+                    {
+                        return new[] { await api.SubmitAsync(region: "330102") };
+                    }
+                    catch (ShouldAssertException)
+                    {
+                        // Refused UNAVAILABLE while the node's connections to the replaced database are renewed.
+                        return null;
+                    }
+                }, Bound))[0];
+                await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Count == 0 ? new[] { true } : null), Bound);
+                logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Information} ", StringComparison.Ordinal)
+                    && l.Contains($"Province {Province.Zhejiang}'s log holds event {mark} again", StringComparison.Ordinal));
+                (await HealthAsync(api)).GetProperty("checks").GetProperty("nationalRelay").GetProperty("status").GetString().ShouldBe("Healthy");
+
+                // The national feed is again every province's log once, numbered without a gap.
+                var provinces = await NationalFeed.ProvinceLogsAsync(db);
+                var total = provinces.Values.Sum(l => l.Count);
+                var whole = await Poll.UntilAsync(async () =>
+                {
+                    var page = await NationalFeed.FeedAsync(api, api.Auditor(), after: 0);
+                    return page.Any(e => e.PetitionId == after) && page.Count >= total ? page : null;
+                }, Bound);
+                whole.Select(e => e.Sequence).ShouldBe(Enumerable.Range(1, whole.Count).Select(i => (long)i));
+                foreach (var (province, events) in provinces)
+                    whole.Where(e => Engine.ProvinceOf(e.PetitionId) == province).Select(e => (e.PetitionId, e.Version)).ShouldBe(events, $"province {province}");
+            }
+        }
+        finally
+        {
+            await PostgresDatabases.DropAsync(db.ConnectionString, early);
+            await PostgresDatabases.DropAsync(db.ConnectionString, late);
+        }
+    }
+
+    /// <summary>Waits until the national log has relayed Zhejiang's whole log; its mark.</summary>
+    private async Task<long> RelayedAsync(ApiHost api)
+    {
+        var log = api.Services.GetRequiredService<NationalLog>();
+        var end = await ProvinceEndAsync();
+        return (await Poll.UntilAsync(async () => await log.MarkAsync(Province.Zhejiang, default) is { LastSequence: var last } mark && last == end
+            ? new[] { mark.To } : null, Bound))[0];
+    }
+
+    /// <summary>The last event's sequence in Zhejiang's database.</summary>
+    private async Task<long> ProvinceEndAsync()
+    {
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Zhejiang));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select coalesce(max(seq_id), 0) from caseengine.mt_events where type <> 'tombstone'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A copy of a database as it stands (a backup, or a restore of one): no host is connected to it.</summary>
+    private async Task CopyAsync(string from, string to)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(PostgresDatabases.ForDatabase(db.ConnectionString, "postgres"));
+        await connection.OpenAsync();
+        await using (var terminate = new NpgsqlCommand($"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{from}'", connection))
+            await terminate.ExecuteNonQueryAsync();
+        // Not in a transaction: CREATE DATABASE refuses one.
+        await using var create = new NpgsqlCommand($"create database \"{to}\" template \"{from}\"", connection);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<JsonElement> HealthAsync(ApiHost api)
+    {
+        var result = await api.Alba.Scenario(s =>
+        {
+            s.Get.Url("/health");
+            s.IgnoreStatusCode();
+        });
+        return JsonDocument.Parse(result.ReadAsText()).RootElement.Clone();
+    }
+}
