@@ -15,10 +15,11 @@ public sealed record NationalEntry(long Sequence, string Province, long Province
 public readonly record struct RelayedEvent(long Sequence, Guid Id);
 
 /// <summary>
-/// How far a province's log has been relayed (<see cref="To"/>, 0 before its first event), and the last
-/// event relayed: its sequence (0 when none) and its id (null when none, or relayed before ids were kept).
+/// How far a province's log has been relayed (<see cref="To"/>, 0 before its first event), and the events
+/// relayed last (<see cref="NationalLog.Checked"/> of them, newest first): each one's sequence there and
+/// its id (null when relayed by a node of a version before ids were kept).
 /// </summary>
-public sealed record RelayMark(long To, long LastSequence, Guid? LastEvent);
+public sealed record RelayMark(long To, IReadOnlyList<(long Sequence, Guid? Id)> Recent);
 
 /// <summary>
 /// The national log (issue 19, item 5): one sequence over every province database's committed log,
@@ -66,8 +67,15 @@ public sealed class NationalLog(MasterDataSource master)
           province varchar(6) not null,
           province_sequence bigint not null,
           unique (province, province_sequence));
-        -- The relayed event's id (2026-12-07): which event the entry is, not only where it was.
-        alter table {Entries} add column if not exists province_event uuid;
+        -- The relayed event's id (2026-12-07): which event the entry is, not only where it was. Added only when
+        -- missing: ALTER TABLE takes its exclusive lock before it looks, and would queue every reader behind it on
+        -- each start of a node while one long read (a pg_dump) runs.
+        do $$ begin
+          if not exists (select 1 from pg_attribute where attrelid = '{Entries}'::regclass and attname = 'province_event' and not attisdropped) then
+            set local lock_timeout = '10s';
+            alter table {Entries} add column province_event uuid;
+          end if;
+        end $$;
         create table if not exists {Progress} (
           province varchar(6) primary key,
           relayed_to bigint not null);
@@ -103,22 +111,34 @@ public sealed class NationalLog(MasterDataSource master)
     /// <summary>How far a province's log has been relayed (0 before its first event).</summary>
     public async Task<long> RelayedToAsync(string province, CancellationToken ct) => (await MarkAsync(province, ct)).To;
 
-    /// <summary>How far a province's log has been relayed, and the last event relayed (one read: the progress row and the entries' unique index).</summary>
+    /// <summary>
+    /// How many of a province's last relayed events each relay round checks are still in its log. More than the
+    /// last one: events commit out of sequence order, so a standby promoted without the primary's last commits
+    /// can have lost an event relayed just before the last one and kept the last.
+    /// </summary>
+    public const int Checked = 32;
+
+    /// <summary>How far a province's log has been relayed, and the events relayed last (one round trip: the progress row, and the entries' unique index read backwards).</summary>
     public async Task<RelayMark> MarkAsync(string province, CancellationToken ct)
     {
         await SchemaAsync(ct);
-        await using var command = _master.CreateCommand(
-            $"""
-            select (select relayed_to from {Progress} where province = $1), e.province_sequence, e.province_event
-            from (select 1) one
-            left join lateral (select province_sequence, province_event from {Entries}
-                               where province = $1 order by province_sequence desc limit 1) e on true
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return new RelayMark(reader.IsDBNull(0) ? 0 : reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1),
-            reader.IsDBNull(2) ? null : reader.GetGuid(2));
+        await using var batch = _master.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select relayed_to from {Progress} where province = $1")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = province } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"select province_sequence, province_event from {Entries} where province = $1 order by province_sequence desc limit {Checked}")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = province } },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var to = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
+        await reader.NextResultAsync(ct);
+        var recent = new List<(long, Guid?)>();
+        while (await reader.ReadAsync(ct))
+            recent.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
+        return new RelayMark(to, recent);
     }
 
     /// <summary>

@@ -76,7 +76,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 wakeup.Announce(NationalLog.WakeKey);
             _caughtUp[province] = System.Diagnostics.Stopwatch.GetTimestamp();
             if (_behind.TryRemove(province, out var sequence))
-                logger.LogInformation("Province {Province}'s log holds event {Sequence} again: its relay to the national log resumed", province, sequence);
+                logger.LogInformation("Province {Province}'s log holds what it relayed to the national log again (sequence {Sequence}): its relay resumed", province, sequence);
         }
         catch (ProvinceLogBehindException e)
         {
@@ -84,7 +84,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
             // (docs/operations.md). The age gauge grows meanwhile and /health names the province.
             _busy[province] = false;
             if (_behind.TryAdd(province, e.Sequence))
-                logger.LogError("Province {Province}'s log no longer holds event {Sequence}, the last one relayed to the national log: its database was restored or failed over behind the relay. Its relay is halted until its log holds that event again (docs/operations.md, \"A province database behind the national log\")",
+                logger.LogError("Province {Province}'s log no longer holds what it relayed to the national log (sequence {Sequence}): its database was restored or failed over behind the relay. Its relay is halted until its log holds it again (docs/operations.md, \"A province database behind the national log\")",
                     province, e.Sequence);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -95,7 +95,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         }
     }
 
-    /// <summary>The provinces whose relay this node halted, each with the relayed event its log no longer holds (<see cref="ProvinceLogBehindException"/>).</summary>
+    /// <summary>The provinces whose relay this node halted, each with the relayed sequence its log no longer holds (<see cref="ProvinceLogBehindException"/>).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _behind = new(StringComparer.Ordinal);
 
     /// <summary>The provinces whose relay this node holds and has halted, their log behind the national log: <see cref="NationalRelayHealthCheck"/>.</summary>
@@ -171,14 +171,15 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     /// <summary>
     /// Relays what <paramref name="province"/> committed since the last round; the number of events appended by this node.
     /// <para>
-    /// Every round first checks that the province's log still holds the last event relayed, by its id (in the
-    /// same round trip as the events it relays: an idle round adds one indexed read). A province database
-    /// restored to an earlier point, or a standby promoted without its last commits, no longer does: its log
-    /// is shorter than the mark (the relay would wait in silence for it to grow back) or its sequences were
-    /// handed out again to other events (the national log would point at events it never relayed). The round
-    /// throws <see cref="ProvinceLogBehindException"/> and relays nothing until the log holds that event again.
-    /// A committed prefix below the mark is otherwise transient, and not a sign: a node that just took the
-    /// relay over has its own timers for the log's holes, and the event is there.
+    /// Every round first checks that the province's log still holds what was relayed from it: the events
+    /// relayed last (<see cref="NationalLog.Checked"/>), by their ids, and an event sequence at or past the
+    /// relay's mark. A province database restored to an earlier point, or a standby promoted without its
+    /// last commits, fails it: its log is shorter than the mark (the relay would wait in silence for it to
+    /// grow back), or its sequences were handed out again to other events (the national log would point at
+    /// events it never relayed). The round throws <see cref="ProvinceLogBehindException"/> and relays nothing
+    /// until the log holds them again. The check shares the round trip that reads the events to relay; a
+    /// round with nothing to relay makes it alone. A committed prefix below the mark is not a sign by itself:
+    /// a node that just took the relay over has its own timers for the log's holes.
     /// </para>
     /// </summary>
     public async Task<int> RelayAsync(string province, CancellationToken ct)
@@ -189,11 +190,14 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
             var mark = await log.MarkAsync(province, ct);
             var from = mark.To;
             var safe = await prefix.OfAsync(province, ct);
-            if (safe == from && mark.LastSequence == 0)
+            if (safe == from && from == 0)
                 return appended;
-            var (held, events) = await ReadAsync(province, mark.LastSequence, from, safe, ct);
-            if (mark.LastSequence > 0 && (held is null || (mark.LastEvent is { } last && held != last)))
-                throw new ProvinceLogBehindException(province, mark.LastSequence);
+            var (held, sequenceAt, events) = await ReadAsync(province, [.. mark.Recent.Select(r => r.Sequence)], from, safe, ct);
+            foreach (var (sequence, id) in mark.Recent)
+                if (!held.TryGetValue(sequence, out var heldId) || (id is { } relayed && heldId != relayed))
+                    throw new ProvinceLogBehindException(province, sequence);
+            if (sequenceAt < from)
+                throw new ProvinceLogBehindException(province, from);
             if (safe <= from)
                 return appended;
             var to = events.Count < Batch ? safe : events[^1].Sequence;
@@ -206,11 +210,12 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     }
 
     /// <summary>
-    /// In one round trip to the province: the id of the event at <paramref name="last"/> (null when its log
-    /// holds none there), and its events in (after, upper], at most one batch. Marten's tombstones (failed
-    /// appends' numbers) are not events.
+    /// In one round trip to the province: the ids of its events at <paramref name="relayed"/> (those it still
+    /// holds), where its event sequence stands, and its events in (after, upper], at most one batch. Marten's
+    /// tombstones (failed appends' numbers) are not events.
     /// </summary>
-    private async Task<(Guid? Held, List<RelayedEvent> Events)> ReadAsync(string province, long last, long after, long upper, CancellationToken ct)
+    private async Task<(Dictionary<long, Guid> Held, long SequenceAt, List<RelayedEvent> Events)> ReadAsync(
+        string province, long[] relayed, long after, long upper, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
         await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
@@ -219,10 +224,12 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand($"select id from {schema}.mt_events where seq_id = $1 and type <> 'tombstone'")
+                new NpgsqlBatchCommand($"select seq_id, id from {schema}.mt_events where seq_id = any($1) and type <> 'tombstone'")
                 {
-                    Parameters = { new NpgsqlParameter<long> { TypedValue = last } },
+                    Parameters = { new NpgsqlParameter<long[]> { TypedValue = relayed } },
                 },
+                // Never below the highest number handed out, on a database that was not set back.
+                new NpgsqlBatchCommand($"select last_value from {schema}.mt_events_sequence"),
             },
         };
         if (upper > after)
@@ -237,22 +244,26 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 },
             });
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        Guid? held = await reader.ReadAsync(ct) ? reader.GetGuid(0) : null;
+        var held = new Dictionary<long, Guid>();
+        while (await reader.ReadAsync(ct))
+            held[reader.GetInt64(0)] = reader.GetGuid(1);
+        await reader.NextResultAsync(ct);
+        var sequenceAt = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
         var events = new List<RelayedEvent>();
         if (await reader.NextResultAsync(ct))
             while (await reader.ReadAsync(ct))
                 events.Add(new RelayedEvent(reader.GetInt64(0), reader.GetGuid(1)));
-        return (held, events);
+        return (held, sequenceAt, events);
     }
 }
 
 /// <summary>
-/// A province's log no longer holds the last event relayed into the national log: its database was restored
+/// A province's log no longer holds what was relayed from it into the national log: its database was restored
 /// to an earlier point or failed over to a standby without its last commits (docs/operations.md, "A province
 /// database behind the national log"). The message holds the province code and the sequence, nothing else.
 /// </summary>
 public sealed class ProvinceLogBehindException(string province, long sequence)
-    : Exception($"Province {province}'s log no longer holds event {sequence}, the last one relayed to the national log")
+    : Exception($"Province {province}'s log no longer holds what it relayed to the national log (sequence {sequence})")
 {
     public string Province { get; } = province;
 

@@ -66,11 +66,15 @@ public sealed class ProvinceLoopAgent(Uri uri, string description, TimeSpan inte
             return;
         await _stopping.CancelAsync();
         // A round in flight finishes or is cancelled; each kind of work is safe either way (idempotent, or one transaction).
-        await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var loop = _loop;
+        await loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
         _stopping = null;
         _loop = null;
-        stopped?.Invoke();
+        // Only once the loop has ended: a round still in flight when the wait was cut short would otherwise
+        // record its province's state (a relay's age, a halt) after it was cleared, on a node that no longer holds it.
+        if (stopped is not null)
+            _ = loop.ContinueWith(_ => stopped(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task RunAsync(CancellationToken stoppingToken)

@@ -42,11 +42,12 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
             await CopyAsync(zhejiang, early);
 
             // …and a second after one more.
-            long mark;
+            long mark, relayedTo;
             await using (var api = await ApiHost.StartAsync(db, services: National))
             {
                 await api.SubmitAsync(region: "330102");
                 mark = await RelayedAsync(api);
+                relayedTo = await api.Services.GetRequiredService<NationalLog>().RelayedToAsync(Province.Zhejiang, default);
             }
             await CopyAsync(zhejiang, late);
 
@@ -63,12 +64,12 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
             }))
             {
                 var relay = api.Services.GetRequiredService<NationalRelay>();
+                List<string> relayErrors() => [.. logs.Lines.Where(l => l.StartsWith($"{LogLevel.Error} {typeof(NationalRelay).FullName} ", StringComparison.Ordinal))];
                 var log = api.Services.GetRequiredService<NationalLog>();
 
                 // Halted on its first round, loudly once: an Error naming the province and the event, and /health.
                 await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Zhejiang) ? relay.Behind() : null), Bound);
-                var errors = logs.Lines.Where(l => l.StartsWith($"{LogLevel.Error} ", StringComparison.Ordinal)).ToList();
-                errors.ShouldHaveSingleItem().ShouldContain($"Province {Province.Zhejiang}'s log no longer holds event {mark}");
+                relayErrors().ShouldHaveSingleItem().ShouldContain($"Province {Province.Zhejiang}'s log no longer holds what it relayed to the national log (sequence {mark})");
                 var health = await HealthAsync(api);
                 health.GetProperty("status").GetString().ShouldBe("Degraded");
                 health.GetProperty("checks").GetProperty("nationalRelay").GetProperty("description").GetString()!.ShouldContain(Province.Zhejiang);
@@ -85,9 +86,9 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
                     return page.Any(e => e.PetitionId == anhui) ? page : null;
                 }, Bound);
                 feed.ShouldNotContain(e => e.PetitionId == restoredOver);
-                (await log.RelayedToAsync(Province.Zhejiang, default)).ShouldBe(mark);
+                (await log.RelayedToAsync(Province.Zhejiang, default)).ShouldBe(relayedTo);
                 relay.Behind().ShouldBe([Province.Zhejiang]);
-                logs.Lines.Count(l => l.StartsWith($"{LogLevel.Error} ", StringComparison.Ordinal)).ShouldBe(1);
+                relayErrors().Count.ShouldBe(1);
 
                 // The operator restores the later backup, which holds every relayed event, while the node runs:
                 // the relay resumes by itself, and relays what the province commits next.
@@ -107,7 +108,7 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
                 }, Bound))[0];
                 await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Count == 0 ? new[] { true } : null), Bound);
                 logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Information} ", StringComparison.Ordinal)
-                    && l.Contains($"Province {Province.Zhejiang}'s log holds event {mark} again", StringComparison.Ordinal));
+                    && l.Contains($"Province {Province.Zhejiang}'s log holds what it relayed to the national log again (sequence {mark})", StringComparison.Ordinal));
                 (await HealthAsync(api)).GetProperty("checks").GetProperty("nationalRelay").GetProperty("status").GetString().ShouldBe("Healthy");
 
                 // The national feed is again every province's log once, numbered without a gap.
@@ -130,19 +131,74 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
         }
     }
 
-    /// <summary>Waits until the national log has relayed Zhejiang's whole log; its mark.</summary>
-    private async Task<long> RelayedAsync(ApiHost api)
+    [Fact]
+    public async Task an_event_relayed_before_the_last_and_lost_halts_it_too()
     {
-        var log = api.Services.GetRequiredService<NationalLog>();
-        var end = await ProvinceEndAsync();
-        return (await Poll.UntilAsync(async () => await log.MarkAsync(Province.Zhejiang, default) is { LastSequence: var last } mark && last == end
-            ? new[] { mark.To } : null, Bound))[0];
+        // Events commit out of sequence order: a standby promoted without the primary's last commits can lack an
+        // event relayed just before the last one, and hold the last.
+        await using var api = await ApiHost.StartAsync(db, services: National);
+        var relay = api.Services.GetRequiredService<NationalRelay>();
+        await api.SubmitAsync(region: "320102");
+        await api.SubmitAsync(region: "320102");
+        var last = await RelayedAsync(api, Province.Jiangsu);
+        await using var province = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Jiangsu));
+        await province.OpenAsync();
+        await ExecuteAsync(province, $"create table lost as select * from caseengine.mt_events where seq_id = {last - 1}; delete from caseengine.mt_events where seq_id = {last - 1}");
+
+        await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Jiangsu) ? relay.Behind() : null), Bound);
+
+        await ExecuteAsync(province, "insert into caseengine.mt_events select * from lost; drop table lost");
+        await api.SubmitAsync(region: "320102");
+        await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Count == 0 ? new[] { true } : null), Bound);
+        await RelayedAsync(api, Province.Jiangsu);
     }
 
-    /// <summary>The last event's sequence in Zhejiang's database.</summary>
-    private async Task<long> ProvinceEndAsync()
+    [Fact]
+    public async Task an_event_sequence_set_back_below_the_relays_mark_halts_it()
     {
-        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Zhejiang));
+        // Every relayed event still there, but the numbers after the mark would be handed out again: a province
+        // whose rounds relayed only Marten's tombstones has no entry to check, only its sequence.
+        await using var api = await ApiHost.StartAsync(db, services: National);
+        var relay = api.Services.GetRequiredService<NationalRelay>();
+        await api.SubmitAsync(region: "340102");
+        await api.SubmitAsync(region: "340102");
+        await RelayedAsync(api, Province.Anhui);
+        var to = await api.Services.GetRequiredService<NationalLog>().RelayedToAsync(Province.Anhui, default);
+        await using var province = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Anhui));
+        await province.OpenAsync();
+        var at = (long)(await new NpgsqlCommand("select last_value from caseengine.mt_events_sequence", province).ExecuteScalarAsync())!;
+        try
+        {
+            await ExecuteAsync(province, $"select setval('caseengine.mt_events_sequence', {to - 1})");
+            await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Anhui) ? relay.Behind() : null), Bound);
+        }
+        finally
+        {
+            // Put back even when the check failed: the next tests of this class submit in Anhui.
+            await ExecuteAsync(province, $"select setval('caseengine.mt_events_sequence', {at})");
+        }
+        await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Count == 0 ? new[] { true } : null), Bound);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Waits until the national log has relayed a province's whole log; the last event relayed.</summary>
+    private async Task<long> RelayedAsync(ApiHost api, string province = Province.Zhejiang)
+    {
+        var log = api.Services.GetRequiredService<NationalLog>();
+        var end = await ProvinceEndAsync(province);
+        return (await Poll.UntilAsync(async () => await log.MarkAsync(province, default) is { Recent: [var last, ..] } && last.Sequence >= end
+            ? new[] { last.Sequence } : null, Bound))[0];
+    }
+
+    /// <summary>The last event's sequence in a province's database.</summary>
+    private async Task<long> ProvinceEndAsync(string province = Province.Zhejiang)
+    {
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("select coalesce(max(seq_id), 0) from caseengine.mt_events where type <> 'tombstone'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
