@@ -193,6 +193,11 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
             if (safe == from && from == 0)
                 return appended;
             var (held, sequenceAt, events) = await ReadAsync(province, [.. mark.Recent.Select(r => r.Sequence)], from, safe, ct);
+            if (sequenceAt < from)
+                // Set back: the numbers up to the mark would be handed out again, to events the national log
+                // never relayed, and a province feed's cursor past them would skip them. Moved on at once, not
+                // left for an operator: whatever is restored next, no number the relay has passed is reused.
+                await AdvanceSequenceAsync(province, from, ct);
             foreach (var (sequence, id) in mark.Recent)
                 if (!held.TryGetValue(sequence, out var heldId) || (id is { } relayed && heldId != relayed))
                     throw new ProvinceLogBehindException(province, sequence);
@@ -207,6 +212,26 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
             if (events.Count < Batch)
                 return appended;
         }
+    }
+
+    /// <summary>
+    /// Moves the province's event sequence past <paramref name="to"/> by drawing numbers from it: never back,
+    /// whatever appends draw meanwhile (setval to a value read before would be).
+    /// </summary>
+    private async Task AdvanceSequenceAsync(string province, long to, CancellationToken ct)
+    {
+        var schema = store.Options.Events.DatabaseSchemaName;
+        await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select max(nextval('{schema}.mt_events_sequence')) from generate_series(1, greatest(1, $1 - (select last_value from {schema}.mt_events_sequence)))",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
+        long drawn;
+        do
+            drawn = (long)(await command.ExecuteScalarAsync(ct))!;
+        while (drawn < to);
+        logger.LogWarning("Province {Province}'s event sequence stood below the national log's relay mark {Sequence}: moved past it", province, to);
     }
 
     /// <summary>

@@ -74,10 +74,13 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
                 health.GetProperty("status").GetString().ShouldBe("Degraded");
                 health.GetProperty("checks").GetProperty("nationalRelay").GetProperty("description").GetString()!.ShouldContain(Province.Zhejiang);
 
-                // The restored database hands the lost events' sequences to a new petition: it is not relayed
-                // under the old mark, and the national feed never serves it in the lost events' place.
+                // The restored database's event sequence stood below the mark: the relay moved it past, so a new
+                // petition takes none of the lost events' numbers (a Warning says so). Halted, the relay does
+                // not relay it.
+                logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Warning} {typeof(NationalRelay).FullName} ", StringComparison.Ordinal)
+                    && l.Contains($"Province {Province.Zhejiang}'s event sequence stood below the national log's relay mark {relayedTo}: moved past it", StringComparison.Ordinal));
                 var (restoredOver, _, _) = await api.SubmitAsync(region: "330102");
-                (await ProvinceEndAsync()).ShouldBeLessThanOrEqualTo(mark);
+                (await FirstSequenceOfAsync(restoredOver)).ShouldBeGreaterThan(relayedTo);
                 // The other provinces relay on meanwhile.
                 var (anhui, _, _) = await api.SubmitAsync(region: "340102");
                 var feed = await Poll.UntilAsync(async () =>
@@ -132,34 +135,45 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
     }
 
     [Fact]
-    public async Task an_event_relayed_before_the_last_and_lost_halts_it_too()
+    public async Task an_event_relayed_before_the_last_and_replaced_halts_it_and_is_not_served_in_its_place()
     {
         // Events commit out of sequence order: a standby promoted without the primary's last commits can lack an
-        // event relayed just before the last one, and hold the last.
+        // event relayed just before the last one and hold the last; the lost one's number then holds another event.
         await using var api = await ApiHost.StartAsync(db, services: National);
         var relay = api.Services.GetRequiredService<NationalRelay>();
-        await api.SubmitAsync(region: "320102");
+        var (first, _, _) = await api.SubmitAsync(region: "320102");
         await api.SubmitAsync(region: "320102");
         var last = await RelayedAsync(api, Province.Jiangsu);
         await using var province = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Jiangsu));
         await province.OpenAsync();
-        await ExecuteAsync(province, $"create table lost as select * from caseengine.mt_events where seq_id = {last - 1}; delete from caseengine.mt_events where seq_id = {last - 1}");
-
-        await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Jiangsu) ? relay.Behind() : null), Bound);
-
-        await ExecuteAsync(province, "insert into caseengine.mt_events select * from lost; drop table lost");
+        var id = (Guid)(await new NpgsqlCommand($"select id from caseengine.mt_events where seq_id = {last - 1}", province).ExecuteScalarAsync())!;
+        await ExecuteAsync(province, $"update caseengine.mt_events set id = gen_random_uuid() where seq_id = {last - 1}");
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Jiangsu) ? relay.Behind() : null), Bound);
+            (await NationalFeed.FeedAsync(api, api.Auditor(), after: 0)).ShouldNotContain(e => e.PetitionId == first && e.Version == 1);
+        }
+        finally
+        {
+            await ExecuteAsync(province, $"update caseengine.mt_events set id = '{id}' where seq_id = {last - 1}");
+        }
         await api.SubmitAsync(region: "320102");
         await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Count == 0 ? new[] { true } : null), Bound);
         await RelayedAsync(api, Province.Jiangsu);
+        (await NationalFeed.FeedAsync(api, api.Auditor(), after: 0)).ShouldContain(e => e.PetitionId == first && e.Version == 1);
     }
 
     [Fact]
-    public async Task an_event_sequence_set_back_below_the_relays_mark_halts_it()
+    public async Task an_event_sequence_set_back_below_the_relays_mark_is_moved_past_it()
     {
-        // Every relayed event still there, but the numbers after the mark would be handed out again: a province
+        // Every relayed event still there, but the numbers up to the mark would be handed out again: a province
         // whose rounds relayed only Marten's tombstones has no entry to check, only its sequence.
-        await using var api = await ApiHost.StartAsync(db, services: National);
-        var relay = api.Services.GetRequiredService<NationalRelay>();
+        var logs = new LogCapture();
+        await using var api = await ApiHost.StartAsync(db, services: s =>
+        {
+            National(s);
+            s.AddSingleton<ILoggerProvider>(logs);
+        });
         await api.SubmitAsync(region: "340102");
         await api.SubmitAsync(region: "340102");
         await RelayedAsync(api, Province.Anhui);
@@ -167,17 +181,27 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
         await using var province = new NpgsqlConnection(db.ProvinceConnectionStringOf(Province.Anhui));
         await province.OpenAsync();
         var at = (long)(await new NpgsqlCommand("select last_value from caseengine.mt_events_sequence", province).ExecuteScalarAsync())!;
+        await ExecuteAsync(province, $"select setval('caseengine.mt_events_sequence', {to - 1})");
         try
         {
-            await ExecuteAsync(province, $"select setval('caseengine.mt_events_sequence', {to - 1})");
-            await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Contains(Province.Anhui) ? relay.Behind() : null), Bound);
+            await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Warning} {typeof(NationalRelay).FullName} ", StringComparison.Ordinal)
+                && l.Contains($"Province {Province.Anhui}'s event sequence stood below the national log's relay mark {to}: moved past it", StringComparison.Ordinal)) ? new[] { true } : null), Bound);
         }
         finally
         {
-            // Put back even when the check failed: the next tests of this class submit in Anhui.
-            await ExecuteAsync(province, $"select setval('caseengine.mt_events_sequence', {at})");
+            // Never below a number this test's appends drew (the relay moves it to the mark, no further).
+            await ExecuteAsync(province, $"select setval('caseengine.mt_events_sequence', greatest({at}, (select last_value from caseengine.mt_events_sequence)))");
         }
-        await Poll.UntilAsync(() => Task.FromResult(relay.Behind().Count == 0 ? new[] { true } : null), Bound);
+
+        // Halted for the round that saw it, which moved the sequence past the mark; nothing was lost, so the next
+        // round resumes, and the next petition takes a number after the mark.
+        await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Information} {typeof(NationalRelay).FullName} ", StringComparison.Ordinal)
+            && l.Contains($"Province {Province.Anhui}'s log holds what it relayed to the national log again (sequence {to})", StringComparison.Ordinal)) ? new[] { true } : null), Bound);
+        logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Error} {typeof(NationalRelay).FullName} ", StringComparison.Ordinal)
+            && l.Contains($"Province {Province.Anhui}'s log no longer holds what it relayed to the national log (sequence {to})", StringComparison.Ordinal));
+        var (next, _, _) = await api.SubmitAsync(region: "340102");
+        (await FirstSequenceOfAsync(next, Province.Anhui)).ShouldBeGreaterThan(to);
+        await RelayedAsync(api, Province.Anhui);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
@@ -193,6 +217,16 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
         var end = await ProvinceEndAsync(province);
         return (await Poll.UntilAsync(async () => await log.MarkAsync(province, default) is { Recent: [var last, ..] } && last.Sequence >= end
             ? new[] { last.Sequence } : null, Bound))[0];
+    }
+
+    /// <summary>The sequence of a petition's first event in its province's database.</summary>
+    private async Task<long> FirstSequenceOfAsync(Guid petition, string province = Province.Zhejiang)
+    {
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select min(seq_id) from caseengine.mt_events where stream_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = petition });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>The last event's sequence in a province's database.</summary>
