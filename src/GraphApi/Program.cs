@@ -13,6 +13,10 @@ if (args is ["rebuild", .. var rebuildArgs])
 if (args is ["verify-chain", .. var verifyArgs])
     return await VerifyChainCommand.RunAsync(verifyArgs, Console.Out, Console.Error);
 
+// `accept-relay-loss` records that a province's relayed events are lost for good, so its national relay resumes.
+if (args is ["accept-relay-loss", .. var acceptArgs])
+    return await AcceptRelayLossCommand.RunAsync(acceptArgs, Console.Out, Console.Error);
+
 // JasperFx's command line (codegen, db-apply, resources, describe, ...) answers its own verbs.
 // Anything else, including no arguments or host options such as `--urls`, just runs the server:
 // the host already read those options into configuration when the builder was created.

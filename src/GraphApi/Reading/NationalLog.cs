@@ -79,6 +79,14 @@ public sealed class NationalLog(MasterDataSource master)
         create table if not exists {Progress} (
           province varchar(6) primary key,
           relayed_to bigint not null);
+        -- Up to where an operator accepted that the province's log lost relayed events (accept-relay-loss):
+        -- the relay's check reads only the entries after it.
+        do $$ begin
+          if not exists (select 1 from pg_attribute where attrelid = '{Progress}'::regclass and attname = 'accepted_through' and not attisdropped) then
+            set local lock_timeout = '10s';
+            alter table {Progress} add column accepted_through bigint;
+          end if;
+        end $$;
         """);
 
     /// <summary>Creates the two tables once per process (MasterTables).</summary>
@@ -101,6 +109,12 @@ public sealed class NationalLog(MasterDataSource master)
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upper });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await EntriesAsync(command, ct);
+    }
+
+    /// <summary>Runs a select of (sequence, province, province_sequence, province_event) and reads its entries.</summary>
+    private static async Task<IReadOnlyList<NationalEntry>> EntriesAsync(NpgsqlCommand command, CancellationToken ct)
+    {
         await using var reader = await command.ExecuteReaderAsync(ct);
         var entries = new List<NationalEntry>();
         while (await reader.ReadAsync(ct))
@@ -128,7 +142,11 @@ public sealed class NationalLog(MasterDataSource master)
             Parameters = { new NpgsqlParameter<string> { TypedValue = province } },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"select province_sequence, province_event from {Entries} where province = $1 order by province_sequence desc limit {Checked}")
+            $"""
+            select province_sequence, province_event from {Entries}
+            where province = $1 and province_sequence > coalesce((select accepted_through from {Progress} where province = $1), 0)
+            order by province_sequence desc limit {Checked}
+            """)
         {
             Parameters = { new NpgsqlParameter<string> { TypedValue = province } },
         });
@@ -139,6 +157,40 @@ public sealed class NationalLog(MasterDataSource master)
         while (await reader.ReadAsync(ct))
             recent.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetGuid(1)));
         return new RelayMark(to, recent);
+    }
+
+    /// <summary>
+    /// A province's entries whose sequences there are below <paramref name="before"/> and after a loss accepted
+    /// before (<see cref="AcceptThroughMarkAsync"/>), newest first, at most <paramref name="limit"/>: what
+    /// <c>accept-relay-loss</c> compares with the province's log.
+    /// </summary>
+    public async Task<IReadOnlyList<NationalEntry>> ProvinceEntriesAsync(string province, long before, int limit, CancellationToken ct)
+    {
+        await SchemaAsync(ct);
+        await using var command = _master.CreateCommand(
+            $"""
+            select sequence, province, province_sequence, province_event from {Entries}
+            where province = $1 and province_sequence < $2
+              and province_sequence > coalesce((select accepted_through from {Progress} where province = $1), 0)
+            order by province_sequence desc limit $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = before });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await EntriesAsync(command, ct);
+    }
+
+    /// <summary>
+    /// Accepts that the province's log lost what was relayed from it up to its mark: the relay's check reads
+    /// only the entries relayed after it from now on. The mark accepted (0 when the province has none).
+    /// </summary>
+    public async Task<long> AcceptThroughMarkAsync(string province, CancellationToken ct)
+    {
+        await SchemaAsync(ct);
+        await using var command = _master.CreateCommand(
+            $"update {Progress} set accepted_through = relayed_to where province = $1 returning relayed_to");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = province });
+        return await command.ExecuteScalarAsync(ct) is long to ? to : 0;
     }
 
     /// <summary>

@@ -214,24 +214,13 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         }
     }
 
-    /// <summary>
-    /// Moves the province's event sequence past <paramref name="to"/> by drawing numbers from it: never back,
-    /// whatever appends draw meanwhile (setval to a value read before would be).
-    /// </summary>
+    /// <summary>Moves the province's event sequence past <paramref name="to"/> (<see cref="ProvinceLog.AdvanceSequencePastAsync"/>), and says so.</summary>
     private async Task AdvanceSequenceAsync(string province, long to, CancellationToken ct)
     {
-        var schema = store.Options.Events.DatabaseSchemaName;
         await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand(
-            $"select max(nextval('{schema}.mt_events_sequence')) from generate_series(1, greatest(1, $1 - (select last_value from {schema}.mt_events_sequence)))",
-            connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
-        long drawn;
-        do
-            drawn = (long)(await command.ExecuteScalarAsync(ct))!;
-        while (drawn < to);
-        logger.LogWarning("Province {Province}'s event sequence stood below the national log's relay mark {Sequence}: moved past it", province, to);
+        if (await ProvinceLog.AdvanceSequencePastAsync(connection, store.Options.Events.DatabaseSchemaName, to, ct))
+            logger.LogWarning("Province {Province}'s event sequence stood below the national log's relay mark {Sequence}: moved past it", province, to);
     }
 
     /// <summary>
@@ -249,7 +238,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand($"select seq_id, id from {schema}.mt_events where seq_id = any($1) and type <> 'tombstone'")
+                new NpgsqlBatchCommand(ProvinceLog.HeldSql(schema))
                 {
                     Parameters = { new NpgsqlParameter<long[]> { TypedValue = relayed } },
                 },
@@ -269,9 +258,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 },
             });
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        var held = new Dictionary<long, Guid>();
-        while (await reader.ReadAsync(ct))
-            held[reader.GetInt64(0)] = reader.GetGuid(1);
+        var held = await ProvinceLog.ReadHeldAsync(reader, ct);
         await reader.NextResultAsync(ct);
         var sequenceAt = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
         var events = new List<RelayedEvent>();

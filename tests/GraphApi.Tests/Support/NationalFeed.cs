@@ -1,5 +1,7 @@
 using System.Text.Json;
+using CaseEngine.GraphApi.Reading;
 using CaseEngine.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace CaseEngine.GraphApi.Tests.Support;
@@ -44,5 +46,23 @@ public static class NationalFeed
             logs[province] = log;
         }
         return logs;
+    }
+
+    /// <summary>Waits until the national log has relayed a province's whole log; the last event relayed.</summary>
+    public static async Task<long> RelayedAsync(ApiHost api, DatabaseFixture db, string province, TimeSpan bound)
+    {
+        var log = api.Services.GetRequiredService<NationalLog>();
+        var end = await ProvinceEndAsync(db, province);
+        return (await Poll.UntilAsync(async () => await log.MarkAsync(province, default) is { Recent: [var last, ..] } && last.Sequence >= end
+            ? new[] { last.Sequence } : null, bound))[0];
+    }
+
+    /// <summary>The last event's sequence in a province's database.</summary>
+    public static async Task<long> ProvinceEndAsync(DatabaseFixture db, string province)
+    {
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select coalesce(max(seq_id), 0) from caseengine.mt_events where type <> 'tombstone'", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -210,14 +210,9 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Waits until the national log has relayed a province's whole log; the last event relayed.</summary>
-    private async Task<long> RelayedAsync(ApiHost api, string province = Province.Zhejiang)
-    {
-        var log = api.Services.GetRequiredService<NationalLog>();
-        var end = await ProvinceEndAsync(province);
-        return (await Poll.UntilAsync(async () => await log.MarkAsync(province, default) is { Recent: [var last, ..] } && last.Sequence >= end
-            ? new[] { last.Sequence } : null, Bound))[0];
-    }
+    private Task<long> RelayedAsync(ApiHost api, string province = Province.Zhejiang) => NationalFeed.RelayedAsync(api, db, province, Bound);
+
+    private Task<long> ProvinceEndAsync(string province = Province.Zhejiang) => NationalFeed.ProvinceEndAsync(db, province);
 
     /// <summary>The sequence of a petition's first event in its province's database.</summary>
     private async Task<long> FirstSequenceOfAsync(Guid petition, string province = Province.Zhejiang)
@@ -226,15 +221,6 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("select min(seq_id) from caseengine.mt_events where stream_id = $1", connection);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = petition });
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>The last event's sequence in a province's database.</summary>
-    private async Task<long> ProvinceEndAsync(string province = Province.Zhejiang)
-    {
-        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select coalesce(max(seq_id), 0) from caseengine.mt_events where type <> 'tombstone'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

@@ -1,0 +1,52 @@
+using Npgsql;
+
+namespace CaseEngine.GraphApi.Reading;
+
+/// <summary>
+/// What the national relay and <c>accept-relay-loss</c> ask of a province's own log (Marten's <c>mt_events</c>
+/// and its sequence), on a connection to the province's database.
+/// </summary>
+public static class ProvinceLog
+{
+    /// <summary>The ids of the events at the sequences of parameter $1 (a bigint[]) that the log still holds; tombstones are not events.</summary>
+    public static string HeldSql(string schema) => $"select seq_id, id from {schema}.mt_events where seq_id = any($1) and type <> 'tombstone'";
+
+    /// <summary>Reads the rows of <see cref="HeldSql"/>: sequence → event id.</summary>
+    public static async Task<Dictionary<long, Guid>> ReadHeldAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var held = new Dictionary<long, Guid>();
+        while (await reader.ReadAsync(ct))
+            held[reader.GetInt64(0)] = reader.GetGuid(1);
+        return held;
+    }
+
+    /// <summary>The events the log still holds at <paramref name="sequences"/>, by their ids.</summary>
+    public static async Task<Dictionary<long, Guid>> HeldAsync(NpgsqlConnection connection, string schema, long[] sequences, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(HeldSql(schema), connection);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadHeldAsync(reader, ct);
+    }
+
+    /// <summary>
+    /// Moves the log's event sequence past <paramref name="to"/> by drawing numbers from it: never back,
+    /// whatever appends draw meanwhile (a setval to a value read before could be). False when it already was.
+    /// </summary>
+    public static async Task<bool> AdvanceSequencePastAsync(NpgsqlConnection connection, string schema, long to, CancellationToken ct)
+    {
+        await using (var at = new NpgsqlCommand($"select last_value from {schema}.mt_events_sequence", connection))
+            if ((long)(await at.ExecuteScalarAsync(ct))! >= to)
+                return false;
+        await using var command = new NpgsqlCommand(
+            $"select max(nextval('{schema}.mt_events_sequence')) from generate_series(1, greatest(1, $1 - (select last_value from {schema}.mt_events_sequence)))",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
+        long drawn;
+        do
+            drawn = (long)(await command.ExecuteScalarAsync(ct))!;
+        while (drawn < to);
+        return true;
+    }
+}
