@@ -51,10 +51,23 @@ public static class AcceptRelayLossCommand
             error.WriteLine($"--province: no such province database; one of {string.Join(", ", all)}");
             return 2;
         }
-        var ct = CancellationToken.None;
-        var log = new NationalLog(app.Services.GetRequiredService<MasterDataSource>());
-        var schema = app.Services.GetRequiredService<IDocumentStore>().Options.Events.DatabaseSchemaName;
-        await using var connection = (NpgsqlConnection)(await app.Services.GetRequiredService<ProvinceDatabases>().DatabaseAsync(province)).CreateConnection();
+        try
+        {
+            return await AcceptAsync(app.Services, province, output, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not HostAbortedException)
+        {
+            // The province's database down, the master gone meanwhile: one line, as at a start.
+            ServerStart.Report(e, error);
+            return 1;
+        }
+    }
+
+    private static async Task<int> AcceptAsync(IServiceProvider services, string province, TextWriter output, CancellationToken ct)
+    {
+        var log = new NationalLog(services.GetRequiredService<MasterDataSource>());
+        var schema = services.GetRequiredService<IDocumentStore>().Options.Events.DatabaseSchemaName;
+        await using var connection = (NpgsqlConnection)(await services.GetRequiredService<ProvinceDatabases>().DatabaseAsync(province)).CreateConnection();
         await connection.OpenAsync(ct);
 
         // The loss is at the log's end: walk back from the newest entries a page at a time, to the first page the
@@ -64,7 +77,7 @@ public static class AcceptRelayLossCommand
         {
             var page = await log.ProvinceEntriesAsync(province, before, Page, ct);
             var held = await ProvinceLog.HeldAsync(connection, schema, [.. page.Select(e => e.ProvinceSequence)], ct);
-            var missing = page.Where(e => !held.TryGetValue(e.ProvinceSequence, out var id) || (e.Event is { } relayed && id != relayed)).ToList();
+            var missing = page.Where(e => !ProvinceLog.Holds(held, e.ProvinceSequence, e.Event)).ToList();
             if (missing.Count == 0)
                 break;
             gone += missing.Count;

@@ -67,26 +67,14 @@ public sealed class NationalLog(MasterDataSource master)
           province varchar(6) not null,
           province_sequence bigint not null,
           unique (province, province_sequence));
-        -- The relayed event's id (2026-12-07): which event the entry is, not only where it was. Added only when
-        -- missing: ALTER TABLE takes its exclusive lock before it looks, and would queue every reader behind it on
-        -- each start of a node while one long read (a pg_dump) runs.
-        do $$ begin
-          if not exists (select 1 from pg_attribute where attrelid = '{Entries}'::regclass and attname = 'province_event' and not attisdropped) then
-            set local lock_timeout = '10s';
-            alter table {Entries} add column province_event uuid;
-          end if;
-        end $$;
+        -- The relayed event's id (2026-12-07): which event the entry is, not only where it was.
+        {MasterTables.ColumnWhenMissing(Entries, "province_event", "uuid")}
         create table if not exists {Progress} (
           province varchar(6) primary key,
           relayed_to bigint not null);
         -- Up to where an operator accepted that the province's log lost relayed events (accept-relay-loss):
         -- the relay's check reads only the entries after it.
-        do $$ begin
-          if not exists (select 1 from pg_attribute where attrelid = '{Progress}'::regclass and attname = 'accepted_through' and not attisdropped) then
-            set local lock_timeout = '10s';
-            alter table {Progress} add column accepted_through bigint;
-          end if;
-        end $$;
+        {MasterTables.ColumnWhenMissing(Progress, "accepted_through", "bigint")}
         """);
 
     /// <summary>Creates the two tables once per process (MasterTables).</summary>

@@ -84,7 +84,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
             // (docs/operations.md). The age gauge grows meanwhile and /health names the province.
             _busy[province] = false;
             if (_behind.TryAdd(province, e.Sequence))
-                logger.LogError("Province {Province}'s log no longer holds what it relayed to the national log (sequence {Sequence}): its database was restored or failed over behind the relay. Its relay is halted until its log holds it again (docs/operations.md, \"A province database behind the national log\")",
+                logger.LogError("Province {Province}'s log no longer holds what it relayed to the national log (sequence {Sequence}): its database was restored or failed over behind the relay. Its relay is halted until its log holds it again, or an operator accepts the loss with accept-relay-loss (docs/operations.md, \"A province database behind the national log\")",
                     province, e.Sequence);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -199,7 +199,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 // left for an operator: whatever is restored next, no number the relay has passed is reused.
                 await AdvanceSequenceAsync(province, from, ct);
             foreach (var (sequence, id) in mark.Recent)
-                if (!held.TryGetValue(sequence, out var heldId) || (id is { } relayed && heldId != relayed))
+                if (!ProvinceLog.Holds(held, sequence, id))
                     throw new ProvinceLogBehindException(province, sequence);
             if (sequenceAt < from)
                 throw new ProvinceLogBehindException(province, from);
@@ -242,8 +242,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
                 {
                     Parameters = { new NpgsqlParameter<long[]> { TypedValue = relayed } },
                 },
-                // Never below the highest number handed out, on a database that was not set back.
-                new NpgsqlBatchCommand($"select last_value from {schema}.mt_events_sequence"),
+                new NpgsqlBatchCommand(ProvinceLog.SequenceSql(schema)),
             },
         };
         if (upper > after)

@@ -11,6 +11,16 @@ public static class ProvinceLog
     /// <summary>The ids of the events at the sequences of parameter $1 (a bigint[]) that the log still holds; tombstones are not events.</summary>
     public static string HeldSql(string schema) => $"select seq_id, id from {schema}.mt_events where seq_id = any($1) and type <> 'tombstone'";
 
+    /// <summary>
+    /// Whether the log holds the event relayed at <paramref name="sequence"/>, given what <see cref="HeldSql"/> read:
+    /// an event there, with the id relayed (any event there when the entry kept no id, as before 2026-12-07).
+    /// </summary>
+    public static bool Holds(IReadOnlyDictionary<long, Guid> held, long sequence, Guid? relayed) =>
+        held.TryGetValue(sequence, out var id) && (relayed is not { } expected || id == expected);
+
+    /// <summary>Where the log's event sequence stands: never below the highest number handed out, on a database that was not set back.</summary>
+    public static string SequenceSql(string schema) => $"select last_value from {schema}.mt_events_sequence";
+
     /// <summary>Reads the rows of <see cref="HeldSql"/>: sequence → event id.</summary>
     public static async Task<Dictionary<long, Guid>> ReadHeldAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
@@ -36,7 +46,7 @@ public static class ProvinceLog
     /// </summary>
     public static async Task<bool> AdvanceSequencePastAsync(NpgsqlConnection connection, string schema, long to, CancellationToken ct)
     {
-        await using (var at = new NpgsqlCommand($"select last_value from {schema}.mt_events_sequence", connection))
+        await using (var at = new NpgsqlCommand(SequenceSql(schema), connection))
             if ((long)(await at.ExecuteScalarAsync(ct))! >= to)
                 return false;
         await using var command = new NpgsqlCommand(

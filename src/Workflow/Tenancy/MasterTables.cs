@@ -23,6 +23,21 @@ public sealed class MasterTables(long lockKey, string ddl)
         return created.Value.WaitAsync(ct);
     }
 
+    /// <summary>
+    /// DDL that adds a column to a table of the master database only when it is missing: <c>add column if not
+    /// exists</c> takes the table's exclusive lock before it looks, and on every start of a node would queue
+    /// every reader behind it while one long read (a pg_dump) runs. Names are the caller's constants.
+    /// </summary>
+    public static string ColumnWhenMissing(string table, string column, string type) =>
+        $"""
+        do $$ begin
+          if not exists (select 1 from pg_attribute where attrelid = '{table}'::regclass and attname = '{column}' and not attisdropped) then
+            set local lock_timeout = '10s';
+            alter table {table} add column {column} {type};
+          end if;
+        end $$;
+        """;
+
     private async Task CreateAsync(NpgsqlDataSource master)
     {
         await using var connection = await master.OpenConnectionAsync();

@@ -66,6 +66,33 @@ public class when_a_province_loses_relayed_events_for_good(ThreeProvinces db) : 
         again.ToString().ShouldContain("nothing to accept");
     }
 
+    [Fact]
+    public async Task a_province_database_that_does_not_answer_is_one_line_and_exit_1()
+    {
+        // Guangxi listed on a database that does not exist: the command reaches the master, then fails on the province.
+        var missing = db.ProvinceConnectionStringOf("450000");
+        await Workflow.Tenancy.ProvinceDatabases.RecordAsync(db.ConnectionString, "450000", missing);
+        var error = new StringWriter();
+        try
+        {
+            (await AcceptAsync(["--province=450000"], error)).ShouldBe(1);
+        }
+        finally
+        {
+            // Unlisted again: a host of this class's other test would meet it at its start.
+            await using var master = new NpgsqlConnection(db.ConnectionString);
+            await master.OpenAsync();
+            await using var unlist = new NpgsqlCommand(
+                $"delete from {Workflow.Tenancy.ProvinceDatabases.MasterSchema}.mt_tenant_databases where tenant_id = '450000'", master);
+            (await unlist.ExecuteNonQueryAsync()).ShouldBe(1);
+        }
+
+        var text = error.ToString().TrimEnd();
+        text.Split('\n').ShouldHaveSingleItem();
+        text.ShouldNotContain(" at ");
+        text.ShouldNotContain(new NpgsqlConnectionStringBuilder(missing).Password!);
+    }
+
     private Task<int> AcceptAsync(string[] args, StringWriter output) =>
         AcceptRelayLossCommand.RunAsync([.. args, $"--ConnectionStrings:Marten={db.ConnectionString}",
             $"--CaseEngine:Directory:Divisions={NationalDirectory.DivisionsFolder()}", .. TestKeys.Settings.Select(s => $"--{s.Key}={s.Value}")],
