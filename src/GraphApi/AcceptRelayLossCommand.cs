@@ -67,8 +67,7 @@ public static class AcceptRelayLossCommand
     {
         var log = new NationalLog(services.GetRequiredService<MasterDataSource>());
         var schema = services.GetRequiredService<IDocumentStore>().Options.Events.DatabaseSchemaName;
-        await using var connection = (NpgsqlConnection)(await services.GetRequiredService<ProvinceDatabases>().DatabaseAsync(province)).CreateConnection();
-        await connection.OpenAsync(ct);
+        await using var connection = await ProvinceLog.OpenAsync(services.GetRequiredService<ProvinceDatabases>(), province, ct);
 
         // The loss is at the log's end: walk back from the newest entries a page at a time, to the first page the
         // province's log holds whole.

@@ -288,6 +288,12 @@ internal sealed partial class GraphQLWebSocketConnection
             endpoint.Logger.LogWarning("A subscriber fell behind its buffer; its socket is closed");
             _ = RequestCloseAsync(WebSocketCloseStatus.PolicyViolation, Truncate(e.Message, 120));
         }
+        else if (e is LogRestoredException restored)
+        {
+            // Not the subscriber's fault and not ours: its province's database went back in time (LiveEvents).
+            _ = SendErrorAsync(id, LogRestoredException.Code, restored.Message);
+            Stop(id);
+        }
         else if (Workflow.Hosting.DatabaseUnavailable.Is(e))
         {
             // Not our bug: the log could not be read (PostgreSQL down, restarting, out of connections).

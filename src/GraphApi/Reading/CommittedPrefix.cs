@@ -30,8 +30,7 @@ public sealed class CommittedPrefix(IDocumentStore store, ProvinceDatabases prov
     public async Task<long> OfAsync(string province, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
-        await using var conn = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
-        await conn.OpenAsync(ct);
+        await using var conn = await ProvinceLog.OpenAsync(provinces, province, ct);
         long mark = 0;
         await using (var cmd = new NpgsqlCommand($"select last_seq_id from {schema}.mt_event_progression where name = 'HighWaterMark'", conn))
         {

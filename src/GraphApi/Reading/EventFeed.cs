@@ -210,6 +210,7 @@ public sealed class EventFeed(IDocumentStore store, ProvinceDatabases provinces,
             Event = node.Event with { Sequence = logged.Position },
             Province = logged.Province,
             ProvinceSequence = logged.Event.Sequence,
+            EventId = logged.Event.Id,
         };
 
     /// <summary>

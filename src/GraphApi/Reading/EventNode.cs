@@ -16,6 +16,9 @@ public sealed record EventNode(StoredEvent Event, PetitionLens Lens)
 
     public long? ProvinceSequence { get; init; }
 
+    /// <summary>The stored event's id (Marten's), read from a log: what tells it from another event that took its sequence in a database restored behind it.</summary>
+    public Guid? EventId { get; init; }
+
     /// <summary>The event as camelCase JSON (EventJson) with data.petitioner masked for this caller.</summary>
     public JsonNode Data(RequestAccessLog? accessLog)
     {

@@ -46,7 +46,7 @@ public sealed class LiveEventsOptions
 /// Sequences are those of the log a subscription follows (<see cref="EventFeed.LogOfAsync"/>).
 /// </summary>
 public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, Workflow.Configuration.DaemonWakeup wakeup,
-    ILogger<LiveEvents> logger) : BackgroundService
+    Marten.IDocumentStore store, ILogger<LiveEvents> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -75,6 +75,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             await tail.PollAsync(feed, ct);
         var subscriber = new Subscriber(feed.Selector(query, caller), options.SubscriberBuffer);
         var cursor = query.After;
+        // The last events replayed to this subscriber: the tail checks them too once it has joined (CheckServedAsync).
+        var replayed = new Queue<(long Sequence, Guid Id)>();
         try
         {
             // Replay from the log up to where the tail stands, then join it there under the lock.
@@ -85,10 +87,13 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                 {
                     var (page, scannedTo) = await feed.ReadUpToAsync(province, query with { After = cursor, First = 100 }, caller, target, ct);
                     foreach (var node in page)
+                    {
+                        Tail.Remember(replayed, node.Event.Sequence, node.EventId);
                         yield return node;
+                    }
                     cursor = scannedTo;
                 }
-                if (tail.TryJoin(subscriber, cursor))
+                if (tail.TryJoin(subscriber, cursor, replayed))
                     break;
             }
             await foreach (var node in subscriber.Events.Reader.ReadAllAsync(ct))
@@ -164,7 +169,11 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
             // relay, so its tail needs no 150 ms polling: the idle interval is only its fallback for a lost one.
             var key = WakeKeyOf(tail.Log);
             var seen = key is null ? 0 : wakeup.NotificationsFor(key);
-            await PollAsync(tail.Log, () => tail.PollAsync(feed, ct));
+            await PollAsync(tail.Log, async () =>
+            {
+                await CheckServedAsync(tail, ct);
+                await tail.PollAsync(feed, ct);
+            });
             first?.TrySetResult();
             await tail.PauseAsync(national ? idle : TimeSpan.FromMilliseconds(options.PollMilliseconds), idle,
                 key is null ? null : (timeout, token) => wakeup.WaitForAsync(key, seen, timeout, token), ct);
@@ -210,6 +219,37 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         }
     }
 
+    /// <summary>
+    /// Before a province tail's poll: whether its log still holds the last events this node sent to live subscribers
+    /// (<see cref="NationalLog.Checked"/> of them, by their ids; more than the last one because events commit out of
+    /// sequence order). A province database restored to an earlier point, or a standby promoted without the primary's
+    /// last commits, has lost them, and hands their numbers to new events: the tail, standing past those numbers,
+    /// would never send the new events, and the subscribers hold events the log no longer has. Nothing can mend
+    /// that within the subscription's contract (sequences strictly increasing, none skipped), so it ends every live
+    /// subscription of the log with <see cref="LogRestoredException"/> (LOG_RESTORED: subscribe again from where the
+    /// log still holds what was sent), after moving the log's event sequence past everything this tail served, so
+    /// that events committed from then on take new numbers. The same check as the national relay's
+    /// (<see cref="NationalRelay.RelayAsync"/>); one round trip, made only while the tail has live subscribers.
+    /// </summary>
+    private async Task CheckServedAsync(Tail tail, CancellationToken ct)
+    {
+        if (tail.Log == NationalLog.Key || tail.Served() is not { Count: > 0 } served)
+            return;
+        var schema = store.Options.Events.DatabaseSchemaName;
+        await using var connection = await ProvinceLog.OpenAsync(provinces, tail.Log, ct);
+        var held = await ProvinceLog.HeldAsync(connection, schema, [.. served.Select(s => s.Sequence)], ct);
+        var lost = served.FindIndex(s => !ProvinceLog.Holds(held, s.Sequence, s.Id));
+        if (lost < 0)
+            return;
+        await ProvinceLog.AdvanceSequencePastAsync(connection, schema, tail.Position, ct);
+        // Everything sent up to the last event before the first one lost is still the log's; before the checked
+        // window nothing is known, so a subscriber resumes at its start (what it then receives again it had).
+        var resumeAfter = lost > 0 ? served[lost - 1].Sequence : served[0].Sequence - 1;
+        var ended = tail.EndAll(new LogRestoredException(resumeAfter));
+        logger.LogWarning("Province {Province}'s log no longer holds event {Sequence} sent to live subscribers on this node: its database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter}), and its event sequence moved past {Position}",
+            tail.Log, served[lost].Sequence, ended, resumeAfter, tail.Position);
+    }
+
     /// <summary>Waits one poll interval; false when the node is stopping.</summary>
     private async Task<bool> PauseAsync(CancellationToken ct)
     {
@@ -243,6 +283,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         private readonly Lock _gate = new();
         private readonly SemaphoreSlim _polling = new(1, 1);
         private readonly List<Subscriber> _live = [];
+        /// <summary>The last events read for live subscribers, oldest first (<see cref="CheckServedAsync"/>); Marten's tombstones are not events.</summary>
+        private readonly Queue<(long Sequence, Guid Id)> _served = new();
         private long _position = -1;
         private TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -274,12 +316,30 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
 
         public int LiveCount { get { lock (_gate) return _live.Count; } }
 
-        public bool TryJoin(Subscriber subscriber, long cursor)
+        /// <summary>Adds an event sent to <paramref name="window"/>, keeping the last <see cref="NationalLog.Checked"/> (none for a tombstone, or an event of no known id).</summary>
+        public static void Remember(Queue<(long Sequence, Guid Id)> window, long sequence, Guid? id)
+        {
+            if (id is not { } known)
+                return;
+            window.Enqueue((sequence, known));
+            if (window.Count > NationalLog.Checked)
+                window.Dequeue();
+        }
+
+        /// <summary>
+        /// Joins <paramref name="subscriber"/> live at <paramref name="cursor"/>, unless the tail has passed it; the
+        /// events it was replayed join the ones the tail checks, so that a restore losing them is noticed too.
+        /// </summary>
+        public bool TryJoin(Subscriber subscriber, long cursor, IEnumerable<(long Sequence, Guid Id)> replayed)
         {
             lock (_gate)
             {
                 if (cursor < _position)
                     return false;
+                var window = _served.Concat(replayed).DistinctBy(e => e.Sequence).OrderBy(e => e.Sequence).TakeLast(NationalLog.Checked).ToList();
+                _served.Clear();
+                foreach (var e in window)
+                    _served.Enqueue(e);
                 subscriber.Cursor = cursor;
                 _live.Add(subscriber);
                 // An idle loop polls at once: the subscriber's live events do not wait out the idle interval.
@@ -292,6 +352,23 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         {
             lock (_gate)
                 _live.Remove(subscriber);
+        }
+
+        /// <summary>A copy of the last events read for live subscribers, oldest first.</summary>
+        public List<(long Sequence, Guid Id)> Served() { lock (_gate) return [.. _served]; }
+
+        /// <summary>Ends every live subscriber with <paramref name="error"/>; how many there were.</summary>
+        public int EndAll(Exception error)
+        {
+            lock (_gate)
+            {
+                var ended = _live.Count;
+                foreach (var s in _live)
+                    s.Events.Writer.TryComplete(error);
+                _live.Clear();
+                _served.Clear();
+                return ended;
+            }
         }
 
         public void CompleteAll()
@@ -329,6 +406,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                         if (_live.Count == 0)
                         {
                             _position = safe;
+                            _served.Clear();
                             return;
                         }
                     }
@@ -336,7 +414,10 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                     lock (_gate)
                     {
                         foreach (var logged in raw.Events)
+                        {
                             Publish(logged);
+                            Remember(_served, logged.Position, logged.Event.EventTypeName == ProvinceLog.Tombstone ? null : logged.Event.Id);
+                        }
                         _position = raw.ScannedTo;
                     }
                     position = raw.ScannedTo;
@@ -372,6 +453,19 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         public Channel<EventNode> Events { get; } = Channel.CreateBounded<EventNode>(
             new BoundedChannelOptions(buffer) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     }
+}
+
+/// <summary>
+/// The province's log no longer holds events sent to this subscriber: its database was restored to an earlier
+/// point or failed over behind them (<see cref="LiveEvents"/>). The message holds the sequence to resume after, nothing else.
+/// </summary>
+public sealed class LogRestoredException(long resumeAfter)
+    : Exception($"the event log was restored to an earlier point: events sent after sequence {resumeAfter} may no longer exist, and new events may take their sequences; subscribe again with after: {resumeAfter}")
+{
+    /// <summary>The error code a subscriber is sent.</summary>
+    public const string Code = "LOG_RESTORED";
+
+    public long ResumeAfter { get; } = resumeAfter;
 }
 
 /// <summary>A subscriber fell too far behind: its events are no longer buffered for it.</summary>

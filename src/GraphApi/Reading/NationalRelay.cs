@@ -217,8 +217,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
     /// <summary>Moves the province's event sequence past <paramref name="to"/> (<see cref="ProvinceLog.AdvanceSequencePastAsync"/>), and says so.</summary>
     private async Task AdvanceSequenceAsync(string province, long to, CancellationToken ct)
     {
-        await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
-        await connection.OpenAsync(ct);
+        await using var connection = await ProvinceLog.OpenAsync(provinces, province, ct);
         if (await ProvinceLog.AdvanceSequencePastAsync(connection, store.Options.Events.DatabaseSchemaName, to, ct))
             logger.LogWarning("Province {Province}'s event sequence stood below the national log's relay mark {Sequence}: moved past it", province, to);
     }
@@ -232,8 +231,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         string province, long[] relayed, long after, long upper, CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
-        await using var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
-        await connection.OpenAsync(ct);
+        await using var connection = await ProvinceLog.OpenAsync(provinces, province, ct);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
@@ -247,7 +245,7 @@ public sealed class NationalRelay(NationalLog log, CommittedPrefix prefix, Provi
         };
         if (upper > after)
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"select seq_id, id from {schema}.mt_events where seq_id > $1 and seq_id <= $2 and type <> 'tombstone' order by seq_id limit $3")
+                $"select seq_id, id from {schema}.mt_events where seq_id > $1 and seq_id <= $2 and type <> '{ProvinceLog.Tombstone}' order by seq_id limit $3")
             {
                 Parameters =
                 {

@@ -1,15 +1,42 @@
+using CaseEngine.Workflow.Tenancy;
 using Npgsql;
 
 namespace CaseEngine.GraphApi.Reading;
 
 /// <summary>
-/// What the national relay and <c>accept-relay-loss</c> ask of a province's own log (Marten's <c>mt_events</c>
-/// and its sequence), on a connection to the province's database.
+/// What the national relay, the live tails and <c>accept-relay-loss</c> ask of a province's own log (Marten's
+/// <c>mt_events</c> and its sequence), on a connection to the province's database.
 /// </summary>
 public static class ProvinceLog
 {
+    /// <summary>
+    /// The type Marten stores for a failed append's numbers (a tombstone keeps the sequence without holes): not an
+    /// event, never relayed, never checked.
+    /// </summary>
+    public const string Tombstone = "tombstone";
+
+    /// <summary>
+    /// A connection to <paramref name="province"/>'s database, open: how the relay, the live tails, the committed
+    /// prefix and <c>accept-relay-loss</c> reach its log outside Marten's sessions.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenAsync(ProvinceDatabases provinces, string province, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(provinces);
+        var connection = (NpgsqlConnection)(await provinces.DatabaseAsync(province)).CreateConnection();
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>The ids of the events at the sequences of parameter $1 (a bigint[]) that the log still holds; tombstones are not events.</summary>
-    public static string HeldSql(string schema) => $"select seq_id, id from {schema}.mt_events where seq_id = any($1) and type <> 'tombstone'";
+    public static string HeldSql(string schema) => $"select seq_id, id from {schema}.mt_events where seq_id = any($1) and type <> '{Tombstone}'";
 
     /// <summary>
     /// Whether the log holds the event relayed at <paramref name="sequence"/>, given what <see cref="HeldSql"/> read:

@@ -65,4 +65,30 @@ public static class NationalFeed
         await using var command = new NpgsqlCommand("select coalesce(max(seq_id), 0) from caseengine.mt_events where type <> 'tombstone'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>The sequence of a petition's first event in its province's database.</summary>
+    public static async Task<long> FirstSequenceOfAsync(DatabaseFixture db, Guid petition, string province)
+    {
+        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select min(seq_id) from caseengine.mt_events where stream_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = petition });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// A copy of a database as it stands (a backup, or a restore of one: CREATE DATABASE … TEMPLATE). Nothing may
+    /// be connected to <paramref name="from"/>: its sessions are ended first, so no host may be using it.
+    /// </summary>
+    public static async Task CopyDatabaseAsync(DatabaseFixture db, string from, string to)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(Workflow.Hosting.PostgresDatabases.ForDatabase(db.ConnectionString, "postgres"));
+        await connection.OpenAsync();
+        await using (var terminate = new NpgsqlCommand($"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{from}'", connection))
+            await terminate.ExecuteNonQueryAsync();
+        // Not in a transaction: CREATE DATABASE refuses one.
+        await using var create = new NpgsqlCommand($"create database \"{to}\" template \"{from}\"", connection);
+        await create.ExecuteNonQueryAsync();
+    }
 }

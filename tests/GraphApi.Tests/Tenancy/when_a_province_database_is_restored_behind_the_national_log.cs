@@ -214,28 +214,9 @@ public class when_a_province_database_is_restored_behind_the_national_log(ThreeP
 
     private Task<long> ProvinceEndAsync(string province = Province.Zhejiang) => NationalFeed.ProvinceEndAsync(db, province);
 
-    /// <summary>The sequence of a petition's first event in its province's database.</summary>
-    private async Task<long> FirstSequenceOfAsync(Guid petition, string province = Province.Zhejiang)
-    {
-        await using var connection = new NpgsqlConnection(db.ProvinceConnectionStringOf(province));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select min(seq_id) from caseengine.mt_events where stream_id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = petition });
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> FirstSequenceOfAsync(Guid petition, string province = Province.Zhejiang) => NationalFeed.FirstSequenceOfAsync(db, petition, province);
 
-    /// <summary>A copy of a database as it stands (a backup, or a restore of one): no host is connected to it.</summary>
-    private async Task CopyAsync(string from, string to)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(PostgresDatabases.ForDatabase(db.ConnectionString, "postgres"));
-        await connection.OpenAsync();
-        await using (var terminate = new NpgsqlCommand($"select pg_terminate_backend(pid) from pg_stat_activity where datname = '{from}'", connection))
-            await terminate.ExecuteNonQueryAsync();
-        // Not in a transaction: CREATE DATABASE refuses one.
-        await using var create = new NpgsqlCommand($"create database \"{to}\" template \"{from}\"", connection);
-        await create.ExecuteNonQueryAsync();
-    }
+    private Task CopyAsync(string from, string to) => NationalFeed.CopyDatabaseAsync(db, from, to);
 
     private static async Task<JsonElement> HealthAsync(ApiHost api)
     {

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using CaseEngine.GraphApi.Reading;
+using CaseEngine.GraphApi.Tests.Support;
+using CaseEngine.Testing;
+using CaseEngine.Workflow.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Shouldly;
+using Xunit;
+
+namespace CaseEngine.GraphApi.Tests.Tenancy;
+
+/// <summary>
+/// Issue 19, the feed's contract under a fault: a province database restored to an earlier point (a backup, or
+/// an asynchronous standby promoted without its last commits) while subscribers follow its log live. The node's
+/// tail stands past the restored end, and the numbers it passed are handed out again to new events: it must not
+/// skip them in silence while its subscribers hold events the log no longer has. A real restore while the node
+/// runs: the database is copied (CREATE DATABASE … TEMPLATE) and put back. A fixture of its own: the restore
+/// leaves its province's relay halted on events lost for good.
+/// </summary>
+public class when_a_province_database_is_restored_under_live_subscribers(ThreeProvinces db) : IClassFixture<ThreeProvinces>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    private const string Subscription =
+        "subscription($after: Long) { petitionEvents(filter: { departmentId: \"320102-PO\" }, after: $after) { sequence petitionId } }";
+
+    [Fact]
+    public async Task they_are_ended_with_LOG_RESTORED_and_resume_from_where_the_log_still_holds_what_they_were_sent()
+    {
+        var jiangsu = new NpgsqlConnectionStringBuilder(db.ProvinceConnectionStringOf(Province.Jiangsu)).Database!;
+        var backup = $"{jiangsu}_backup";
+        try
+        {
+            // A backup after one petition of Jiangsu.
+            await using (var first = await ApiHost.StartAsync(db, services: National))
+                await first.SubmitAsync(region: "320102");
+            await NationalFeed.CopyDatabaseAsync(db, jiangsu, backup);
+            var backedUp = await NationalFeed.ProvinceEndAsync(db, Province.Jiangsu);
+
+            var logs = new LogCapture();
+            await using var api = await ApiHost.StartAsync(db, services: s =>
+            {
+                National(s);
+                s.AddSingleton<ILoggerProvider>(logs);
+            });
+            await using var ws = await WsSession.ConnectAsync(api);
+            await ws.InitAsync(api.Auditor());
+            await SubscribeAsync(ws, "1", backedUp);
+
+            // A second petition reaches the subscriber live.
+            var (lost, _, _) = await api.SubmitAsync(region: "320102");
+            var sent = await FirstOfAsync(ws, "1", lost);
+            sent.ShouldBeGreaterThan(backedUp);
+
+            // The database is restored to the backup while the node runs: the second petition is gone, and a
+            // petition submitted now may take its numbers.
+            await PostgresDatabases.DropAsync(db.ConnectionString, jiangsu);
+            await NationalFeed.CopyDatabaseAsync(db, backup, jiangsu);
+            (await NationalFeed.ProvinceEndAsync(db, Province.Jiangsu)).ShouldBe(backedUp);
+            var (after, _, _) = await SubmitThroughAsync(api);
+
+            // The subscription is ended with LOG_RESTORED, naming where to resume: before the first event it was
+            // sent that the log no longer holds. It is not sent the new petition as if nothing had happened.
+            // Bounded as a whole: the server's pings would keep a read waiting for anything else alive.
+            var error = await ws.MessageAsync().WaitAsync(Bound);
+            error.GetProperty("type").GetString().ShouldBe("error", error.ToString());
+            error.GetProperty("id").GetString().ShouldBe("1");
+            var payload = error.GetProperty("payload")[0];
+            payload.GetProperty("extensions").GetProperty("code").GetString().ShouldBe(LogRestoredException.Code);
+            // Every event after the backup was lost: the subscriber resumes right after it.
+            payload.GetProperty("message").GetString()!.ShouldEndWith($"subscribe again with after: {backedUp}");
+            logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
+                && l.Contains($"Province {Province.Jiangsu}'s log no longer holds event ", StringComparison.Ordinal)
+                && l.Contains("sent to live subscribers on this node", StringComparison.Ordinal));
+
+            // Subscribed again from there, it is sent the new petition: nothing committed since the restore is skipped.
+            await SubscribeAsync(ws, "2", backedUp);
+            await FirstOfAsync(ws, "2", after);
+
+            // The sequence was moved past everything the tail had sent: what commits next takes a new number.
+            var (next, _, _) = await api.SubmitAsync(region: "320102");
+            (await NationalFeed.FirstSequenceOfAsync(db, next, Province.Jiangsu)).ShouldBeGreaterThan(sent);
+            await FirstOfAsync(ws, "2", next);
+        }
+        finally
+        {
+            await PostgresDatabases.DropAsync(db.ConnectionString, backup);
+        }
+    }
+
+    private static void National(IServiceCollection s) => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
+
+    private static Task SubscribeAsync(WsSession ws, string id, long after) =>
+        ws.SendAsync(new { id, type = "subscribe", payload = new { query = Subscription, variables = new { after } } });
+
+    /// <summary>The sequence of the first event of <paramref name="petition"/> that subscription <paramref name="id"/> is sent; it is sent nothing else first but other petitions' events.</summary>
+    private static async Task<long> FirstOfAsync(WsSession ws, string id, Guid petition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var message = await ws.MessageAsync().WaitAsync(Bound - waited.Elapsed);
+            message.GetProperty("type").GetString().ShouldBe("next", message.ToString());
+            message.GetProperty("id").GetString().ShouldBe(id);
+            var node = message.GetProperty("payload").GetProperty("data").GetProperty("petitionEvents");
+            if (Guid.Parse(node.GetProperty("petitionId").GetString()!) == petition)
+                return node.GetProperty("sequence").GetInt64();
+        }
+    }
+
+    /// <summary>A petition of Jiangsu submitted once the node's connections to the replaced database are renewed (UNAVAILABLE until then).</summary>
+    private static async Task<(Guid Id, string CaseNumber, string AccessCode)> SubmitThroughAsync(ApiHost api) =>
+        (await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return new[] { await api.SubmitAsync(region: "320102") };
+            }
+            catch (ShouldAssertException)
+            {
+                return null;
+            }
+        }, Bound))[0];
+}
