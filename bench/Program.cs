@@ -382,6 +382,7 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
         using var stop = new CancellationTokenSource();
         var t3Started = DateTimeOffset.UtcNow;
+        Console.WriteLine($"T3 load started {t3Started:O}");   // a mark for an outside sampler (bench/tuning.md)
         await using var runtime = RuntimeSampler.Start();
         var background = api.SubmissionsAtRateAsync(rate, stop.Token);
         var probe = 0;

@@ -56,7 +56,6 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
 
     /// <summary>Subscribers on this node that receive live events, over every province.</summary>
     public int LiveCount => _tails.Values.Sum(t => t.LiveCount);
-
     /// <summary>
     /// The events of <paramref name="query"/> (from <c>query.After</c>) in its province's log
     /// (<see cref="EventFeed.ProvinceOfAsync"/>) for the caller: stored ones, then live ones, ending with an
@@ -93,6 +92,11 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                     }
                     cursor = scannedTo;
                 }
+                // Joining with nothing replayed: the last events at or before the cursor stand for what the
+                // subscriber already holds, so that a restore behind it is noticed before it is sent anything.
+                if (replayed.Count == 0 && province != NationalLog.Key && cursor > 0)
+                    foreach (var e in await LastHeldAsync(province, cursor, ct))
+                        Tail.Remember(replayed, e.Sequence, e.Id);
                 if (tail.TryJoin(subscriber, cursor, replayed))
                     break;
             }
@@ -248,6 +252,12 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
         var ended = tail.EndAll(new LogRestoredException(resumeAfter));
         logger.LogWarning("Province {Province}'s log no longer holds event {Sequence} sent to live subscribers on this node: its database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter}), and its event sequence moved past {Position}",
             tail.Log, served[lost].Sequence, ended, resumeAfter, tail.Position);
+    }
+
+    private async Task<List<(long Sequence, Guid Id)>> LastHeldAsync(string province, long cursor, CancellationToken ct)
+    {
+        await using var connection = await ProvinceLog.OpenAsync(provinces, province, ct);
+        return await ProvinceLog.LastAsync(connection, store.Options.Events.DatabaseSchemaName, cursor, NationalLog.Checked, ct);
     }
 
     /// <summary>Waits one poll interval; false when the node is stopping.</summary>

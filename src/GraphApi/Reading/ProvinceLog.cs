@@ -68,6 +68,25 @@ public static class ProvinceLog
     }
 
     /// <summary>
+    /// The last <paramref name="count"/> events at or before <paramref name="sequence"/>, oldest first (tombstones are
+    /// not events): what a live subscriber that joins there without a replay is checked against, so that a restore
+    /// setting the log back behind it is noticed although it was sent nothing yet.
+    /// </summary>
+    public static async Task<List<(long Sequence, Guid Id)>> LastAsync(NpgsqlConnection connection, string schema, long sequence, int count, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select seq_id, id from {schema}.mt_events where seq_id <= $1 and type <> '{Tombstone}' order by seq_id desc limit $2", connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = count });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var last = new List<(long Sequence, Guid Id)>();
+        while (await reader.ReadAsync(ct))
+            last.Add((reader.GetInt64(0), reader.GetGuid(1)));
+        last.Reverse();
+        return last;
+    }
+
+    /// <summary>
     /// Moves the log's event sequence past <paramref name="to"/> by drawing numbers from it: never back,
     /// whatever appends draw meanwhile (a setval to a value read before could be). False when it already was.
     /// </summary>

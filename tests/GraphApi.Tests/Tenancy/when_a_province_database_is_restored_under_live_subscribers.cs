@@ -25,7 +25,7 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private const string Subscription =
-        "subscription($after: Long) { petitionEvents(filter: { departmentId: \"320102-PO\" }, after: $after) { sequence petitionId } }";
+        "subscription($department: ID!, $after: Long) { petitionEvents(filter: { departmentId: $department }, after: $after) { sequence petitionId } }";
 
     [Fact]
     public async Task they_are_ended_with_LOG_RESTORED_and_resume_from_where_the_log_still_holds_what_they_were_sent()
@@ -48,7 +48,7 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
             });
             await using var ws = await WsSession.ConnectAsync(api);
             await ws.InitAsync(api.Auditor());
-            await SubscribeAsync(ws, "1", backedUp);
+            await SubscribeAsync(ws, "1", "320102-PO", backedUp);
 
             // A second petition reaches the subscriber live.
             var (lost, _, _) = await api.SubmitAsync(region: "320102");
@@ -60,24 +60,19 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
             await PostgresDatabases.DropAsync(db.ConnectionString, jiangsu);
             await NationalFeed.CopyDatabaseAsync(db, backup, jiangsu);
             (await NationalFeed.ProvinceEndAsync(db, Province.Jiangsu)).ShouldBe(backedUp);
-            var (after, _, _) = await SubmitThroughAsync(api);
+            var (after, _, _) = await SubmitThroughAsync(api, "320102");
 
             // The subscription is ended with LOG_RESTORED, naming where to resume: before the first event it was
             // sent that the log no longer holds. It is not sent the new petition as if nothing had happened.
             // Bounded as a whole: the server's pings would keep a read waiting for anything else alive.
-            var error = await ws.MessageAsync().WaitAsync(Bound);
-            error.GetProperty("type").GetString().ShouldBe("error", error.ToString());
-            error.GetProperty("id").GetString().ShouldBe("1");
-            var payload = error.GetProperty("payload")[0];
-            payload.GetProperty("extensions").GetProperty("code").GetString().ShouldBe(LogRestoredException.Code);
             // Every event after the backup was lost: the subscriber resumes right after it.
-            payload.GetProperty("message").GetString()!.ShouldEndWith($"subscribe again with after: {backedUp}");
+            await EndedWithLogRestoredAsync(ws, "1", backedUp);
             logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
                 && l.Contains($"Province {Province.Jiangsu}'s log no longer holds event ", StringComparison.Ordinal)
                 && l.Contains("sent to live subscribers on this node", StringComparison.Ordinal));
 
             // Subscribed again from there, it is sent the new petition: nothing committed since the restore is skipped.
-            await SubscribeAsync(ws, "2", backedUp);
+            await SubscribeAsync(ws, "2", "320102-PO", backedUp);
             await FirstOfAsync(ws, "2", after);
 
             // The sequence was moved past everything the tail had sent: what commits next takes a new number.
@@ -91,10 +86,65 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
         }
     }
 
+    [Fact]
+    public async Task one_that_joined_at_the_end_and_was_sent_nothing_yet_is_ended_too()
+    {
+        // The subscriber joins at the log's end: nothing is replayed to it, and nothing commits before the
+        // restore. The tail has sent it nothing, so only what lies before its cursor can tell it that the log was
+        // set back behind it. Without that it is never told: the petition submitted after the restore takes a
+        // number at or before its cursor and is never sent, or (when the relay moved the sequence first) is sent
+        // as if the log still held the events before the cursor.
+        var zhejiang = new NpgsqlConnectionStringBuilder(db.ProvinceConnectionStringOf(Province.Zhejiang)).Database!;
+        var backup = $"{zhejiang}_backup";
+        try
+        {
+            await using (var first = await ApiHost.StartAsync(db, services: National))
+                await first.SubmitAsync(region: "330102");
+            await NationalFeed.CopyDatabaseAsync(db, zhejiang, backup);
+            var backedUp = await NationalFeed.ProvinceEndAsync(db, Province.Zhejiang);
+
+            await using var api = await ApiHost.StartAsync(db, services: National);
+            await api.SubmitAsync(region: "330102");
+            var end = await NationalFeed.ProvinceEndAsync(db, Province.Zhejiang);
+            end.ShouldBeGreaterThan(backedUp);
+            // The node's tail has moved past the petition without reading it (nobody followed the log): the
+            // subscriber joins there, with nothing to replay and nothing the tail read for it.
+            var live = api.Services.GetRequiredService<LiveEvents>();
+            await Poll.UntilAsync(() => Task.FromResult(live.PositionOf(Province.Zhejiang) >= end ? new[] { true } : null), Bound);
+            await using var ws = await WsSession.ConnectAsync(api);
+            await ws.InitAsync(api.Auditor());
+            await SubscribeAsync(ws, "1", "330102-PO", end);
+            await Poll.UntilAsync(() => Task.FromResult(live.LiveCount == 1 ? new[] { true } : null), Bound);
+
+            await PostgresDatabases.DropAsync(db.ConnectionString, zhejiang);
+            await NationalFeed.CopyDatabaseAsync(db, backup, zhejiang);
+            var (after, _, _) = await SubmitThroughAsync(api, "330102");
+
+            await EndedWithLogRestoredAsync(ws, "1", backedUp);
+            await SubscribeAsync(ws, "2", "330102-PO", backedUp);
+            await FirstOfAsync(ws, "2", after);
+        }
+        finally
+        {
+            await PostgresDatabases.DropAsync(db.ConnectionString, backup);
+        }
+    }
+
+    /// <summary>Subscription <paramref name="id"/> ends with LOG_RESTORED, naming <paramref name="resumeAfter"/> (bounded as a whole: the server's pings would keep a read waiting for anything else alive).</summary>
+    private static async Task EndedWithLogRestoredAsync(WsSession ws, string id, long resumeAfter)
+    {
+        var error = await ws.MessageAsync().WaitAsync(Bound);
+        error.GetProperty("type").GetString().ShouldBe("error", error.ToString());
+        error.GetProperty("id").GetString().ShouldBe(id);
+        var payload = error.GetProperty("payload")[0];
+        payload.GetProperty("extensions").GetProperty("code").GetString().ShouldBe(LogRestoredException.Code);
+        payload.GetProperty("message").GetString()!.ShouldEndWith($"subscribe again with after: {resumeAfter}");
+    }
+
     private static void National(IServiceCollection s) => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
 
-    private static Task SubscribeAsync(WsSession ws, string id, long after) =>
-        ws.SendAsync(new { id, type = "subscribe", payload = new { query = Subscription, variables = new { after } } });
+    private static Task SubscribeAsync(WsSession ws, string id, string department, long after) =>
+        ws.SendAsync(new { id, type = "subscribe", payload = new { query = Subscription, variables = new { department, after } } });
 
     /// <summary>The sequence of the first event of <paramref name="petition"/> that subscription <paramref name="id"/> is sent; it is sent nothing else first but other petitions' events.</summary>
     private static async Task<long> FirstOfAsync(WsSession ws, string id, Guid petition)
@@ -111,13 +161,13 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
         }
     }
 
-    /// <summary>A petition of Jiangsu submitted once the node's connections to the replaced database are renewed (UNAVAILABLE until then).</summary>
-    private static async Task<(Guid Id, string CaseNumber, string AccessCode)> SubmitThroughAsync(ApiHost api) =>
+    /// <summary>A petition at <paramref name="region"/> submitted once the node's connections to the replaced database are renewed (UNAVAILABLE until then).</summary>
+    private static async Task<(Guid Id, string CaseNumber, string AccessCode)> SubmitThroughAsync(ApiHost api, string region) =>
         (await Poll.UntilAsync(async () =>
         {
             try
             {
-                return new[] { await api.SubmitAsync(region: "320102") };
+                return new[] { await api.SubmitAsync(region: region) };
             }
             catch (ShouldAssertException)
             {
