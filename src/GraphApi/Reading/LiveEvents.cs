@@ -45,7 +45,7 @@ public sealed class LiveEventsOptions
 /// reader, then joins the tail at exactly the position it has read to: no gap, no duplicate.
 /// Sequences are those of the log a subscription follows (<see cref="EventFeed.LogOfAsync"/>).
 /// </summary>
-public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, LiveEventsOptions options, Workflow.Configuration.DaemonWakeup wakeup,
+public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, NationalLog national, LiveEventsOptions options, Workflow.Configuration.DaemonWakeup wakeup,
     Marten.IDocumentStore store, ILogger<LiveEvents> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Tail> _tails = new(StringComparer.Ordinal);
@@ -94,7 +94,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
                 }
                 // Joining with nothing replayed: the last events at or before the cursor stand for what the
                 // subscriber already holds, so that a restore behind it is noticed before it is sent anything.
-                if (replayed.Count == 0 && province != NationalLog.Key && cursor > 0)
+                if (replayed.Count == 0 && cursor > 0)
                     foreach (var e in await LastHeldAsync(province, cursor, ct))
                         Tail.Remember(replayed, e.Sequence, e.Id);
                 if (tail.TryJoin(subscriber, cursor, replayed))
@@ -224,7 +224,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
     }
 
     /// <summary>
-    /// Before a province tail's poll: whether its log still holds the last events this node sent to live subscribers
+    /// Before a tail's poll: whether its log still holds the last events this node sent to live subscribers
     /// (<see cref="NationalLog.Checked"/> of them, by their ids; more than the last one because events commit out of
     /// sequence order). A province database restored to an earlier point, or a standby promoted without the primary's
     /// last commits, has lost them, and hands their numbers to new events: the tail, standing past those numbers,
@@ -234,28 +234,47 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
     /// log still holds what was sent), after moving the log's event sequence past everything this tail served, so
     /// that events committed from then on take new numbers. The same check as the national relay's
     /// (<see cref="NationalRelay.RelayAsync"/>); one round trip, made only while the tail has live subscribers.
+    /// The national log's tail checks its entries the same way (a master database restored behind it); there the
+    /// relays number what they append again from the restored end, so the tail starts over there instead.
     /// </summary>
     private async Task CheckServedAsync(Tail tail, CancellationToken ct)
     {
-        if (tail.Log == NationalLog.Key || tail.Served() is not { Count: > 0 } served)
+        if (tail.Served() is not { Count: > 0 } served)
             return;
         var schema = store.Options.Events.DatabaseSchemaName;
-        await using var connection = await ProvinceLog.OpenAsync(provinces, tail.Log, ct);
-        var held = await ProvinceLog.HeldAsync(connection, schema, [.. served.Select(s => s.Sequence)], ct);
-        var lost = served.FindIndex(s => !ProvinceLog.Holds(held, s.Sequence, s.Id));
+        var isNational = tail.Log == NationalLog.Key;
+        await using var connection = isNational ? null : await ProvinceLog.OpenAsync(provinces, tail.Log, ct);
+        var held = isNational
+            ? await national.HeldAsync([.. served.Select(s => s.Sequence)], ct)
+            : await ProvinceLog.HeldAsync(connection!, schema, [.. served.Select(s => s.Sequence)], ct);
+        // An entry of the national log from before 2026-12-07 kept no event id: any entry there holds.
+        var lost = served.FindIndex(s => !ProvinceLog.Holds(held, s.Sequence, isNational && held.GetValueOrDefault(s.Sequence) == Guid.Empty ? null : s.Id));
         if (lost < 0)
             return;
-        await ProvinceLog.AdvanceSequencePastAsync(connection, schema, tail.Position, ct);
         // Everything sent up to the last event before the first one lost is still the log's; before the checked
         // window nothing is known, so a subscriber resumes at its start (what it then receives again it had).
         var resumeAfter = lost > 0 ? served[lost - 1].Sequence : served[0].Sequence - 1;
         var ended = tail.EndAll(new LogRestoredException(resumeAfter));
+        if (isNational)
+        {
+            // The national log numbers its entries from its end: the relays append again, at the lost numbers, what
+            // the restored log no longer holds. The tail starts over at the restored log's end, or it would never read them.
+            tail.StartOver();
+            logger.LogWarning("The national log no longer holds entry {Sequence} sent to live subscribers on this node: the master database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter})",
+                served[lost].Sequence, ended, resumeAfter);
+            return;
+        }
+        await ProvinceLog.AdvanceSequencePastAsync(connection!, schema, tail.Position, ct);
         logger.LogWarning("Province {Province}'s log no longer holds event {Sequence} sent to live subscribers on this node: its database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter}), and its event sequence moved past {Position}",
             tail.Log, served[lost].Sequence, ended, resumeAfter, tail.Position);
     }
 
     private async Task<List<(long Sequence, Guid Id)>> LastHeldAsync(string province, long cursor, CancellationToken ct)
     {
+        if (province == NationalLog.Key)
+            // The national log's sequences have no holes: the entries of (cursor - 32, cursor].
+            return [.. (await national.ReadAsync(Math.Max(0, cursor - NationalLog.Checked), cursor, NationalLog.Checked, ct))
+                .Where(e => e.Event is not null).Select(e => (e.Sequence, e.Event!.Value))];
         await using var connection = await ProvinceLog.OpenAsync(provinces, province, ct);
         return await ProvinceLog.LastAsync(connection, store.Options.Events.DatabaseSchemaName, cursor, NationalLog.Checked, ct);
     }
@@ -366,6 +385,16 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Live
 
         /// <summary>A copy of the last events read for live subscribers, oldest first.</summary>
         public List<(long Sequence, Guid Id)> Served() { lock (_gate) return [.. _served]; }
+
+        /// <summary>Forgets where the tail stands: its next round starts at the log's committed end (<see cref="PollAsync"/>).</summary>
+        public void StartOver()
+        {
+            lock (_gate)
+            {
+                _position = -1;
+                _served.Clear();
+            }
+        }
 
         /// <summary>Ends every live subscriber with <paramref name="error"/>; how many there were.</summary>
         public int EndAll(Exception error)

@@ -110,6 +110,21 @@ public sealed class NationalLog(MasterDataSource master)
         return entries;
     }
 
+    /// <summary>
+    /// The entries still in the log at <paramref name="sequences"/>: sequence → the relayed event's id (<see
+    /// cref="Guid.Empty"/> for an entry that kept none, from before 2026-12-07). What a live tail of the national
+    /// log checks before each poll, as a province's tail checks its log (<see cref="LiveEvents"/>).
+    /// </summary>
+    public async Task<Dictionary<long, Guid>> HeldAsync(long[] sequences, CancellationToken ct)
+    {
+        await SchemaAsync(ct);
+        await using var command = _master.CreateCommand(
+            $"select sequence, coalesce(province_event, '00000000-0000-0000-0000-000000000000'::uuid) from {Entries} where sequence = any($1)");
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ProvinceLog.ReadHeldAsync(reader, ct);
+    }
+
     /// <summary>How far a province's log has been relayed (0 before its first event).</summary>
     public async Task<long> RelayedToAsync(string province, CancellationToken ct) => (await MarkAsync(province, ct)).To;
 

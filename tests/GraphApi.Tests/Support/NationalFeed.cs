@@ -1,3 +1,4 @@
+using Shouldly;
 using System.Text.Json;
 using CaseEngine.GraphApi.Reading;
 using CaseEngine.Testing;
@@ -90,5 +91,35 @@ public static class NationalFeed
         // Not in a transaction: CREATE DATABASE refuses one.
         await using var create = new NpgsqlCommand($"create database \"{to}\" template \"{from}\"", connection);
         await create.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// The sequence of the first <c>petitionEvents</c> event of <paramref name="petition"/> that subscription
+    /// <paramref name="id"/> is sent within <paramref name="bound"/> (as a whole: the server's pings would keep a
+    /// read waiting for anything else alive); it is sent nothing else first but other petitions' events.
+    /// </summary>
+    public static async Task<long> FirstOfAsync(WsSession ws, string id, Guid petition, TimeSpan bound)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var message = await ws.MessageAsync().WaitAsync(bound - waited.Elapsed);
+            message.GetProperty("type").GetString().ShouldBe("next", message.ToString());
+            message.GetProperty("id").GetString().ShouldBe(id);
+            var node = message.GetProperty("payload").GetProperty("data").GetProperty("petitionEvents");
+            if (Guid.Parse(node.GetProperty("petitionId").GetString()!) == petition)
+                return node.GetProperty("sequence").GetInt64();
+        }
+    }
+
+    /// <summary>Subscription <paramref name="id"/> ends with LOG_RESTORED, naming <paramref name="resumeAfter"/> as where to resume.</summary>
+    public static async Task EndedWithLogRestoredAsync(WsSession ws, string id, long resumeAfter, TimeSpan bound)
+    {
+        var error = await ws.MessageAsync().WaitAsync(bound);
+        error.GetProperty("type").GetString().ShouldBe("error", error.ToString());
+        error.GetProperty("id").GetString().ShouldBe(id);
+        var payload = error.GetProperty("payload")[0];
+        payload.GetProperty("extensions").GetProperty("code").GetString().ShouldBe(CaseEngine.GraphApi.Reading.LogRestoredException.Code);
+        payload.GetProperty("message").GetString()!.ShouldEndWith($"subscribe again with after: {resumeAfter}");
     }
 }

@@ -52,7 +52,7 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
 
             // A second petition reaches the subscriber live.
             var (lost, _, _) = await api.SubmitAsync(region: "320102");
-            var sent = await FirstOfAsync(ws, "1", lost);
+            var sent = await NationalFeed.FirstOfAsync(ws, "1", lost, Bound);
             sent.ShouldBeGreaterThan(backedUp);
 
             // The database is restored to the backup while the node runs: the second petition is gone, and a
@@ -66,19 +66,19 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
             // sent that the log no longer holds. It is not sent the new petition as if nothing had happened.
             // Bounded as a whole: the server's pings would keep a read waiting for anything else alive.
             // Every event after the backup was lost: the subscriber resumes right after it.
-            await EndedWithLogRestoredAsync(ws, "1", backedUp);
+            await NationalFeed.EndedWithLogRestoredAsync(ws, "1", backedUp, Bound);
             logs.Lines.ShouldContain(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
                 && l.Contains($"Province {Province.Jiangsu}'s log no longer holds event ", StringComparison.Ordinal)
                 && l.Contains("sent to live subscribers on this node", StringComparison.Ordinal));
 
             // Subscribed again from there, it is sent the new petition: nothing committed since the restore is skipped.
             await SubscribeAsync(ws, "2", "320102-PO", backedUp);
-            await FirstOfAsync(ws, "2", after);
+            await NationalFeed.FirstOfAsync(ws, "2", after, Bound);
 
             // The sequence was moved past everything the tail had sent: what commits next takes a new number.
             var (next, _, _) = await api.SubmitAsync(region: "320102");
             (await NationalFeed.FirstSequenceOfAsync(db, next, Province.Jiangsu)).ShouldBeGreaterThan(sent);
-            await FirstOfAsync(ws, "2", next);
+            await NationalFeed.FirstOfAsync(ws, "2", next, Bound);
         }
         finally
         {
@@ -120,9 +120,9 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
             await NationalFeed.CopyDatabaseAsync(db, backup, zhejiang);
             var (after, _, _) = await SubmitThroughAsync(api, "330102");
 
-            await EndedWithLogRestoredAsync(ws, "1", backedUp);
+            await NationalFeed.EndedWithLogRestoredAsync(ws, "1", backedUp, Bound);
             await SubscribeAsync(ws, "2", "330102-PO", backedUp);
-            await FirstOfAsync(ws, "2", after);
+            await NationalFeed.FirstOfAsync(ws, "2", after, Bound);
         }
         finally
         {
@@ -130,36 +130,10 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
         }
     }
 
-    /// <summary>Subscription <paramref name="id"/> ends with LOG_RESTORED, naming <paramref name="resumeAfter"/> (bounded as a whole: the server's pings would keep a read waiting for anything else alive).</summary>
-    private static async Task EndedWithLogRestoredAsync(WsSession ws, string id, long resumeAfter)
-    {
-        var error = await ws.MessageAsync().WaitAsync(Bound);
-        error.GetProperty("type").GetString().ShouldBe("error", error.ToString());
-        error.GetProperty("id").GetString().ShouldBe(id);
-        var payload = error.GetProperty("payload")[0];
-        payload.GetProperty("extensions").GetProperty("code").GetString().ShouldBe(LogRestoredException.Code);
-        payload.GetProperty("message").GetString()!.ShouldEndWith($"subscribe again with after: {resumeAfter}");
-    }
-
     private static void National(IServiceCollection s) => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
 
     private static Task SubscribeAsync(WsSession ws, string id, string department, long after) =>
         ws.SendAsync(new { id, type = "subscribe", payload = new { query = Subscription, variables = new { department, after } } });
-
-    /// <summary>The sequence of the first event of <paramref name="petition"/> that subscription <paramref name="id"/> is sent; it is sent nothing else first but other petitions' events.</summary>
-    private static async Task<long> FirstOfAsync(WsSession ws, string id, Guid petition)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var message = await ws.MessageAsync().WaitAsync(Bound - waited.Elapsed);
-            message.GetProperty("type").GetString().ShouldBe("next", message.ToString());
-            message.GetProperty("id").GetString().ShouldBe(id);
-            var node = message.GetProperty("payload").GetProperty("data").GetProperty("petitionEvents");
-            if (Guid.Parse(node.GetProperty("petitionId").GetString()!) == petition)
-                return node.GetProperty("sequence").GetInt64();
-        }
-    }
 
     /// <summary>A petition at <paramref name="region"/> submitted once the node's connections to the replaced database are renewed (UNAVAILABLE until then).</summary>
     private static async Task<(Guid Id, string CaseNumber, string AccessCode)> SubmitThroughAsync(ApiHost api, string region) =>
