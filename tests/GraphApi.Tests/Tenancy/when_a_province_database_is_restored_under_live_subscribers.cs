@@ -30,15 +30,10 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
     [Fact]
     public async Task they_are_ended_with_LOG_RESTORED_and_resume_from_where_the_log_still_holds_what_they_were_sent()
     {
-        var jiangsu = new NpgsqlConnectionStringBuilder(db.ProvinceConnectionStringOf(Province.Jiangsu)).Database!;
-        var backup = $"{jiangsu}_backup";
+        // A backup after one petition of Jiangsu.
+        var (jiangsu, backup, backedUp) = await BackUpAsync(Province.Jiangsu, "320102");
         try
         {
-            // A backup after one petition of Jiangsu.
-            await using (var first = await ApiHost.StartAsync(db, services: National))
-                await first.SubmitAsync(region: "320102");
-            await NationalFeed.CopyDatabaseAsync(db, jiangsu, backup);
-            var backedUp = await NationalFeed.ProvinceEndAsync(db, Province.Jiangsu);
 
             var logs = new LogCapture();
             await using var api = await ApiHost.StartAsync(db, services: s =>
@@ -94,14 +89,9 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
         // set back behind it. Without that it is never told: the petition submitted after the restore takes a
         // number at or before its cursor and is never sent, or (when the relay moved the sequence first) is sent
         // as if the log still held the events before the cursor.
-        var zhejiang = new NpgsqlConnectionStringBuilder(db.ProvinceConnectionStringOf(Province.Zhejiang)).Database!;
-        var backup = $"{zhejiang}_backup";
+        var (zhejiang, backup, backedUp) = await BackUpAsync(Province.Zhejiang, "330102");
         try
         {
-            await using (var first = await ApiHost.StartAsync(db, services: National))
-                await first.SubmitAsync(region: "330102");
-            await NationalFeed.CopyDatabaseAsync(db, zhejiang, backup);
-            var backedUp = await NationalFeed.ProvinceEndAsync(db, Province.Zhejiang);
 
             await using var api = await ApiHost.StartAsync(db, services: National);
             await api.SubmitAsync(region: "330102");
@@ -128,6 +118,19 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
         {
             await PostgresDatabases.DropAsync(db.ConnectionString, backup);
         }
+    }
+
+    /// <summary>
+    /// A backup of <paramref name="province"/>'s database (a copy, taken with no node running) after one petition
+    /// submitted at <paramref name="region"/>: the database's name, the backup's, and the last event it holds.
+    /// </summary>
+    private async Task<(string Database, string Backup, long BackedUp)> BackUpAsync(string province, string region)
+    {
+        var database = new NpgsqlConnectionStringBuilder(db.ProvinceConnectionStringOf(province)).Database!;
+        await using (var first = await ApiHost.StartAsync(db, services: National))
+            await first.SubmitAsync(region: region);
+        await NationalFeed.CopyDatabaseAsync(db, database, $"{database}_backup");
+        return (database, $"{database}_backup", await NationalFeed.ProvinceEndAsync(db, province));
     }
 
     private static void National(IServiceCollection s) => s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
