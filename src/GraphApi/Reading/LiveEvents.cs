@@ -81,7 +81,14 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
             // Replay from the log up to where the tail stands, then join it there under the lock.
             while (true)
             {
-                var target = tail.Position;
+                // A tail that started over (its log restored behind it, Tail.EndAll) between this read and the join
+                // refuses the join: what was replayed here may be gone, and the numbers up to the target handed out again.
+                var (target, epoch) = tail.PositionAndEpoch;
+                if (target < 0)
+                {
+                    await tail.PollAsync(feed, ct);
+                    continue;
+                }
                 while (cursor < target)
                 {
                     var (page, scannedTo) = await feed.ReadUpToAsync(province, query with { After = cursor, First = 100 }, caller, target, ct);
@@ -97,8 +104,11 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                 if (replayed.Count == 0 && cursor > 0)
                     foreach (var e in await LastHeldAsync(province, cursor, ct))
                         Tail.Remember(replayed, e.Sequence, e.Id);
-                if (tail.TryJoin(subscriber, cursor, replayed))
+                var joined = tail.TryJoin(subscriber, cursor, replayed, epoch);
+                if (joined == true)
                     break;
+                if (joined is null)
+                    throw new LogRestoredException(query.After);
             }
             await foreach (var node in subscriber.Events.Reader.ReadAllAsync(ct))
                 yield return node;
@@ -254,17 +264,18 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         // Everything sent up to the last event before the first one lost is still the log's; before the checked
         // window nothing is known, so a subscriber resumes at its start (what it then receives again it had).
         var resumeAfter = lost > 0 ? served[lost - 1].Sequence : served[0].Sequence - 1;
-        var ended = tail.EndAll(new LogRestoredException(resumeAfter));
         if (isNational)
         {
             // The national log numbers its entries from its end: the relays append again, at the lost numbers, what
             // the restored log no longer holds. The tail starts over at the restored log's end, or it would never read them.
-            tail.StartOver();
+            var endedHere = tail.EndAll(new LogRestoredException(resumeAfter), startOver: true);
             logger.LogWarning("The national log no longer holds entry {Sequence} sent to live subscribers on this node: the master database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter})",
-                served[lost].Sequence, ended, resumeAfter);
+                served[lost].Sequence, endedHere, resumeAfter);
             return;
         }
+        // Moved before the subscribers are told: one resubscribing at once must find nothing new numbered behind the tail.
         await ProvinceLog.AdvanceSequencePastAsync(connection!, schema, tail.Position, ct);
+        var ended = tail.EndAll(new LogRestoredException(resumeAfter));
         logger.LogWarning("Province {Province}'s log no longer holds event {Sequence} sent to live subscribers on this node: its database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter}), and its event sequence moved past {Position}",
             tail.Log, served[lost].Sequence, ended, resumeAfter, tail.Position);
     }
@@ -315,6 +326,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         /// <summary>The last events read for live subscribers, oldest first (<see cref="CheckServedAsync"/>); Marten's tombstones are not events.</summary>
         private readonly Queue<(long Sequence, Guid Id)> _served = new();
         private long _position = -1;
+        private int _epoch;
         private TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>The log's key: a province's code or <see cref="NationalLog.Key"/>.</summary>
@@ -343,6 +355,9 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
 
         public long Position { get { lock (_gate) return _position; } }
 
+        /// <summary>Where the tail stands, and how many times it has started over (<see cref="EndAll"/>).</summary>
+        public (long Position, int Epoch) PositionAndEpoch { get { lock (_gate) return (_position, _epoch); } }
+
         public int LiveCount { get { lock (_gate) return _live.Count; } }
 
         /// <summary>Adds an event sent to <paramref name="window"/>, keeping the last <see cref="NationalLog.Checked"/> (none for a tombstone, or an event of no known id).</summary>
@@ -356,13 +371,16 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         }
 
         /// <summary>
-        /// Joins <paramref name="subscriber"/> live at <paramref name="cursor"/>, unless the tail has passed it; the
-        /// events it was replayed join the ones the tail checks, so that a restore losing them is noticed too.
+        /// Joins <paramref name="subscriber"/> live at <paramref name="cursor"/>, unless the tail has passed it
+        /// (false: replay further) or has started over since <paramref name="epoch"/> was read (null); the events it
+        /// was replayed join the ones the tail checks, so that a restore losing them is noticed too.
         /// </summary>
-        public bool TryJoin(Subscriber subscriber, long cursor, IEnumerable<(long Sequence, Guid Id)> replayed)
+        public bool? TryJoin(Subscriber subscriber, long cursor, IEnumerable<(long Sequence, Guid Id)> replayed, int epoch)
         {
             lock (_gate)
             {
+                if (epoch != _epoch)
+                    return null;
                 if (cursor < _position)
                     return false;
                 var window = _served.Concat(replayed).DistinctBy(e => e.Sequence).OrderBy(e => e.Sequence).TakeLast(NationalLog.Checked).ToList();
@@ -386,18 +404,12 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         /// <summary>A copy of the last events read for live subscribers, oldest first.</summary>
         public List<(long Sequence, Guid Id)> Served() { lock (_gate) return [.. _served]; }
 
-        /// <summary>Forgets where the tail stands: its next round starts at the log's committed end (<see cref="PollAsync"/>).</summary>
-        public void StartOver()
-        {
-            lock (_gate)
-            {
-                _position = -1;
-                _served.Clear();
-            }
-        }
-
-        /// <summary>Ends every live subscriber with <paramref name="error"/>; how many there were.</summary>
-        public int EndAll(Exception error)
+        /// <summary>
+        /// Ends every live subscriber with <paramref name="error"/>; how many there were. With <paramref
+        /// name="startOver"/> the tail also forgets where it stands, in the same step: its next round starts at the
+        /// log's committed end (<see cref="PollAsync"/>), and a join begun before is refused (<see cref="TryJoin"/>).
+        /// </summary>
+        public int EndAll(Exception error, bool startOver = false)
         {
             lock (_gate)
             {
@@ -406,6 +418,11 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                     s.Events.Writer.TryComplete(error);
                 _live.Clear();
                 _served.Clear();
+                if (startOver)
+                {
+                    _position = -1;
+                    _epoch++;
+                }
                 return ended;
             }
         }
