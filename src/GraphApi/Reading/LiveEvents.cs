@@ -107,8 +107,9 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                 var joined = tail.TryJoin(subscriber, cursor, replayed, epoch);
                 if (joined == true)
                     break;
+                // Named no further than the log's end: what it appends again from there follows.
                 if (joined is null)
-                    throw new LogRestoredException(query.After);
+                    throw new LogRestoredException(Math.Min(query.After, await feed.SafeSequenceAsync(province, ct)));
             }
             await foreach (var node in subscriber.Events.Reader.ReadAllAsync(ct))
                 yield return node;
@@ -186,7 +187,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
             await PollAsync(tail.Log, async () =>
             {
                 await CheckServedAsync(tail, ct);
-                await tail.PollAsync(feed, ct);
+                if (await tail.PollAsync(feed, ct) is { } end)
+                    EndBehind(tail, end);
             });
             first?.TrySetResult();
             await tail.PauseAsync(national ? idle : TimeSpan.FromMilliseconds(options.PollMilliseconds), idle,
@@ -278,6 +280,20 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         var ended = tail.EndAll(new LogRestoredException(resumeAfter));
         logger.LogWarning("Province {Province}'s log no longer holds event {Sequence} sent to live subscribers on this node: its database was restored or failed over behind them. {Ended} subscriptions were ended with LOG_RESTORED (to resume after {ResumeAfter}), and its event sequence moved past {Position}",
             tail.Log, served[lost].Sequence, ended, resumeAfter, tail.Position);
+    }
+
+    /// <summary>
+    /// The national log ends before where its tail stands: the master database was restored behind it, with or
+    /// without live subscribers here (a tail nobody follows checks nothing it sent). Its subscribers are ended
+    /// with LOG_RESTORED to resume at the restored end, and the tail starts over there: the relays append again,
+    /// from that end, what the restored log lost.
+    /// </summary>
+    private void EndBehind(Tail tail, long end)
+    {
+        var passed = tail.Position;
+        var ended = tail.EndAll(new LogRestoredException(end), startOver: true);
+        logger.LogWarning("The national log ends at {End}, before entry {Position} that this node's tail had passed: the master database was restored or failed over behind it. {Ended} subscriptions were ended with LOG_RESTORED (to resume after its end)",
+            end, passed, ended);
     }
 
     private async Task<List<(long Sequence, Guid Id)>> LastHeldAsync(string province, long cursor, CancellationToken ct)
@@ -438,24 +454,34 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         }
 
         /// <summary>Reads what became committed since the last poll and hands it to the live subscribers.</summary>
-        public async Task PollAsync(EventFeed feed, CancellationToken ct)
+        /// <returns>
+        /// The national log's end when it lies before where the tail stands: the master database was restored behind
+        /// it (the national log has no holes and never shrinks otherwise); null otherwise, and for a province's log.
+        /// </returns>
+        public async Task<long?> PollAsync(EventFeed feed, CancellationToken ct)
         {
             await _polling.WaitAsync(ct);
             try
             {
                 var safe = await feed.SafeSequenceAsync(province, ct);
-                var position = Position;
+                // Every write below is dropped when the tail started over meanwhile (EndAll): it would undo that.
+                var (position, epoch) = PositionAndEpoch;
                 if (position < 0)
                 {
                     // A new node starts live at the committed prefix; subscribers replay what lies before.
                     lock (_gate)
-                        _position = safe;
-                    return;
+                        if (_epoch == epoch)
+                            _position = safe;
+                    return null;
                 }
+                if (province == NationalLog.Key && safe < position)
+                    return safe;
                 while (position < safe)
                 {
                     lock (_gate)
                     {
+                        if (_epoch != epoch)
+                            return null;
                         // Nobody to serve: move on without reading; a subscriber that joins replays from the log.
                         // Checked and moved under one lock: a subscriber joining in between would otherwise be
                         // joined at the old position and never be sent what lies between it and the new one.
@@ -463,12 +489,14 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                         {
                             _position = safe;
                             _served.Clear();
-                            return;
+                            return null;
                         }
                     }
                     var raw = await feed.ReadRawAsync(province, position, safe, null, 500, ct);
                     lock (_gate)
                     {
+                        if (_epoch != epoch)
+                            return null;
                         foreach (var logged in raw.Events)
                         {
                             Publish(logged);
@@ -478,6 +506,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                     }
                     position = raw.ScannedTo;
                 }
+                return null;
             }
             finally
             {

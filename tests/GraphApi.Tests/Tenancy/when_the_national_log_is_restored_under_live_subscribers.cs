@@ -40,11 +40,9 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         await api.SubmitAsync(region: "320102");
         await NationalFeed.RelayedAsync(api, db, Province.Jiangsu, Bound);
 
-        // The backup: the national log and the relays' progress as they stand.
         await using var master = new NpgsqlConnection(db.ConnectionString);
         await master.OpenAsync();
-        await ExecuteAsync(master, $"create table {Log}_backup as select * from {Log}; create table {Relays}_backup as select * from {Relays}");
-        var backedUp = (long)(await new NpgsqlCommand($"select max(sequence) from {Log}", master).ExecuteScalarAsync())!;
+        var backedUp = await BackUpAsync(master, "live");
 
         // An auditor follows the whole country from there, and is sent a petition relayed after the backup.
         await using var ws = await WsSession.ConnectAsync(api);
@@ -54,13 +52,7 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         (await NationalFeed.FirstOfAsync(ws, "1", lost, Bound)).ShouldBeGreaterThan(backedUp);
 
         // The restore, under the append lock, held until the subscriber is told.
-        await ExecuteAsync(master, $"select pg_advisory_lock({NationalLog.AppendLock})");
-        await ExecuteAsync(master, $"""
-            begin;
-            truncate {Log}; insert into {Log} select * from {Log}_backup;
-            truncate {Relays}; insert into {Relays} select * from {Relays}_backup;
-            commit
-            """);
+        await RestoreHoldingTheAppendLockAsync(master, "live");
         await NationalFeed.EndedWithLogRestoredAsync(ws, "1", backedUp, Bound);
         // Logged as the subscriptions are ended: it may follow their error messages by a moment.
         await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
@@ -72,6 +64,62 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         await NationalFeed.FirstOfAsync(ws, "2", lost, Bound);
         var (next, _, _) = await api.SubmitAsync(region: "320102");
         await NationalFeed.FirstOfAsync(ws, "2", next, Bound);
+    }
+
+    [Fact]
+    public async Task a_node_nobody_follows_it_on_starts_over_at_the_restored_end()
+    {
+        // No live subscriber on the node: its tail has sent nothing to check, and stands past the restored end. It
+        // notices that the log ends before it, and starts over there; without that, a subscriber joining after the
+        // restore would be joined where the tail stood and never sent what the relays append again below it.
+        var logs = new LogCapture();
+        await using var api = await ApiHost.StartAsync(db, services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
+            s.AddSingleton<ILoggerProvider>(logs);
+        });
+        await api.SubmitAsync(region: "320102");
+        await NationalFeed.RelayedAsync(api, db, Province.Jiangsu, Bound);
+        await using var master = new NpgsqlConnection(db.ConnectionString);
+        await master.OpenAsync();
+        var backedUp = await BackUpAsync(master, "idle");
+        var (lost, _, _) = await api.SubmitAsync(region: "330102");
+        await NationalFeed.RelayedAsync(api, db, Province.Zhejiang, Bound);
+        var live = api.Services.GetRequiredService<LiveEvents>();
+        var national = api.Services.GetRequiredService<NationalLog>();
+        var end = await national.EndAsync(default);
+        await Poll.UntilAsync(() => Task.FromResult(live.PositionOf(NationalLog.Key) >= end ? new[] { true } : null), Bound);
+
+        await RestoreHoldingTheAppendLockAsync(master, "idle");
+        await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
+            && l.Contains($"The national log ends at {backedUp}, before entry ", StringComparison.Ordinal)) ? new[] { true } : null), Bound);
+
+        await using var ws = await WsSession.ConnectAsync(api);
+        await ws.InitAsync(api.Auditor());
+        await SubscribeAsync(ws, "1", backedUp);
+        await Poll.UntilAsync(() => Task.FromResult(live.LiveCount == 1 ? new[] { true } : null), Bound);
+        await ExecuteAsync(master, $"select pg_advisory_unlock({NationalLog.AppendLock})");
+        await NationalFeed.FirstOfAsync(ws, "1", lost, Bound);
+    }
+
+    /// <summary>A backup of the national log and the relays' progress as they stand (tables beside them named with <paramref name="name"/>); the log's end.</summary>
+    private static async Task<long> BackUpAsync(NpgsqlConnection master, string name)
+    {
+        await ExecuteAsync(master, $"create table {Log}_{name} as select * from {Log}; create table {Relays}_{name} as select * from {Relays}");
+        await using var end = new NpgsqlCommand($"select max(sequence) from {Log}", master);
+        return (long)(await end.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Puts the backup named <paramref name="name"/> back, taking the log's append lock first and keeping it (released by the caller): no relay appends until then.</summary>
+    private static async Task RestoreHoldingTheAppendLockAsync(NpgsqlConnection master, string name)
+    {
+        await ExecuteAsync(master, $"select pg_advisory_lock({NationalLog.AppendLock})");
+        await ExecuteAsync(master, $"""
+            begin;
+            truncate {Log}; insert into {Log} select * from {Log}_{name};
+            truncate {Relays}; insert into {Relays} select * from {Relays}_{name};
+            commit
+            """);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
