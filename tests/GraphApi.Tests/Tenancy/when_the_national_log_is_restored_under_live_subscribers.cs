@@ -32,16 +32,8 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
     public async Task its_subscribers_are_ended_with_LOG_RESTORED_and_resume_from_what_it_still_holds()
     {
         var logs = new LogCapture();
-        await using var api = await ApiHost.StartAsync(db, services: s =>
-        {
-            s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
-            s.AddSingleton<ILoggerProvider>(logs);
-        });
-        await api.SubmitAsync(region: "320102");
-        await NationalFeed.RelayedAsync(api, db, Province.Jiangsu, Bound);
-
-        await using var master = new NpgsqlConnection(db.ConnectionString);
-        await master.OpenAsync();
+        await using var api = await StartAsync(logs);
+        await using var master = await MasterAsync();
         var backedUp = await BackUpAsync(master, "live");
 
         // An auditor follows the whole country from there, and is sent a petition relayed after the backup.
@@ -73,15 +65,8 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         // notices that the log ends before it, and starts over there; without that, a subscriber joining after the
         // restore would be joined where the tail stood and never sent what the relays append again below it.
         var logs = new LogCapture();
-        await using var api = await ApiHost.StartAsync(db, services: s =>
-        {
-            s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
-            s.AddSingleton<ILoggerProvider>(logs);
-        });
-        await api.SubmitAsync(region: "320102");
-        await NationalFeed.RelayedAsync(api, db, Province.Jiangsu, Bound);
-        await using var master = new NpgsqlConnection(db.ConnectionString);
-        await master.OpenAsync();
+        await using var api = await StartAsync(logs);
+        await using var master = await MasterAsync();
         var backedUp = await BackUpAsync(master, "idle");
         var (lost, _, _) = await api.SubmitAsync(region: "330102");
         await NationalFeed.RelayedAsync(api, db, Province.Zhejiang, Bound);
@@ -100,6 +85,26 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         await Poll.UntilAsync(() => Task.FromResult(live.LiveCount == 1 ? new[] { true } : null), Bound);
         await ExecuteAsync(master, $"select pg_advisory_unlock({NationalLog.AppendLock})");
         await NationalFeed.FirstOfAsync(ws, "1", lost, Bound);
+    }
+
+    /// <summary>A node of the whole country, its log captured, once a petition of Jiangsu has been relayed.</summary>
+    private async Task<ApiHost> StartAsync(LogCapture logs)
+    {
+        var api = await ApiHost.StartAsync(db, services: s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton(NationalDirectory.Rules()));
+            s.AddSingleton<ILoggerProvider>(logs);
+        });
+        await api.SubmitAsync(region: "320102");
+        await NationalFeed.RelayedAsync(api, db, Province.Jiangsu, Bound);
+        return api;
+    }
+
+    private async Task<NpgsqlConnection> MasterAsync()
+    {
+        var master = new NpgsqlConnection(db.ConnectionString);
+        await master.OpenAsync();
+        return master;
     }
 
     /// <summary>A backup of the national log and the relays' progress as they stand (tables beside them named with <paramref name="name"/>); the log's end.</summary>
