@@ -56,6 +56,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
 
     /// <summary>Subscribers on this node that receive live events, over every province.</summary>
     public int LiveCount => _tails.Values.Sum(t => t.LiveCount);
+
     /// <summary>
     /// The events of <paramref name="query"/> (from <c>query.After</c>) in its province's log
     /// (<see cref="EventFeed.ProvinceOfAsync"/>) for the caller: stored ones, then live ones, ending with an
@@ -69,9 +70,6 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         if (await feed.LogOfAsync(query, caller) is not { } province)
             yield break;
         var tail = TailOf(province);
-        // A province registered since the last poll: its tail starts at its committed prefix now.
-        if (tail.Position < 0)
-            await tail.PollAsync(feed, ct);
         var subscriber = new Subscriber(feed.Selector(query, caller), options.SubscriberBuffer);
         var cursor = query.After;
         // The last events replayed to this subscriber: the tail checks them too once it has joined (CheckServedAsync).
@@ -86,6 +84,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                 var (target, epoch) = tail.PositionAndEpoch;
                 if (target < 0)
                 {
+                    // A province registered since the last poll, or a tail that started over: it starts at its committed prefix now.
                     await tail.PollAsync(feed, ct);
                     continue;
                 }
@@ -101,7 +100,8 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
                 }
                 // Joining with nothing replayed: the last events at or before the cursor stand for what the
                 // subscriber already holds, so that a restore behind it is noticed before it is sent anything.
-                if (replayed.Count == 0 && cursor > 0)
+                // Not needed where the tail has read up to the cursor itself: its own window stands for it then.
+                if (replayed.Count == 0 && cursor > 0 && !tail.HasReadUpTo(cursor))
                     foreach (var e in await LastHeldAsync(province, cursor, ct))
                         Tail.Remember(replayed, e.Sequence, e.Id);
                 var joined = tail.TryJoin(subscriber, cursor, replayed, epoch);
@@ -260,7 +260,7 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
             ? await national.HeldAsync([.. served.Select(s => s.Sequence)], ct)
             : await ProvinceLog.HeldAsync(connection!, schema, [.. served.Select(s => s.Sequence)], ct);
         // An entry of the national log from before 2026-12-07 kept no event id: any entry there holds.
-        var lost = served.FindIndex(s => !ProvinceLog.Holds(held, s.Sequence, isNational && held.GetValueOrDefault(s.Sequence) == Guid.Empty ? null : s.Id));
+        var lost = served.FindIndex(s => !ProvinceLog.Holds(held, s.Sequence, held.GetValueOrDefault(s.Sequence) == Guid.Empty ? null : s.Id));
         if (lost < 0)
             return;
         // Everything sent up to the last event before the first one lost is still the log's; before the checked
@@ -375,6 +375,9 @@ public sealed class LiveEvents(EventFeed feed, ProvinceDatabases provinces, Nati
         public (long Position, int Epoch) PositionAndEpoch { get { lock (_gate) return (_position, _epoch); } }
 
         public int LiveCount { get { lock (_gate) return _live.Count; } }
+
+        /// <summary>Whether the tail stands at <paramref name="cursor"/> with the last events it read up to there in its window.</summary>
+        public bool HasReadUpTo(long cursor) { lock (_gate) return _position == cursor && _served.Count > 0; }
 
         /// <summary>Adds an event sent to <paramref name="window"/>, keeping the last <see cref="NationalLog.Checked"/> (none for a tombstone, or an event of no known id).</summary>
         public static void Remember(Queue<(long Sequence, Guid Id)> window, long sequence, Guid? id)

@@ -7,20 +7,59 @@ namespace CaseEngine.GraphApi.Tests.Support;
 public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+    /// <summary>
+    /// Waits, at most <paramref name="bound"/>, for a line matching <paramref name="match"/>: woken by each line
+    /// logged, not by polling (a line that follows what the test saw by a moment, e.g. a Warning after an error sent).
+    /// </summary>
+    public async Task WaitForAsync(Func<string, bool> match, TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        while (true)
+        {
+            Task next;
+            lock (_gate)
+                next = _logged.Task;
+            if (_lines.Any(match))
+                return;
+            try
+            {
+                await next.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no such log line within {bound.TotalSeconds:0} s");
+            }
+        }
+    }
+
+    private void Add(string line)
+    {
+        _lines.Enqueue(line);
+        TaskCompletionSource logged;
+        lock (_gate)
+        {
+            logged = _logged;
+            _logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        logged.TrySetResult();
+    }
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger(string category, LogCapture capture) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull
         {
-            lines.Enqueue($"{category} scope {state}");
+            capture.Add($"{category} scope {state}");
             return null;
         }
 
@@ -31,7 +70,7 @@ public sealed class LogCapture : ILoggerProvider
             var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs
                 ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}"))
                 : "";
-            lines.Enqueue($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
+            capture.Add($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
         }
     }
 }

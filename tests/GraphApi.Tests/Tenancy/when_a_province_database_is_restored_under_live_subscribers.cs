@@ -63,9 +63,9 @@ public class when_a_province_database_is_restored_under_live_subscribers(ThreePr
             // Every event after the backup was lost: the subscriber resumes right after it.
             await NationalFeed.EndedWithLogRestoredAsync(ws, "1", backedUp, Bound);
             // Logged as the subscriptions are ended: it may follow their error messages by a moment.
-        await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
+        await logs.WaitForAsync(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
                 && l.Contains($"Province {Province.Jiangsu}'s log no longer holds event ", StringComparison.Ordinal)
-                && l.Contains("sent to live subscribers on this node", StringComparison.Ordinal)) ? new[] { true } : null), Bound);
+                && l.Contains("sent to live subscribers on this node", StringComparison.Ordinal), Bound);
 
             // Subscribed again from there, it is sent the new petition: nothing committed since the restore is skipped.
             await SubscribeAsync(ws, "2", "320102-PO", backedUp);

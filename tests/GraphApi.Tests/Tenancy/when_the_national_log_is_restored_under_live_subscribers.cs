@@ -47,8 +47,8 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         await RestoreHoldingTheAppendLockAsync(master, "live");
         await NationalFeed.EndedWithLogRestoredAsync(ws, "1", backedUp, Bound);
         // Logged as the subscriptions are ended: it may follow their error messages by a moment.
-        await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
-            && l.Contains("The national log no longer holds entry ", StringComparison.Ordinal)) ? new[] { true } : null), Bound);
+        await logs.WaitForAsync(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
+            && l.Contains("The national log no longer holds entry ", StringComparison.Ordinal), Bound);
         await ExecuteAsync(master, $"select pg_advisory_unlock({NationalLog.AppendLock})");
 
         // Subscribed again from there, it is sent the petition the restore lost (relayed again) and the next one.
@@ -76,8 +76,8 @@ public class when_the_national_log_is_restored_under_live_subscribers(ThreeProvi
         await Poll.UntilAsync(() => Task.FromResult(live.PositionOf(NationalLog.Key) >= end ? new[] { true } : null), Bound);
 
         await RestoreHoldingTheAppendLockAsync(master, "idle");
-        await Poll.UntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
-            && l.Contains($"The national log ends at {backedUp}, before entry ", StringComparison.Ordinal)) ? new[] { true } : null), Bound);
+        await logs.WaitForAsync(l => l.StartsWith($"{LogLevel.Warning} {typeof(LiveEvents).FullName} ", StringComparison.Ordinal)
+            && l.Contains($"The national log ends at {backedUp}, before entry ", StringComparison.Ordinal), Bound);
 
         await using var ws = await WsSession.ConnectAsync(api);
         await ws.InitAsync(api.Auditor());
