@@ -51,6 +51,17 @@ public static class Dataset
             && directory.PetitionOfficeOf(r.Code)?.RegionCode == r.Code).Select(r => r.Code).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>Where T3's probes enter (庐阳区, Hefei, in Anhui at both scales); nothing else submits there while they run.</summary>
+    public const string ProbeRegion = "340103";
+
+    /// <summary>The counties (with a petition office of their own) where submissions enter, T3's probe region left out.</summary>
+    public static IEnumerable<string> Counties(DepartmentDirectory directory, string scale) =>
+        EntryRegions(directory, scale).Where(code => code != ProbeRegion && directory.FindRegion(code)?.Level == Level.County);
+
+    /// <summary>One county of each province, in code order: where a load at national scale enters, in turn.</summary>
+    public static IReadOnlyList<string> OneCountyPerProvince(DepartmentDirectory directory) =>
+        [.. Counties(directory, "national").GroupBy(r => r[..2]).Select(g => g.First())];
+
     /// <summary>The loaded database's connection string and what was loaded (reused when a run already loaded it).</summary>
     public static async Task<(string ConnectionString, string Summary, bool Reused)> EnsureAsync(BenchDatabase database, string scale,
         int petitions, RuleBook rules, int batchSize)

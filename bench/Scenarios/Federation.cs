@@ -24,8 +24,7 @@ namespace CaseEngine.Bench.Scenarios;
 /// </summary>
 public static class Federation
 {
-    /// <summary>Where T3's probes enter (庐阳区, Hefei); nothing else submits there while they run.</summary>
-    private const string ProbeRegion = "340103";
+    private const string ProbeRegion = Dataset.ProbeRegion;
 
     /// <summary>One way of holding the data: the master database the server is given and the province databases it lists.</summary>
     private sealed record Topology(string Name, string Master, RuleBook Rules, IReadOnlyList<string> EntryRegions,
@@ -46,9 +45,9 @@ public static class Federation
 
         // The same number of entry regions in both: 31 counties of Anhui, or one county of each province.
         var single = new Topology("one database", await BenchDatabase.MasterForAsync(one), provinceRules,
-            Counties(provinceRules.Directory, "province").Take(provinces.Count).ToList(), new Dictionary<string, string> { [Province.Demo] = one });
+            Dataset.Counties(provinceRules.Directory, "province").Take(provinces.Count).ToList(), new Dictionary<string, string> { [Province.Demo] = one });
         var spread = new Topology($"{provinces.Count} databases", master, nationalRules,
-            [.. Counties(nationalRules.Directory, "national").GroupBy(r => r[..2]).Select(g => g.First())], provinces);
+            Dataset.OneCountyPerProvince(nationalRules.Directory), provinces);
         report.Note($"Submissions enter at {single.EntryRegions.Count} counties of Anhui (one database) or at one county of each of the " +
             $"{spread.EntryRegions.Count} provinces ({string.Join(", ", spread.EntryRegions.Take(4))}, …), at random; T3's probes at {ProbeRegion}, in Anhui in both.");
 
@@ -109,10 +108,6 @@ public static class Federation
 
     private static ResultRow Row(string id, string what, Func<Figures, string> value, Figures one, Figures spread, double oneValue, double spreadValue, string notes) =>
         new(id, what, $"one database {value(one)} → 31 databases {value(spread)}", "one database", spreadValue / oneValue, "measured", null, notes);
-
-    /// <summary>The counties (with a petition office of their own) where submissions enter, T3's probe region left out.</summary>
-    private static IEnumerable<string> Counties(DepartmentDirectory directory, string scale) =>
-        Dataset.EntryRegions(directory, scale).Where(code => code != ProbeRegion && directory.FindRegion(code)?.Level == Level.County);
 
     /// <summary>
     /// A started node with nothing submitted, once the read side has caught up: the server's and PostgreSQL's
