@@ -423,24 +423,26 @@ if (data is not null && (Runs("t1") || Runs("t2") || Runs("t3") || Runs("t6")))
         // Half load: half of T1's best, offered as an open loop over GraphQL (at 340102) while probes
         // submit one at a time at 340103 and wait for their rows in the inbox and the statistics.
         await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
-        using var stop = new CancellationTokenSource();
         var t3Started = DateTimeOffset.UtcNow;
-        Console.WriteLine($"T3 load started {t3Started:O}");   // a mark for an outside sampler (bench/tuning.md)
-        await using var runtime = RuntimeSampler.Start();
-        var background = api.SubmissionsAtRateAsync(rate, stop.Token, loadRegions);
+        RuntimeSampler? runtime = null;
         var probe = 0;
-        var (inboxLag, statisticsLag) = await ReadSide.LagAsync(
-            async () => Guid.Parse(await api.SubmitAsync(2000, ++probe, entryRegion: "340103")),
-            data, api.Store.Options.DatabaseSchemaName, quick ? 10 : 100);
-        await stop.CancelAsync();
-        var load = await background;
+        var (inboxLag, statisticsLag, load) = await ReadSide.LagUnderLoadAsync(Spec(api.Url, 64, rate),
+            async () => Guid.Parse(await api.SubmitAsync(2000, ++probe, entryRegion: Dataset.ProbeRegion)),
+            data, api.Store.Options.DatabaseSchemaName, quick ? 10 : 100, () =>
+            {
+                t3Started = DateTimeOffset.UtcNow;
+                Console.WriteLine($"T3 load started {t3Started:O}");   // a mark for an outside sampler (bench/tuning.md)
+                runtime = RuntimeSampler.Start();
+            });
         foreach (var (what, m) in new[] { ("inbox", inboxLag), ("statistics", statisticsLag) })
             report.Add(new ResultRow("T3", $"projection lag, reply → visible in {what}, at half of T1's best ({rate:0}/s offered, {load.PerSecond:0}/s done)",
                 $"p50 {Ms(m.P50)}, p99 {Ms(m.P99)}", "—", null, "p99 ≤ 250 ms", m.P99 <= 250,
                 $"{m.Operations} probes over GraphQL, one at a time; background submissions p50 {Ms(load.P50)}, p99 {Ms(load.P99)}"));
         report.Note("T3 measures overdue lag only indirectly (the same daemon batch writes it, after the inbox).");
-        // The full runs' stall at the start of T3 (bench/tuning.md, sessions 26–28): the server's own runtime meanwhile.
-        report.Note($"T3 background submissions (from the bench process, which hosts the server; load started {t3Started:HH:mm:ss} UTC): {await runtime.StopAsync(load, rate)}.");
+        // The full runs' stall at the start of T3 (bench/tuning.md, sessions 26–30): the server's own runtime meanwhile.
+        await using (runtime)
+            report.Note($"T3 background submissions (from a client process of their own, {rate:0}/s at {loadRegions.Count} entry region(s) in turn; " +
+                $"load started {t3Started:HH:mm:ss} UTC): {(runtime is null ? "not sampled" : await runtime.StopAsync(load, rate))}.");
     }
     if (Runs("t6"))
     {

@@ -71,6 +71,13 @@ public sealed class ClientProcess : IAsyncDisposable
         await _process.StandardInput.FlushAsync();
     }
 
+    /// <summary>Sends one line as it is (e.g. <see cref="Scenarios.BackgroundSubmissions.StopLine"/>).</summary>
+    public async Task SendLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
     /// <summary>Reads lines until <c>result {json}</c> and returns it.</summary>
     public async Task<T> ResultAsync<T>(TimeSpan timeout)
     {

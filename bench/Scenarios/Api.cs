@@ -169,15 +169,9 @@ public sealed class Api : IAsyncDisposable
         });
     }
 
-    /// <summary>Submissions from this process (warm-up, T3's background and probes, T9's driver), each its own petition.</summary>
+    /// <summary>Submissions from this process (warm-up, T3's probes, T9's driver), each its own petition.</summary>
     public Task<Measured> SubmissionsAsync(int clients, TimeSpan duration, int? maxOperationsPerClient = null) =>
         Load.RunAsync(clients, duration, (client, i) => SubmitAsync(client, i), maxOperationsPerClient);
-
-    /// <summary>Submissions started at a fixed rate until <paramref name="stop"/>: the background load of T3.</summary>
-    /// <param name="entryRegions">where the submissions enter, in turn (default: <see cref="EntryRegion"/>)</param>
-    public Task<Measured> SubmissionsAtRateAsync(double perSecond, CancellationToken stop, IReadOnlyList<string>? entryRegions = null) =>
-        Load.AtRateAsync(perSecond, TimeSpan.FromHours(1), i => entryRegions is { Count: > 0 } regions
-            ? SubmitAsync(1000, i, regions[i % regions.Count]) : SubmitAsync(1000, i), stop);
 
     /// <summary>
     /// One WEBSITE submission from <see cref="SubmissionMix"/> (a petitioner of their own, now and then a

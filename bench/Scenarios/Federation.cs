@@ -245,13 +245,10 @@ public static class Federation
 
         // T3 at half load, as in the single-scale bench: half of this topology's own best.
         var rate = t1.Value.Best.PerSecond / 2;
-        using var stop = new CancellationTokenSource();
-        var load = api.SubmissionsAtRateAsync(rate, stop.Token, topology.EntryRegions);
         var probe = 0;
-        var (inbox, statistics) = await ReadSide.LagAsync(async () => Guid.Parse(await api.SubmitAsync(2000, ++probe, entryRegion: ProbeRegion)),
+        var (inbox, statistics, backgroundDone) = await ReadSide.LagUnderLoadAsync(Spec(64, rate),
+            async () => Guid.Parse(await api.SubmitAsync(2000, ++probe, entryRegion: ProbeRegion)),
             topology.Provinces[Province.Demo], api.Store.Options.DatabaseSchemaName, quick ? 10 : 100);
-        await stop.CancelAsync();
-        var backgroundDone = await load;
 
         await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
         var (department, items) = await api.BusiestInboxAsync();

@@ -141,14 +141,10 @@ public static class Operations
             t3[on] = await PhaseAsync(on, "T3", async api =>
             {
                 await api.Store.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(10));
-                using var stop = new CancellationTokenSource();
-                var background = api.SubmissionsAtRateAsync(rate!.Value, stop.Token);
                 var probe = 0;
-                var (inbox, statistics) = await ReadSide.LagAsync(
-                    async () => Guid.Parse(await api.SubmitAsync(2000, ++probe, entryRegion: "340103")),
+                return await ReadSide.LagUnderLoadAsync(Spec(api, 64, rate),
+                    async () => Guid.Parse(await api.SubmitAsync(2000, ++probe, entryRegion: Dataset.ProbeRegion)),
                     data, api.Store.Options.DatabaseSchemaName, quick ? 10 : 100);
-                await stop.CancelAsync();
-                return (inbox, statistics, await background);
             });
         }
 

@@ -42,6 +42,23 @@ public static class ReadSide
     }
 
     /// <summary>
+    /// T3 as every scenario measures it: <paramref name="background"/>'s open loop at half load from a client
+    /// process of its own (<see cref="BackgroundSubmissions"/>) while <see cref="LagAsync"/> probes;
+    /// <paramref name="loadStarted"/> runs once the load is submitting (a runtime sampler starts there).
+    /// </summary>
+    public static async Task<(Measured Inbox, Measured Statistics, Measured Background)> LagUnderLoadAsync(ClientSpec background,
+        Func<Task<Guid>> submitProbe, string connectionString, string schema, int probes, Action? loadStarted = null)
+    {
+        await using var load = await BackgroundSubmissions.StartAsync(background);
+        loadStarted?.Invoke();
+        var (inbox, statistics) = await LagAsync(submitProbe, connectionString, schema, probes);
+        var outcome = await load.StopAsync();
+        if (outcome.Failures > 0)
+            throw new InvalidOperationException($"T3: {outcome.Failures} of {outcome.Operations} background submissions failed, first: {outcome.FirstFailure}");
+        return (inbox, statistics, outcome.Measured);
+    }
+
+    /// <summary>
     /// T3: submits <paramref name="probes"/> petitions at 340103 one after another, each through
     /// <paramref name="submitProbe"/> (its petition id, returned once committed), and times the reply
     /// → its row in the inbox and → 340103-PO's received count in statistics, polling every 5 ms.

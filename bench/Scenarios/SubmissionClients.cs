@@ -93,10 +93,25 @@ public static class SubmissionClients
                 Interlocked.CompareExchange(ref firstFailure, e.Message, null);
             }
         }
+        // An open loop ends early when the parent sends the line "stop" (T3's background load runs until its
+        // probes are done: BackgroundSubmissions); a parent that sends nothing closes the input at the end.
+        using var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (await Console.In.ReadLineAsync() is { } line)
+            {
+                if (line == BackgroundSubmissions.StopLine)
+                {
+                    await stop.CancelAsync();
+                    return;
+                }
+            }
+        });
         var cpu = ClientProcess.CpuMs();
         var duration = TimeSpan.FromSeconds(spec.Seconds);
+        Console.WriteLine("ready");
         var m = spec.Rate is { } rate
-            ? await Load.AtRateAsync(rate, duration, i => SubmitAsync(i % streams.Length))
+            ? await Load.AtRateAsync(rate, duration, i => SubmitAsync(i % streams.Length), stop.Token)
             : await Load.RunAsync(spec.Clients, duration, (client, _) => SubmitAsync(client));
         return new SubmitOutcome(m.Operations, m.Elapsed.TotalMilliseconds, m.LatenciesMs, resubmissions, failures, firstFailure,
             ClientProcess.CpuMs() - cpu);
@@ -108,4 +123,46 @@ public static class SubmissionClients
         await using var clients = await ClientProcess.StartAsync(spec);
         return await clients.ResultAsync<SubmitOutcome>(TimeSpan.FromSeconds(spec.Seconds) + TimeSpan.FromMinutes(5));
     }
+}
+
+/// <summary>
+/// T3's background load: submissions at a fixed rate from a client process of their own, as T1's and T2's are,
+/// running from <see cref="StartAsync"/> until <see cref="StopAsync"/>. It ran in the bench process before
+/// (2026-12-08), where its HTTP client shared the hosted server's thread pool and cores, and the server's
+/// runtime samples counted the load's own work items (bench/tuning.md, session 30).
+/// </summary>
+public sealed class BackgroundSubmissions : IAsyncDisposable
+{
+    public const string StopLine = "stop";
+    private readonly ClientProcess _process;
+
+    private BackgroundSubmissions(ClientProcess process) => _process = process;
+
+    /// <summary>Starts <paramref name="spec"/>'s open loop (its rate; it runs for at most an hour) and returns once it is submitting.</summary>
+    public static async Task<BackgroundSubmissions> StartAsync(ClientSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Rate is null)
+            throw new ArgumentException("a background load is an open loop: give it a rate", nameof(spec));
+        var process = await ClientProcess.StartAsync(spec with { Seconds = 3600 });
+        try
+        {
+            await process.WaitReadyAsync(TimeSpan.FromMinutes(1));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+        return new BackgroundSubmissions(process);
+    }
+
+    /// <summary>Ends the schedule; what was started completes and is measured.</summary>
+    public async Task<SubmitOutcome> StopAsync()
+    {
+        await _process.SendLineAsync(StopLine);
+        return await _process.ResultAsync<SubmitOutcome>(TimeSpan.FromMinutes(5));
+    }
+
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
